@@ -1,0 +1,11 @@
+export { parseSiteConfig, loadSiteConfig, formatProblems, type ConfigResult } from './load';
+export { siteSchema, type SiteConfig, type DeviceConfig, LOG_LEVELS } from './site';
+export { siteJsonSchema } from './json-schema';
+export { buildPointDefs } from './point-defs';
+export { Secret, type Env } from './secret';
+export type { ConfigProblem } from './format-issues';
+export type { ControllerConfig, ControlConfig } from './controllers';
+export type { HistorianConfig } from './historian';
+export type { ApiConfig } from './api';
+export type { OpcuaDeviceConfig, OpcuaPointConfig } from './opcua';
+export type { ModbusDeviceConfig, ModbusPointConfig } from './modbus';

@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import { isPointId } from '../domain/point-id';
+import { valueTypeOfUnit } from '../domain/units';
+import { apiSchema } from './api';
+import { enumOf, nameSchema } from './common';
+import { controlSchema, controllerPointRefs } from './controllers';
+import { historianSchema } from './historian';
+import { modbusDeviceSchema } from './modbus';
+import { opcuaDeviceSchema } from './opcua';
+import type { Env } from './secret';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
+const siteInfoSchema = z.strictObject({
+  /** Short id; the `site` tag on every historian series. */
+  id: nameSchema,
+  name: z.string().min(1),
+  /** IANA time zone of the plant, for schedules and daily reports. */
+  timezone: z
+    .string()
+    .refine(isTimeZone, { error: 'expected an IANA time zone such as Europe/Helsinki' })
+    .default('UTC'),
+  /** Site-wide read-only switch: nothing is written to any device while true. */
+  readOnly: z.boolean().default(false),
+});
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The root schema, built from the per-component schemas. A factory because secrets are resolved
+ * from `env` while parsing, so a missing variable is reported with the other problems.
+ */
+export function siteSchema(env: Env) {
+  const deviceSchema = z.discriminatedUnion(
+    'protocol',
+    [opcuaDeviceSchema(env), modbusDeviceSchema],
+    {
+      error: 'expected protocol: opcua or modbus',
+    },
+  );
+  return z
+    .strictObject({
+      site: siteInfoSchema,
+      devices: z.record(nameSchema, deviceSchema),
+      control: controlSchema.default({ cycleMs: 5000, controllers: [] }),
+      historian: historianSchema(env).default({
+        type: 'file',
+        dir: 'data/historian',
+        rotateBytes: 64 * 1024 * 1024,
+      }),
+      api: apiSchema.default({ host: '127.0.0.1', port: 8080 }),
+      logging: z
+        .strictObject({ level: enumOf(LOG_LEVELS, 'a log level').default('info') })
+        .default({ level: 'info' }),
+    })
+    .superRefine(crossCheck, { when: () => true });
+}
+
+export type SiteConfig = z.output<ReturnType<typeof siteSchema>>;
+export type DeviceConfig = SiteConfig['devices'][string];
+
+type Ctx = z.RefinementCtx;
+
+/** Facts about one declared point that the cross-checks need. */
+interface DeclaredPoint {
+  writable: boolean;
+  numeric: boolean;
+  hasBounds: boolean;
+}
+
+/**
+ * Checks that span components. Runs even when parts of the config failed to parse (so every
+ * problem is reported at once), hence the defensive reading of a value that may be partial.
+ */
+function crossCheck(raw: unknown, ctx: Ctx): void {
+  const cfg = (raw ?? {}) as Partial<Record<string, unknown>>;
+  const declared = new Map<string, DeclaredPoint>();
+
+  const devices = isRecord(cfg.devices) ? cfg.devices : {};
+  for (const [deviceName, device] of Object.entries(devices)) {
+    if (!isRecord(device) || !Array.isArray(device.points)) continue;
+    const seen = new Map<string, number>();
+    device.points.forEach((p: unknown, i: number) => {
+      if (!isRecord(p) || typeof p.name !== 'string') return;
+      const first = seen.get(p.name);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['devices', deviceName, 'points', i, 'name'],
+          message: `duplicate point name "${p.name}" (first at points[${first}])`,
+        });
+        return;
+      }
+      seen.set(p.name, i);
+      const writable = p.access === 'w' || p.access === 'rw';
+      const numeric = typeof p.unit === 'string' && valueTypeOfUnit(p.unit as never) === 'number';
+      const hasBounds = isRecord(p.bounds);
+      declared.set(`${deviceName}/${p.name}`, { writable, numeric, hasBounds });
+      if (writable && numeric && !hasBounds) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['devices', deviceName, 'points', i, 'bounds'],
+          message: 'a writable numeric point needs bounds: { min, max } so no write can leave them',
+        });
+      }
+    });
+  }
+
+  const control = isRecord(cfg.control) ? cfg.control : {};
+  const controllers = Array.isArray(control.controllers) ? control.controllers : [];
+  const names = new Map<string, number>();
+  controllers.forEach((c: unknown, i: number) => {
+    if (!isRecord(c)) return;
+    if (typeof c.name === 'string') {
+      const first = names.get(c.name);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['control', 'controllers', i, 'name'],
+          message: `duplicate controller name "${c.name}" (first at controllers[${first}])`,
+        });
+      } else names.set(c.name, i);
+    }
+    for (const ref of controllerPointRefs(c)) {
+      if (!isPointId(ref.id)) continue; // already reported by the field's own schema
+      const path = ['control', 'controllers', i, ...ref.path];
+      const point = declared.get(ref.id);
+      if (!point) {
+        ctx.addIssue({ code: 'custom', path, message: `unknown point "${ref.id}"` });
+      } else if (ref.writes && !point.writable) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `point "${ref.id}" is written by this controller but is not writable (access r)`,
+        });
+      }
+    }
+  });
+
+  const kinds = controllers.filter(isRecord).map((c) => c.type);
+  const writesSomething = kinds.some((k) => k === 'supply-setpoint' || k === 'heat-pump-dispatch');
+  if (writesSomething && !kinds.includes('cooling-safety')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['control', 'controllers'],
+      message: 'heat-recovery controllers need a cooling-safety controller: cooling comes first',
+    });
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
