@@ -1,0 +1,196 @@
+import type { ModbusOrder, ModbusType } from '../../config/modbus';
+
+/**
+ * Encoding of engineering values into 16-bit Modbus registers and back.
+ *
+ * Byte order names follow the common convention (and pymodbus's byteorder/wordorder):
+ * the value's bytes, most significant first, are A B C D (E F G H for 64 bits), and the name says
+ * how they arrive on the wire:
+ *   ABCD  big-endian bytes, big-endian words (the Modbus default)
+ *   CDAB  big-endian bytes, words reversed ("word swap", common on PLCs and meters)
+ *   BADC  bytes swapped within each word, words in order
+ *   DCBA  fully little-endian
+ * For 64-bit values "words reversed" reverses all four words (GH EF CD AB for CDAB).
+ * 16-bit values only honour the byte swap (BADC and DCBA swap the two bytes).
+ */
+
+export interface Encoding {
+  type: ModbusType;
+  order: ModbusOrder;
+  scale: number;
+  offset: number;
+  /** Registers of a string value. */
+  length?: number;
+  /** Bit of a register, for type `bit`. */
+  bit?: number;
+}
+
+const byteSwapped = (order: ModbusOrder): boolean => order === 'BADC' || order === 'DCBA';
+const wordsReversed = (order: ModbusOrder): boolean => order === 'CDAB' || order === 'DCBA';
+
+export function wordCount(enc: Pick<Encoding, 'type' | 'length'>): number {
+  switch (enc.type) {
+    case 'int32':
+    case 'uint32':
+    case 'float32':
+      return 2;
+    case 'int64':
+    case 'uint64':
+    case 'float64':
+      return 4;
+    case 'string':
+      return enc.length ?? 1;
+    default:
+      return 1;
+  }
+}
+
+/** Big-endian bytes of the value → registers in the wire order. */
+function bytesToWords(bytes: Buffer, order: ModbusOrder): number[] {
+  const words: number[] = [];
+  for (let i = 0; i < bytes.length; i += 2) {
+    const hi = bytes[i]!;
+    const lo = bytes[i + 1]!;
+    words.push(byteSwapped(order) ? (lo << 8) | hi : (hi << 8) | lo);
+  }
+  return wordsReversed(order) ? words.reverse() : words;
+}
+
+/** Registers in wire order → the value's big-endian bytes. */
+function wordsToBytes(words: readonly number[], order: ModbusOrder): Buffer {
+  const ordered = wordsReversed(order) ? [...words].reverse() : words;
+  const bytes = Buffer.alloc(ordered.length * 2);
+  ordered.forEach((w, i) => {
+    const hi = (w >> 8) & 0xff;
+    const lo = w & 0xff;
+    bytes[2 * i] = byteSwapped(order) ? lo : hi;
+    bytes[2 * i + 1] = byteSwapped(order) ? hi : lo;
+  });
+  return bytes;
+}
+
+/** The raw integer or float a register value holds, before scale and offset. */
+export function decodeRaw(words: readonly number[], enc: Encoding): number | string | boolean {
+  const n = wordCount(enc);
+  if (words.length < n)
+    throw new RangeError(`need ${n} registers for ${enc.type}, got ${words.length}`);
+  const w = words.slice(0, n);
+  if (enc.type === 'bit') return ((w[0]! >> (enc.bit ?? 0)) & 1) === 1;
+  if (enc.type === 'bool') return w[0]! !== 0;
+  if (enc.type === 'string') {
+    // Two ASCII characters per register, first character in the high byte; NULs pad the end.
+    return wordsToBytes(w, byteSwapped(enc.order) ? 'BADC' : 'ABCD')
+      .toString('latin1')
+      .replace(/\0+$/, '');
+  }
+  const b = wordsToBytes(w, enc.order);
+  switch (enc.type) {
+    case 'int16':
+      return b.readInt16BE(0);
+    case 'uint16':
+      return b.readUInt16BE(0);
+    case 'int32':
+      return b.readInt32BE(0);
+    case 'uint32':
+      return b.readUInt32BE(0);
+    case 'float32':
+      return b.readFloatBE(0);
+    case 'float64':
+      return b.readDoubleBE(0);
+    case 'int64':
+      // Beyond 2^53 a JS number loses precision; energy counters never get there.
+      return Number(b.readBigInt64BE(0));
+    case 'uint64':
+      return Number(b.readBigUInt64BE(0));
+  }
+}
+
+/** The engineering value of registers: raw × scale + offset (numbers), or the bool/string. */
+export function decodeValue(words: readonly number[], enc: Encoding): number | boolean | string {
+  const raw = decodeRaw(words, enc);
+  return typeof raw === 'number' ? raw * enc.scale + enc.offset : raw;
+}
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+const INT_RANGE: Partial<Record<ModbusType, [number, number]>> = {
+  int16: [-0x8000, 0x7fff],
+  uint16: [0, 0xffff],
+  int32: [-0x80000000, 0x7fffffff],
+  uint32: [0, 0xffffffff],
+  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  uint64: [0, Number.MAX_SAFE_INTEGER],
+};
+
+/** The raw value an engineering value encodes to (rounded for integer types), or why it cannot. */
+export function rawOf(value: number, enc: Encoding): number {
+  if (!Number.isFinite(value)) throw new RangeError(`cannot encode ${value} as ${enc.type}`);
+  const raw = (value - enc.offset) / enc.scale;
+  const range = INT_RANGE[enc.type];
+  if (!range) {
+    if (enc.type === 'float32' && Math.abs(raw) > FLOAT32_MAX) {
+      throw new RangeError(`${value} is outside what float32 holds`);
+    }
+    return raw;
+  }
+  const rounded = Math.round(raw);
+  if (rounded < range[0] || rounded > range[1]) {
+    throw new RangeError(
+      `${value} is outside what ${enc.type} holds with scale ${enc.scale} and offset ${enc.offset}`,
+    );
+  }
+  return rounded;
+}
+
+/**
+ * Registers for an engineering value. For `bit`, `current` is the register the bit lives in (the
+ * other bits are kept). Throws RangeError for a value the type cannot hold: never wraps silently.
+ */
+export function encodeValue(
+  value: number | boolean | string,
+  enc: Encoding,
+  current = 0,
+): number[] {
+  if (enc.type === 'bool') return [value ? 1 : 0];
+  if (enc.type === 'bit') {
+    const mask = 1 << (enc.bit ?? 0);
+    return [value ? current | mask : current & ~mask & 0xffff];
+  }
+  if (enc.type === 'string') {
+    const n = wordCount(enc);
+    const bytes = Buffer.alloc(n * 2);
+    Buffer.from(String(value), 'latin1').copy(bytes, 0, 0, n * 2);
+    return bytesToWords(bytes, byteSwapped(enc.order) ? 'BADC' : 'ABCD');
+  }
+  if (typeof value !== 'number')
+    throw new TypeError(`${enc.type} needs a number, got ${typeof value}`);
+  const raw = rawOf(value, enc);
+  const b = Buffer.alloc(wordCount(enc) * 2);
+  switch (enc.type) {
+    case 'int16':
+      b.writeInt16BE(raw);
+      break;
+    case 'uint16':
+      b.writeUInt16BE(raw);
+      break;
+    case 'int32':
+      b.writeInt32BE(raw);
+      break;
+    case 'uint32':
+      b.writeUInt32BE(raw);
+      break;
+    case 'float32':
+      b.writeFloatBE(raw);
+      break;
+    case 'float64':
+      b.writeDoubleBE(raw);
+      break;
+    case 'int64':
+      b.writeBigInt64BE(BigInt(raw));
+      break;
+    case 'uint64':
+      b.writeBigUInt64BE(BigInt(raw));
+      break;
+  }
+  return bytesToWords(b, enc.order);
+}
