@@ -1,0 +1,178 @@
+import type { HeatPumpParams } from './params';
+import { approach, clamp, CP_WATER, KELVIN } from './physics';
+import type { HeatPumpMode, HeatPumpState } from './state';
+
+/** Highest COP a unit reaches, however small the temperature lift. */
+export const MAX_COP = 8;
+
+export const MODE_CODES: Record<HeatPumpMode, number> = {
+  off: 0,
+  starting: 1,
+  running: 2,
+  stopping: 3,
+  tripped: 4,
+  local: 5,
+};
+
+export interface HeatPumpCommand {
+  enable: boolean;
+  loadSetpointPct: number;
+  tripReset: boolean;
+}
+
+/** Is the compressor on (delivering heat)? */
+export function compressorOn(mode: HeatPumpMode): boolean {
+  return mode === 'starting' || mode === 'running' || mode === 'stopping';
+}
+
+/**
+ * The unit's own controller: start/stop sequencing, minimum off time (a start request during it
+ * is refused and counted), load ramping, trips and their reset. Minimum run time is the
+ * supervisor's to respect: a stop before it is obeyed, as real units do, and counted.
+ */
+export function sequence(
+  hp: HeatPumpState,
+  p: HeatPumpParams,
+  cmd: HeatPumpCommand,
+  ctx: { t: number; dtS: number; safeState: boolean; condenserC: number; tripNow: string | null },
+): HeatPumpState {
+  const s: HeatPumpState = { ...hp };
+  const { t, dtS } = ctx;
+
+  const trip = (reason: string): void => {
+    s.mode = 'tripped';
+    s.load = 0;
+    s.tripReason = reason;
+    s.lastStopAt = t;
+    s.lowFlowSince = null;
+  };
+
+  if (s.mode !== 'tripped') {
+    if (ctx.tripNow) trip(ctx.tripNow);
+    else if (compressorOn(s.mode) && ctx.condenserC > p.tripTempC) {
+      trip(`condenser outlet ${ctx.condenserC.toFixed(1)} °C above ${p.tripTempC} °C`);
+    }
+  }
+
+  switch (s.mode) {
+    case 'tripped':
+      if (cmd.tripReset && !ctx.tripNow && ctx.condenserC < p.tripTempC - 5) {
+        s.mode = 'off';
+        s.tripReason = null;
+      }
+      break;
+    case 'local':
+      s.load = approach(s.load, 0, (p.minLoad / p.stopS) * dtS);
+      if (!ctx.safeState && s.load === 0) s.mode = 'off';
+      break;
+    default:
+      if (ctx.safeState) {
+        // The PLC's safe state: heat pumps to local mode, compressors run down.
+        if (compressorOn(s.mode)) s.lastStopAt = t;
+        s.mode = 'local';
+        s.load = approach(s.load, 0, (p.minLoad / p.stopS) * dtS);
+        break;
+      }
+      stepMode(s, p, cmd, t, dtS);
+  }
+  return s;
+}
+
+function stepMode(
+  s: HeatPumpState,
+  p: HeatPumpParams,
+  cmd: HeatPumpCommand,
+  t: number,
+  dtS: number,
+): void {
+  switch (s.mode) {
+    case 'off':
+      if (!cmd.enable) return;
+      if (s.lastStopAt !== null && t - s.lastStopAt < p.minOffS * 1000) {
+        // Refused while the minimum off time runs; counted once per request edge would need
+        // history, so it counts the steps refused (> 0 means the supervisor asked too early).
+        s.startInhibits += 1;
+        return;
+      }
+      s.mode = 'starting';
+      s.starts += 1;
+      s.lastStartAt = t;
+      return;
+    case 'starting':
+      if (!cmd.enable) {
+        stop(s, p, t);
+        return;
+      }
+      s.load = approach(s.load, p.minLoad, (p.minLoad / p.startS) * dtS);
+      if (s.load >= p.minLoad) s.mode = 'running';
+      return;
+    case 'running': {
+      if (!cmd.enable) {
+        stop(s, p, t);
+        return;
+      }
+      const target = clamp(cmd.loadSetpointPct / 100, p.minLoad, 1);
+      s.load = approach(s.load, target, (p.rampPctPerMin / 100 / 60) * dtS);
+      return;
+    }
+    case 'stopping':
+      s.load = approach(s.load, 0, (p.minLoad / p.stopS) * dtS);
+      if (s.load === 0) {
+        s.mode = 'off';
+        s.lastStopAt = t;
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+function stop(s: HeatPumpState, p: HeatPumpParams, t: number): void {
+  if (s.lastStartAt !== null && t - s.lastStartAt < p.minRunS * 1000) s.shortCycles += 1;
+  s.mode = 'stopping';
+}
+
+/** Heating capacity at these temperatures: more with a warmer source, less with a hotter sink. */
+export function capacityKw(p: HeatPumpParams, sourceC: number, sinkC: number): number {
+  return p.nominalHeatKw * clamp(1 + 0.015 * (sourceC - 45) - 0.01 * (sinkC - 75), 0.6, 1.15);
+}
+
+/**
+ * Heat and power of a unit at `load`, drawing from evaporator water at `sourceC` with `flowKgS`,
+ * delivering into a condenser at `condenserC`. COP = eta · T_c / (T_c − T_e) with the refrigerant
+ * temperatures (water temperatures ± approach), so it stays below the Carnot COP of the water
+ * temperatures. The heat drawn is limited by what the evaporator flow can give down to
+ * `minEvapOutC`.
+ */
+export function thermodynamics(
+  p: HeatPumpParams,
+  load: number,
+  sourceC: number,
+  flowKgS: number,
+  condenserC: number,
+  targetSinkC: number,
+): { heatKw: number; electricKw: number; evapKw: number; evapOutC: number; cop: number } {
+  if (load <= 0 || flowKgS <= 0) {
+    return { heatKw: 0, electricKw: 0, evapKw: 0, evapOutC: sourceC, cop: 0 };
+  }
+  const sinkC = Math.max(condenserC, targetSinkC);
+  let heat = load * capacityKw(p, sourceC, sinkC);
+  const maxEvap = Math.max(flowKgS * CP_WATER * (sourceC - p.minEvapOutC), 0);
+  let evapOut = sourceC;
+  let cop = 0;
+  // A fixed point: the evaporator outlet depends on the heat drawn, which depends on the COP.
+  for (let i = 0; i < 4; i++) {
+    const tc = sinkC + p.approachK + KELVIN;
+    const te = evapOut - p.approachK + KELVIN;
+    // Real units cap their COP (compressor and expansion limits) when the lift gets small.
+    cop = Math.min((p.eta * tc) / Math.max(tc - te, 1), MAX_COP);
+    let evap = heat * (1 - 1 / cop);
+    if (evap > maxEvap) {
+      evap = maxEvap;
+      heat = evap / (1 - 1 / cop);
+    }
+    evapOut = sourceC - evap / (flowKgS * CP_WATER);
+  }
+  const electric = heat / cop;
+  return { heatKw: heat, electricKw: electric, evapKw: heat - electric, evapOutC: evapOut, cop };
+}

@@ -1,0 +1,122 @@
+/**
+ * Parameters of the simulated plant (DESIGN §4). The defaults describe the demo site: a 2 MW data
+ * hall, two 1.2 MW heat pumps, dry coolers and a district-heating connection in a Nordic climate.
+ */
+export interface HeatPumpParams {
+  nominalHeatKw: number;
+  /** Second-law efficiency: COP = eta · T_cond / (T_cond − T_evap), in kelvin. */
+  eta: number;
+  /** Refrigerant-to-water temperature difference on each side, K. */
+  approachK: number;
+  /** Minimum load when running, 0..1. */
+  minLoad: number;
+  /** Load ramp limit, % of full load per minute. */
+  rampPctPerMin: number;
+  minRunS: number;
+  minOffS: number;
+  /** Time to ramp from 0 to minimum load after a start. */
+  startS: number;
+  /** Time to ramp from minimum load to 0 when stopping. */
+  stopS: number;
+  /** Trips above this condenser outlet temperature, °C. */
+  tripTempC: number;
+  /** Trip after this long with evaporator flow below 10 % of its share of design flow. */
+  lowFlowTripS: number;
+  /** Lowest evaporator water outlet temperature the unit allows, °C. */
+  minEvapOutC: number;
+}
+
+export interface PlantParams {
+  /** Fixed offset of the plant's local time from UTC, for daily profiles (no DST in the model). */
+  utcOffsetHours: number;
+  hall: {
+    itNominalKw: number;
+    /** Diurnal swing, ± share of nominal. */
+    diurnalAmplitude: number;
+    /** Local hour of the daily peak. */
+    peakHour: number;
+    /** Standard deviation of the slow random load variation, share of nominal. */
+    noiseShare: number;
+    noiseTimeConstantS: number;
+    /** Share of the IT heat carried by the liquid (CDU) loop; the rest goes to the air loop. */
+    liquidShare: number;
+    cduSupplySetpointC: number;
+    cduApproachK: number;
+    cduSecondaryFlowKgS: number;
+    airSupplySetpointC: number;
+    airFlowKgS: number;
+    /** UPS, distribution and lighting losses, share of IT power (facility, not IT, energy). */
+    electricalLossShare: number;
+    pumpsKw: number;
+  };
+  loop: {
+    /** Facility-water flow between the hall's CDUs and the heat-recovery plant. */
+    flowKgS: number;
+    hotVolumeM3: number;
+    coldVolumeM3: number;
+  };
+  valve: { speedPctPerS: number };
+  dryCooler: {
+    /** Heat transfer of the whole dry-cooler bank at full fan speed, kW/K. */
+    uaKwPerK: number;
+    fanMaxKw: number;
+    /** Dry-cooler setpoint the PLC uses in its safe state, °C. */
+    safeSetpointC: number;
+  };
+  heatPumps: HeatPumpParams[];
+  condenser: {
+    /** Water in the heat pumps' condensers and the header to the substation, m³. */
+    volumeM3: number;
+    /** Time constant of the header cooling down when nothing flows, s. */
+    standbyLossTimeConstantS: number;
+  };
+  district: {
+    maxAcceptanceKw: number;
+    minAcceptanceKw: number;
+  };
+  watchdog: { timeoutS: number };
+  /** Starting values of the energy counters, kWh (set near 2^32 to exercise a wrap). */
+  counterStartKwh: number;
+}
+
+const heatPump: HeatPumpParams = {
+  nominalHeatKw: 1200,
+  eta: 0.5,
+  approachK: 2,
+  minLoad: 0.25,
+  rampPctPerMin: 10,
+  minRunS: 600,
+  minOffS: 300,
+  startS: 60,
+  stopS: 30,
+  tripTempC: 90,
+  lowFlowTripS: 30,
+  minEvapOutC: 8,
+};
+
+export const DEMO_PARAMS: PlantParams = {
+  utcOffsetHours: 2,
+  hall: {
+    itNominalKw: 2000,
+    diurnalAmplitude: 0.15,
+    peakHour: 15,
+    noiseShare: 0.01,
+    noiseTimeConstantS: 600,
+    liquidShare: 0.7,
+    cduSupplySetpointC: 40,
+    cduApproachK: 2,
+    cduSecondaryFlowKgS: 33.5,
+    airSupplySetpointC: 22,
+    airFlowKgS: 60,
+    electricalLossShare: 0.05,
+    pumpsKw: 20,
+  },
+  loop: { flowKgS: 40, hotVolumeM3: 12, coldVolumeM3: 12 },
+  valve: { speedPctPerS: 100 / 60 },
+  dryCooler: { uaKwPerK: 150, fanMaxKw: 45, safeSetpointC: 30 },
+  heatPumps: [heatPump, { ...heatPump }],
+  condenser: { volumeM3: 5, standbyLossTimeConstantS: 1800 },
+  district: { maxAcceptanceKw: 3000, minAcceptanceKw: 400 },
+  watchdog: { timeoutS: 15 },
+  counterStartKwh: 0,
+};
