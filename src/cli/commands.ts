@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildApp } from '../app';
+import { buildApp, type HeatBridgeApp } from '../app';
 import {
   buildPointDefs,
   formatProblems,
@@ -10,7 +10,10 @@ import {
   type SiteConfig,
 } from '../config';
 import { createLogger, type LogLevel, type Logger } from '../log';
+import { ChildProcessComponent } from '../runtime/child-process';
+import { Supervisor } from '../runtime/supervisor';
 import { projectRoot } from '../util/project-root';
+import type * as SimulatorsModule from '../../simulators/component';
 import { runUntilStopped } from './lifecycle';
 
 export interface Io {
@@ -61,12 +64,18 @@ function loggerFor(site: SiteConfig | undefined, flags: LogFlags): Logger {
   });
 }
 
+const apiUrl = (app: HeatBridgeApp) => (): Record<string, unknown> => {
+  const { address, port } = app.api.address();
+  return { url: `http://${address}:${port}/` };
+};
+
 export async function runCommand(file: string, flags: LogFlags, io: Io): Promise<number> {
   const site = await loadOrReport(file, io);
   if (!site) return 1;
   const log = loggerFor(site, flags);
   log.info({ config: file, site: site.site.id }, 'starting HeatBridge');
-  return runUntilStopped(buildApp(site, { log }), log);
+  const app = buildApp(site, { log });
+  return runUntilStopped(app.supervisor, log, { runningFields: apiUrl(app) });
 }
 
 export function demoConfigPath(): string {
@@ -76,9 +85,14 @@ export function demoConfigPath(): string {
 export interface DemoFlags extends LogFlags {
   config?: string;
   port?: number;
+  speed?: number;
 }
 
-/** The demo site with everything it needs, in one command. */
+/**
+ * The demo site with everything it needs, in one command: the plant simulators as a managed
+ * child process (so the plant, like a real one, does not share HeatBridge's fate), and
+ * HeatBridge itself.
+ */
 export async function demoCommand(flags: DemoFlags, io: Io): Promise<number> {
   const file = flags.config ?? demoConfigPath();
   const loaded = await loadOrReport(file, io);
@@ -87,5 +101,132 @@ export async function demoCommand(flags: DemoFlags, io: Io): Promise<number> {
     flags.port === undefined ? loaded : { ...loaded, api: { ...loaded.api, port: flags.port } };
   const log = loggerFor(site, flags);
   log.info({ config: file, site: site.site.id }, 'starting the HeatBridge demo');
-  return runUntilStopped(buildApp(site, { log }), log);
+  const simArgs = [
+    'sim',
+    '--config',
+    file,
+    '--log-format',
+    flags.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+  ];
+  if (flags.logLevel) simArgs.push('--log-level', flags.logLevel);
+  if (flags.speed !== undefined) simArgs.push('--speed', String(flags.speed));
+  const simulators = new ChildProcessComponent({
+    name: 'simulators',
+    module: join(projectRoot(), 'bin', 'heatbridge.js'),
+    args: simArgs,
+  });
+  const app = buildApp(site, { log, extraComponents: [simulators] });
+  return runUntilStopped(app.supervisor, log, { runningFields: apiUrl(app) });
+}
+
+/**
+ * The simulators, loaded on demand: node-opcua takes most of a second to load, which the other
+ * commands need not pay.
+ */
+function loadSimulators(): typeof SimulatorsModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../../simulators/component') as typeof SimulatorsModule;
+}
+
+export interface SimFlags extends LogFlags {
+  config: string;
+  speed?: number;
+  seed?: number;
+  adminPort?: number;
+}
+
+/** The plant simulators of a site, until stopped. */
+export async function simCommand(flags: SimFlags, io: Io): Promise<number> {
+  const site = await loadOrReport(flags.config, io);
+  if (!site) return 1;
+  if (!site.simulation) {
+    io.err(`${flags.config}: has no simulation section; nothing to simulate`);
+    return 1;
+  }
+  const log = loggerFor(site, flags).child({ process: 'simulators' });
+  const { SimulatorsComponent } = loadSimulators();
+  const component = new SimulatorsComponent({
+    site,
+    ...(flags.speed !== undefined ? { speed: flags.speed } : {}),
+    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+    ...(flags.adminPort !== undefined ? { adminPort: flags.adminPort } : {}),
+  });
+  const supervisor = new Supervisor([component], { log });
+  const managed = typeof process.send === 'function';
+  return runUntilStopped(supervisor, log, {
+    name: 'simulators',
+    managedChild: managed,
+    runningFields: () => component.details(),
+    onRunning: () => process.send?.({ type: 'ready', details: component.endpoints() }),
+  });
+}
+
+export interface AdminFlags {
+  admin: string;
+}
+
+async function adminRequest(
+  flags: AdminFlags,
+  method: string,
+  path: string,
+  io: Io,
+  body?: unknown,
+): Promise<{ ok: boolean; data: unknown }> {
+  const url = new URL(path, flags.admin);
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (err) {
+    io.err(`cannot reach the simulators' admin API at ${flags.admin}: ${(err as Error).message}`);
+    return { ok: false, data: undefined };
+  }
+  const text = await res.text();
+  const data: unknown = text ? JSON.parse(text) : undefined;
+  if (!res.ok) io.err(`${method} ${url.pathname}: HTTP ${res.status} ${text}`);
+  return { ok: res.ok, data };
+}
+
+export async function faultListCommand(flags: AdminFlags, io: Io): Promise<number> {
+  const r = await adminRequest(flags, 'GET', '/faults', io);
+  if (!r.ok) return 1;
+  const faults = r.data as { id: number; kind: string }[];
+  io.out(faults.length === 0 ? 'no faults' : faults.map((f) => JSON.stringify(f)).join('\n'));
+  return 0;
+}
+
+export async function faultAddCommand(
+  flags: AdminFlags & { device?: string; point?: string; delayMs?: number; bias?: number },
+  kind: string,
+  io: Io,
+): Promise<number> {
+  const spec: Record<string, unknown> = { kind };
+  for (const key of ['device', 'point', 'delayMs', 'bias'] as const) {
+    if (flags[key] !== undefined) spec[key] = flags[key];
+  }
+  const r = await adminRequest(flags, 'POST', '/faults', io, spec);
+  if (!r.ok) return 1;
+  io.out(JSON.stringify(r.data));
+  return 0;
+}
+
+export async function faultClearCommand(
+  flags: AdminFlags,
+  id: string | undefined,
+  io: Io,
+): Promise<number> {
+  const r = await adminRequest(flags, 'DELETE', id === undefined ? '/faults' : `/faults/${id}`, io);
+  if (!r.ok) return 1;
+  io.out(id === undefined ? 'all faults cleared' : `fault ${id} cleared`);
+  return 0;
+}
+
+export async function simStateCommand(flags: AdminFlags, io: Io): Promise<number> {
+  const r = await adminRequest(flags, 'GET', '/state', io);
+  if (!r.ok) return 1;
+  io.out(JSON.stringify(r.data, null, 2));
+  return 0;
 }

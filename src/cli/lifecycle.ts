@@ -1,29 +1,72 @@
-import type { HeatBridgeApp } from '../app';
 import type { Logger } from '../log';
-import { StartupError, errorMessage } from '../runtime/supervisor';
+import { StartupError, errorMessage, type Supervisor } from '../runtime/supervisor';
+
+/** A process event listener, as `process.on` takes it. */
+type Listener = Parameters<typeof process.on>[1];
+
+export interface RunOptions {
+  /** Named in the life-cycle log lines: "HeatBridge stopped". */
+  name?: string;
+  /** Called once everything started, e.g. to tell a parent process over IPC. */
+  onRunning?: () => void;
+  /** What to log once running, e.g. the URL to open. */
+  runningFields?: () => Record<string, unknown>;
+  /**
+   * A child managed by a parent over IPC ignores SIGINT (the terminal sends Ctrl-C to the whole
+   * process group; the parent decides when its children stop) and stops on SIGTERM or when the
+   * parent goes away.
+   */
+  managedChild?: boolean;
+}
 
 /**
- * Runs the app until SIGINT/SIGTERM, then stops it within the supervisor's bound. Resolves the
- * process exit code: 0 after a clean stop, 1 after a startup failure, a crash or an unclean stop.
- * A second signal while stopping exits at once (130), for an operator who really means it.
- * Uncaught errors are logged and lead to an orderly stop: never a silent death.
+ * Runs the supervised components until SIGINT/SIGTERM, then stops them within the supervisor's
+ * bound. Resolves the process exit code: 0 after a clean stop, 1 after a startup failure, a crash
+ * or an unclean stop. A second signal while stopping exits at once (130), for an operator who
+ * really means it. Uncaught errors are logged and lead to an orderly stop: never a silent death.
  */
-export function runUntilStopped(app: HeatBridgeApp, log: Logger): Promise<number> {
+export function runUntilStopped(
+  supervisor: Supervisor,
+  log: Logger,
+  opts: RunOptions = {},
+): Promise<number> {
+  const name = opts.name ?? 'HeatBridge';
   return new Promise<number>((resolve) => {
     let stopping: Promise<void> | undefined;
-    const cleanup = (): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      process.off('uncaughtException', onCrash);
-      process.off('unhandledRejection', onCrash);
+
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal while stopping: exiting now');
+        process.exit(130);
+      }
+      shutdown(signal, 0);
     };
-    const shutdown = (reason: string, code: number): void => {
+    const onCrash = (err: unknown): void => {
+      log.fatal({ err }, `unexpected error, stopping: ${errorMessage(err)}`);
+      shutdown('crash', 1);
+    };
+    const ignore = (): void => undefined;
+    const onDisconnect = (): void => shutdown('parent process gone', 0);
+
+    const handlers: [string, Listener][] = [
+      ['SIGTERM', onSignal],
+      ['SIGINT', opts.managedChild ? ignore : onSignal],
+      ['uncaughtException', onCrash],
+      ['unhandledRejection', onCrash],
+      ...(opts.managedChild ? [['disconnect', onDisconnect] as [string, Listener]] : []),
+    ];
+    for (const [event, handler] of handlers) process.on(event, handler);
+    const cleanup = (): void => {
+      for (const [event, handler] of handlers) process.off(event, handler);
+    };
+
+    function shutdown(reason: string, code: number): void {
       if (stopping) return;
-      log.info({ reason }, 'stopping HeatBridge');
-      stopping = app.supervisor.stop().then(
+      log.info({ reason }, `stopping ${name}`);
+      stopping = supervisor.stop().then(
         ({ clean }) => {
           cleanup();
-          log.info({ clean }, clean ? 'HeatBridge stopped' : 'HeatBridge stopped, not cleanly');
+          log.info({ clean }, clean ? `${name} stopped` : `${name} stopped, not cleanly`);
           resolve(clean ? code : 1);
         },
         (err: unknown) => {
@@ -32,46 +75,23 @@ export function runUntilStopped(app: HeatBridgeApp, log: Logger): Promise<number
           resolve(1);
         },
       );
-    };
-    function onSignal(signal: NodeJS.Signals): void {
-      if (stopping) {
-        log.warn({ signal }, 'second signal while stopping: exiting now');
-        process.exit(130);
-      }
-      shutdown(signal, 0);
     }
-    function onCrash(err: unknown): void {
-      log.fatal({ err }, `unexpected error, stopping: ${errorMessage(err)}`);
-      shutdown('crash', 1);
-    }
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    process.on('uncaughtException', onCrash);
-    process.on('unhandledRejection', onCrash);
 
-    app.supervisor.start().then(
+    supervisor.start().then(
       () => {
         if (stopping) return;
-        const health = app.supervisor.health();
+        const health = supervisor.health();
         const failed = health.components.filter((c) => c.state === 'failed').map((c) => c.name);
-        if (failed.length > 0) log.warn({ failed }, 'HeatBridge running without some components');
-        else log.info({ url: apiUrl(app) }, 'HeatBridge running; Ctrl-C to stop');
+        if (failed.length > 0) log.warn({ failed }, `${name} running without some components`);
+        else log.info(opts.runningFields?.() ?? {}, `${name} running; Ctrl-C to stop`);
+        opts.onRunning?.();
       },
       (err: unknown) => {
         cleanup();
         if (err instanceof StartupError) log.fatal(err.message);
-        else log.fatal({ err }, 'HeatBridge could not start');
+        else log.fatal({ err }, `${name} could not start`);
         resolve(1);
       },
     );
   });
-}
-
-function apiUrl(app: HeatBridgeApp): string | undefined {
-  try {
-    const { address, port } = app.api.address();
-    return `http://${address.includes(':') ? `[${address}]` : address}:${port}/`;
-  } catch {
-    return undefined;
-  }
 }

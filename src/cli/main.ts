@@ -1,15 +1,23 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { LOG_LEVELS } from '../config';
 import type { LogLevel } from '../log';
 import { heatbridgeVersion } from '../util/project-root';
+import { FAULT_KINDS } from '../../simulators/faults';
 import {
   demoCommand,
+  faultAddCommand,
+  faultClearCommand,
+  faultListCommand,
   runCommand,
   schemaCommand,
+  simCommand,
+  simStateCommand,
   validateCommand,
+  type AdminFlags,
   type DemoFlags,
   type Io,
   type LogFlags,
+  type SimFlags,
 } from './commands';
 
 /** Exit code for a command line HeatBridge does not understand (like grep and most Unix tools). */
@@ -21,6 +29,24 @@ function parsePort(value: string): number {
     throw new InvalidArgumentError('expected a TCP port from 0 to 65535');
   }
   return port;
+}
+
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number > 0');
+  return n;
+}
+
+function parseNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
+  return n;
+}
+
+function parseNonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer ≥ 0');
+  return n;
 }
 
 function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command {
@@ -60,9 +86,74 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
       .command('demo')
       .description('run the demo site: simulators, controller, file historian and the web page')
       .option('-c, --config <file>', 'site configuration (default: config/demo.yaml)')
-      .option('-p, --port <port>', 'HTTP port of the API and web page (default: 8080)', parsePort),
+      .option('-p, --port <port>', 'HTTP port of the API and web page (default: 8080)', parsePort)
+      .option(
+        '--speed <n>',
+        'simulated seconds per second (default: from the config)',
+        parsePositive,
+      ),
   ).action((opts: DemoFlags) => {
     setResult(demoCommand(opts, io));
+  });
+
+  const sim = logOptions(
+    program
+      .command('sim')
+      .description("run a site's plant simulators (OPC UA and Modbus servers, admin API)")
+      .option('-c, --config <file>', 'site configuration with a simulation section')
+      .option(
+        '--speed <n>',
+        'simulated seconds per second (default: from the config)',
+        parsePositive,
+      )
+      .option('--seed <n>', 'random seed (default: from the config)', parseNonNegativeInt)
+      .option(
+        '--admin-port <port>',
+        'admin API port on 127.0.0.1 (default: from the config)',
+        parsePort,
+      ),
+  ).action((opts: Partial<SimFlags>) => {
+    if (!opts.config) {
+      sim.error("error: required option '-c, --config <file>' not specified", {
+        exitCode: EXIT_USAGE,
+      });
+    }
+    setResult(simCommand(opts as SimFlags, io));
+  });
+  const adminOption = (cmd: Command): Command =>
+    cmd.option('--admin <url>', "the simulators' admin API", 'http://127.0.0.1:8091');
+  adminOption(sim.command('state').description('print the simulated plant state')).action(
+    (opts: AdminFlags) => {
+      setResult(simStateCommand(opts, io));
+    },
+  );
+  const fault = sim.command('fault').description('inject, list and clear simulated faults');
+  adminOption(fault.command('list').description('list active faults')).action(
+    (opts: AdminFlags) => {
+      setResult(faultListCommand(opts, io));
+    },
+  );
+  adminOption(
+    fault
+      .command('add')
+      .description('inject a fault')
+      .addArgument(new Argument('<kind>', 'fault kind').choices(FAULT_KINDS))
+      .option('--device <name>', 'device (offline, silent, slow, hp-trip)')
+      .option('--point <id>', 'point id "<device>/<point>" (frozen, bias, bad)')
+      .option('--delay-ms <ms>', 'reply delay (slow)', parseNonNegativeInt)
+      .option('--bias <value>', 'offset added to the reading (bias)', parseNumber),
+  ).action(
+    (
+      kind: string,
+      opts: AdminFlags & { device?: string; point?: string; delayMs?: number; bias?: number },
+    ) => {
+      setResult(faultAddCommand(opts, kind, io));
+    },
+  );
+  adminOption(
+    fault.command('clear').description('clear one fault, or all').argument('[id]', 'fault id'),
+  ).action((id: string | undefined, opts: AdminFlags) => {
+    setResult(faultClearCommand(opts, id, io));
   });
 
   const config = program.command('config').description('check and describe site configurations');

@@ -9,3 +9,5 @@ export type { HistorianConfig } from './historian';
 export type { ApiConfig } from './api';
 export type { OpcuaDeviceConfig, OpcuaPointConfig } from './opcua';
 export type { ModbusDeviceConfig, ModbusPointConfig } from './modbus';
+export type { SimulationConfig, SimulatedEquipment } from './simulation';
+export { SIMULATED_EQUIPMENT, EQUIPMENT_PROTOCOL } from './simulation';

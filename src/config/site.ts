@@ -8,6 +8,7 @@ import { historianSchema } from './historian';
 import { modbusDeviceSchema } from './modbus';
 import { opcuaDeviceSchema } from './opcua';
 import type { Env } from './secret';
+import { EQUIPMENT_PROTOCOL, SIMULATED_EQUIPMENT, simulationSchema } from './simulation';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 
@@ -59,6 +60,8 @@ export function siteSchema(env: Env) {
       logging: z
         .strictObject({ level: enumOf(LOG_LEVELS, 'a log level').default('info') })
         .default({ level: 'info' }),
+      /** Only for `heatbridge sim` and the demo: which devices the simulators stand in for. */
+      simulation: simulationSchema(env).optional(),
     })
     .superRefine(crossCheck, { when: () => true });
 }
@@ -144,6 +147,8 @@ function crossCheck(raw: unknown, ctx: Ctx): void {
     }
   });
 
+  checkSimulation(cfg, devices, ctx);
+
   const kinds = controllers.filter(isRecord).map((c) => c.type);
   const writesSomething = kinds.some((k) => k === 'supply-setpoint' || k === 'heat-pump-dispatch');
   if (writesSomething && !kinds.includes('cooling-safety')) {
@@ -152,6 +157,45 @@ function crossCheck(raw: unknown, ctx: Ctx): void {
       path: ['control', 'controllers'],
       message: 'heat-recovery controllers need a cooling-safety controller: cooling comes first',
     });
+  }
+}
+
+/** Each simulated equipment is one device, of the protocol that equipment speaks. */
+function checkSimulation(
+  cfg: Partial<Record<string, unknown>>,
+  devices: Record<string, unknown>,
+  ctx: Ctx,
+): void {
+  const sim = cfg.simulation;
+  if (!isRecord(sim) || !isRecord(sim.equipment)) return;
+  const seen = new Map<string, string>();
+  for (const [device, equipment] of Object.entries(sim.equipment)) {
+    if (typeof equipment !== 'string') continue;
+    const path = ['simulation', 'equipment', device];
+    const dev = devices[device];
+    if (!isRecord(dev)) {
+      ctx.addIssue({ code: 'custom', path, message: `unknown device "${device}"` });
+      continue;
+    }
+    const first = seen.get(equipment);
+    if (first) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `${equipment} is already simulated as "${first}"`,
+      });
+    }
+    seen.set(equipment, device);
+    const protocol = (SIMULATED_EQUIPMENT as readonly string[]).includes(equipment)
+      ? EQUIPMENT_PROTOCOL[equipment as keyof typeof EQUIPMENT_PROTOCOL]
+      : undefined;
+    if (protocol && dev.protocol !== protocol) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `${equipment} is simulated over ${protocol}, but "${device}" is a ${String(dev.protocol)} device`,
+      });
+    }
   }
 }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { ROOT, finished, runCli, waitForHttp } from '../helpers/cli';
-import { freePort } from '../helpers/ports';
+import { demoConfigFileOnFreePorts } from '../helpers/sites';
 
 /** Processes still alive in a process group (what a terminal's Ctrl-C reaches). */
 function aliveInGroup(pgid: number): string[] {
@@ -21,24 +21,25 @@ function aliveInGroup(pgid: number): string[] {
 
 describe('the README quick start, as a user runs it', () => {
   it('`npm run demo` answers /api/health within 60 s and Ctrl-C stops everything with exit 0', async () => {
-    const port = await freePort();
+    // The demo site on free ports, so the test does not collide with a demo already running.
+    const { file, ports } = await demoConfigFileOnFreePorts();
     // detached: its own process group, so we can send SIGINT to the whole group like a terminal.
-    const child = spawn(
-      'npm',
-      ['run', 'demo', '--', '--port', String(port), '--log-format', 'json'],
-      {
-        cwd: ROOT,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn('npm', ['run', 'demo', '--', '--config', file, '--log-format', 'json'], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const done = finished(child);
     try {
-      const { body } = await waitForHttp(`http://127.0.0.1:${port}/api/health`, 60_000);
+      const { body } = await waitForHttp(`http://127.0.0.1:${ports.api}/api/health`, 60_000);
       const health = body as { status: string; components: { name: string; state: string }[] };
       expect(health.status).toBe('ok');
-      expect(health.components.map((c) => c.name)).toContain('api');
+      expect(health.components.map((c) => c.name)).toEqual(
+        expect.arrayContaining(['api', 'simulators']),
+      );
       for (const c of health.components) expect(c.state).toBe('running');
+      // The simulators really serve the plant: the admin API answers with the model's state.
+      await waitForHttp(`http://127.0.0.1:${ports.admin}/state`, 10_000);
     } finally {
       process.kill(-child.pid!, 'SIGINT');
     }
@@ -48,14 +49,15 @@ describe('the README quick start, as a user runs it', () => {
       stderr: expect.any(String),
     });
     expect(result.stdout).toContain('HeatBridge stopped');
+    expect(result.stdout).toContain('simulators stopped');
     expect(aliveInGroup(child.pid!)).toEqual([]);
   }, 120_000);
 
-  it('SIGTERM (systemd, docker stop) stops cleanly too', async () => {
-    const port = await freePort();
+  it('SIGTERM (systemd, docker stop) stops cleanly too, simulators included', async () => {
+    const { file, ports } = await demoConfigFileOnFreePorts();
     const child = spawn(
       process.execPath,
-      [join(ROOT, 'bin/heatbridge.js'), 'demo', '--port', String(port), '--log-format', 'json'],
+      [join(ROOT, 'bin/heatbridge.js'), 'demo', '--config', file, '--log-format', 'json'],
       {
         cwd: ROOT,
         detached: true,
@@ -63,20 +65,67 @@ describe('the README quick start, as a user runs it', () => {
       },
     );
     const done = finished(child);
-    await waitForHttp(`http://127.0.0.1:${port}/api/health`, 30_000);
-    child.kill('SIGTERM');
+    await waitForHttp(`http://127.0.0.1:${ports.api}/api/health`, 30_000);
+    child.kill('SIGTERM'); // only the parent: it must stop its child itself
     const result = await done;
     expect(result.code).toBe(0);
     const lines = result.stdout
       .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { msg: string; reason?: string });
+      .filter((l) => l.startsWith('{'))
+      .map(
+        (l) =>
+          JSON.parse(l) as { msg: string; reason?: string; component?: string; process?: string },
+      );
     expect(lines).toContainEqual(
       expect.objectContaining({ msg: 'stopping HeatBridge', reason: 'SIGTERM' }),
     );
     expect(lines).toContainEqual(
+      expect.objectContaining({ msg: 'simulators stopped', process: 'simulators' }),
+    );
+    expect(lines).toContainEqual(
       expect.objectContaining({ msg: 'component stopped', component: 'api' }),
     );
+    expect(aliveInGroup(child.pid!)).toEqual([]);
+  });
+
+  it('reports the simulators failed in /api/health when their process dies, and keeps running', async () => {
+    const { file, ports } = await demoConfigFileOnFreePorts();
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'bin/heatbridge.js'), 'demo', '--config', file, '--log-format', 'json'],
+      {
+        cwd: ROOT,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const done = finished(child);
+    try {
+      const { body } = await waitForHttp(`http://127.0.0.1:${ports.api}/api/health`, 30_000);
+      const sim = (
+        body as { components: { name: string; details?: { pid?: number } }[] }
+      ).components.find((c) => c.name === 'simulators');
+      process.kill(sim!.details!.pid!, 'SIGKILL');
+      const { body: after } = await waitForHttp(
+        `http://127.0.0.1:${ports.api}/api/health`,
+        10_000,
+        503,
+      );
+      expect(after).toMatchObject({
+        status: 'failed',
+        components: expect.arrayContaining([
+          expect.objectContaining({
+            name: 'simulators',
+            state: 'failed',
+            message: 'simulators exited (signal SIGKILL)',
+          }),
+          expect.objectContaining({ name: 'api', state: 'running' }),
+        ]),
+      });
+    } finally {
+      process.kill(-child.pid!, 'SIGINT');
+    }
+    expect((await done).code).toBe(0);
     expect(aliveInGroup(child.pid!)).toEqual([]);
   });
 
@@ -86,7 +135,16 @@ describe('the README quick start, as a user runs it', () => {
       blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)),
     );
     try {
-      const result = await runCli(['demo', '--port', String(port), '--log-format', 'json']);
+      const { file } = await demoConfigFileOnFreePorts();
+      const result = await runCli([
+        'demo',
+        '--config',
+        file,
+        '--port',
+        String(port),
+        '--log-format',
+        'json',
+      ]);
       expect(result.code).toBe(1);
       expect(result.stdout).toContain(`port ${port} on 127.0.0.1 is already in use`);
     } finally {

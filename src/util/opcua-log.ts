@@ -1,0 +1,39 @@
+import { setErrorLogger, setWarningLogger } from 'node-opcua';
+import type { Logger } from '../log';
+
+/**
+ * node-opcua prints its warnings and errors straight to the console. This routes them into our
+ * logger (JSON lines like everything else) and drops one known-harmless warning:
+ *
+ * NODE-OPCUA-W27 fires on every load under Node 20 because Node disabled RSA PKCS#1 v1.5
+ * decryption (CVE-2023-46809). Only the deprecated Basic128Rsa15 policy needs it; the policies
+ * HeatBridge offers and uses (Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss) use
+ * RSA-OAEP/PSS and work without the flag, as the secure-connection tests show.
+ */
+const HARMLESS = /NODE-OPCUA-W27|security-revert=CVE-2023-46809/;
+
+let target: Logger | undefined;
+
+const text = (args: unknown[]): string =>
+  args
+    .map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : JSON.stringify(a)))
+    .join(' ')
+    // node-opcua prefixes a timestamp and a source column; keep the message.
+    .replace(/^\S+Z\s+:\S+\s+:\d+\s+/, '')
+    .trim();
+
+function forward(level: 'warn' | 'error', args: unknown[]): void {
+  const message = text(args);
+  if (HARMLESS.test(message) || message === '') return;
+  if (target) target[level]({ source: 'node-opcua' }, message);
+  else console[level](message);
+}
+
+// Installed as soon as node-opcua is loaded (W27 is printed asynchronously after loading).
+setWarningLogger((...args: unknown[]) => forward('warn', args));
+setErrorLogger((...args: unknown[]) => forward('error', args));
+
+/** Sends node-opcua's warnings and errors to this logger from now on. */
+export function routeOpcuaLogs(log: Logger): void {
+  target = log.child({ source: 'node-opcua' });
+}

@@ -1,0 +1,58 @@
+import { execFile, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+/** Debian's python3 with python3-pymodbus (the `python3` on PATH may be a pyenv build without it). */
+export const SYSTEM_PYTHON = '/usr/bin/python3';
+
+export type PeerResult =
+  | { value?: unknown; registers?: number[]; ok?: boolean }
+  | { exception: number }
+  | { error: string };
+
+/**
+ * Runs operations through the independent pymodbus client (test/peers/pymodbus_client.py).
+ * `timeout` in seconds, at least 1: Debian's pymodbus 3.0.0rc1 fails to connect below that.
+ */
+export function pymodbus(
+  port: number,
+  ops: Record<string, unknown>[],
+  timeout = 1.0,
+): Promise<PeerResult[]> {
+  const script = join(__dirname, '..', 'peers', 'pymodbus_client.py');
+  return new Promise((resolve, reject) => {
+    const child = spawn(SYSTEM_PYTHON, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`pymodbus client failed (${code}): ${err}`));
+      else resolve(JSON.parse(out) as PeerResult[]);
+    });
+    child.stdin.end(JSON.stringify({ host: '127.0.0.1', port, timeout, ops }));
+  });
+}
+
+/** Runs Debian's mbpoll once and returns its stdout. */
+export function mbpoll(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'mbpoll',
+      ['-m', 'tcp', '-1', '-0', ...args],
+      { timeout: 20_000 },
+      (error, stdout, stderr) => {
+        // mbpoll exits non-zero on Modbus errors; the caller asserts on the text.
+        if (error && !stdout) reject(new Error(`mbpoll failed: ${stderr || error.message}`));
+        else resolve(stdout + stderr);
+      },
+    );
+  });
+}
+
+/** Values mbpoll printed, by reference: `[12]: 	345` → { 12: '345' }. */
+export function mbpollValues(text: string): Record<number, string> {
+  const values: Record<number, string> = {};
+  for (const m of text.matchAll(/^\[(\d+)\]:\s+(.+)$/gm)) values[Number(m[1])] = m[2]!.trim();
+  return values;
+}

@@ -1,0 +1,72 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { demoConfigPath } from '../../src/cli/commands';
+import { loadSiteConfig, type SiteConfig } from '../../src/config';
+import { freePort } from './ports';
+
+export interface TestPorts {
+  plc: number;
+  dh: number;
+  opcua: number;
+  api: number;
+}
+
+/**
+ * The demo site, moved to free loopback ports and a fresh PKI folder so tests can run beside a
+ * running demo and each other.
+ */
+export async function demoSiteOnFreePorts(): Promise<{
+  site: SiteConfig;
+  ports: TestPorts;
+  dir: string;
+}> {
+  const loaded = await loadSiteConfig(demoConfigPath(), {});
+  if (!loaded.ok) throw new Error('demo config invalid');
+  const ports: TestPorts = {
+    plc: await freePort(),
+    dh: await freePort(),
+    opcua: await freePort(),
+    api: await freePort(),
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'hb-site-'));
+  const site = structuredClone(loaded.config);
+  for (const [name, d] of Object.entries(site.devices)) {
+    if (d.protocol === 'modbus') d.port = name === 'dh' ? ports.dh : ports.plc;
+    else d.endpoint = `opc.tcp://127.0.0.1:${ports.opcua}/heatbridge/${name}`;
+  }
+  site.api.port = ports.api;
+  site.simulation!.opcua.pkiDir = join(dir, 'pki-sim');
+  return { site, ports, dir };
+}
+
+/**
+ * config/demo.yaml rewritten to free ports and a temporary PKI folder, as a file: for tests that
+ * run the real `heatbridge` command.
+ */
+export async function demoConfigFileOnFreePorts(): Promise<{
+  file: string;
+  ports: TestPorts & { admin: number };
+  dir: string;
+}> {
+  const ports = {
+    plc: await freePort(),
+    dh: await freePort(),
+    opcua: await freePort(),
+    api: await freePort(),
+    admin: await freePort(),
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'hb-demo-'));
+  const text = readFileSync(demoConfigPath(), 'utf8')
+    .replaceAll('port: 5020', `port: ${ports.plc}`)
+    .replaceAll('port: 5021', `port: ${ports.dh}`)
+    .replaceAll('127.0.0.1:4840', `127.0.0.1:${ports.opcua}`)
+    .replace('adminPort: 8091', `adminPort: ${ports.admin}`)
+    .replace('port: 8080', `port: ${ports.api}`)
+    .replace('pkiDir: data/pki/sim-opcua-server', `pkiDir: ${join(dir, 'pki-sim')}`)
+    .replace('pkiDir: data/pki/opcua-client', `pkiDir: ${join(dir, 'pki-client')}`)
+    .replace('dir: data/historian', `dir: ${join(dir, 'historian')}`);
+  const file = join(dir, 'demo.yaml');
+  writeFileSync(file, text);
+  return { file, ports, dir };
+}

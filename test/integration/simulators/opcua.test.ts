@@ -1,0 +1,251 @@
+import { X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  AttributeIds,
+  BrowseDirection,
+  MessageSecurityMode,
+  NodeClassMask,
+  OPCUACertificateManager,
+  OPCUAClient,
+  SecurityPolicy,
+  UserTokenType,
+  makeBrowsePath,
+  type ClientSession,
+  type EUInformation,
+  type Range,
+} from 'node-opcua';
+import { Secret } from '../../../src/config';
+import {
+  HALL_FOLDERS,
+  HALL_VARIABLES,
+  hallBrowsePath,
+  hallNodeId,
+} from '../../../simulators/opcua/hall-variables';
+import { SimHost } from '../../../simulators/host';
+import { constantWeather } from '../../../simulators/weather';
+import { memoryLogger } from '../../helpers/logger';
+import { demoSiteOnFreePorts } from '../../helpers/sites';
+
+let host: SimHost;
+let endpoint: string;
+let dir: string;
+let pkiDir: string;
+
+beforeAll(async () => {
+  const made = await demoSiteOnFreePorts();
+  dir = made.dir;
+  const sim = made.site.simulation!;
+  sim.opcua.users = [{ username: 'operator', password: new Secret('correct horse', 'test') }];
+  pkiDir = sim.opcua.pkiDir;
+  endpoint = `opc.tcp://127.0.0.1:${made.ports.opcua}/heatbridge/hall1`;
+  host = new SimHost({
+    site: made.site,
+    log: memoryLogger().log,
+    realtime: false,
+    adminPort: 0,
+    weather: constantWeather(0),
+  });
+  await host.start();
+  host.sim.advance(600);
+});
+
+afterAll(async () => {
+  await host.stop();
+});
+
+/** A client with its own PKI folder that trusts nothing it was not told to. */
+async function clientManager(name: string): Promise<OPCUACertificateManager> {
+  const cm = new OPCUACertificateManager({
+    rootFolder: join(dir, name),
+    automaticallyAcceptUnknownCertificate: false,
+  });
+  await cm.initialize();
+  return cm;
+}
+
+function serverCertificate(): Buffer {
+  return new X509Certificate(
+    readFileSync(join(pkiDir, 'server', 'own', 'certs', 'certificate.pem')),
+  ).raw;
+}
+
+async function withSession<T>(
+  opts: {
+    cm?: OPCUACertificateManager;
+    policy?: SecurityPolicy;
+    mode?: MessageSecurityMode;
+    user?: [string, string];
+  },
+  fn: (s: ClientSession) => Promise<T>,
+): Promise<T> {
+  const client = OPCUAClient.create({
+    applicationName: 'HeatBridgeTestClient',
+    applicationUri: 'urn:heatbridge:test-client',
+    clientCertificateManager:
+      opts.cm ?? (await clientManager(`client-${Math.random().toString(36).slice(2)}`)),
+    securityPolicy: opts.policy ?? SecurityPolicy.None,
+    securityMode: opts.mode ?? MessageSecurityMode.None,
+    endpointMustExist: false,
+    connectionStrategy: { maxRetry: 0 },
+  });
+  await client.connect(endpoint);
+  try {
+    const session = await client.createSession(
+      opts.user
+        ? { type: UserTokenType.UserName, userName: opts.user[0], password: opts.user[1] }
+        : undefined,
+    );
+    try {
+      return await fn(session);
+    } finally {
+      await session.close();
+    }
+  } finally {
+    await client.disconnect();
+  }
+}
+
+describe('the data hall over OPC UA (node-opcua client)', () => {
+  it('is browsable by equipment: Objects/Hall1/<folder>/<variable>', async () => {
+    await withSession({}, async (s) => {
+      const objects = await s.browse('ObjectsFolder');
+      expect(objects.references!.map((r) => r.browseName.toString())).toContain('1:Hall1');
+      const folders = await s.browse('ns=1;s=Hall1');
+      expect(folders.references!.map((r) => r.browseName.name).sort()).toEqual(
+        Object.keys(HALL_FOLDERS).sort(),
+      );
+      for (const folder of Object.keys(HALL_FOLDERS)) {
+        const vars = await s.browse({
+          nodeId: `ns=1;s=Hall1.${folder}`,
+          browseDirection: BrowseDirection.Forward,
+          referenceTypeId: 'HasComponent',
+          includeSubtypes: true,
+          nodeClassMask: NodeClassMask.Variable,
+          resultMask: 63,
+        });
+        const expected = HALL_VARIABLES.filter((v) => v.folder === folder).map((v) => v.name);
+        expect(vars.references!.map((r) => r.browseName.name).sort()).toEqual(expected.sort());
+      }
+    });
+  });
+
+  it('serves every variable with its engineering unit, range and the simulated value', async () => {
+    const unitText: Record<string, string> = { degC: '°C', kW: 'kW', kWh: 'kWh', 'm3/h': 'm³/h' };
+    await withSession({}, async (s) => {
+      for (const v of HALL_VARIABLES) {
+        const byPath = await s.translateBrowsePath(
+          makeBrowsePath('ObjectsFolder', hallBrowsePath(v)),
+        );
+        expect(byPath.targets![0]!.targetId.toString()).toBe(hallNodeId(v));
+        const eu = await s.translateBrowsePath(makeBrowsePath(hallNodeId(v), '.EngineeringUnits'));
+        const range = await s.translateBrowsePath(makeBrowsePath(hallNodeId(v), '.EURange'));
+        const [value, euValue, rangeValue] = await s.read([
+          { nodeId: hallNodeId(v), attributeId: AttributeIds.Value },
+          { nodeId: eu.targets![0]!.targetId, attributeId: AttributeIds.Value },
+          { nodeId: range.targets![0]!.targetId, attributeId: AttributeIds.Value },
+        ]);
+        expect({ key: v.key, status: value!.statusCode.name }).toEqual({
+          key: v.key,
+          status: 'Good',
+        });
+        expect(value!.value.value).toBeCloseTo(host.sim.read(v.key)!.value as number, 6);
+        expect((euValue!.value.value as EUInformation).displayName.text).toBe(unitText[v.unit]);
+        const r = rangeValue!.value.value as Range;
+        expect([r.low, r.high]).toEqual(v.range);
+      }
+    });
+  });
+
+  it('turns the status bad when a sensor fault is injected, good again when cleared', async () => {
+    const fault = host.sim.addFault({ kind: 'bad', point: 'hall1/cdu_supply_temp' });
+    const nodeId = 'ns=1;s=Hall1.CDU.SupplyTemperature';
+    await withSession({}, async (s) => {
+      expect((await s.read({ nodeId, attributeId: AttributeIds.Value })).statusCode.name).toBe(
+        'BadSensorFailure',
+      );
+      host.sim.clearFault(fault.id);
+      expect((await s.read({ nodeId, attributeId: AttributeIds.Value })).statusCode.name).toBe(
+        'Good',
+      );
+    });
+  });
+});
+
+describe('OPC UA security of the simulated server', () => {
+  it('refuses SignAndEncrypt from an untrusted client certificate, and files it under rejected/', async () => {
+    const cm = await clientManager('untrusted-client');
+    await cm.trustCertificate(serverCertificate()); // we trust the server; it does not trust us
+    await expect(
+      withSession(
+        { cm, policy: SecurityPolicy.Basic256Sha256, mode: MessageSecurityMode.SignAndEncrypt },
+        () => Promise.resolve(),
+      ),
+    ).rejects.toThrow(/BadSecurityChecksFailed|rejected/);
+    const rejected = readdirSync(join(pkiDir, 'server', 'rejected'));
+    expect(rejected.some((f) => f.startsWith('HeatBridgeTestClient'))).toBe(true);
+  });
+
+  it('accepts the client once an engineer moves its certificate to trusted/, with username sign-in', async () => {
+    const cm = await clientManager('trusted-client');
+    await cm.trustCertificate(serverCertificate());
+    // First attempt fails and files the certificate; the engineer then trusts it.
+    await expect(
+      withSession(
+        {
+          cm,
+          policy: SecurityPolicy.Aes128_Sha256_RsaOaep,
+          mode: MessageSecurityMode.SignAndEncrypt,
+        },
+        () => Promise.resolve(),
+      ),
+    ).rejects.toThrow();
+    const rejectedDir = join(pkiDir, 'server', 'rejected');
+    const trustedDir = join(pkiDir, 'server', 'trusted', 'certs');
+    for (const f of readdirSync(rejectedDir).filter((f) => f.startsWith('HeatBridgeTestClient'))) {
+      renameSync(join(rejectedDir, f), join(trustedDir, f));
+    }
+    // The server notices a moved file through a watcher: retry for a few seconds.
+    let value: number | undefined;
+    for (let attempt = 0; attempt < 20 && value === undefined; attempt++) {
+      try {
+        value = await withSession(
+          {
+            cm,
+            policy: SecurityPolicy.Aes128_Sha256_RsaOaep,
+            mode: MessageSecurityMode.SignAndEncrypt,
+            user: ['operator', 'correct horse'],
+          },
+          async (s) => {
+            const dv = await s.read({
+              nodeId: 'ns=1;s=Hall1.IT.Power',
+              attributeId: AttributeIds.Value,
+            });
+            return dv.value.value as number;
+          },
+        );
+      } catch {
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    expect(value).toBeCloseTo(host.sim.read('hall/it_power')!.value as number, 6);
+    // A wrong password is refused even on a trusted secure channel.
+    await expect(
+      withSession(
+        {
+          cm,
+          policy: SecurityPolicy.Aes128_Sha256_RsaOaep,
+          mode: MessageSecurityMode.SignAndEncrypt,
+          user: ['operator', 'wrong'],
+        },
+        () => Promise.resolve(),
+      ),
+    ).rejects.toThrow(/BadUserAccessDenied/);
+  });
+
+  it('keeps its PKI in the project data folder it was given', () => {
+    expect(existsSync(join(pkiDir, 'server', 'own', 'certs', 'certificate.pem'))).toBe(true);
+    expect(existsSync(join(pkiDir, 'server', 'own', 'private', 'private_key.pem'))).toBe(true);
+  });
+});
