@@ -1,6 +1,9 @@
 import type { Logger } from '../log';
 import { StartupError, errorMessage, type Supervisor } from '../runtime/supervisor';
 
+/** Signals this soon after the first are the same Ctrl-C delivered twice, not a second press. */
+const DUPLICATE_SIGNAL_WINDOW_MS = 1000;
+
 /** A process event listener, as `process.on` takes it. */
 type Listener = Parameters<typeof process.on>[1];
 
@@ -22,8 +25,8 @@ export interface RunOptions {
 /**
  * Runs the supervised components until SIGINT/SIGTERM, then stops them within the supervisor's
  * bound. Resolves the process exit code: 0 after a clean stop, 1 after a startup failure, a crash
- * or an unclean stop. A second signal while stopping exits at once (130), for an operator who
- * really means it. Uncaught errors are logged and lead to an orderly stop: never a silent death.
+ * or an unclean stop. A second signal while stopping (a second Ctrl-C, not the same one delivered
+ * twice) exits at once (130), for an operator who really means it. Uncaught errors are logged and lead to an orderly stop: never a silent death.
  */
 export function runUntilStopped(
   supervisor: Supervisor,
@@ -34,11 +37,16 @@ export function runUntilStopped(
   return new Promise<number>((resolve) => {
     let stopping: Promise<void> | undefined;
 
+    let firstSignalAt = 0;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (stopping) {
+        // One Ctrl-C can arrive twice: the terminal signals the whole process group and
+        // `npm run` forwards the signal to its child as well. Only a later one is a second press.
+        if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_WINDOW_MS) return;
         log.warn({ signal }, 'second signal while stopping: exiting now');
         process.exit(130);
       }
+      firstSignalAt = Date.now();
       shutdown(signal, 0);
     };
     const onCrash = (err: unknown): void => {

@@ -129,6 +129,25 @@ describe('the README quick start, as a user runs it', () => {
     expect(aliveInGroup(child.pid!)).toEqual([]);
   });
 
+  it('one Ctrl-C delivered twice (terminal and npm both forward it) still stops cleanly with exit 0', async () => {
+    const { file, ports } = await demoConfigFileOnFreePorts();
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'bin/heatbridge.js'), 'demo', '--config', file, '--log-format', 'json'],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const done = finished(child);
+    await waitForHttp(`http://127.0.0.1:${ports.api}/api/health`, 30_000);
+    child.kill('SIGINT');
+    child.kill('SIGINT');
+    const result = await done;
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain('second signal');
+  });
+
   it('a busy port stops startup with exit 1 and says which port', async () => {
     const blocker = createServer();
     const port = await new Promise<number>((resolve) =>
