@@ -9,7 +9,11 @@ export type SampleValue = number | boolean | string;
  */
 export interface Sample {
   id: PointId;
-  value: SampleValue;
+  /**
+   * The value; `null` only for a `bad` or `stale` sample of a point that never had a good value
+   * (a bad or stale sample otherwise carries the last value it had, for display).
+   */
+  value: SampleValue | null;
   /** Source time: when the device says the value was valid (or our read time if it says nothing). */
   ts: number;
   /** When HeatBridge received it, on our own clock. Staleness is judged on this clock. */

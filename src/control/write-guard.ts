@@ -1,0 +1,222 @@
+import { Subject, type Observable } from 'rxjs';
+import { isWritable, type PointDef } from '../domain/point';
+import type { PointId } from '../domain/point-id';
+import type { Sample, SampleValue } from '../domain/sample';
+import { valueTypeOfUnit } from '../domain/units';
+import { formatActor, type WriteCommand } from '../domain/write-command';
+import type { Logger } from '../log';
+
+export type RejectCode =
+  'read-only-site' | 'unknown-point' | 'not-writable' | 'wrong-type' | 'not-finite';
+
+export type GuardDecision =
+  | { allow: true; value: SampleValue; adjusted: string[] }
+  | { allow: false; code: RejectCode; reason: string };
+
+export interface GuardContext {
+  /** The site-wide read-only switch. */
+  readOnly: boolean;
+  /** What the rate limit counts from: the last value written and when. */
+  reference?: { value: number; at: number };
+  now: number;
+}
+
+/**
+ * The one decision every write passes (DESIGN §5.6): only writable points of the site, values of
+ * the point's type, clamped into its bounds and to its rate of change. Pure.
+ *
+ * A value outside the bounds is clamped, not refused, because a controller asking for "more than
+ * the maximum" means "the maximum"; the adjustment is reported and logged.
+ */
+export function decideWrite(
+  cmd: WriteCommand,
+  def: PointDef | undefined,
+  ctx: GuardContext,
+): GuardDecision {
+  if (ctx.readOnly)
+    return { allow: false, code: 'read-only-site', reason: 'the site is read-only' };
+  if (!def)
+    return { allow: false, code: 'unknown-point', reason: `no point ${cmd.id} in the site config` };
+  if (!isWritable(def))
+    return {
+      allow: false,
+      code: 'not-writable',
+      reason: `${cmd.id} is not writable (access ${def.access})`,
+    };
+  const expected = valueTypeOfUnit(def.unit);
+  if (typeof cmd.value !== expected) {
+    return {
+      allow: false,
+      code: 'wrong-type',
+      reason: `${cmd.id} takes a ${expected}, got ${typeof cmd.value}`,
+    };
+  }
+  if (typeof cmd.value !== 'number') return { allow: true, value: cmd.value, adjusted: [] };
+  if (!Number.isFinite(cmd.value)) {
+    return {
+      allow: false,
+      code: 'not-finite',
+      reason: `${cmd.id}: ${cmd.value} is not a finite number`,
+    };
+  }
+  const bounds = def.bounds;
+  if (!bounds) {
+    // The config refuses writable numeric points without bounds; never guess them here.
+    return { allow: false, code: 'not-writable', reason: `${cmd.id} has no bounds` };
+  }
+  const adjusted: string[] = [];
+  let value = cmd.value;
+  if (value > bounds.max) {
+    adjusted.push(`clamped from ${value} to the maximum ${bounds.max}`);
+    value = bounds.max;
+  } else if (value < bounds.min) {
+    adjusted.push(`clamped from ${value} to the minimum ${bounds.min}`);
+    value = bounds.min;
+  }
+  if (bounds.maxRatePerMin !== undefined && ctx.reference) {
+    const minutes = Math.max(ctx.now - ctx.reference.at, 0) / 60_000;
+    const step = bounds.maxRatePerMin * minutes;
+    const lo = ctx.reference.value - step;
+    const hi = ctx.reference.value + step;
+    if (value > hi || value < lo) {
+      const limited = Math.min(Math.max(value, lo), hi);
+      adjusted.push(
+        `rate-limited from ${value} to ${round(limited)} (${bounds.maxRatePerMin}/min)`,
+      );
+      value = limited;
+    }
+  }
+  return { allow: true, value, adjusted };
+}
+
+const round = (x: number): number => Math.round(x * 1e6) / 1e6;
+
+export interface WriteOutcome {
+  command: WriteCommand;
+  status: 'written' | 'rejected' | 'failed';
+  /** The value sent (after clamping), when one was. */
+  value?: SampleValue;
+  adjusted?: string[];
+  reason?: string;
+  code?: RejectCode;
+  at: number;
+}
+
+export interface WriteGuardOptions {
+  defs: ReadonlyMap<PointId, PointDef>;
+  readOnly: boolean;
+  log: Logger;
+  now?: () => number;
+  /** The latest sample of a point, for the first rate-limited write. */
+  current?: (id: PointId) => Sample | undefined;
+  /** Sends an allowed write to the adapter that owns the point. */
+  send: (id: PointId, value: SampleValue) => Promise<void>;
+}
+
+/**
+ * Where every write goes through: decides with `decideWrite`, logs and counts what it refuses
+ * (never sending it), sends the rest, and reports each outcome on `outcomes$` for the audit trail
+ * and the historian.
+ */
+export class WriteGuard {
+  private readonly last = new Map<PointId, { value: number; at: number }>();
+  private readonly subject = new Subject<WriteOutcome>();
+  readonly outcomes$: Observable<WriteOutcome> = this.subject.asObservable();
+  private readonly counts = { written: 0, rejected: 0, failed: 0, adjusted: 0 };
+  private readonly rejectedBy: Partial<Record<RejectCode, number>> = {};
+  private readonly now: () => number;
+
+  constructor(private readonly opts: WriteGuardOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  async write(cmd: WriteCommand): Promise<WriteOutcome> {
+    const now = this.now();
+    const decision = decideWrite(cmd, this.opts.defs.get(cmd.id), {
+      readOnly: this.opts.readOnly,
+      reference: this.reference(cmd.id, now),
+      now,
+    });
+    const who = {
+      point: cmd.id,
+      value: cmd.value,
+      actor: formatActor(cmd.actor),
+      reason: cmd.reason,
+    };
+    if (!decision.allow) {
+      this.counts.rejected += 1;
+      this.rejectedBy[decision.code] = (this.rejectedBy[decision.code] ?? 0) + 1;
+      this.opts.log.warn({ ...who, refused: decision.reason }, 'write refused by the write guard');
+      return this.done({
+        command: cmd,
+        status: 'rejected',
+        reason: decision.reason,
+        code: decision.code,
+        at: now,
+      });
+    }
+    if (decision.adjusted.length > 0) {
+      this.counts.adjusted += 1;
+      this.opts.log.info(
+        { ...who, sent: decision.value, adjusted: decision.adjusted },
+        'write adjusted by the write guard',
+      );
+    }
+    try {
+      await this.opts.send(cmd.id, decision.value);
+    } catch (err) {
+      this.counts.failed += 1;
+      const reason = err instanceof Error ? err.message : String(err);
+      this.opts.log.error(
+        { ...who, sent: decision.value, err: reason },
+        'write failed at the device',
+      );
+      return this.done({
+        command: cmd,
+        status: 'failed',
+        value: decision.value,
+        adjusted: decision.adjusted,
+        reason,
+        at: now,
+      });
+    }
+    this.counts.written += 1;
+    if (typeof decision.value === 'number')
+      this.last.set(cmd.id, { value: decision.value, at: now });
+    this.opts.log.debug({ ...who, sent: decision.value }, 'write sent');
+    return this.done({
+      command: cmd,
+      status: 'written',
+      value: decision.value,
+      adjusted: decision.adjusted,
+      at: now,
+    });
+  }
+
+  stats(): Record<string, unknown> {
+    return { ...this.counts, rejectedBy: { ...this.rejectedBy } };
+  }
+
+  complete(): void {
+    this.subject.complete();
+  }
+
+  /**
+   * The rate limit counts from the last value this guard wrote. Before the first write it counts
+   * from the point's current reading as if read a minute ago (one minute's change is allowed).
+   */
+  private reference(id: PointId, now: number): { value: number; at: number } | undefined {
+    const last = this.last.get(id);
+    if (last) return last;
+    const s = this.opts.current?.(id);
+    if (s && typeof s.value === 'number' && (s.quality === 'good' || s.quality === 'uncertain')) {
+      return { value: s.value, at: now - 60_000 };
+    }
+    return undefined;
+  }
+
+  private done(outcome: WriteOutcome): WriteOutcome {
+    this.subject.next(outcome);
+    return outcome;
+  }
+}
