@@ -150,6 +150,8 @@ export const modbusDeviceSchema = z
     maxGap: intBetween(0, 124).default(8),
     maxRegistersPerRead: intBetween(1, 125).default(125),
     byteOrder: enumOf(MODBUS_ORDERS, 'a byte order').default('ABCD'),
+    /** Write single registers and coils with FC 16 and 15 too, for devices without FC 6 and 5. */
+    multipleWritesOnly: z.boolean().default(false),
     reconnect: reconnectSchema.default({ initialDelayMs: 1000, maxDelayMs: 30000 }),
     points: z.array(modbusPointSchema).min(1, { error: 'expected at least one point' }),
   })

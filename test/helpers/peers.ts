@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Debian's python3 with python3-pymodbus (the `python3` on PATH may be a pyenv build without it). */
@@ -17,6 +18,7 @@ export function pymodbus(
   port: number,
   ops: Record<string, unknown>[],
   timeout = 1.0,
+  framer: 'socket' | 'rtu' = 'socket',
 ): Promise<PeerResult[]> {
   const script = join(__dirname, '..', 'peers', 'pymodbus_client.py');
   return new Promise((resolve, reject) => {
@@ -30,7 +32,7 @@ export function pymodbus(
       if (code !== 0) reject(new Error(`pymodbus client failed (${code}): ${err}`));
       else resolve(JSON.parse(out) as PeerResult[]);
     });
-    child.stdin.end(JSON.stringify({ host: '127.0.0.1', port, timeout, ops }));
+    child.stdin.end(JSON.stringify({ host: '127.0.0.1', port, timeout, ops, framer }));
   });
 }
 
@@ -55,4 +57,63 @@ export function mbpollValues(text: string): Record<number, string> {
   const values: Record<number, string> = {};
   for (const m of text.matchAll(/^\[(\d+)\]:\s+(.+)$/gm)) values[Number(m[1])] = m[2]!.trim();
   return values;
+}
+
+export interface PeerServer {
+  stop(): Promise<void>;
+  pid: number;
+}
+
+/** Starts test/peers/pymodbus_server.py with a job and waits until it serves. */
+export function startPymodbusServer(job: Record<string, unknown>): Promise<PeerServer> {
+  const script = join(__dirname, '..', 'peers', 'pymodbus_server.py');
+  const child = spawn(SYSTEM_PYTHON, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`pymodbus server did not start: ${err}`));
+    }, 15_000);
+    child.stdout.on('data', (d: Buffer) => {
+      if (!d.toString().includes('ready')) return;
+      clearTimeout(timer);
+      resolve({
+        pid: child.pid!,
+        stop: async () => {
+          if (child.exitCode === null) child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`pymodbus server exited (${code}): ${err}`));
+    });
+    child.stdin.end(JSON.stringify(job));
+  });
+}
+
+/** A pair of connected pseudo-terminals from socat: a serial line without hardware. */
+export async function serialPair(
+  dir: string,
+): Promise<{ a: string; b: string; stop(): Promise<void> }> {
+  const a = join(dir, 'tty-a');
+  const b = join(dir, 'tty-b');
+  const child = spawn('socat', [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
+    stdio: 'ignore',
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  for (let i = 0; i < 100 && !(existsSync(a) && existsSync(b)); i++)
+    await new Promise((r) => setTimeout(r, 20));
+  if (!existsSync(a) || !existsSync(b)) throw new Error('socat did not create the serial pair');
+  return {
+    a,
+    b,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }

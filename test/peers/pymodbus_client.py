@@ -18,6 +18,8 @@ import sys
 
 from pymodbus.client import ModbusTcpClient
 from pymodbus.constants import Endian
+from pymodbus.framer.rtu_framer import ModbusRtuFramer
+from pymodbus.framer.socket_framer import ModbusSocketFramer
 from pymodbus.payload import BinaryPayloadBuilder, BinaryPayloadDecoder
 
 # HeatBridge's order names → (byte order within a word, word order), as pymodbus names them.
@@ -94,7 +96,8 @@ def run(client, op):
 
 def main():
     job = json.load(sys.stdin)
-    client = ModbusTcpClient(job["host"], port=job["port"], timeout=job.get("timeout", 1.0), retries=0)
+    framer = ModbusRtuFramer if job.get("framer") == "rtu" else ModbusSocketFramer  # rtu: RTU over TCP
+    client = ModbusTcpClient(job["host"], port=job["port"], framer=framer, timeout=job.get("timeout", 1.0), retries=0)
     if not client.connect():
         print(json.dumps([{"error": "connection refused"}] * len(job["ops"])))
         return

@@ -78,10 +78,11 @@ export function decodeRaw(words: readonly number[], enc: Encoding): number | str
   if (enc.type === 'bit') return ((w[0]! >> (enc.bit ?? 0)) & 1) === 1;
   if (enc.type === 'bool') return w[0]! !== 0;
   if (enc.type === 'string') {
-    // Two ASCII characters per register, first character in the high byte; NULs pad the end.
+    // Two ASCII characters per register, first character in the high byte; devices pad the end
+    // with NULs or spaces.
     return wordsToBytes(w, byteSwapped(enc.order) ? 'BADC' : 'ABCD')
       .toString('latin1')
-      .replace(/\0+$/, '');
+      .replace(/[\0 ]+$/, '');
   }
   const b = wordsToBytes(w, enc.order);
   switch (enc.type) {

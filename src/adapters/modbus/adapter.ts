@@ -1,0 +1,108 @@
+import { Subject, type Observable } from 'rxjs';
+import type { SiteConfig } from '../../config';
+import type { ModbusDeviceConfig } from '../../config/modbus';
+import type { PointId } from '../../domain/point-id';
+import type { Sample, SampleValue } from '../../domain/sample';
+import type { Component, ComponentContext } from '../../runtime/component';
+import type { DeviceAdapter } from '../adapter';
+import {
+  ModbusConnection,
+  transportKey,
+  transportOf,
+  type ModbusDeviceRuntime,
+  type ModbusTransport,
+} from './connection';
+import { modbusPoints } from './points';
+
+/**
+ * The Modbus devices behind one connection, as a component: polls them, emits their samples,
+ * executes guarded writes. Devices on the same transport, host and port (or serial line) share
+ * one connection and one request queue, as they share one wire.
+ */
+export class ModbusAdapter implements Component, DeviceAdapter {
+  readonly name: string;
+  private readonly subject = new Subject<Sample>();
+  readonly samples$: Observable<Sample> = this.subject.asObservable();
+  private connection: ModbusConnection | undefined;
+  private readonly devices: ModbusDeviceRuntime[];
+  private readonly ids = new Set<PointId>();
+
+  constructor(
+    private readonly transport: ModbusTransport,
+    private readonly configs: readonly [string, ModbusDeviceConfig][],
+    private readonly now: () => number = Date.now,
+  ) {
+    this.name = `modbus ${transportKey(transport)}`;
+    this.devices = configs.map(([name, cfg]) => ({
+      name,
+      pollIntervalMs: cfg.pollIntervalMs,
+      timeoutMs: cfg.timeoutMs,
+      maxGap: cfg.maxGap,
+      maxRegistersPerRead: cfg.maxRegistersPerRead,
+      multipleWritesOnly: cfg.multipleWritesOnly,
+      points: modbusPoints(name, cfg),
+    }));
+    for (const d of this.devices) for (const p of d.points) this.ids.add(p.key);
+  }
+
+  get deviceNames(): string[] {
+    return this.devices.map((d) => d.name);
+  }
+
+  owns(id: PointId): boolean {
+    return this.ids.has(id);
+  }
+
+  start(ctx: ComponentContext): Promise<void> {
+    const first = this.configs[0]![1];
+    this.connection = new ModbusConnection({
+      transport: this.transport,
+      connectTimeoutMs: Math.max(...this.configs.map(([, c]) => c.timeoutMs), 1000) * 3,
+      reconnect: first.reconnect,
+      devices: this.devices,
+      log: ctx.log,
+      now: this.now,
+      emit: (s) => this.subject.next(s),
+      report: (state, message) => ctx.report(state, message),
+    });
+    // Polling starts now; a device that is down makes the adapter degraded, not failed: it keeps
+    // reconnecting in the background.
+    this.connection.start();
+    return Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    await this.connection?.stop();
+    this.connection = undefined;
+    this.subject.complete();
+  }
+
+  write(id: PointId, value: SampleValue): Promise<void> {
+    if (!this.connection) return Promise.reject(new Error(`${this.name} is not running`));
+    return this.connection.write(id, value);
+  }
+
+  details(): Record<string, unknown> {
+    return { devices: this.deviceNames, ...(this.connection?.snapshot() ?? {}) };
+  }
+}
+
+/** One adapter per Modbus connection of the site (enabled devices only). */
+export function createModbusAdapters(
+  site: SiteConfig,
+  now: () => number = Date.now,
+): ModbusAdapter[] {
+  const groups = new Map<
+    string,
+    { transport: ModbusTransport; devices: [string, ModbusDeviceConfig][] }
+  >();
+  for (const [name, d] of Object.entries(site.devices)) {
+    if (d.protocol !== 'modbus' || !d.enabled) continue;
+    const transport = transportOf(d);
+    const key = transportKey(transport);
+    const group = groups.get(key) ?? { transport, devices: [] };
+    group.devices.push([name, d]);
+    groups.set(key, group);
+  }
+  return [...groups.values()].map((g) => new ModbusAdapter(g.transport, g.devices, now));
+}

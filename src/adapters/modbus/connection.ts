@@ -1,0 +1,496 @@
+import ModbusRTU from 'modbus-serial';
+import type { ModbusDeviceConfig } from '../../config/modbus';
+import type { PointId } from '../../domain/point-id';
+import type { Sample, SampleValue } from '../../domain/sample';
+import type { Logger } from '../../log';
+import { Backoff } from '../../util/backoff';
+import { encodeValue } from './codec';
+import { planReads, type ReadRequest } from './planner';
+import { decodeRead, type ModbusPoint } from './points';
+
+/** Where a connection goes: one TCP endpoint, one serial line, one RTU-over-TCP gateway. */
+export type ModbusTransport =
+  | { kind: 'tcp' | 'rtu-over-tcp'; host: string; port: number }
+  | {
+      kind: 'rtu';
+      path: string;
+      baudRate: number;
+      parity: 'none' | 'even' | 'odd';
+      dataBits: number;
+      stopBits: number;
+    };
+
+export function transportOf(cfg: ModbusDeviceConfig): ModbusTransport {
+  if (cfg.transport === 'rtu') {
+    const s = cfg.serial!;
+    return {
+      kind: 'rtu',
+      path: s.path,
+      baudRate: s.baudRate,
+      parity: s.parity,
+      dataBits: s.dataBits,
+      stopBits: s.stopBits,
+    };
+  }
+  return { kind: cfg.transport, host: cfg.host!, port: cfg.port };
+}
+
+export function transportKey(t: ModbusTransport): string {
+  return t.kind === 'rtu' ? `rtu:${t.path}` : `${t.kind}:${t.host}:${t.port}`;
+}
+
+export interface ModbusDeviceRuntime {
+  name: string;
+  pollIntervalMs: number;
+  /** Per-request timeout for this device's units. */
+  timeoutMs: number;
+  maxGap: number;
+  maxRegistersPerRead: number;
+  multipleWritesOnly: boolean;
+  points: ModbusPoint[];
+}
+
+export interface ConnectionOptions {
+  transport: ModbusTransport;
+  /** Bound on opening the connection (the devices' own timeouts bound each request). */
+  connectTimeoutMs: number;
+  reconnect: { initialDelayMs: number; maxDelayMs: number };
+  devices: ModbusDeviceRuntime[];
+  log: Logger;
+  now: () => number;
+  emit: (sample: Sample) => void;
+  /** Connection health for /api/health: degraded with the reason, or running. */
+  report: (state: 'running' | 'degraded', message?: string) => void;
+}
+
+export interface ConnectionStats {
+  requests: number;
+  timeouts: number;
+  exceptions: number;
+  connectionErrors: number;
+  reconnects: number;
+  queueDepth: number;
+}
+
+class NotConnectedError extends Error {}
+
+type Job =
+  | { kind: 'poll'; device: ModbusDeviceRuntime }
+  | {
+      kind: 'write';
+      run: (client: ModbusRTU) => Promise<void>;
+      resolve: () => void;
+      reject: (e: Error) => void;
+    };
+
+const isTimeout = (err: unknown): boolean =>
+  (err as { name?: string }).name === 'TransactionTimedOutError' ||
+  (err as { errno?: string }).errno === 'ETIMEDOUT';
+
+const modbusCode = (err: unknown): number | undefined =>
+  (err as { modbusCode?: number }).modbusCode;
+
+const describe = (err: unknown): string =>
+  err instanceof Error ? err.message : String((err as { message?: unknown }).message ?? err);
+
+/**
+ * One Modbus connection (TCP endpoint, serial line or gateway) shared by the devices (units)
+ * behind it. Everything on it goes through one queue, writes first. A unit that does not answer
+ * costs at most one timeout per poll of its device: its remaining requests in that poll are not
+ * sent, so other units on the same connection are not stalled. A dropped connection is thrown
+ * away and re-created with capped exponential backoff (a reused modbus-serial client can stay
+ * "Port Not Open" forever).
+ */
+export class ModbusConnection {
+  private client: ModbusRTU | undefined;
+  private readonly backoff: Backoff;
+  private nextAttemptAt = 0;
+  private readonly jobs: Job[] = [];
+  private working: Promise<void> | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private stopped = true;
+  private everConnected = false;
+  private readonly plans = new Map<string, ReadRequest<PointId>[]>();
+  private readonly points = new Map<PointId, ModbusPoint>();
+  private readonly last = new Map<PointId, SampleValue>();
+  /** Requests failing now, by a key of unit, table and registers, with the reason (for logs). */
+  private readonly failing = new Map<string, string>();
+  private readonly stats: ConnectionStats = {
+    requests: 0,
+    timeouts: 0,
+    exceptions: 0,
+    connectionErrors: 0,
+    reconnects: 0,
+    queueDepth: 0,
+  };
+
+  constructor(private readonly opts: ConnectionOptions) {
+    this.backoff = new Backoff(opts.reconnect);
+    for (const d of opts.devices) {
+      for (const p of d.points) this.points.set(p.key, p);
+      this.plans.set(
+        d.name,
+        this.plan(
+          d.points.filter((p) => p.readable),
+          d,
+        ),
+      );
+    }
+  }
+
+  get key(): string {
+    return transportKey(this.opts.transport);
+  }
+
+  get connected(): boolean {
+    return this.client?.isOpen === true;
+  }
+
+  /** Starts polling every device at its interval (the first poll at once). */
+  start(): void {
+    this.stopped = false;
+    for (const d of this.opts.devices) {
+      this.enqueuePoll(d);
+      this.timers.push(setInterval(() => this.enqueuePoll(d), d.pollIntervalMs));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers.length = 0;
+    for (const job of this.jobs.splice(0))
+      if (job.kind === 'write') job.reject(new Error('adapter stopping'));
+    await this.working;
+    this.dropClient();
+  }
+
+  snapshot(): ConnectionStats & { connected: boolean; failing: string[] } {
+    return {
+      ...this.stats,
+      queueDepth: this.jobs.length,
+      connected: this.connected,
+      failing: [...this.failing.entries()].map(([k, v]) => `${k}: ${v}`),
+    };
+  }
+
+  /** Writes one point (already allowed by the write guard), ahead of queued polls. */
+  write(id: PointId, value: SampleValue): Promise<void> {
+    const p = this.points.get(id);
+    if (!p) return Promise.reject(new Error(`${id} is not on this connection`));
+    if (!p.writable) return Promise.reject(new Error(`${id} is not writable`));
+    const device = this.opts.devices.find((d) => d.name === p.device)!;
+    return new Promise<void>((resolve, reject) => {
+      this.jobs.unshift({
+        kind: 'write',
+        run: (client) => this.writePoint(client, p, value, device),
+        resolve,
+        reject,
+      });
+      this.kick();
+    });
+  }
+
+  private plan(points: ModbusPoint[], d: ModbusDeviceRuntime): ReadRequest<PointId>[] {
+    return planReads(points, { maxGap: d.maxGap, maxRegisters: d.maxRegistersPerRead });
+  }
+
+  private enqueuePoll(device: ModbusDeviceRuntime): void {
+    if (this.stopped) return;
+    // Coalesce: a device whose previous poll still waits in the queue is not polled twice.
+    if (this.jobs.some((j) => j.kind === 'poll' && j.device === device)) return;
+    this.jobs.push({ kind: 'poll', device });
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.working) return;
+    this.working = this.drain().finally(() => {
+      this.working = undefined;
+      if (this.jobs.length > 0 && !this.stopped) this.kick();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.jobs.length > 0) {
+      const job = this.jobs.shift()!;
+      if (job.kind === 'poll') {
+        await this.poll(job.device);
+        continue;
+      }
+      try {
+        const client = await this.ensureClient();
+        await job.run(client);
+        job.resolve();
+      } catch (err) {
+        if (err instanceof NotConnectedError) job.reject(err);
+        else job.reject(new Error(describe(err)));
+        if (
+          !(err instanceof NotConnectedError) &&
+          modbusCode(err) === undefined &&
+          !isTimeout(err)
+        ) {
+          this.connectionFailed(err);
+        }
+      }
+    }
+  }
+
+  private async ensureClient(): Promise<ModbusRTU> {
+    if (this.client?.isOpen) return this.client;
+    if (this.opts.now() < this.nextAttemptAt) {
+      throw new NotConnectedError(
+        `not connected to ${this.key} (next attempt in ${this.nextAttemptAt - this.opts.now()} ms)`,
+      );
+    }
+    this.dropClient();
+    const client = new ModbusRTU();
+    try {
+      await withTimeout(this.open(client), this.opts.connectTimeoutMs, `connecting to ${this.key}`);
+    } catch (err) {
+      client.close(() => undefined);
+      const delay = this.backoff.next();
+      this.nextAttemptAt = this.opts.now() + delay;
+      const fields = { connection: this.key, err: describe(err), retryInMs: delay };
+      if (this.backoff.failures === 1) this.opts.log.warn(fields, 'Modbus connection failed');
+      else this.opts.log.debug(fields, 'Modbus connection still failing');
+      this.opts.report('degraded', `${this.key}: ${describe(err)}`);
+      throw new NotConnectedError(`cannot connect to ${this.key}: ${describe(err)}`);
+    }
+    client.on('close', () => {
+      if (this.client !== client) return;
+      this.client = undefined;
+      if (!this.stopped) this.connectionLost('connection closed by the device');
+    });
+    client.on('error', (err: unknown) =>
+      this.opts.log.debug({ connection: this.key, err: describe(err) }, 'Modbus socket error'),
+    );
+    if (this.everConnected) {
+      this.stats.reconnects += 1;
+      this.opts.log.info({ connection: this.key }, 'Modbus connection restored');
+    }
+    this.everConnected = true;
+    this.backoff.reset();
+    this.client = client;
+    this.updateHealth();
+    return client;
+  }
+
+  private open(client: ModbusRTU): Promise<void> {
+    const t = this.opts.transport;
+    switch (t.kind) {
+      case 'tcp':
+        return client.connectTCP(t.host, { port: t.port });
+      case 'rtu-over-tcp':
+        // modbus-serial's "telnet" port sends raw RTU frames (with CRC) over TCP, which is what
+        // serial-to-Ethernet gateways expect. (Its "TcpRTUBuffered" port speaks MBAP, i.e. TCP.)
+        return client.connectTelnet(t.host, { port: t.port });
+      case 'rtu':
+        return client.connectRTUBuffered(t.path, {
+          baudRate: t.baudRate,
+          parity: t.parity,
+          dataBits: t.dataBits,
+          stopBits: t.stopBits,
+        });
+    }
+  }
+
+  private dropClient(): void {
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      (client as unknown as NodeJS.EventEmitter).removeAllListeners('close');
+      client.close(() => undefined);
+    }
+  }
+
+  private connectionFailed(err: unknown): void {
+    this.stats.connectionErrors += 1;
+    this.dropClient();
+    this.connectionLost(describe(err));
+  }
+
+  /** Every point on the connection goes stale: nothing on it is current any more. */
+  private connectionLost(reason: string): void {
+    this.opts.log.warn({ connection: this.key, reason }, 'Modbus connection lost; reconnecting');
+    this.nextAttemptAt = this.opts.now() + this.backoff.next();
+    for (const d of this.opts.devices) this.markAll(d.points, 'stale');
+    this.opts.report('degraded', `${this.key}: ${reason}`);
+  }
+
+  private async poll(device: ModbusDeviceRuntime): Promise<void> {
+    let client: ModbusRTU;
+    try {
+      client = await this.ensureClient();
+    } catch {
+      this.markAll(
+        device.points.filter((p) => p.readable),
+        'stale',
+      );
+      return;
+    }
+    const plan = this.plans.get(device.name) ?? [];
+    const silentUnits = new Set<number>();
+    const split: ReadRequest<PointId>[] = [];
+    for (const req of plan) {
+      const reqKey = `${device.name} unit ${req.unitId} ${req.table} ${req.start}+${req.count}`;
+      if (silentUnits.has(req.unitId)) {
+        this.fail(
+          req,
+          reqKey,
+          `unit ${req.unitId} did not answer (not asked again this poll)`,
+          false,
+        );
+        continue;
+      }
+      try {
+        client.setID(req.unitId);
+        client.setTimeout(device.timeoutMs);
+        this.stats.requests += 1;
+        const data = await this.read(client, req);
+        this.succeed(req, reqKey, data);
+      } catch (err) {
+        if (isTimeout(err)) {
+          this.stats.timeouts += 1;
+          silentUnits.add(req.unitId);
+          this.fail(req, reqKey, `no answer within ${device.timeoutMs} ms`);
+        } else if (modbusCode(err) !== undefined) {
+          this.stats.exceptions += 1;
+          const code = modbusCode(err)!;
+          if ((code === 2 || code === 4) && req.points.length > 1) {
+            // Exception 2 on a merged read: the device refuses reads across its unmapped addresses.
+            // Exception 4: one failed sensor fails the whole read. Either way, reading the points
+            // one by one keeps the others' values coming.
+            split.push(req);
+            this.opts.log.warn(
+              { request: reqKey, code },
+              'exception on a merged read; reading its points separately',
+            );
+          }
+          this.fail(
+            req,
+            reqKey,
+            `Modbus exception ${code}: ${describe(err).replace(/^Modbus exception \d+: /, '')}`,
+          );
+        } else {
+          this.connectionFailed(err);
+          return;
+        }
+      }
+    }
+    if (split.length > 0) {
+      const rest = plan.filter((r) => !split.includes(r));
+      const singles = split.flatMap((r) =>
+        r.points.map((p) => ({
+          unitId: r.unitId,
+          table: r.table,
+          start: p.register,
+          count: p.count,
+          points: [p],
+        })),
+      );
+      this.plans.set(device.name, [...rest, ...singles]);
+    }
+    this.updateHealth();
+  }
+
+  private async read(client: ModbusRTU, req: ReadRequest<PointId>): Promise<(number | boolean)[]> {
+    switch (req.table) {
+      case 'holding':
+        return (await client.readHoldingRegisters(req.start, req.count)).data;
+      case 'input':
+        return (await client.readInputRegisters(req.start, req.count)).data;
+      case 'coil':
+        return (await client.readCoils(req.start, req.count)).data;
+      case 'discrete':
+        return (await client.readDiscreteInputs(req.start, req.count)).data;
+    }
+  }
+
+  private succeed(req: ReadRequest<PointId>, reqKey: string, data: (number | boolean)[]): void {
+    const now = this.opts.now();
+    if (this.failing.delete(reqKey))
+      this.opts.log.info({ request: reqKey }, 'Modbus read recovered');
+    for (const d of decodeRead(req, this.points, data)) {
+      if ('error' in d) {
+        this.opts.log.warn({ point: d.id, reason: d.error }, 'Modbus value not decodable');
+        this.emitQuality(d.id, 'bad', now);
+        continue;
+      }
+      this.last.set(d.id, d.value);
+      this.opts.emit({ id: d.id, value: d.value, ts: now, receivedAt: now, quality: 'good' });
+    }
+  }
+
+  private fail(req: ReadRequest<PointId>, reqKey: string, reason: string, log = true): void {
+    if (log && this.failing.get(reqKey) !== reason) {
+      this.opts.log.warn(
+        { request: reqKey, reason, points: req.points.map((p) => p.key) },
+        'Modbus read failed; its points are bad',
+      );
+    }
+    this.failing.set(reqKey, reason);
+    const now = this.opts.now();
+    for (const p of req.points) this.emitQuality(p.key, 'bad', now);
+  }
+
+  private markAll(points: readonly ModbusPoint[], quality: 'stale' | 'bad'): void {
+    const now = this.opts.now();
+    for (const p of points) if (p.readable) this.emitQuality(p.key, quality, now);
+  }
+
+  private emitQuality(id: PointId, quality: 'bad' | 'stale', now: number): void {
+    this.opts.emit({ id, value: this.last.get(id) ?? null, ts: now, receivedAt: now, quality });
+  }
+
+  private updateHealth(): void {
+    if (!this.connected) return;
+    const failing = [...this.failing.entries()];
+    if (failing.length === 0) this.opts.report('running');
+    else
+      this.opts.report(
+        'degraded',
+        `${failing.length} request(s) failing, e.g. ${failing[0]![0]}: ${failing[0]![1]}`,
+      );
+  }
+
+  private async writePoint(
+    client: ModbusRTU,
+    p: ModbusPoint,
+    value: SampleValue,
+    d: ModbusDeviceRuntime,
+  ): Promise<void> {
+    client.setID(p.unitId);
+    client.setTimeout(d.timeoutMs);
+    this.stats.requests += 1;
+    if (p.table === 'coil') {
+      if (d.multipleWritesOnly) await client.writeCoils(p.register, [Boolean(value)]);
+      else await client.writeCoil(p.register, Boolean(value));
+      return;
+    }
+    if (p.table !== 'holding') throw new Error(`${p.key}: ${p.table} is read-only in Modbus`);
+    let current = 0;
+    if (p.encoding.type === 'bit') {
+      // One bit of a register: read it, change the bit, write it back.
+      current = (await client.readHoldingRegisters(p.register, 1)).data[0] ?? 0;
+    }
+    const words = encodeValue(value, p.encoding, current);
+    if (words.length === 1 && !d.multipleWritesOnly)
+      await client.writeRegister(p.register, words[0]!);
+    else await client.writeRegisters(p.register, words);
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,68 @@
+import type { ModbusDeviceConfig, ModbusPointConfig } from '../../config/modbus';
+import type { PointId } from '../../domain/point-id';
+import { pointId } from '../../domain/point-id';
+import { decodeValue, wordCount, type Encoding } from './codec';
+import type { PlannablePoint, ReadRequest } from './planner';
+
+/** A configured Modbus point, resolved: its address, its encoding and what may be done with it. */
+export interface ModbusPoint extends PlannablePoint<PointId> {
+  device: string;
+  name: string;
+  encoding: Encoding;
+  readable: boolean;
+  writable: boolean;
+}
+
+export function modbusPoints(device: string, cfg: ModbusDeviceConfig): ModbusPoint[] {
+  return cfg.points.map((p: ModbusPointConfig) => {
+    const encoding: Encoding = {
+      type: p.type,
+      order: p.order ?? cfg.byteOrder,
+      scale: p.scale,
+      offset: p.offset,
+      ...(p.length !== undefined ? { length: p.length } : {}),
+      ...(p.bit !== undefined ? { bit: p.bit } : {}),
+    };
+    return {
+      key: pointId(device, p.name),
+      device,
+      name: p.name,
+      unitId: p.unitId ?? cfg.unitId,
+      table: p.table,
+      register: p.register,
+      count: p.table === 'coil' || p.table === 'discrete' ? 1 : wordCount(encoding),
+      encoding,
+      readable: p.access !== 'w',
+      writable: p.access !== 'r',
+    };
+  });
+}
+
+export type Decoded =
+  { id: PointId; value: number | boolean | string } | { id: PointId; error: string };
+
+/** The values of a read's points from the registers (or bits) it returned. Pure. */
+export function decodeRead(
+  request: ReadRequest<PointId>,
+  points: ReadonlyMap<PointId, ModbusPoint>,
+  data: readonly (number | boolean)[],
+): Decoded[] {
+  return request.points.map(({ key }) => {
+    const p = points.get(key);
+    if (!p) return { id: key, error: 'unknown point' };
+    const offset = p.register - request.start;
+    if (p.table === 'coil' || p.table === 'discrete') {
+      const bit = data[offset];
+      return typeof bit === 'boolean' ? { id: key, value: bit } : { id: key, error: 'short reply' };
+    }
+    const words = data.slice(offset, offset + p.count);
+    if (words.length < p.count || words.some((w) => typeof w !== 'number')) {
+      return { id: key, error: `reply too short for ${p.encoding.type}` };
+    }
+    const value = decodeValue(words as number[], p.encoding);
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      return { id: key, error: `not a finite number (${value})` };
+    }
+    return { id: key, value };
+  });
+}
