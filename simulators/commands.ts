@@ -62,6 +62,15 @@ export function commandPoints(heatPumps: number): Record<string, CommandPoint> {
       set: (c, v) => (c.watchdogReset = Boolean(v)),
       pulse: true,
     },
+    'hall/heat_recovery_active': {
+      get: (c) => c.hall.heatRecoveryActive,
+      set: (c, v) => (c.hall.heatRecoveryActive = Boolean(v)),
+    },
+    'hall/recovered_power': {
+      get: (c) => c.hall.recoveredPowerKw,
+      set: (c, v) => (c.hall.recoveredPowerKw = Number(v)),
+      range: [0, 10000],
+    },
     'dh/offered_heat': {
       get: (c) => c.offeredHeatKw,
       set: (c, v) => (c.offeredHeatKw = Number(v)),

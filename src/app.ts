@@ -1,5 +1,13 @@
+import { merge, type Observable } from 'rxjs';
+import type { DeviceAdapter } from './adapters/adapter';
+import type * as OpcuaAdapterModule from './adapters/opcua/adapter';
+import { createModbusAdapters } from './adapters/modbus/adapter';
 import { ApiComponent } from './api/server';
-import type { SiteConfig } from './config';
+import { buildPointDefs, type SiteConfig } from './config';
+import { WriteGuard } from './control/write-guard';
+import { LatestValues } from './core/latest-values';
+import type { PointId } from './domain/point-id';
+import type { Sample, SampleValue } from './domain/sample';
 import type { Logger } from './log';
 import type { Component } from './runtime/component';
 import { Supervisor } from './runtime/supervisor';
@@ -8,34 +16,84 @@ export interface AppOptions {
   log: Logger;
   now?: () => number;
   stopTimeoutMs?: number;
-  /** Extra components started before HeatBridge's own, e.g. the demo's simulators. */
+  /**
+   * Components that stand for the plant and start before the adapters, e.g. the demo's
+   * simulators.
+   */
   extraComponents?: Component[];
 }
 
 export interface HeatBridgeApp {
   supervisor: Supervisor;
   api: ApiComponent;
+  adapters: (Component & DeviceAdapter)[];
+  /** Every sample of every adapter. */
+  samples$: Observable<Sample>;
+  latest: LatestValues;
+  /** The only way to write to a device. */
+  writes: WriteGuard;
 }
 
 /**
  * The composition root: the one place that knows every component and how they depend on each
  * other (DESIGN §1). Components only talk through what is passed to them here.
  *
- * Start order: the API first (so /api/health shows the others starting), then the components in
- * dependency order. Stop order is the reverse: the API goes last, reporting to the end.
+ * Start order: the API first (so /api/health shows the others starting), the plant components
+ * (demo simulators), then the field adapters. Stop order is the reverse: the API goes last,
+ * reporting to the end.
  */
 export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
-  const api = new ApiComponent(site.api, {
+  const now = opts.now ?? Date.now;
+  const extra = opts.extraComponents ?? [];
+  const adapters = withDependencies(
+    [...createModbusAdapters(site, now), ...createOpcuaAdapters(site, now)],
+    extra,
+  );
+  const samples$ = merge(...adapters.map((a) => a.samples$));
+  const latest = new LatestValues(samples$);
+  const writes = new WriteGuard({
+    defs: buildPointDefs(site),
+    readOnly: site.site.readOnly,
+    log: opts.log.child({ component: 'write-guard' }),
+    now,
+    current: (id) => latest.get(id),
+    send: (id, value) => route(adapters, id, value),
+  });
+  const api: ApiComponent = new ApiComponent(site.api, {
     site: { id: site.site.id, name: site.site.name },
     // Called per request, long after `supervisor` below exists.
     health: () => supervisor.health(),
-    ...(opts.now ? { now: opts.now } : {}),
+    now,
   });
-  const components: Component[] = [api, ...(opts.extraComponents ?? [])];
-  const supervisor = new Supervisor(components, {
+  const supervisor: Supervisor = new Supervisor([api, ...extra, ...adapters], {
     log: opts.log,
-    ...(opts.now ? { now: opts.now } : {}),
+    now,
     ...(opts.stopTimeoutMs !== undefined ? { stopTimeoutMs: opts.stopTimeoutMs } : {}),
   });
-  return { supervisor, api };
+  return { supervisor, api, adapters, samples$, latest, writes };
+}
+
+function route(adapters: readonly DeviceAdapter[], id: PointId, value: SampleValue): Promise<void> {
+  const adapter = adapters.find((a) => a.owns(id));
+  if (!adapter)
+    return Promise.reject(new Error(`no adapter carries ${id} (is its device enabled?)`));
+  return adapter.write(id, value);
+}
+
+/** Adapters start after the plant components, whose devices they connect to. */
+function withDependencies<A extends Component>(adapters: A[], plant: readonly Component[]): A[] {
+  const names = plant.map((c) => c.name);
+  if (names.length === 0) return adapters;
+  return adapters.map((a) => Object.assign(a, { dependsOn: [...(a.dependsOn ?? []), ...names] }));
+}
+
+/** OPC UA adapters, loading node-opcua only when the site has OPC UA devices. */
+function createOpcuaAdapters(site: SiteConfig, now: () => number): (Component & DeviceAdapter)[] {
+  if (!Object.values(site.devices).some((d) => d.protocol === 'opcua' && d.enabled)) return [];
+  return loadOpcuaAdapter().createOpcuaAdapters(site.devices, { now });
+}
+
+function loadOpcuaAdapter(): typeof OpcuaAdapterModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./adapters/opcua/adapter') as typeof OpcuaAdapterModule;
 }

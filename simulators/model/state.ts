@@ -47,6 +47,8 @@ export interface PlcCommands {
     tripReset: boolean;
   }[];
   offeredHeatKw: number;
+  /** What HeatBridge tells the hall's BMS over OPC UA (information only, no effect on the plant). */
+  hall: { heatRecoveryActive: boolean; recoveredPowerKw: number };
 }
 
 export interface PlantInputs {
@@ -125,6 +127,7 @@ export function initialCommands(params: PlantParams): PlcCommands {
       tripReset: false,
     })),
     offeredHeatKw: 0,
+    hall: { heatRecoveryActive: false, recoveredPowerKw: 0 },
   };
 }
 

@@ -12,13 +12,14 @@ import {
   makeEUInformation,
   standardUnits,
   type EUInformation,
+  type StatusCode,
   type UAObject,
 } from 'node-opcua';
 import type { Secret } from '../../src/config/secret';
 import type { Unit } from '../../src/domain/units';
 import type { Logger } from '../../src/log';
 import type { Simulation } from '../simulation';
-import { HALL_FOLDERS, HALL_VARIABLES } from './hall-variables';
+import { HALL_FOLDERS, HALL_VARIABLES, type HallVariable } from './hall-variables';
 
 export interface HallServerOptions {
   /** opc.tcp://host:port/path from the site config; the server binds that host and port. */
@@ -155,30 +156,94 @@ export class HallOpcuaServer {
       );
     }
     for (const v of HALL_VARIABLES) {
-      ns.addAnalogDataItem({
-        componentOf: folders.get(v.folder)!,
+      const parent = folders.get(v.folder)!;
+      const common = {
+        componentOf: parent,
         browseName: v.name,
         nodeId: `s=Hall1.${v.folder}.${v.name}`,
         description: v.description,
-        dataType: 'Double',
         minimumSamplingInterval: v.minimumSamplingIntervalMs,
-        engineeringUnitsRange: { low: v.range[0], high: v.range[1] },
-        engineeringUnits: euOf(v.unit),
         value: {
-          timestamped_get: () => {
-            const m = this.sim.read(v.key);
-            return new DataValue({
-              value: new Variant({ dataType: DataType.Double, value: Number(m?.value ?? 0) }),
-              statusCode: !m || m.bad ? StatusCodes.BadSensorFailure : StatusCodes.Good,
-              // The plant's own (simulated) clock, as a device reports its time.
-              sourceTimestamp: new Date(this.sim.now),
-              serverTimestamp: new Date(),
-            });
-          },
+          timestamped_get: () => this.dataValue(v),
+          ...(v.access === 'rw'
+            ? { timestamped_set: (dv: DataValue) => Promise.resolve(this.set(v, dv.value)) }
+            : {}),
         },
-      });
+      };
+      if (v.dataType === 'Boolean') {
+        ns.addVariable({
+          ...common,
+          dataType: 'Boolean',
+          accessLevel: accessLevel(v),
+          userAccessLevel: accessLevel(v),
+        });
+      } else {
+        ns.addAnalogDataItem({
+          ...common,
+          dataType: v.dataType,
+          accessLevel: accessLevel(v),
+          userAccessLevel: accessLevel(v),
+          engineeringUnitsRange: { low: v.range[0], high: v.range[1] },
+          engineeringUnits: euOf(v.unit),
+        });
+      }
     }
   }
+
+  private dataValue(v: HallVariable): DataValue {
+    const dataType = DataType[v.dataType];
+    if (v.access === 'rw') {
+      const value = this.sim.readCommand(v.key);
+      return new DataValue({
+        value: new Variant({
+          dataType,
+          value: v.dataType === 'Boolean' ? Boolean(value) : Number(value ?? 0),
+        }),
+        statusCode: StatusCodes.Good,
+        sourceTimestamp: new Date(this.sim.now),
+        serverTimestamp: new Date(),
+      });
+    }
+    const m = this.sim.read(v.key);
+    return new DataValue({
+      value: new Variant({ dataType, value: Number(m?.value ?? 0) }),
+      statusCode: !m || m.bad ? StatusCodes.BadSensorFailure : StatusCodes.Good,
+      // The plant's own (simulated) clock, as a device reports its time.
+      sourceTimestamp: new Date(this.sim.now),
+      serverTimestamp: new Date(),
+    });
+  }
+
+  /** A client's write, through the simulation (which logs it and checks its range). */
+  private set(v: HallVariable, variant: Variant): StatusCode {
+    const value = variant.value as unknown;
+    if (typeof value !== 'number' && typeof value !== 'boolean') return StatusCodes.BadTypeMismatch;
+    return this.sim.write(v.key, value).ok ? StatusCodes.Good : StatusCodes.BadOutOfRange;
+  }
+
+  /**
+   * Monitored items on the server now, across sessions and the subscriptions of sessions that
+   * died (node-opcua keeps those in an "orphan" engine until their lifetime runs out).
+   */
+  monitoredItemCount(): { sessions: number; subscriptions: number; monitoredItems: number } {
+    const engine = this.server?.engine;
+    if (!engine) return { sessions: 0, subscriptions: 0, monitoredItems: 0 };
+    const sessions = engine.getSessions();
+    const subs = sessions.flatMap((s) => s.publishEngine.subscriptions);
+    const orphans =
+      (engine as unknown as { _orphanPublishEngine?: { subscriptions: typeof subs } })
+        ._orphanPublishEngine?.subscriptions ?? [];
+    return {
+      sessions: sessions.length,
+      subscriptions: subs.length + orphans.length,
+      monitoredItems: [...subs, ...orphans].reduce((n, sub) => n + sub.monitoredItemCount, 0),
+    };
+  }
+}
+
+/** Read-only measurements; read-write for what clients may write. */
+function accessLevel(v: HallVariable): string {
+  return v.access === 'rw' ? 'CurrentRead | CurrentWrite' : 'CurrentRead';
 }
 
 function euOf(unit: Unit): EUInformation {

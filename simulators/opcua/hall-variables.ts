@@ -8,12 +8,15 @@ import type { Unit } from '../../src/domain/units';
 export interface HallVariable {
   /** Model reading key. */
   key: string;
-  folder: 'IT' | 'Facility' | 'CDU' | 'AirLoop';
+  folder: 'IT' | 'Facility' | 'CDU' | 'AirLoop' | 'HeatRecovery';
   name: string;
   unit: Unit;
   range: [number, number];
   minimumSamplingIntervalMs: number;
   description: string;
+  dataType: 'Double' | 'Float' | 'Boolean';
+  /** Writable variables hold what a client wrote (the BMS's input), not a measurement. */
+  access: 'r' | 'rw';
 }
 
 export const HALL_FOLDERS: Record<HallVariable['folder'], string> = {
@@ -21,6 +24,7 @@ export const HALL_FOLDERS: Record<HallVariable['folder'], string> = {
   Facility: 'Whole facility electricity (for PUE)',
   CDU: 'Coolant distribution unit: liquid-cooled racks (W45)',
   AirLoop: 'CRAH air loop: air-cooled racks',
+  HeatRecovery: "What the heat-recovery controller reports to the hall's BMS (written by clients)",
 };
 
 export const HALL_VARIABLES: HallVariable[] = [
@@ -32,6 +36,8 @@ export const HALL_VARIABLES: HallVariable[] = [
     range: [0, 5000],
     minimumSamplingIntervalMs: 500,
     description: 'IT electrical load',
+    dataType: 'Double',
+    access: 'r',
   },
   {
     key: 'hall/it_energy',
@@ -41,6 +47,8 @@ export const HALL_VARIABLES: HallVariable[] = [
     range: [0, 4294967295],
     minimumSamplingIntervalMs: 1000,
     description: 'IT energy counter (wraps at 2^32)',
+    dataType: 'Double',
+    access: 'r',
   },
   {
     key: 'hall/facility_power',
@@ -50,6 +58,8 @@ export const HALL_VARIABLES: HallVariable[] = [
     range: [0, 10000],
     minimumSamplingIntervalMs: 500,
     description: 'Facility electrical load',
+    dataType: 'Double',
+    access: 'r',
   },
   {
     key: 'hall/facility_energy',
@@ -59,6 +69,8 @@ export const HALL_VARIABLES: HallVariable[] = [
     range: [0, 4294967295],
     minimumSamplingIntervalMs: 1000,
     description: 'Facility energy counter (wraps at 2^32)',
+    dataType: 'Double',
+    access: 'r',
   },
   {
     key: 'hall/cdu_supply_temp',
@@ -68,6 +80,8 @@ export const HALL_VARIABLES: HallVariable[] = [
     range: [0, 80],
     minimumSamplingIntervalMs: 250,
     description: 'Secondary supply to the racks (limit 45 °C)',
+    dataType: 'Double',
+    access: 'r',
   },
   {
     key: 'hall/cdu_return_temp',
@@ -77,6 +91,8 @@ export const HALL_VARIABLES: HallVariable[] = [
     range: [0, 90],
     minimumSamplingIntervalMs: 250,
     description: 'Secondary return from the racks',
+    dataType: 'Double',
+    access: 'r',
   },
   {
     key: 'hall/cdu_flow',
@@ -86,6 +102,8 @@ export const HALL_VARIABLES: HallVariable[] = [
     range: [0, 500],
     minimumSamplingIntervalMs: 500,
     description: 'Secondary flow',
+    dataType: 'Double',
+    access: 'r',
   },
   {
     key: 'hall/air_supply_temp',
@@ -95,6 +113,8 @@ export const HALL_VARIABLES: HallVariable[] = [
     range: [0, 50],
     minimumSamplingIntervalMs: 250,
     description: 'Air supply to the racks (limit 27 °C)',
+    dataType: 'Double',
+    access: 'r',
   },
   {
     key: 'hall/air_return_temp',
@@ -104,6 +124,30 @@ export const HALL_VARIABLES: HallVariable[] = [
     range: [0, 60],
     minimumSamplingIntervalMs: 250,
     description: 'Air return from the racks',
+    dataType: 'Double',
+    access: 'r',
+  },
+  {
+    key: 'hall/heat_recovery_active',
+    folder: 'HeatRecovery',
+    name: 'Active',
+    unit: 'bool',
+    range: [0, 1],
+    minimumSamplingIntervalMs: 1000,
+    description: 'Heat recovery is running',
+    dataType: 'Boolean',
+    access: 'rw',
+  },
+  {
+    key: 'hall/recovered_power',
+    folder: 'HeatRecovery',
+    name: 'RecoveredPower',
+    unit: 'kW',
+    range: [0, 10000],
+    minimumSamplingIntervalMs: 1000,
+    description: 'Heat recovered from the hall now (0–10000)',
+    dataType: 'Float',
+    access: 'rw',
   },
 ];
 

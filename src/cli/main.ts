@@ -4,6 +4,17 @@ import type { LogLevel } from '../log';
 import { heatbridgeVersion } from '../util/project-root';
 import { FAULT_KINDS } from '../../simulators/faults';
 import {
+  MODBUS_ORDERS,
+  MODBUS_TABLES,
+  MODBUS_TYPES,
+  OPCUA_SECURITY_MODES,
+  OPCUA_SECURITY_POLICIES,
+  modbusReadCommand,
+  opcuaBrowseCommand,
+  type ModbusReadFlags,
+  type OpcuaBrowseFlags,
+} from './field-tools';
+import {
   demoCommand,
   faultAddCommand,
   faultClearCommand,
@@ -155,6 +166,64 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
   ).action((id: string | undefined, opts: AdminFlags) => {
     setResult(faultClearCommand(opts, id, io));
   });
+
+  const modbus = program.command('modbus').description('Modbus tools for commissioning');
+  modbus
+    .command('read')
+    .description('read one value from a device and print it decoded, with its raw registers')
+    .requiredOption('--host <host>', 'device or gateway host')
+    .option('--port <port>', 'TCP port', parsePort, 502)
+    .option('--unit <id>', 'unit (slave) id', parseNonNegativeInt, 1)
+    .requiredOption('--register <n>', '0-based register address', parseNonNegativeInt)
+    .addOption(
+      new Option('--table <table>', 'register table')
+        .choices([...MODBUS_TABLES])
+        .default('holding'),
+    )
+    .addOption(
+      new Option('--type <type>', 'data type').choices([...MODBUS_TYPES]).default('uint16'),
+    )
+    .addOption(
+      new Option('--order <order>', 'byte/word order').choices([...MODBUS_ORDERS]).default('ABCD'),
+    )
+    .option('--scale <x>', 'value = raw × scale + offset', parseNumber, 1)
+    .option('--offset <x>', 'value = raw × scale + offset', parseNumber, 0)
+    .option('--length <n>', 'registers of a string', parseNonNegativeInt)
+    .option('--bit <n>', 'bit of the register, for type bit', parseNonNegativeInt)
+    .addOption(
+      new Option('--transport <t>', 'tcp or RTU frames through a gateway')
+        .choices(['tcp', 'rtu-over-tcp'])
+        .default('tcp'),
+    )
+    .option('--timeout-ms <ms>', 'request timeout', parseNonNegativeInt, 1000)
+    .action((opts: ModbusReadFlags) => {
+      setResult(modbusReadCommand(opts, io));
+    });
+
+  const opcua = program.command('opcua').description('OPC UA tools for commissioning');
+  opcua
+    .command('browse')
+    .description('list the variables of an OPC UA server: NodeId, browse path, data type, unit')
+    .argument('<endpoint>', 'opc.tcp://host:port/path')
+    .addOption(
+      new Option('--security-policy <policy>', 'security policy')
+        .choices([...OPCUA_SECURITY_POLICIES])
+        .default('Basic256Sha256'),
+    )
+    .addOption(
+      new Option('--security-mode <mode>', 'security mode')
+        .choices([...OPCUA_SECURITY_MODES])
+        .default('SignAndEncrypt'),
+    )
+    .option('--pki-dir <dir>', "the client's PKI folder", 'data/pki/opcua-client')
+    .option('--trust-on-first-use', 'accept an unknown server certificate and remember it', false)
+    .option('--user <name>', 'sign in as this user (password from HEATBRIDGE_OPCUA_PASSWORD)')
+    .option('--json', 'print JSON', false)
+    .option('--max-depth <n>', 'levels below the Objects folder', parseNonNegativeInt, 8)
+    .option('--max-nodes <n>', 'stop after this many nodes', parseNonNegativeInt, 5000)
+    .action((endpoint: string, opts: OpcuaBrowseFlags) => {
+      setResult(opcuaBrowseCommand(endpoint, opts, io));
+    });
 
   const config = program.command('config').description('check and describe site configurations');
   config

@@ -108,3 +108,29 @@ export function opcuaDeviceSchema(env: Env) {
 
 export type OpcuaDeviceConfig = z.output<ReturnType<typeof opcuaDeviceSchema>>;
 export type OpcuaPointConfig = z.output<typeof opcuaPointSchema>;
+
+/**
+ * Keep-alive count of HeatBridge's subscriptions: the server sends at least a keep-alive every
+ * `publishingIntervalMs × count`, about every 3 s (never fewer than 3 intervals).
+ */
+export function opcuaKeepAliveCount(publishingIntervalMs: number): number {
+  return Math.max(3, Math.ceil(3000 / publishingIntervalMs));
+}
+
+/**
+ * How often a point of this device is confirmed current. Polling: every poll. Subscriptions: a
+ * changed value comes within its sampling and publishing interval, an unchanged one (deadband) is
+ * confirmed by the next keep-alive, so the keep-alive interval is the longest gap.
+ */
+export function opcuaExpectedPeriodMs(
+  device: Pick<
+    OpcuaDeviceConfig,
+    'mode' | 'pollIntervalMs' | 'publishingIntervalMs' | 'samplingIntervalMs'
+  >,
+  point: Pick<OpcuaPointConfig, 'samplingIntervalMs'>,
+): number {
+  if (device.mode === 'polling') return device.pollIntervalMs;
+  const sampling = point.samplingIntervalMs ?? device.samplingIntervalMs;
+  const keepAlive = device.publishingIntervalMs * opcuaKeepAliveCount(device.publishingIntervalMs);
+  return Math.max(device.publishingIntervalMs, sampling, keepAlive);
+}

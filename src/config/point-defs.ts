@@ -1,18 +1,13 @@
 import type { PointDef } from '../domain/point';
 import { pointId, type PointId } from '../domain/point-id';
 import { staleWindowMs } from '../domain/stale';
+import { opcuaExpectedPeriodMs, type OpcuaPointConfig } from './opcua';
 import type { DeviceConfig, SiteConfig } from './site';
 
 /** How often a device delivers fresh values, which sets its points' default stale window. */
 function expectedPeriodMs(device: DeviceConfig, point: DeviceConfig['points'][number]): number {
   if (device.protocol === 'modbus') return device.pollIntervalMs;
-  if (device.mode === 'polling') return device.pollIntervalMs;
-  // A subscription reports at most once per publishing interval, and no faster than sampled.
-  const sampling =
-    'samplingIntervalMs' in point && point.samplingIntervalMs !== undefined
-      ? point.samplingIntervalMs
-      : device.samplingIntervalMs;
-  return Math.max(device.publishingIntervalMs, sampling);
+  return opcuaExpectedPeriodMs(device, point as OpcuaPointConfig);
 }
 
 /** The protocol-independent definitions of every point of every enabled device. */

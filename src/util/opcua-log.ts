@@ -14,18 +14,33 @@ const HARMLESS = /NODE-OPCUA-W27|security-revert=CVE-2023-46809/;
 
 let target: Logger | undefined;
 
+/** node-opcua passes its source location as a first argument: not part of the message. */
+const isLocation = (a: unknown): boolean =>
+  typeof a === 'object' && a !== null && 'filename' in a && 'callerline' in a;
+
 const text = (args: unknown[]): string =>
   args
+    .filter((a) => !isLocation(a))
     .map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : JSON.stringify(a)))
     .join(' ')
     // node-opcua prefixes a timestamp and a source column; keep the message.
     .replace(/^\S+Z\s+:\S+\s+:\d+\s+/, '')
     .trim();
 
+/** A reconnect loop repeats the same warning every few seconds; log each once per 10 minutes. */
+const REPEAT_AFTER_MS = 10 * 60_000;
+const recent = new Map<string, number>();
+
 function forward(level: 'warn' | 'error', args: unknown[]): void {
   const message = text(args);
   if (HARMLESS.test(message) || message === '') return;
-  if (target) target[level]({ source: 'node-opcua' }, message);
+  const key = message.slice(0, 200);
+  const now = Date.now();
+  const last = recent.get(key);
+  if (last !== undefined && now - last < REPEAT_AFTER_MS) return;
+  recent.set(key, now);
+  if (recent.size > 1000) recent.clear();
+  if (target) target[level](message);
   else console[level](message);
 }
 

@@ -1,0 +1,41 @@
+import type { Observable, Subscription } from 'rxjs';
+import type { PointId } from '../domain/point-id';
+import type { Sample } from '../domain/sample';
+
+/**
+ * The latest sample of every point, kept from the adapters' sample stream. Control builds its
+ * process image from it each tick; the API and the write guard read it.
+ */
+export class LatestValues {
+  private readonly values = new Map<PointId, Sample>();
+  private readonly subscription: Subscription;
+  private received = 0;
+
+  constructor(samples$: Observable<Sample>) {
+    this.subscription = samples$.subscribe((s) => {
+      this.received += 1;
+      this.values.set(s.id, s);
+    });
+  }
+
+  get(id: PointId): Sample | undefined {
+    return this.values.get(id);
+  }
+
+  all(): IterableIterator<Sample> {
+    return this.values.values();
+  }
+
+  get size(): number {
+    return this.values.size;
+  }
+
+  /** Samples received since start. */
+  get count(): number {
+    return this.received;
+  }
+
+  close(): void {
+    this.subscription.unsubscribe();
+  }
+}
