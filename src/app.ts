@@ -6,7 +6,9 @@ import { ApiComponent } from './api/server';
 import { buildPointDefs, type SiteConfig } from './config';
 import { WriteGuard } from './control/write-guard';
 import { LatestValues } from './core/latest-values';
+import type { PointDef } from './domain/point';
 import type { PointId } from './domain/point-id';
+import { HistorianComponent, historianPointDefs } from './historian/historian';
 import type { Sample, SampleValue } from './domain/sample';
 import type { Logger } from './log';
 import type { Component } from './runtime/component';
@@ -29,17 +31,21 @@ export interface HeatBridgeApp {
   adapters: (Component & DeviceAdapter)[];
   /** Every sample of every adapter. */
   samples$: Observable<Sample>;
+  historian: HistorianComponent;
   latest: LatestValues;
   /** The only way to write to a device. */
   writes: WriteGuard;
+  /** Every point HeatBridge knows: the site's and its own (historian state). */
+  defs: Map<PointId, PointDef>;
 }
 
 /**
  * The composition root: the one place that knows every component and how they depend on each
  * other (DESIGN §1). Components only talk through what is passed to them here.
  *
- * Start order: the API first (so /api/health shows the others starting), the plant components
- * (demo simulators), then the field adapters. Stop order is the reverse: the API goes last,
+ * Start order: the API first (so /api/health shows the others starting), the historian (so it
+ * records from the first sample), the plant components (demo simulators), then the field
+ * adapters. Stop order is the reverse: the API goes last,
  * reporting to the end.
  */
 export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
@@ -49,28 +55,38 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     [...createModbusAdapters(site, now), ...createOpcuaAdapters(site, now)],
     extra,
   );
-  const samples$ = merge(...adapters.map((a) => a.samples$));
-  const latest = new LatestValues(samples$);
-  const writes = new WriteGuard({
-    defs: buildPointDefs(site),
+  const fieldSamples$ = merge(...adapters.map((a) => a.samples$));
+  const defs = buildPointDefs(site);
+  for (const d of historianPointDefs()) defs.set(d.id, d);
+  const writes: WriteGuard = new WriteGuard({
+    defs,
     readOnly: site.site.readOnly,
     log: opts.log.child({ component: 'write-guard' }),
     now,
     current: (id) => latest.get(id),
     send: (id, value) => route(adapters, id, value),
   });
+  const historian = new HistorianComponent({
+    site: site.site.id,
+    config: site.historian,
+    defs,
+    sources: { samples$: fieldSamples$, writes$: writes.outcomes$ },
+    now,
+  });
+  const samples$ = merge(fieldSamples$, historian.samples$);
+  const latest = new LatestValues(samples$);
   const api: ApiComponent = new ApiComponent(site.api, {
     site: { id: site.site.id, name: site.site.name },
     // Called per request, long after `supervisor` below exists.
     health: () => supervisor.health(),
     now,
   });
-  const supervisor: Supervisor = new Supervisor([api, ...extra, ...adapters], {
+  const supervisor: Supervisor = new Supervisor([api, historian, ...extra, ...adapters], {
     log: opts.log,
     now,
     ...(opts.stopTimeoutMs !== undefined ? { stopTimeoutMs: opts.stopTimeoutMs } : {}),
   });
-  return { supervisor, api, adapters, samples$, latest, writes };
+  return { supervisor, api, adapters, historian, samples$, latest, writes, defs };
 }
 
 function route(adapters: readonly DeviceAdapter[], id: PointId, value: SampleValue): Promise<void> {

@@ -15,6 +15,7 @@ import { Supervisor } from '../runtime/supervisor';
 import { projectRoot } from '../util/project-root';
 import type * as SimulatorsModule from '../../simulators/component';
 import { runUntilStopped } from './lifecycle';
+import { databaseBackend, replay, replayFiles } from '../historian/replay';
 
 export interface Io {
   out: (text: string) => void;
@@ -229,4 +230,50 @@ export async function simStateCommand(flags: AdminFlags, io: Io): Promise<number
   if (!r.ok) return 1;
   io.out(JSON.stringify(r.data, null, 2));
   return 0;
+}
+
+export interface ReplayFlags extends LogFlags {
+  config: string;
+}
+
+/** Pushes a folder of line-protocol files (a spool, the file historian) into the configured database. */
+export async function historianReplayCommand(
+  dir: string,
+  flags: ReplayFlags,
+  io: Io,
+): Promise<number> {
+  const site = await loadOrReport(flags.config, io);
+  if (!site) return 1;
+  if (site.historian.type === 'file') {
+    io.err(
+      `${flags.config}: the historian is the file historian; replay needs an InfluxDB (type influxdb-v1 or influxdb-v2)`,
+    );
+    return 1;
+  }
+  const log = loggerFor(site, { ...flags, logFormat: flags.logFormat ?? 'pretty' }).child({
+    command: 'replay',
+  });
+  const files = replayFiles(dir);
+  if (files.length === 0) {
+    io.err(`${dir}: no .lp files to replay`);
+    return 1;
+  }
+  const backend = databaseBackend(site.historian, log);
+  try {
+    const result = await replay(dir, backend, {
+      batchSize: site.historian.batchSize,
+      log,
+      progress: (r, file) =>
+        io.err(`${r.files}/${files.length} files, ${r.sent} lines sent (${file})`),
+    });
+    io.out(
+      `replayed ${result.lines} lines from ${result.files} files: ${result.sent} sent, ${result.refused} refused by the database, ${result.invalid} not line protocol`,
+    );
+    return result.refused + result.invalid > 0 ? 1 : 0;
+  } catch (err) {
+    io.err(`replay stopped: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    await backend.close();
+  }
 }

@@ -19,6 +19,7 @@ import {
   faultAddCommand,
   faultClearCommand,
   faultListCommand,
+  historianReplayCommand,
   runCommand,
   schemaCommand,
   simCommand,
@@ -28,6 +29,7 @@ import {
   type DemoFlags,
   type Io,
   type LogFlags,
+  type ReplayFlags,
   type SimFlags,
 } from './commands';
 
@@ -224,6 +226,17 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
     .action((endpoint: string, opts: OpcuaBrowseFlags) => {
       setResult(opcuaBrowseCommand(endpoint, opts, io));
     });
+
+  const historian = program.command('historian').description('historian tools');
+  logOptions(
+    historian
+      .command('replay')
+      .description('push spooled or file-historian line protocol into the configured InfluxDB')
+      .argument('<dir>', "folder of .lp files: a spool, or the file historian's folder")
+      .requiredOption('-c, --config <file>', 'site configuration naming the database'),
+  ).action((dir: string, opts: ReplayFlags) => {
+    setResult(historianReplayCommand(dir, opts, io));
+  });
 
   const config = program.command('config').description('check and describe site configurations');
   config

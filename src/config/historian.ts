@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs, intBetween } from './common';
+import { reconnectSchema } from './reconnect';
 import { secretSchema, type Env } from './secret';
 
 const url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
@@ -13,10 +14,28 @@ const spoolSchema = z.strictObject({
   ),
 });
 
-const batchFields = {
+/** An InfluxQL duration (30d, 52w, 12h) or INF. */
+const influxDuration = z
+  .string()
+  .regex(/^(INF|\d+(ns|u|µ|ms|s|m|h|d|w)(\d+(ns|u|µ|ms|s|m|h|d|w))*)$/, {
+    error: 'expected an InfluxQL duration such as 30d or INF',
+  });
+
+/** Settings every historian has. */
+const commonFields = {
+  /** Samples are collected this long, then written to disk (the spool or the files) at once. */
+  flushIntervalMs: durationMs(10, 10_000).default(200),
+  /** Points recorded on change are still recorded at least this often. */
+  onChangeMaxSilenceMs: durationMs(1000).default(15 * 60 * 1000),
+};
+
+const databaseFields = {
+  ...commonFields,
+  /** Lines per request (InfluxDB recommends 5,000 at most). */
   batchSize: intBetween(1, 5000, 'a batch size from 1 to 5000 lines').default(5000),
-  flushIntervalMs: durationMs(10, 60000).default(1000),
+  timeoutMs: durationMs(100, 120_000).default(10_000),
   spool: spoolSchema.default({ dir: 'data/spool', maxBytes: 1024 ** 3 }),
+  reconnect: reconnectSchema.default({ initialDelayMs: 1000, maxDelayMs: 30_000 }),
 };
 
 export function historianSchema(env: Env) {
@@ -28,6 +47,9 @@ export function historianSchema(env: Env) {
         type: z.literal('file'),
         dir: z.string().min(1).default('data/historian'),
         rotateBytes: intBetween(1024, 1024 ** 3, 'a size in bytes').default(64 * 1024 * 1024),
+        /** Files kept; the oldest are deleted beyond this. */
+        maxFiles: intBetween(1, 100_000).default(100),
+        ...commonFields,
       }),
       z.strictObject({
         type: z.literal('influxdb-v1'),
@@ -35,7 +57,17 @@ export function historianSchema(env: Env) {
         database: z.string().min(1),
         username: z.string().min(1).optional(),
         password: secretSchema(env).optional(),
-        ...batchFields,
+        /** Retention of raw data and of the 1-minute and 1-hour downsamples. */
+        retention: z
+          .strictObject({
+            raw: influxDuration.default('30d'),
+            minute: influxDuration.default('400d'),
+            hour: influxDuration.default('INF'),
+          })
+          .default({ raw: '30d', minute: '400d', hour: 'INF' }),
+        /** Continuous queries filling the 1-minute and 1-hour retention policies. */
+        downsample: z.boolean().default(true),
+        ...databaseFields,
       }),
       z.strictObject({
         type: z.literal('influxdb-v2'),
@@ -43,7 +75,7 @@ export function historianSchema(env: Env) {
         org: z.string().min(1),
         bucket: z.string().min(1),
         token: secretSchema(env),
-        ...batchFields,
+        ...databaseFields,
       }),
     ],
     { error: 'expected type: file, influxdb-v1 or influxdb-v2' },

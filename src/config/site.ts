@@ -55,6 +55,9 @@ export function siteSchema(env: Env) {
         type: 'file',
         dir: 'data/historian',
         rotateBytes: 64 * 1024 * 1024,
+        maxFiles: 100,
+        flushIntervalMs: 200,
+        onChangeMaxSilenceMs: 15 * 60 * 1000,
       }),
       api: apiSchema.default({ host: '127.0.0.1', port: 8080 }),
       logging: z

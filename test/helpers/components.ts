@@ -35,3 +35,23 @@ export async function eventually(
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Like `eventually`, for a check that has to ask a server; errors count as "not yet". */
+export async function eventuallyAsync(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const start = Date.now();
+  for (;;) {
+    let last = '';
+    try {
+      if (await check()) return;
+    } catch (err) {
+      last = ` (last error: ${(err as Error).message})`;
+    }
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -37,6 +37,7 @@ export async function demoSiteOnFreePorts(): Promise<{
   }
   site.api.port = ports.api;
   site.simulation!.opcua.pkiDir = join(dir, 'pki-sim');
+  if (site.historian.type === 'file') site.historian.dir = join(dir, 'historian');
   return { site, ports, dir };
 }
 

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildApp, type HeatBridgeApp } from '../../src/app';
 import { loadSiteConfig, type SiteConfig } from '../../src/config';
@@ -14,9 +17,17 @@ describe('GET /api/health over HTTP', () => {
     const loaded = await loadSiteConfig(demoConfigPath(), {});
     if (!loaded.ok) throw new Error('demo config invalid');
     // No devices: this test is about the API and the supervisor, not about adapters.
-    const site: SiteConfig = { ...loaded.config, devices: {}, api: { host: '127.0.0.1', port: 0 } };
+    const site: SiteConfig = {
+      ...loaded.config,
+      devices: {},
+      historian: {
+        ...loaded.config.historian,
+        dir: mkdtempSync(join(tmpdir(), 'hb-hist-')),
+      } as SiteConfig['historian'],
+      api: { host: '127.0.0.1', port: 0 },
+    };
     const broken: Component = {
-      name: 'historian',
+      name: 'reports',
       start: () => Promise.reject(new Error('disk full')),
       stop: () => Promise.resolve(),
     };
@@ -40,7 +51,8 @@ describe('GET /api/health over HTTP', () => {
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
       components: [
         { name: 'api', state: 'running' },
-        { name: 'historian', state: 'failed', message: 'disk full' },
+        { name: 'historian', state: 'running' },
+        { name: 'reports', state: 'failed', message: 'disk full' },
       ],
     });
   });

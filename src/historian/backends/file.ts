@@ -1,0 +1,155 @@
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../../log';
+import { aggregate, type HistorianBackend, type HistoryPoint, type HistoryQuery } from '../backend';
+import { parseLine } from '../line-protocol';
+
+export interface FileBackendOptions {
+  dir: string;
+  rotateBytes: number;
+  /** Oldest files are deleted beyond this many. */
+  maxFiles: number;
+  log: Logger;
+  now?: () => number;
+}
+
+const FILE = /^heatbridge-(\d{8}T\d{6}Z)-(\d+)\.lp$/;
+
+/**
+ * The embedded historian (the default, used by the demo): the same line protocol the databases
+ * get, in local files that rotate by size. A file imports into InfluxDB as it is
+ * (`influx -import` after a `# DML` header, or `heatbridge historian replay`). Writes are fsynced
+ * before they count as accepted. Queries scan the files for recent history; for long ranges and
+ * dashboards, use a database.
+ */
+export class FileBackend implements HistorianBackend {
+  readonly kind = 'file' as const;
+  private fd: number | undefined;
+  private file: string | undefined;
+  private size = 0;
+  private seq = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: FileBackendOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  init(): Promise<void> {
+    mkdirSync(this.opts.dir, { recursive: true });
+    const existing = this.files();
+    this.seq = existing.length > 0 ? Number(FILE.exec(existing.at(-1)!)![2]) + 1 : 0;
+    return Promise.resolve();
+  }
+
+  write(lines: readonly string[]): Promise<void> {
+    this.writeSync(lines);
+    return Promise.resolve();
+  }
+
+  /** Appends and fsyncs: the lines are accepted when this returns. */
+  writeSync(lines: readonly string[]): void {
+    let chunk: string[] = [];
+    let chunkBytes = 0;
+    const put = (): void => {
+      if (chunk.length === 0) return;
+      writeSync(this.fd!, chunk.join(''));
+      fsyncSync(this.fd!);
+      this.size += chunkBytes;
+      chunk = [];
+      chunkBytes = 0;
+    };
+    for (const line of lines) {
+      if (this.fd === undefined) this.rotate();
+      const text = `${line}\n`;
+      chunk.push(text);
+      chunkBytes += Buffer.byteLength(text);
+      // A file ends at the first line that takes it to its size; the next line starts a new one.
+      if (this.size + chunkBytes >= this.opts.rotateBytes) {
+        put();
+        this.rotate();
+      }
+    }
+    put();
+  }
+
+  query(q: HistoryQuery): Promise<HistoryPoint[]> {
+    // Cheap pre-filter on the raw text before parsing: the series' own tags must appear.
+    const needles = [`${q.measurement},`, `device=${q.device}`, `point=${q.point}`];
+    const points: HistoryPoint[] = [];
+    for (const name of this.files()) {
+      const text = readFileSync(join(this.opts.dir, name), 'utf8');
+      for (const line of text.split('\n')) {
+        if (line === '' || !needles.every((n) => line.includes(n))) continue;
+        let r;
+        try {
+          r = parseLine(line);
+        } catch {
+          continue;
+        }
+        if (
+          r.measurement !== q.measurement ||
+          r.tags.site !== q.site ||
+          r.tags.device !== q.device ||
+          r.tags.point !== q.point
+        )
+          continue;
+        if (r.time < q.from || r.time >= q.to) continue;
+        const value = typeof r.fields.value === 'number' ? r.fields.value : null;
+        points.push({
+          t: r.time,
+          value,
+          ...(typeof r.fields.state === 'string' ? { state: r.fields.state } : {}),
+          ...(r.tags.quality ? { quality: r.tags.quality } : {}),
+        });
+      }
+    }
+    points.sort((a, b) => a.t - b.t);
+    return Promise.resolve(q.everyMs ? aggregate(points, q.everyMs) : points);
+  }
+
+  close(): Promise<void> {
+    if (this.fd !== undefined) {
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+    return Promise.resolve();
+  }
+
+  /** Files oldest first. */
+  files(): string[] {
+    return readdirSync(this.opts.dir)
+      .filter((f) => FILE.test(f))
+      .sort((a, b) => Number(FILE.exec(a)![2]) - Number(FILE.exec(b)![2]));
+  }
+
+  private rotate(): void {
+    if (this.fd !== undefined) {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+    const stamp = new Date(this.now()).toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
+    this.file = join(this.opts.dir, `heatbridge-${stamp}-${this.seq++}.lp`);
+    this.fd = openSync(this.file, 'a');
+    this.size = statSync(this.file).size;
+    this.opts.log.debug({ file: this.file }, 'historian file started');
+    const files = this.files();
+    for (const old of files.slice(0, Math.max(files.length - this.opts.maxFiles, 0))) {
+      unlinkSync(join(this.opts.dir, old));
+      this.opts.log.info(
+        { file: old, maxFiles: this.opts.maxFiles },
+        'historian file deleted (retention)',
+      );
+    }
+  }
+}

@@ -1,0 +1,294 @@
+import { resolve } from 'node:path';
+import { Subject, type Observable, type Subscription } from 'rxjs';
+import type { HistorianConfig } from '../config/historian';
+import type { WriteOutcome } from '../control/write-guard';
+import type { PointDef } from '../domain/point';
+import { pointId, splitPointId, type PointId } from '../domain/point-id';
+import type { Sample } from '../domain/sample';
+import type { Logger } from '../log';
+import type { Component, ComponentContext } from '../runtime/component';
+import type { HistorianBackend, HistoryPoint } from './backend';
+import { FileBackend } from './backends/file';
+import { Forwarder } from './forwarder';
+import { encodeLine, LineError, type LineRecord } from './line-protocol';
+import { RecordingFilter } from './policy';
+import { databaseBackend } from './replay';
+import { measurementOfKind, sampleRecord, writeRecord } from './schema';
+import { Spool } from './spool';
+
+/** What the historian records. */
+export interface HistorianSources {
+  /** Raw samples of the field points (and anything else with a PointDef). */
+  samples$: Observable<Sample>;
+  /** Every write through the guard. */
+  writes$?: Observable<WriteOutcome>;
+  /** Records other components build themselves (derived points, alarms, audit events). */
+  records$?: Observable<LineRecord>;
+}
+
+/** The historian's own state, as points (device `historian`), also in /api/health. */
+export const HISTORIAN_POINTS = [
+  'backlog_lines',
+  'backlog_bytes',
+  'oldest_age',
+  'dropped_lines',
+  'refused_lines',
+  'rejected_lines',
+] as const;
+
+export function historianPointDefs(): PointDef[] {
+  return HISTORIAN_POINTS.map((name) => ({
+    id: pointId('historian', name),
+    device: 'historian',
+    name,
+    unit: name === 'oldest_age' ? 's' : 'count',
+    kind: 'status',
+    access: 'r',
+    historian: { mode: 'every' },
+    expectedPeriodMs: STATUS_PERIOD_MS,
+    staleAfterMs: 3 * STATUS_PERIOD_MS,
+  }));
+}
+
+const STATUS_PERIOD_MS = 10_000;
+/** Lines held in memory while the disk refuses them (disk full): beyond this the oldest go. */
+const MAX_BUFFERED_LINES = 200_000;
+
+export interface HistorianOptions {
+  site: string;
+  config: HistorianConfig;
+  defs: ReadonlyMap<PointId, PointDef>;
+  sources: HistorianSources;
+  now?: () => number;
+  /** How often the historian's own status points are recorded (default 10 s). */
+  statusPeriodMs?: number;
+}
+
+/**
+ * Records everything (DESIGN §6): raw samples with their quality, setpoints and writes, derived
+ * points, alarms and audit events, in one InfluxDB schema. Lines are collected for
+ * `flushIntervalMs`, then written to disk — the spool of a database historian or the files of the
+ * embedded one — and count as accepted only once fsynced. A value that cannot be encoded (NaN,
+ * a line break in a tag, a 64 KiB string) is refused on its own, counted and logged by reason;
+ * it never reaches a batch.
+ */
+export class HistorianComponent implements Component {
+  readonly name = 'historian';
+  private readonly statusSubject = new Subject<Sample>();
+  /** The historian's own status points. */
+  readonly samples$: Observable<Sample> = this.statusSubject.asObservable();
+  private backend: HistorianBackend | undefined;
+  private spool: Spool | undefined;
+  private forwarder: Forwarder | undefined;
+  private buffer: string[] = [];
+  private readonly subscriptions: Subscription[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly filter: RecordingFilter;
+  private readonly now: () => number;
+  private readonly ownDefs = new Map(historianPointDefs().map((d) => [d.id, d]));
+  private log!: Logger;
+  private readonly counts = { recorded: 0, skipped: 0, rejected: 0, overflow: 0 };
+  private readonly rejectedBy = new Map<string, number>();
+  private diskError: string | undefined;
+
+  constructor(private readonly opts: HistorianOptions) {
+    this.now = opts.now ?? Date.now;
+    this.filter = new RecordingFilter(opts.config.onChangeMaxSilenceMs);
+  }
+
+  async start(ctx: ComponentContext): Promise<void> {
+    this.log = ctx.log;
+    const cfg = this.opts.config;
+    this.backend = this.createBackend(ctx.log);
+    if (cfg.type === 'file') {
+      await this.backend.init();
+    } else {
+      this.spool = new Spool({
+        dir: resolve(cfg.spool.dir),
+        maxBytes: cfg.spool.maxBytes,
+        segmentLines: cfg.batchSize,
+        log: ctx.log,
+        now: this.now,
+      });
+      this.spool.open();
+      this.forwarder = new Forwarder(this.spool, this.backend, {
+        batchSize: cfg.batchSize,
+        reconnect: cfg.reconnect,
+        log: ctx.log,
+        report: (state, message) => ctx.report(state, message),
+      });
+      this.forwarder.start();
+    }
+    const { sources } = this.opts;
+    this.subscriptions.push(sources.samples$.subscribe((s) => this.onSample(s)));
+    if (sources.writes$)
+      this.subscriptions.push(
+        sources.writes$.subscribe((o) => this.push(writeRecord(this.opts.site, o))),
+      );
+    if (sources.records$) this.subscriptions.push(sources.records$.subscribe((r) => this.push(r)));
+    this.timers.push(setInterval(() => this.flush(ctx), cfg.flushIntervalMs));
+    this.timers.push(
+      setInterval(() => this.emitStatus(), this.opts.statusPeriodMs ?? STATUS_PERIOD_MS),
+    );
+    this.emitStatus();
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.subscriptions.splice(0)) s.unsubscribe();
+    for (const t of this.timers.splice(0)) clearInterval(t);
+    this.flushNow();
+    await this.forwarder?.stop();
+    this.spool?.close();
+    await this.backend?.close();
+    this.statusSubject.complete();
+  }
+
+  details(): Record<string, unknown> {
+    return {
+      type: this.opts.config.type,
+      ...this.counts,
+      ...(this.rejectedBy.size > 0 ? { rejectedBy: Object.fromEntries(this.rejectedBy) } : {}),
+      ...(this.spool ? { spool: this.spool.stats() } : {}),
+      ...(this.forwarder
+        ? {
+            sent: this.forwarder.counts,
+            ...(this.forwarder.error ? { databaseError: this.forwarder.error } : {}),
+          }
+        : {}),
+      ...(this.diskError ? { diskError: this.diskError } : {}),
+    };
+  }
+
+  /** History of one point from the backend. */
+  async query(
+    def: Pick<PointDef, 'id' | 'kind'>,
+    from: number,
+    to: number,
+    everyMs?: number,
+  ): Promise<HistoryPoint[]> {
+    if (!this.backend) throw new Error('the historian is not running');
+    const { device, point } = splitPointId(def.id);
+    return this.backend.query({
+      measurement: measurementOfKind(def.kind),
+      site: this.opts.site,
+      device,
+      point,
+      from,
+      to,
+      ...(everyMs !== undefined ? { everyMs } : {}),
+    });
+  }
+
+  private createBackend(log: Logger): HistorianBackend {
+    const cfg = this.opts.config;
+    if (cfg.type === 'file') {
+      return new FileBackend({
+        dir: resolve(cfg.dir),
+        rotateBytes: cfg.rotateBytes,
+        maxFiles: cfg.maxFiles,
+        log,
+        now: this.now,
+      });
+    }
+    return databaseBackend(cfg, log);
+  }
+
+  private onSample(s: Sample): void {
+    const def = this.opts.defs.get(s.id) ?? this.ownDefs.get(s.id);
+    if (!def) {
+      this.reject('unknown point', `${s.id}: no such point in the site config`);
+      return;
+    }
+    if (!this.filter.accept(def.historian, s)) {
+      this.counts.skipped += 1;
+      return;
+    }
+    this.push(sampleRecord(this.opts.site, def, s));
+  }
+
+  private push(record: LineRecord): void {
+    let line: string;
+    try {
+      line = encodeLine(record);
+    } catch (err) {
+      if (!(err instanceof LineError)) throw err;
+      const where = [record.measurement, record.tags.device, record.tags.point]
+        .filter(Boolean)
+        .join(' ');
+      this.reject(err.reason, `${where}: ${err.reason}`);
+      return;
+    }
+    this.counts.recorded += 1;
+    this.buffer.push(line);
+    if (this.buffer.length > MAX_BUFFERED_LINES) {
+      const over = this.buffer.length - MAX_BUFFERED_LINES;
+      this.buffer.splice(0, over);
+      this.counts.overflow += over;
+    }
+  }
+
+  private reject(reason: string, detail: string): void {
+    this.counts.rejected += 1;
+    const seen = this.rejectedBy.get(reason) ?? 0;
+    this.rejectedBy.set(reason, seen + 1);
+    // Every reason is logged when first seen, then counted (a broken sensor would flood the log).
+    if (seen === 0)
+      this.log.warn({ reason, detail }, 'historian refused a record; counting further ones');
+    else this.log.debug({ reason, detail }, 'historian refused a record');
+  }
+
+  private flush(ctx: ComponentContext): void {
+    try {
+      this.flushNow();
+      if (this.diskError) {
+        this.log.info('historian writes to disk again');
+        this.diskError = undefined;
+        if (this.opts.config.type === 'file') ctx.report('running');
+      }
+    } catch (err) {
+      // Disk full or gone: keep the lines in memory (bounded) and say so.
+      const message = (err as Error).message;
+      if (this.diskError !== message)
+        this.log.error({ err: message }, 'historian cannot write to disk');
+      this.diskError = message;
+      ctx.report('degraded', `cannot write to disk: ${message}`);
+    }
+  }
+
+  private flushNow(): void {
+    if (this.buffer.length === 0) return;
+    const lines = this.buffer;
+    if (this.spool) {
+      this.spool.append(lines);
+      this.buffer = [];
+      this.forwarder?.notify();
+    } else if (this.backend instanceof FileBackend) {
+      this.backend.writeSync(lines);
+      this.buffer = [];
+    }
+  }
+
+  private emitStatus(): void {
+    const now = this.now();
+    const spool = this.spool?.stats();
+    const values: Record<(typeof HISTORIAN_POINTS)[number], number> = {
+      backlog_lines: spool?.lines ?? 0,
+      backlog_bytes: spool?.bytes ?? 0,
+      oldest_age: Math.round((spool?.oldestAgeMs ?? 0) / 1000),
+      dropped_lines: (spool?.dropped ?? 0) + this.counts.overflow,
+      refused_lines: this.forwarder?.counts.refusedLines ?? 0,
+      rejected_lines: this.counts.rejected,
+    };
+    for (const [name, value] of Object.entries(values)) {
+      const s: Sample = {
+        id: pointId('historian', name),
+        value,
+        ts: now,
+        receivedAt: now,
+        quality: 'good',
+      };
+      this.statusSubject.next(s);
+      this.onSample(s);
+    }
+  }
+}

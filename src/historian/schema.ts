@@ -1,0 +1,89 @@
+import type { PointDef, PointKind } from '../domain/point';
+import { splitPointId } from '../domain/point-id';
+import type { Sample } from '../domain/sample';
+import { formatActor } from '../domain/write-command';
+import type { WriteOutcome } from '../control/write-guard';
+import type { LineRecord } from './line-protocol';
+
+/**
+ * The historian's schema (DESIGN §6, docs/historian.md): one measurement per kind of record,
+ * tags to select series by (site, device, point, unit, quality), a float field `value` or a
+ * string field `state`.
+ */
+export const MEASUREMENTS = [
+  'measurement',
+  'setpoint',
+  'status',
+  'derived',
+  'alarm',
+  'audit',
+] as const;
+export type Measurement = (typeof MEASUREMENTS)[number];
+
+/** Samples of command points (a heartbeat, an enable coil) are kept with the setpoints. */
+export function measurementOfKind(kind: PointKind): Measurement {
+  return kind === 'command' ? 'setpoint' : kind;
+}
+
+/**
+ * A sample as a record. Numbers are floats; booleans are 0/1 floats (so Grafana can plot and
+ * average them); text goes to `state`; a bad or stale sample with no value at all records
+ * `state="no value"`. Good and uncertain samples are stamped with their source time; bad and
+ * stale ones with the time HeatBridge noticed, since their source time is the last good one.
+ */
+export function sampleRecord(
+  site: string,
+  def: Pick<PointDef, 'kind' | 'unit'>,
+  s: Sample,
+  measurement?: Measurement,
+): LineRecord {
+  const { device, point } = splitPointId(s.id);
+  const fields: LineRecord['fields'] = {};
+  if (typeof s.value === 'number') fields.value = s.value;
+  else if (typeof s.value === 'boolean') fields.value = s.value ? 1 : 0;
+  else if (typeof s.value === 'string') fields.state = s.value;
+  else fields.state = 'no value';
+  return {
+    measurement: measurement ?? measurementOfKind(def.kind),
+    tags: { site, device, point, unit: def.unit, quality: s.quality },
+    fields,
+    time: s.quality === 'good' || s.quality === 'uncertain' ? s.ts : s.receivedAt,
+  };
+}
+
+/** Numbers and booleans as a float field, text as a string field: a field never changes type. */
+function putValue(fields: LineRecord['fields'], numeric: string, text: string, v: unknown): void {
+  if (typeof v === 'number') fields[numeric] = v;
+  else if (typeof v === 'boolean') fields[numeric] = v ? 1 : 0;
+  else if (typeof v === 'string') fields[text] = v;
+}
+
+/**
+ * A write through the guard — sent, refused or failed — as an audit record: who asked for what
+ * and why, what was sent (after clamping), and what happened.
+ */
+export function writeRecord(site: string, o: WriteOutcome): LineRecord {
+  const { device, point } = splitPointId(o.command.id);
+  const fields: LineRecord['fields'] = {
+    actor: formatActor(o.command.actor),
+    reason: o.command.reason,
+  };
+  putValue(fields, 'requested', 'requested_state', o.command.value);
+  putValue(fields, 'value', 'state', o.value);
+  if (o.adjusted && o.adjusted.length > 0) fields.adjusted = o.adjusted.join('; ');
+  if (o.reason) fields.message = o.reason;
+  return {
+    measurement: 'audit',
+    tags: {
+      site,
+      event: 'write',
+      device,
+      point,
+      status: o.status,
+      actor_kind: o.command.actor.kind,
+      ...(o.code ? { code: o.code } : {}),
+    },
+    fields,
+    time: o.at,
+  };
+}

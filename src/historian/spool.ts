@@ -1,0 +1,260 @@
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  mkdirSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../log';
+
+/**
+ * The disk store-and-forward buffer between HeatBridge and its database (DESIGN §6).
+ *
+ * Lines are appended to segment files and fsynced before `append` resolves: only then do they
+ * count as accepted. Segments are sealed (renamed with their line count) when they are full or
+ * when the forwarder takes them, read oldest first, and deleted only after the database
+ * acknowledged them. Over the size cap the oldest segments are dropped and their lines counted.
+ * After a crash the half-written last segment is sealed on open; a torn last line (never
+ * acknowledged, since the fsync did not complete) is dropped and counted.
+ *
+ * File names: active `seg-<seq>-<firstMs>.lp`, sealed `seg-<seq>-<firstMs>-<lines>.lp`.
+ * Synchronous file calls: appends are small and the fsync must finish before acceptance anyway.
+ */
+export interface SpoolOptions {
+  dir: string;
+  maxBytes: number;
+  /** Lines per segment: at most one database batch. */
+  segmentLines: number;
+  log: Logger;
+  now?: () => number;
+}
+
+export interface Segment {
+  seq: number;
+  firstAt: number;
+  lines: number;
+  bytes: number;
+  file: string;
+}
+
+export interface SpoolStats {
+  segments: number;
+  lines: number;
+  bytes: number;
+  /** Age of the oldest line waiting, ms (0 when empty). */
+  oldestAgeMs: number;
+  /** Lines dropped since start: over the cap, or torn by a crash. */
+  dropped: number;
+}
+
+const SEALED = /^seg-(\d+)-(\d+)-(\d+)\.lp$/;
+const ACTIVE = /^seg-(\d+)-(\d+)\.lp$/;
+
+export class Spool {
+  private readonly sealed: Segment[] = [];
+  private active: (Segment & { fd: number }) | undefined;
+  /** The segment the forwarder is sending: never dropped under it by the cap. */
+  private sending: Segment | undefined;
+  private nextSeq = 1;
+  private droppedLines = 0;
+  private readonly now: () => number;
+  private readonly segmentBytes: number;
+
+  constructor(private readonly opts: SpoolOptions) {
+    this.now = opts.now ?? Date.now;
+    // Several segments fit under the cap, so dropping the oldest frees space gradually.
+    this.segmentBytes = Math.max(
+      64 * 1024,
+      Math.min(4 * 1024 * 1024, Math.floor(opts.maxBytes / 8)),
+    );
+  }
+
+  /** Finds what an earlier run left: sealed segments as they are, an active one sealed now. */
+  open(): void {
+    mkdirSync(this.opts.dir, { recursive: true });
+    const names = readdirSync(this.opts.dir);
+    for (const name of names) {
+      const file = join(this.opts.dir, name);
+      let m = SEALED.exec(name);
+      if (m) {
+        this.sealed.push({
+          seq: Number(m[1]),
+          firstAt: Number(m[2]),
+          lines: Number(m[3]),
+          bytes: statSync(file).size,
+          file,
+        });
+        continue;
+      }
+      m = ACTIVE.exec(name);
+      if (m) this.sealed.push(this.recover(file, Number(m[1]), Number(m[2])));
+    }
+    this.sealed.sort((a, b) => a.seq - b.seq);
+    this.nextSeq = (this.sealed.at(-1)?.seq ?? 0) + 1;
+    const stats = this.stats();
+    if (stats.lines > 0) {
+      this.opts.log.info(
+        { lines: stats.lines, segments: stats.segments, bytes: stats.bytes },
+        'spool has lines from before; they will be sent first',
+      );
+    }
+  }
+
+  /** Appends lines and returns once they are on disk. */
+  append(lines: readonly string[]): void {
+    if (lines.length === 0) return;
+    let i = 0;
+    while (i < lines.length) {
+      const seg = this.active ?? this.startSegment();
+      const room = this.opts.segmentLines - seg.lines;
+      const chunk = lines.slice(i, i + room);
+      const data = Buffer.from(chunk.map((l) => `${l}\n`).join(''), 'utf8');
+      writeSync(seg.fd, data);
+      seg.lines += chunk.length;
+      seg.bytes += data.length;
+      i += chunk.length;
+      if (seg.lines >= this.opts.segmentLines || seg.bytes >= this.segmentBytes) this.seal();
+    }
+    if (this.active) fsyncSync(this.active.fd);
+    this.enforceCap();
+  }
+
+  /**
+   * The oldest segment, to send; seals the active one when nothing sealed is waiting. The
+   * segment stays in the spool (and is not dropped by the cap) until `ack` or `release`.
+   */
+  take(): Segment | undefined {
+    if (this.sealed.length === 0 && this.active && this.active.lines > 0) this.seal();
+    this.sending = this.sealed[0];
+    return this.sending;
+  }
+
+  /** Sending failed: the segment stays, to be taken again. */
+  release(): void {
+    this.sending = undefined;
+  }
+
+  /** The lines of a segment (a torn last line is not one). */
+  read(seg: Segment): string[] {
+    return splitLines(readFileSync(seg.file, 'utf8')).lines;
+  }
+
+  /** The database has the segment: delete it. */
+  ack(seg: Segment): void {
+    this.sending = undefined;
+    const i = this.sealed.indexOf(seg);
+    if (i >= 0) this.sealed.splice(i, 1);
+    unlinkSync(seg.file);
+  }
+
+  stats(): SpoolStats {
+    const all = [...this.sealed, ...(this.active ? [this.active] : [])];
+    const oldest = all.find((s) => s.lines > 0);
+    return {
+      segments: all.length,
+      lines: all.reduce((n, s) => n + s.lines, 0),
+      bytes: all.reduce((n, s) => n + s.bytes, 0),
+      oldestAgeMs: oldest ? Math.max(this.now() - oldest.firstAt, 0) : 0,
+      dropped: this.droppedLines,
+    };
+  }
+
+  close(): void {
+    if (this.active) {
+      fsyncSync(this.active.fd);
+      if (this.active.lines > 0) this.seal();
+      else {
+        closeSync(this.active.fd);
+        unlinkSync(this.active.file);
+        this.active = undefined;
+      }
+    }
+  }
+
+  private startSegment(): Segment & { fd: number } {
+    const seq = this.nextSeq++;
+    const firstAt = this.now();
+    const file = join(this.opts.dir, `seg-${String(seq).padStart(10, '0')}-${firstAt}.lp`);
+    const fd = openSync(file, 'a');
+    this.active = { seq, firstAt, lines: 0, bytes: 0, file, fd };
+    return this.active;
+  }
+
+  private seal(): void {
+    const a = this.active;
+    if (!a) return;
+    fsyncSync(a.fd);
+    closeSync(a.fd);
+    this.active = undefined;
+    const sealedFile = a.file.replace(/\.lp$/, `-${a.lines}.lp`);
+    renameSync(a.file, sealedFile);
+    this.sealed.push({
+      seq: a.seq,
+      firstAt: a.firstAt,
+      lines: a.lines,
+      bytes: a.bytes,
+      file: sealedFile,
+    });
+  }
+
+  /** An active segment left by a crash: keep its complete lines, seal it. */
+  private recover(file: string, seq: number, firstAt: number): Segment {
+    const text = readFileSync(file, 'utf8');
+    const { lines, torn } = splitLines(text);
+    if (torn) {
+      this.droppedLines += 1;
+      this.opts.log.warn(
+        { file },
+        'spool segment ended in a torn line (a crash during a write); dropped it',
+      );
+    }
+    const body = lines.map((l) => `${l}\n`).join('');
+    const sealedFile = file.replace(/\.lp$/, `-${lines.length}.lp`);
+    // Rewrite only when a torn line has to go; otherwise a rename keeps it atomic.
+    if (torn) {
+      const fd = openSync(sealedFile, 'w');
+      writeSync(fd, body);
+      fsyncSync(fd);
+      closeSync(fd);
+      unlinkSync(file);
+    } else {
+      renameSync(file, sealedFile);
+    }
+    return { seq, firstAt, lines: lines.length, bytes: Buffer.byteLength(body), file: sealedFile };
+  }
+
+  private enforceCap(): void {
+    let stats = this.stats();
+    for (;;) {
+      if (stats.bytes <= this.opts.maxBytes) return;
+      const i = this.sealed.findIndex((seg) => seg !== this.sending);
+      if (i < 0) return;
+      const [oldest] = this.sealed.splice(i, 1) as [Segment];
+      unlinkSync(oldest.file);
+      this.droppedLines += oldest.lines;
+      this.opts.log.warn(
+        {
+          lines: oldest.lines,
+          since: new Date(oldest.firstAt).toISOString(),
+          maxBytes: this.opts.maxBytes,
+          droppedTotal: this.droppedLines,
+        },
+        'spool over its size cap: dropped the oldest lines',
+      );
+      stats = this.stats();
+    }
+  }
+}
+
+function splitLines(text: string): { lines: string[]; torn: boolean } {
+  const parts = text.split('\n');
+  const last = parts.pop();
+  // A file of complete lines ends with "\n": the last part is empty.
+  return { lines: parts.filter((l) => l.length > 0), torn: last !== undefined && last.length > 0 };
+}
