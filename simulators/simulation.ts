@@ -47,6 +47,9 @@ export interface WriteRecord {
  * commands clients write, and serves readings with measurement faults applied. Time only moves
  * through `advance()`; `runRealtime()` calls it from a timer for the demo.
  */
+/** Writes kept for `writes()` (at least this many, newest last). */
+const WRITE_LOG_SIZE = 10_000;
+
 export class Simulation extends EventEmitter {
   state: PlantState;
   readonly commands: PlcCommands;
@@ -139,6 +142,11 @@ export class Simulation extends EventEmitter {
     return { value, bad };
   }
 
+  /** The model's value itself, without sensor faults: what really happens (for scoring). */
+  trueValue(key: string): number | boolean | undefined {
+    return this.current[key];
+  }
+
   /** The PLC memory behind a writable point (what a read of that register returns). */
   readCommand(key: string): number | boolean | undefined {
     return this.writable[key]?.get(this.commands);
@@ -177,7 +185,9 @@ export class Simulation extends EventEmitter {
       accepted: check.ok,
       ...(check.ok ? {} : { reason: check.reason }),
     });
-    if (this.writeLog.length > 10_000) this.writeLog.splice(0, this.writeLog.length - 10_000);
+    // Trimmed in chunks: a splice per write would copy the whole log every time.
+    if (this.writeLog.length > WRITE_LOG_SIZE * 1.2)
+      this.writeLog.splice(0, this.writeLog.length - WRITE_LOG_SIZE);
     if (!check.ok) return check;
     this.writable[key]!.set(this.commands, value);
     this.emit('write', key, value);

@@ -39,30 +39,34 @@ export function sequence(
   const s: HeatPumpState = { ...hp };
   const { t, dtS } = ctx;
 
-  const trip = (reason: string): void => {
+  const trip = (reason: string, overheat: boolean): void => {
     s.mode = 'tripped';
     s.load = 0;
     s.tripReason = reason;
+    s.overheatTrip = overheat;
     s.lastStopAt = t;
     s.lowFlowSince = null;
   };
 
   if (s.mode !== 'tripped') {
-    if (ctx.tripNow) trip(ctx.tripNow);
+    if (ctx.tripNow) trip(ctx.tripNow, false);
     else if (compressorOn(s.mode) && ctx.condenserC > p.tripTempC) {
-      trip(`condenser outlet ${ctx.condenserC.toFixed(1)} °C above ${p.tripTempC} °C`);
+      trip(`condenser outlet ${ctx.condenserC.toFixed(1)} °C above ${p.tripTempC} °C`, true);
     }
   }
 
   switch (s.mode) {
     case 'tripped':
-      if (cmd.tripReset && !ctx.tripNow && ctx.condenserC < p.tripTempC - 5) {
+      // An overheat trip resets only once the outlet has cooled 5 K below the trip point; any
+      // other cause (a fault someone cleared) resets at once.
+      if (cmd.tripReset && !ctx.tripNow && (!s.overheatTrip || ctx.condenserC < p.tripTempC - 5)) {
         s.mode = 'off';
         s.tripReason = null;
+        s.overheatTrip = false;
       }
       break;
     case 'local':
-      s.load = approach(s.load, 0, (p.minLoad / p.stopS) * dtS);
+      s.load = approach(s.load, 0, dtS / p.stopS);
       if (!ctx.safeState && s.load === 0) s.mode = 'off';
       break;
     default:
@@ -70,10 +74,17 @@ export function sequence(
         // The PLC's safe state: heat pumps to local mode, compressors run down.
         if (compressorOn(s.mode)) s.lastStopAt = t;
         s.mode = 'local';
-        s.load = approach(s.load, 0, (p.minLoad / p.stopS) * dtS);
+        s.load = approach(s.load, 0, dtS / p.stopS);
         break;
       }
       stepMode(s, p, cmd, t, dtS);
+      if (compressorOn(s.mode) && ctx.condenserC > p.tripTempC - p.unloadBelowTripK) {
+        s.load = approach(
+          s.load,
+          s.mode === 'stopping' ? 0 : p.minLoad,
+          (p.unloadPctPerS / 100) * dtS,
+        );
+      }
   }
   return s;
 }
@@ -116,7 +127,7 @@ function stepMode(
       return;
     }
     case 'stopping':
-      s.load = approach(s.load, 0, (p.minLoad / p.stopS) * dtS);
+      s.load = approach(s.load, 0, dtS / p.stopS);
       if (s.load === 0) {
         s.mode = 'off';
         s.lastStopAt = t;

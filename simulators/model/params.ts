@@ -16,10 +16,16 @@ export interface HeatPumpParams {
   minOffS: number;
   /** Time to ramp from 0 to minimum load after a start. */
   startS: number;
-  /** Time to ramp from minimum load to 0 when stopping. */
+  /** Time to unload from full load to 0 when stopping (less from part load). */
   stopS: number;
   /** Trips above this condenser outlet temperature, °C. */
   tripTempC: number;
+  /**
+   * High-pressure unloading, as real units do: within this many kelvin of the trip temperature
+   * the unit cuts its own load (to minimum load) at `unloadPctPerS`, whatever it is told.
+   */
+  unloadBelowTripK: number;
+  unloadPctPerS: number;
   /** Trip after this long with evaporator flow below 10 % of its share of design flow. */
   lowFlowTripS: number;
   /** Lowest evaporator water outlet temperature the unit allows, °C. */
@@ -69,6 +75,11 @@ export interface PlantParams {
     volumeM3: number;
     /** Time constant of the header cooling down when nothing flows, s. */
     standbyLossTimeConstantS: number;
+    /**
+     * The substation's 3-way valve delivers nothing below (setpoint − band) and everything at the
+     * setpoint: a starting heat pump first heats its own loop, as real ones recirculate.
+     */
+    deliveryBandK: number;
   };
   district: {
     maxAcceptanceKw: number;
@@ -90,6 +101,8 @@ const heatPump: HeatPumpParams = {
   startS: 60,
   stopS: 30,
   tripTempC: 90,
+  unloadBelowTripK: 3,
+  unloadPctPerS: 5,
   lowFlowTripS: 30,
   minEvapOutC: 8,
 };
@@ -115,7 +128,7 @@ export const DEMO_PARAMS: PlantParams = {
   valve: { speedPctPerS: 100 / 60 },
   dryCooler: { uaKwPerK: 150, fanMaxKw: 45, safeSetpointC: 30 },
   heatPumps: [heatPump, { ...heatPump }],
-  condenser: { volumeM3: 5, standbyLossTimeConstantS: 1800 },
+  condenser: { volumeM3: 3, standbyLossTimeConstantS: 1800, deliveryBandK: 5 },
   district: { maxAcceptanceKw: 3000, minAcceptanceKw: 400 },
   watchdog: { timeoutS: 15 },
   counterStartKwh: 0,

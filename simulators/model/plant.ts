@@ -142,6 +142,7 @@ function stepOnce(prev: PlantState, inputs: PlantInputs, dtS: number, p: PlantPa
         mode: 'tripped' as const,
         load: 0,
         tripReason: 'low evaporator flow',
+        overheatTrip: false,
         lastStopAt: t,
         lowFlowSince: null,
         heatKw: 0,
@@ -183,7 +184,10 @@ function stepOnce(prev: PlantState, inputs: PlantInputs, dtS: number, p: PlantPa
   // ── Condenser header and the substation's flow control toward the supply setpoint ──
   const cCond = waterCapacity(p.condenser.volumeM3);
   const liftK = Math.max(sinkTargetC - retC, 1);
-  const wantedFlow = heatKw / (CP_WATER * liftK);
+  // Delivery starts as the header approaches the setpoint (recirculation below it).
+  const band = p.condenser.deliveryBandK;
+  const delivering = clamp((prev.condenserC - (sinkTargetC - band)) / band, 0, 1);
+  const wantedFlow = (delivering * heatKw) / (CP_WATER * liftK);
   const maxFlow = accKw / (CP_WATER * liftK);
   const districtFlowKgS = Math.min(wantedFlow, maxFlow);
   const deliveredKw = districtFlowKgS * CP_WATER * Math.max(prev.condenserC - retC, 0);

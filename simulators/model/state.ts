@@ -22,6 +22,8 @@ export interface HeatPumpState {
   /** Start requests refused because the minimum off time had not passed. */
   startInhibits: number;
   tripReason: string | null;
+  /** The trip was a high condenser temperature: its reset waits for the outlet to cool. */
+  overheatTrip: boolean;
   lowFlowSince: number | null;
   heatKw: number;
   electricKw: number;
@@ -168,6 +170,7 @@ export function initialState(params: PlantParams, t0: number, seed: number): Pla
       shortCycles: 0,
       startInhibits: 0,
       tripReason: null,
+      overheatTrip: false,
       lowFlowSince: null,
       heatKw: 0,
       electricKw: 0,

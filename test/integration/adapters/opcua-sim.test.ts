@@ -65,14 +65,18 @@ describe('OPC UA adapter vs the simulated data hall', () => {
     expect(running.reports.at(-1)).toEqual({ state: 'running' });
   });
 
-  it('delivers the simulated values with good quality, by NodeId and by browse path', () => {
+  it('delivers the simulated values with good quality, by NodeId and by browse path', async () => {
     expect(latest.get('hall1/cdu_flow')!.value).toBeCloseTo(
       host.sim.read('hall/cdu_flow')!.value as number,
       6,
     );
     // air_supply_temp is configured by browse path.
     expect(latest.get('hall1/air_supply_temp')).toMatchObject({ quality: 'good', value: 22 });
-    // it_power moves with the simulation (30× real time): the same order, not the same instant.
+    // it_power moves with the simulation (30× real time, diurnal profile): the first value may
+    // be the model's initial one, so wait for the subscription to follow it — the same order,
+    // not the same instant.
+    const first = latest.get('hall1/it_power')!.ts;
+    await eventually(() => latest.get('hall1/it_power')!.ts > first, 5000, 'a new it_power value');
     const simulated = host.sim.read('hall/it_power')!.value as number;
     expect(latest.get('hall1/it_power')!.value as number).toBeGreaterThan(simulated * 0.9);
     expect(latest.get('hall1/it_power')!.value as number).toBeLessThan(simulated * 1.1);

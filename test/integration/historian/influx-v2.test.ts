@@ -78,7 +78,8 @@ describe('InfluxDB 2.x write path (@influxdata/influxdb-client) against Victoria
     });
     expect(series!.timestamps).toEqual(Array.from({ length: 100 }, (_, i) => T0 + i * 1000));
     expect(series!.values).toEqual(Array.from({ length: 100 }, (_, i) => 70 + i / 4));
-    const [running] = await vm.export('{__name__="status_value"}');
+    // Beside the historian's own status series: pick the one written here.
+    const [running] = await vm.export('{__name__="status_value",point="running"}');
     expect(running).toMatchObject({
       metric: { point: 'running', unit: 'bool' },
       values: [1],

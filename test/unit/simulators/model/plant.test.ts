@@ -156,6 +156,21 @@ describe('plant model: heat pumps', () => {
     expect(plant.state.heatPumps[0]!.mode).not.toBe('tripped');
   });
 
+  it('unloads itself to minimum load near the trip temperature (high-pressure unloading)', () => {
+    const plant = new Plant();
+    plant.takeControl();
+    plant.enableHeatPumps(100, 100, 80);
+    plant.run(1800);
+    expect(plant.state.heatPumps[0]!.load).toBe(1);
+    plant.faults.networkRefusesHeat = true;
+    while (plant.seconds < 7200 && plant.state.condenserC <= 87.5) plant.run(1);
+    plant.run(10);
+    // Told 100 %, but within 3 K of its 90 °C trip it cuts its own load, 5 %/s.
+    expect(plant.state.heatPumps[0]!.load).toBeLessThan(0.6);
+    expect(plant.state.heatPumps[0]!.load).toBeGreaterThanOrEqual(0.25);
+    expect(plant.cmd.heatPumps[0]!.loadSetpointPct).toBe(100);
+  });
+
   it('an injected trip stops the unit at once and keeps it stopped until reset', () => {
     const plant = new Plant();
     plant.takeControl();
@@ -171,6 +186,7 @@ describe('plant model: heat pumps', () => {
     expect(plant.state.heatPumps[0]!.mode).toBe('running');
     plant.run(600);
     expect(plant.state.heatPumps[1]!.mode).toBe('tripped');
+    // Not an overheat trip: the reset works at once, whatever the header temperature.
     plant.cmd.heatPumps[1]!.tripReset = true;
     plant.run(1);
     expect(plant.state.heatPumps[1]!.mode).toBe('off');
