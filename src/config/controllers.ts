@@ -32,6 +32,13 @@ export const coolingSafetySchema = z.strictObject({
   supplyTemps: z.array(limitSchema).min(1, { error: 'expected at least one supply temperature' }),
   /** Diverter valve setpoint, % of the coolant sent to the heat pumps (0 = all to dry coolers). */
   diverterValve: pointRefSchema,
+  /** Dry-cooler setpoint: lowered to `safeDryCoolerSetpointC` while the safety acts. */
+  dryCoolerSetpoint: pointRefSchema.optional(),
+  safeDryCoolerSetpointC: finiteNumber.default(25),
+  /** The safety lets go only after the temperatures stayed clear for this long. */
+  releaseAfterMs: durationMs(0).default(5 * 60 * 1000),
+  /** ... and only below limit − margin − hysteresis. */
+  hysteresisK: finiteNumber.min(0).default(1),
 });
 
 const curvePointSchema = z.strictObject({ outdoor: finiteNumber, supply: finiteNumber });
@@ -90,6 +97,8 @@ const heatPumpSchema = z.strictObject({
   minRunMs: durationMs(0).default(10 * 60 * 1000),
   minOffMs: durationMs(0).default(5 * 60 * 1000),
   rampPctPerMin: finiteNumber.positive({ error: 'expected a number > 0' }).default(10),
+  /** Trip reset command: written by the automatic reset policy, if the dispatch has one. */
+  tripReset: pointRefSchema.optional(),
 });
 
 const heatSourceSchema = z.strictObject({
@@ -107,6 +116,26 @@ export const heatPumpDispatchSchema = z.strictObject({
   sources: z.array(heatSourceSchema).min(1, { error: 'expected at least one heat source' }),
   heatPumps: z.array(heatPumpSchema).min(1, { error: 'expected at least one heat pump' }),
   diverterValve: pointRefSchema,
+  /** The valve's measured position: with it, the first heat pump starts only once it is open. */
+  valvePosition: pointRefSchema.optional(),
+  /** Dry-cooler setpoint written in normal operation (`coolantSetpointC` + `dryCoolerOffsetK`). */
+  dryCoolerSetpoint: pointRefSchema.optional(),
+  /** Heat announced to the utility. */
+  offeredHeat: pointRefSchema.optional(),
+  /** Coolant temperature back to the hall the heat pumps aim for. */
+  coolantSetpointC: finiteNumber.default(34),
+  /** The dry coolers hold this much above it, so they only take what the heat pumps cannot. */
+  dryCoolerOffsetK: finiteNumber.min(0).default(2),
+  /** Share of the coolant that always passes the dry coolers, so they can take over at once. */
+  maxValvePct: finiteNumber.min(0).max(100).default(90),
+  /** Heat pumps deliver at most this share of what the network accepts. */
+  acceptanceMargin: finiteNumber.min(0).max(1).default(0.9),
+  /**
+   * A tripped heat pump is reset automatically after this long (its own protection decides
+   * whether the cause is gone), at most `maxAutoResetsPerDay` times a day; 0 turns it off.
+   */
+  autoResetAfterMs: durationMs(0).default(10 * 60 * 1000),
+  maxAutoResetsPerDay: intAtLeast(0).default(3),
 });
 
 export const heartbeatSchema = z.strictObject({
@@ -117,18 +146,58 @@ export const heartbeatSchema = z.strictObject({
   periodMs: durationMs(100, 60000).default(2000),
   /** The counter wraps back to 0 after this value. */
   wrapAt: intAtLeast(1).default(65535),
+  /** Heartbeats stop when the control cycle has not run for this long (the PLC then falls back). */
+  stallAfterMs: durationMs(1000).default(15_000),
+  /** The PLC's safe-state indication, and its reset command: reset once heartbeats flow again. */
+  safeState: pointRefSchema.optional(),
+  reset: pointRefSchema.optional(),
+  /** Heartbeats must have flowed this long before a reset is written. */
+  resetAfterMs: durationMs(0).default(10_000),
+});
+
+/** Computes the derived points: recovered heat, heat-pump electricity, COP, ERF, PUE. */
+export const derivedSchema = z.strictObject({
+  type: z.literal('derived'),
+  name: nameSchema,
+  heatPumps: z
+    .array(z.strictObject({ heatOutput: pointRefSchema, electricPower: pointRefSchema }))
+    .min(1, { error: 'expected at least one heat pump' }),
+  /** Heat delivered to the network at the meter. */
+  deliveredHeat: pointRefSchema.optional(),
+  itPower: pointRefSchema,
+  /** Whole-facility electricity, for PUE and ERF (the data center's energy). */
+  facilityPower: pointRefSchema.optional(),
+  /** Coolant loops the physically recoverable heat is computed from. */
+  sources: z.array(heatSourceSchema).default([]),
 });
 
 export const controllerSchema = z.discriminatedUnion(
   'type',
-  [coolingSafetySchema, supplySetpointSchema, heatPumpDispatchSchema, heartbeatSchema],
-  { error: 'expected type: cooling-safety, supply-setpoint, heat-pump-dispatch or heartbeat' },
+  [
+    coolingSafetySchema,
+    supplySetpointSchema,
+    heatPumpDispatchSchema,
+    heartbeatSchema,
+    derivedSchema,
+  ],
+  {
+    error:
+      'expected type: cooling-safety, supply-setpoint, heat-pump-dispatch, heartbeat or derived',
+  },
 );
 
 export const controlSchema = z.strictObject({
   /** Supervisory cycle; plant time constants are minutes, so seconds are plenty. */
   cycleMs: durationMs(100, 60000).default(5000),
+  /** A controller command is written again after this long even if unchanged (a PLC restart). */
+  refreshMs: durationMs(1000).default(60_000),
   controllers: z.array(controllerSchema).default([]),
+  /** Devices that start in manual mode: controllers leave them to the operators' overrides. */
+  manual: z.array(nameSchema).default([]),
+  /** Control starts when every point it reads has a value, or after this long at the latest. */
+  startupGraceMs: durationMs(0, 600_000).default(30_000),
+  /** The longest an operator override may last; every override has an expiry. */
+  maxOverrideMs: durationMs(60_000, 7 * 24 * 3600 * 1000).default(8 * 3600 * 1000),
 });
 
 export type ControllerConfig = z.output<typeof controllerSchema>;
@@ -158,6 +227,7 @@ export function controllerPointRefs(c: Partial<ControllerConfig>): PointRef[] {
         add(['supplyTemps', i, 'point'], s?.point, false),
       );
       add(['diverterValve'], c.diverterValve, true);
+      add(['dryCoolerSetpoint'], c.dryCoolerSetpoint, true);
       break;
     case 'supply-setpoint':
       add(['outdoorTemp'], c.outdoorTemp, false);
@@ -167,6 +237,9 @@ export function controllerPointRefs(c: Partial<ControllerConfig>): PointRef[] {
     case 'heat-pump-dispatch': {
       add(['networkAcceptance'], c.networkAcceptance, false);
       add(['diverterValve'], c.diverterValve, true);
+      add(['valvePosition'], c.valvePosition, false);
+      add(['dryCoolerSetpoint'], c.dryCoolerSetpoint, true);
+      add(['offeredHeat'], c.offeredHeat, true);
       list<Record<string, unknown>>(c.sources).forEach((s, i) => {
         for (const key of ['flow', 'supplyTemp', 'returnTemp'])
           add(['sources', i, key], s?.[key], false);
@@ -182,12 +255,28 @@ export function controllerPointRefs(c: Partial<ControllerConfig>): PointRef[] {
       list<Record<string, unknown>>(c.heatPumps).forEach((hp, i) => {
         add(['heatPumps', i, 'enable'], hp?.enable, true);
         add(['heatPumps', i, 'loadSetpoint'], hp?.loadSetpoint, true);
+        add(['heatPumps', i, 'tripReset'], hp?.tripReset, true);
         for (const key of reads) add(['heatPumps', i, key], hp?.[key], false);
       });
       break;
     }
     case 'heartbeat':
       add(['point'], c.point, true);
+      add(['safeState'], c.safeState, false);
+      add(['reset'], c.reset, true);
+      break;
+    case 'derived':
+      list<Record<string, unknown>>(c.heatPumps).forEach((hp, i) => {
+        add(['heatPumps', i, 'heatOutput'], hp?.heatOutput, false);
+        add(['heatPumps', i, 'electricPower'], hp?.electricPower, false);
+      });
+      add(['deliveredHeat'], c.deliveredHeat, false);
+      add(['itPower'], c.itPower, false);
+      add(['facilityPower'], c.facilityPower, false);
+      list<Record<string, unknown>>(c.sources).forEach((s, i) => {
+        for (const key of ['flow', 'supplyTemp', 'returnTemp'])
+          add(['sources', i, key], s?.[key], false);
+      });
       break;
     default:
       break;

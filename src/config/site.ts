@@ -50,7 +50,14 @@ export function siteSchema(env: Env) {
     .strictObject({
       site: siteInfoSchema,
       devices: z.record(nameSchema, deviceSchema),
-      control: controlSchema.default({ cycleMs: 5000, controllers: [] }),
+      control: controlSchema.default({
+        cycleMs: 5000,
+        refreshMs: 60_000,
+        controllers: [],
+        manual: [],
+        startupGraceMs: 30_000,
+        maxOverrideMs: 8 * 3600 * 1000,
+      }),
       historian: historianSchema(env).default({
         type: 'file',
         dir: 'data/historian',
@@ -74,6 +81,15 @@ export type DeviceConfig = SiteConfig['devices'][string];
 
 type Ctx = z.RefinementCtx;
 
+/** Devices whose points HeatBridge computes itself (historian state, control status, derived). */
+export const RESERVED_DEVICES = ['historian', 'control', 'derived'] as const;
+/** Status points of the control loop, beside one per controller (`control/<name>`). */
+export const RESERVED_CONTROLLER_NAMES = [
+  'safety_active',
+  'cycle_duration',
+  'skipped_cycles',
+] as const;
+
 /** Facts about one declared point that the cross-checks need. */
 interface DeclaredPoint {
   writable: boolean;
@@ -90,6 +106,15 @@ function crossCheck(raw: unknown, ctx: Ctx): void {
   const declared = new Map<string, DeclaredPoint>();
 
   const devices = isRecord(cfg.devices) ? cfg.devices : {};
+  for (const deviceName of Object.keys(devices)) {
+    if ((RESERVED_DEVICES as readonly string[]).includes(deviceName)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['devices', deviceName],
+        message: `"${deviceName}" is reserved for HeatBridge's own points (${RESERVED_DEVICES.join(', ')})`,
+      });
+    }
+  }
   for (const [deviceName, device] of Object.entries(devices)) {
     if (!isRecord(device) || !Array.isArray(device.points)) continue;
     const seen = new Map<string, number>();
@@ -125,6 +150,13 @@ function crossCheck(raw: unknown, ctx: Ctx): void {
   controllers.forEach((c: unknown, i: number) => {
     if (!isRecord(c)) return;
     if (typeof c.name === 'string') {
+      if ((RESERVED_CONTROLLER_NAMES as readonly string[]).includes(c.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['control', 'controllers', i, 'name'],
+          message: `"${c.name}" is the name of one of the control loop's own points; choose another`,
+        });
+      }
       const first = names.get(c.name);
       if (first !== undefined) {
         ctx.addIssue({
@@ -151,6 +183,17 @@ function crossCheck(raw: unknown, ctx: Ctx): void {
   });
 
   checkSimulation(cfg, devices, ctx);
+
+  const manual = Array.isArray(control.manual) ? control.manual : [];
+  manual.forEach((d: unknown, i: number) => {
+    if (typeof d === 'string' && !isRecord(devices[d])) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['control', 'manual', i],
+        message: `unknown device "${d}"`,
+      });
+    }
+  });
 
   const kinds = controllers.filter(isRecord).map((c) => c.type);
   const writesSomething = kinds.some((k) => k === 'supply-setpoint' || k === 'heat-pump-dispatch');

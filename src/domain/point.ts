@@ -1,7 +1,8 @@
 import type { PointId } from './point-id';
 import type { Unit } from './units';
 
-export const POINT_KINDS = ['measurement', 'setpoint', 'status', 'command'] as const;
+/** `derived`: computed by HeatBridge (recovered heat, COP, ERF), never read from a device. */
+export const POINT_KINDS = ['measurement', 'setpoint', 'status', 'command', 'derived'] as const;
 export type PointKind = (typeof POINT_KINDS)[number];
 
 export const ACCESS_MODES = ['r', 'w', 'rw'] as const;

@@ -14,6 +14,11 @@ export interface WriteCommand {
   /** Why: shown in the audit trail and the historian, so it must make sense to an operator. */
   reason: string;
   actor: Actor;
+  /**
+   * A routine write (the PLC heartbeat): audited only when refused or failed, since one audit
+   * record every two seconds would bury the decisions that matter.
+   */
+  routine?: boolean;
 }
 
 export function formatActor(actor: Actor): string {

@@ -21,7 +21,7 @@ describe('heatbridge CLI', () => {
   it('config validate: exit 0 and a summary for a valid file', async () => {
     const r = await cli('config', 'validate', demoConfigPath());
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/valid \(5 devices, 71 points, 4 controllers\)/);
+    expect(r.out).toMatch(/valid \(5 devices, 71 points, 5 controllers\)/);
   });
 
   it('config validate: exit 1 and every problem for a bad file', async () => {

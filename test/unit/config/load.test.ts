@@ -31,6 +31,7 @@ describe('loading site configs', () => {
     ).toEqual([2, 3]);
     expect(config.control.controllers.map((c) => c.type).sort()).toEqual([
       'cooling-safety',
+      'derived',
       'heartbeat',
       'heat-pump-dispatch',
       'supply-setpoint',

@@ -1,0 +1,59 @@
+import type { PointId } from '../domain/point-id';
+import type { SampleValue } from '../domain/sample';
+import type { ProcessImage } from './process-image';
+
+/** What a controller wants written; the cycle arbitrates, the write guard checks. */
+export interface Command {
+  id: PointId;
+  value: SampleValue;
+  /** Shown in the audit trail: it must make sense to an operator. */
+  reason: string;
+}
+
+export type AlarmPriority = 'critical' | 'high' | 'medium' | 'low';
+
+/** A condition a controller raises or clears (the alarm system owns the life cycle). */
+export interface AlarmSignal {
+  key: string;
+  active: boolean;
+  priority: AlarmPriority;
+  message: string;
+}
+
+export type ControllerStatus = 'ok' | 'active' | 'idle' | 'degraded' | 'failed';
+
+export interface ControllerResult<S> {
+  state: S;
+  commands: Command[];
+  status: ControllerStatus;
+  message?: string;
+  alarms?: AlarmSignal[];
+  /** Computed values, as points of device `derived`. */
+  derived?: { id: PointId; value: number }[];
+}
+
+/** What every controller sees in a cycle. */
+export interface CycleContext {
+  image: ProcessImage;
+  now: number;
+  /** Set by the cooling-safety controller, which runs first: heat recovery must stand down. */
+  safetyActive: boolean;
+  /** Set by the supply-setpoint controller, which runs before dispatch. */
+  supplySetpointC?: number;
+}
+
+/**
+ * A controller: pure functions of (inputs, state, config, now) — the context carries the inputs
+ * and the time. No I/O, no clock, no randomness: the same cycle always gives the same commands.
+ */
+export interface Controller<C, S> {
+  init(config: C): S;
+  step(ctx: CycleContext, state: S, config: C): ControllerResult<S>;
+}
+
+/** ṁ·c_p·ΔT in kW from a flow in m³/h and two temperatures (water). */
+export function heatFlowKw(flowM3h: number, supplyC: number, returnC: number): number {
+  return ((flowM3h * 1000) / 3600) * 4.186 * (supplyC - returnC);
+}
+
+export const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));

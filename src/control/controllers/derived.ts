@@ -1,0 +1,150 @@
+import type { z } from 'zod';
+import type { derivedSchema } from '../../config/controllers';
+import type { PointDef } from '../../domain/point';
+import { pointId, type PointId } from '../../domain/point-id';
+import type { Unit } from '../../domain/units';
+import {
+  heatFlowKw,
+  type Controller,
+  type ControllerResult,
+  type CycleContext,
+} from '../controller';
+
+export type DerivedConfig = z.output<typeof derivedSchema>;
+
+/** The derived points (device `derived`), with their units. */
+export const DERIVED_POINTS: Record<string, { unit: Unit; description: string }> = {
+  recovered_heat: {
+    unit: 'kW',
+    description: "Heat the heat pumps take from the data center's coolant",
+  },
+  recovered_energy: { unit: 'kWh', description: 'Recovered heat, integrated since start' },
+  delivered_heat: { unit: 'kW', description: 'Heat delivered to the district network (meter)' },
+  delivered_energy: { unit: 'kWh', description: 'Delivered heat, integrated since start' },
+  hp_electric_power: { unit: 'kW', description: 'Heat-pump electricity' },
+  hp_electric_energy: { unit: 'kWh', description: 'Heat-pump electricity, integrated since start' },
+  cop: { unit: 'ratio', description: 'Heat-pump COP now: condenser heat / electricity' },
+  cop_running: { unit: 'ratio', description: 'Heat-pump COP since start, from the integrals' },
+  recoverable_heat: {
+    unit: 'kW',
+    description: 'Heat the coolant carries through the plant (ṁ·c_p·ΔT)',
+  },
+  erf: {
+    unit: 'ratio',
+    description:
+      'Energy reuse factor since start: recovered energy / facility energy (EN 50600-4-6)',
+  },
+  pue: { unit: 'ratio', description: 'Power usage effectiveness now: facility power / IT power' },
+};
+
+/** Built once: validating the ids every cycle showed in a simulated year's profile. */
+const DERIVED_IDS: Record<string, PointId> = Object.fromEntries(
+  Object.keys(DERIVED_POINTS).map((name) => [name, pointId('derived', name)]),
+);
+
+export function derivedPointDefs(expectedPeriodMs: number): PointDef[] {
+  return Object.entries(DERIVED_POINTS).map(([name, p]) => ({
+    id: pointId('derived', name),
+    device: 'derived',
+    name,
+    unit: p.unit,
+    kind: 'derived',
+    access: 'r',
+    historian: { mode: 'every' },
+    expectedPeriodMs,
+    staleAfterMs: 3 * expectedPeriodMs,
+    description: p.description,
+  }));
+}
+
+export interface DerivedState {
+  lastAt: number | null;
+  recoveredKwh: number;
+  deliveredKwh: number;
+  electricKwh: number;
+  heatKwh: number;
+  facilityKwh: number;
+}
+
+/** Longest gap integrated at once: after a pause (a stalled process), nothing is invented. */
+const MAX_INTEGRATION_MS = 60_000;
+
+/**
+ * Derived points (DESIGN §5.7): recovered heat (what the heat pumps take from the coolant:
+ * condenser heat − electricity), delivered heat, heat-pump electricity, COP now and since start,
+ * recoverable heat, ERF (recovered energy / facility energy) and PUE. Energies integrate the
+ * powers over the cycle (rectangle rule); a gap longer than a minute is not integrated.
+ */
+export const derived: Controller<DerivedConfig, DerivedState> = {
+  init: () => ({
+    lastAt: null,
+    recoveredKwh: 0,
+    deliveredKwh: 0,
+    electricKwh: 0,
+    heatKwh: 0,
+    facilityKwh: 0,
+  }),
+
+  step(ctx: CycleContext, prev: DerivedState, cfg: DerivedConfig): ControllerResult<DerivedState> {
+    const num = (id: PointId | undefined): number | undefined =>
+      id ? ctx.image.number(id) : undefined;
+    let heat = 0;
+    let electric = 0;
+    let complete = true;
+    for (const hp of cfg.heatPumps) {
+      const h = num(hp.heatOutput);
+      const e = num(hp.electricPower);
+      if (h === undefined || e === undefined) complete = false;
+      heat += h ?? 0;
+      electric += e ?? 0;
+    }
+    const recovered = Math.max(heat - electric, 0);
+    const delivered = num(cfg.deliveredHeat);
+    const facility = num(cfg.facilityPower);
+    const it = num(cfg.itPower);
+    let recoverable: number | undefined = 0;
+    for (const s of cfg.sources) {
+      const f = num(s.flow);
+      const a = num(s.supplyTemp);
+      const b = num(s.returnTemp);
+      recoverable =
+        f === undefined || a === undefined || b === undefined || recoverable === undefined
+          ? undefined
+          : recoverable + Math.max(heatFlowKw(f, a, b), 0);
+    }
+    const dtH =
+      prev.lastAt === null
+        ? 0
+        : Math.min(Math.max(ctx.now - prev.lastAt, 0), MAX_INTEGRATION_MS) / 3_600_000;
+    const state: DerivedState = {
+      lastAt: ctx.now,
+      recoveredKwh: prev.recoveredKwh + recovered * dtH,
+      deliveredKwh: prev.deliveredKwh + (delivered ?? 0) * dtH,
+      electricKwh: prev.electricKwh + electric * dtH,
+      heatKwh: prev.heatKwh + heat * dtH,
+      facilityKwh: prev.facilityKwh + (facility ?? 0) * dtH,
+    };
+    const out: Record<string, number | undefined> = {
+      recovered_heat: complete ? recovered : undefined,
+      recovered_energy: state.recoveredKwh,
+      delivered_heat: delivered,
+      delivered_energy: state.deliveredKwh,
+      hp_electric_power: complete ? electric : undefined,
+      hp_electric_energy: state.electricKwh,
+      cop: complete && electric > 1 ? heat / electric : undefined,
+      cop_running: state.electricKwh > 0 ? state.heatKwh / state.electricKwh : undefined,
+      recoverable_heat: cfg.sources.length > 0 ? recoverable : undefined,
+      erf: state.facilityKwh > 0 ? state.recoveredKwh / state.facilityKwh : undefined,
+      pue: facility !== undefined && it !== undefined && it > 0 ? facility / it : undefined,
+    };
+    return {
+      state,
+      commands: [],
+      status: complete ? 'ok' : 'degraded',
+      ...(complete ? {} : { message: 'some heat-pump values unknown' }),
+      derived: Object.entries(out)
+        .filter((e): e is [string, number] => e[1] !== undefined && Number.isFinite(e[1]))
+        .map(([name, value]) => ({ id: DERIVED_IDS[name]!, value })),
+    };
+  },
+};

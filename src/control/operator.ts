@@ -1,0 +1,101 @@
+import { Subject, type Observable } from 'rxjs';
+import { splitPointId, type PointId } from '../domain/point-id';
+import type { SampleValue } from '../domain/sample';
+import type { Actor } from '../domain/write-command';
+
+/** An operator's value for a point, replacing the controllers' output until it expires. */
+export interface Override {
+  id: PointId;
+  value: SampleValue;
+  reason: string;
+  actor: Actor;
+  since: number;
+  expiresAt: number;
+}
+
+export type Mode = 'auto' | 'manual';
+
+export type OperatorEvent =
+  | { kind: 'override-set'; override: Override; replaced?: Override; at: number }
+  | { kind: 'override-cancelled'; override: Override; by: Actor; reason: string; at: number }
+  | { kind: 'override-expired'; override: Override; at: number }
+  | {
+      kind: 'mode-changed';
+      device: string;
+      from: Mode;
+      to: Mode;
+      by: Actor;
+      reason: string;
+      at: number;
+    };
+
+/**
+ * Modes and overrides (DESIGN §5.6). A device in manual mode is left alone by the controllers
+ * (cooling safety excepted); an override replaces the controllers' value for one point until it
+ * expires or is cancelled. Every change is an event for the audit trail. Validation of what may
+ * be overridden (writable, bounds) is the caller's: the write guard checks every write anyway.
+ */
+export class OperatorControls {
+  private readonly overrides = new Map<PointId, Override>();
+  private readonly manual: Set<string>;
+  private readonly subject = new Subject<OperatorEvent>();
+  readonly events$: Observable<OperatorEvent> = this.subject.asObservable();
+
+  constructor(manual: readonly string[] = []) {
+    this.manual = new Set(manual);
+  }
+
+  setOverride(o: Override): void {
+    const replaced = this.overrides.get(o.id);
+    this.overrides.set(o.id, o);
+    this.subject.next({
+      kind: 'override-set',
+      override: o,
+      ...(replaced ? { replaced } : {}),
+      at: o.since,
+    });
+  }
+
+  cancelOverride(id: PointId, by: Actor, reason: string, now: number): Override | undefined {
+    const o = this.overrides.get(id);
+    if (!o) return undefined;
+    this.overrides.delete(id);
+    this.subject.next({ kind: 'override-cancelled', override: o, by, reason, at: now });
+    return o;
+  }
+
+  /** Overrides in force at `now`; expired ones are removed, each with an event. */
+  active(now: number): Override[] {
+    for (const o of [...this.overrides.values()]) {
+      if (o.expiresAt <= now) {
+        this.overrides.delete(o.id);
+        this.subject.next({ kind: 'override-expired', override: o, at: now });
+      }
+    }
+    return [...this.overrides.values()];
+  }
+
+  setMode(device: string, mode: Mode, by: Actor, reason: string, now: number): void {
+    const from = this.mode(device);
+    if (from === mode) return;
+    if (mode === 'manual') this.manual.add(device);
+    else this.manual.delete(device);
+    this.subject.next({ kind: 'mode-changed', device, from, to: mode, by, reason, at: now });
+  }
+
+  mode(device: string): Mode {
+    return this.manual.has(device) ? 'manual' : 'auto';
+  }
+
+  manualDevices(): ReadonlySet<string> {
+    return this.manual;
+  }
+
+  isManual(id: PointId): boolean {
+    return this.manual.has(splitPointId(id).device);
+  }
+
+  complete(): void {
+    this.subject.complete();
+  }
+}

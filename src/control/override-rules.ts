@@ -1,0 +1,34 @@
+import { isWritable, type PointDef } from '../domain/point';
+import type { SampleValue } from '../domain/sample';
+import { valueTypeOfUnit } from '../domain/units';
+
+/**
+ * Is this operator override acceptable? An operator gets a plain refusal rather than the write
+ * guard's silent clamping: a value outside the bounds is a mistake to correct, not a wish to
+ * approximate. Returns the problem, or undefined. Pure.
+ */
+export function validateOverride(
+  req: { id: string; value: SampleValue; durationMs: number; reason: string },
+  def: PointDef | undefined,
+  maxDurationMs: number,
+): string | undefined {
+  if (!def) return `no point ${req.id} in the site config`;
+  if (!isWritable(def)) return `${req.id} is not writable (access ${def.access})`;
+  const expected = valueTypeOfUnit(def.unit);
+  if (typeof req.value !== expected)
+    return `${req.id} takes a ${expected}, got ${req.value === null ? 'null' : typeof req.value}`;
+  if (typeof req.value === 'number') {
+    if (!Number.isFinite(req.value)) return `${req.id}: ${req.value} is not a finite number`;
+    const b = def.bounds;
+    if (!b) return `${req.id} has no bounds`;
+    if (req.value < b.min || req.value > b.max)
+      return `${req.id}: ${req.value} is outside its bounds ${b.min}..${b.max} ${def.unit}`;
+  }
+  if (!Number.isFinite(req.durationMs) || req.durationMs <= 0)
+    return 'an override needs a duration > 0';
+  if (req.durationMs > maxDurationMs)
+    return `an override lasts at most ${maxDurationMs / 60_000} min (control.maxOverrideMs)`;
+  if (req.reason.trim().length === 0)
+    return 'an override needs a reason (it goes into the audit trail)';
+  return undefined;
+}
