@@ -1,14 +1,17 @@
-import { merge, type Observable } from 'rxjs';
+import { map, merge, type Observable, type SchedulerLike } from 'rxjs';
 import type { DeviceAdapter } from './adapters/adapter';
 import type * as OpcuaAdapterModule from './adapters/opcua/adapter';
 import { createModbusAdapters } from './adapters/modbus/adapter';
 import { ApiComponent } from './api/server';
 import { buildPointDefs, type SiteConfig } from './config';
+import { ControlLoop, controlPointDefs } from './control/control-loop';
+import { OperatorControls } from './control/operator';
 import { WriteGuard } from './control/write-guard';
 import { LatestValues } from './core/latest-values';
 import type { PointDef } from './domain/point';
 import type { PointId } from './domain/point-id';
 import { HistorianComponent, historianPointDefs } from './historian/historian';
+import { alarmRecord, operatorRecord } from './historian/schema';
 import type { Sample, SampleValue } from './domain/sample';
 import type { Logger } from './log';
 import type { Component } from './runtime/component';
@@ -23,6 +26,8 @@ export interface AppOptions {
    * simulators.
    */
   extraComponents?: Component[];
+  /** The control loop's ticks and clock (default: real time). */
+  scheduler?: SchedulerLike;
 }
 
 export interface HeatBridgeApp {
@@ -35,8 +40,9 @@ export interface HeatBridgeApp {
   latest: LatestValues;
   /** The only way to write to a device. */
   writes: WriteGuard;
-  /** Every point HeatBridge knows: the site's and its own (historian state). */
+  /** Every point HeatBridge knows: the site's and its own (historian state, control, derived). */
   defs: Map<PointId, PointDef>;
+  control: ControlLoop;
 }
 
 /**
@@ -44,8 +50,9 @@ export interface HeatBridgeApp {
  * other (DESIGN §1). Components only talk through what is passed to them here.
  *
  * Start order: the API first (so /api/health shows the others starting), the historian (so it
- * records from the first sample), the plant components (demo simulators), then the field
- * adapters. Stop order is the reverse: the API goes last,
+ * records from the first sample), the plant components (demo simulators), the field adapters,
+ * then control (which acts on what the adapters read). Stop order is the reverse: control stops
+ * first — its heartbeat with it, so the PLC takes its safe state — and the API goes last,
  * reporting to the end.
  */
 export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
@@ -58,6 +65,7 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
   const fieldSamples$ = merge(...adapters.map((a) => a.samples$));
   const defs = buildPointDefs(site);
   for (const d of historianPointDefs()) defs.set(d.id, d);
+  for (const d of controlPointDefs(site.control)) defs.set(d.id, d);
   const writes: WriteGuard = new WriteGuard({
     defs,
     readOnly: site.site.readOnly,
@@ -66,14 +74,31 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     current: (id) => latest.get(id),
     send: (id, value) => route(adapters, id, value),
   });
+  const control: ControlLoop = new ControlLoop({
+    control: site.control,
+    defs,
+    // Read per cycle, long after `latest` below exists.
+    latest: { all: () => latest.all(), get: (id) => latest.get(id) },
+    write: (cmd) => writes.write(cmd),
+    operator: new OperatorControls(site.control.manual),
+    ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
+  });
+  const siteId = site.site.id;
   const historian = new HistorianComponent({
-    site: site.site.id,
+    site: siteId,
     config: site.historian,
     defs,
-    sources: { samples$: fieldSamples$, writes$: writes.outcomes$ },
+    sources: {
+      samples$: merge(fieldSamples$, control.samples$),
+      writes$: writes.outcomes$,
+      records$: merge(
+        control.operator.events$.pipe(map((e) => operatorRecord(siteId, e))),
+        control.alarms$.pipe(map((a) => alarmRecord(siteId, a))),
+      ),
+    },
     now,
   });
-  const samples$ = merge(fieldSamples$, historian.samples$);
+  const samples$ = merge(fieldSamples$, control.samples$, historian.samples$);
   const latest = new LatestValues(samples$);
   const api: ApiComponent = new ApiComponent(site.api, {
     site: { id: site.site.id, name: site.site.name },
@@ -81,12 +106,12 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     health: () => supervisor.health(),
     now,
   });
-  const supervisor: Supervisor = new Supervisor([api, historian, ...extra, ...adapters], {
+  const supervisor: Supervisor = new Supervisor([api, historian, ...extra, ...adapters, control], {
     log: opts.log,
     now,
     ...(opts.stopTimeoutMs !== undefined ? { stopTimeoutMs: opts.stopTimeoutMs } : {}),
   });
-  return { supervisor, api, adapters, historian, samples$, latest, writes, defs };
+  return { supervisor, api, adapters, historian, samples$, latest, writes, defs, control };
 }
 
 function route(adapters: readonly DeviceAdapter[], id: PointId, value: SampleValue): Promise<void> {

@@ -157,7 +157,10 @@ export class WriteGuard {
     }
     if (decision.adjusted.length > 0) {
       this.counts.adjusted += 1;
-      this.opts.log.info(
+      // A controller ramping through the rate limit is routine (the audit keeps it); a value
+      // clamped into its bounds is worth a line in the log.
+      const clamped = decision.adjusted.some((a) => a.startsWith('clamped'));
+      this.opts.log[clamped ? 'info' : 'debug'](
         { ...who, sent: decision.value, adjusted: decision.adjusted },
         'write adjusted by the write guard',
       );

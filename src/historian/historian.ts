@@ -123,7 +123,11 @@ export class HistorianComponent implements Component {
     this.subscriptions.push(sources.samples$.subscribe((s) => this.onSample(s)));
     if (sources.writes$)
       this.subscriptions.push(
-        sources.writes$.subscribe((o) => this.push(writeRecord(this.opts.site, o))),
+        sources.writes$.subscribe((o) => {
+          // Routine writes (the heartbeat) are audited when something went wrong.
+          if (o.command.routine && o.status === 'written') return;
+          this.push(writeRecord(this.opts.site, o));
+        }),
       );
     if (sources.records$) this.subscriptions.push(sources.records$.subscribe((r) => this.push(r)));
     this.timers.push(setInterval(() => this.flush(ctx), cfg.flushIntervalMs));

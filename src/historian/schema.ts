@@ -3,6 +3,7 @@ import { splitPointId } from '../domain/point-id';
 import type { Sample } from '../domain/sample';
 import { formatActor } from '../domain/write-command';
 import type { WriteOutcome } from '../control/write-guard';
+import type { OperatorEvent } from '../control/operator';
 import type { LineRecord } from './line-protocol';
 
 /**
@@ -85,5 +86,63 @@ export function writeRecord(site: string, o: WriteOutcome): LineRecord {
     },
     fields,
     time: o.at,
+  };
+}
+
+/**
+ * An operator action that is not a write — an override set, cancelled or expired, a mode
+ * change — as an audit record. The writes an override causes are audited on their own, with the
+ * operator as their actor.
+ */
+export function operatorRecord(site: string, e: OperatorEvent): LineRecord {
+  if (e.kind === 'mode-changed') {
+    return {
+      measurement: 'audit',
+      tags: { site, event: e.kind, device: e.device, actor_kind: e.by.kind },
+      fields: { actor: formatActor(e.by), reason: e.reason, state: e.to, previous_state: e.from },
+      time: e.at,
+    };
+  }
+  const o = e.override;
+  const { device, point } = splitPointId(o.id);
+  const by =
+    e.kind === 'override-cancelled'
+      ? e.by
+      : e.kind === 'override-set'
+        ? o.actor
+        : { kind: 'system' as const, name: 'heatbridge' };
+  const fields: LineRecord['fields'] = {
+    actor: formatActor(by),
+    reason:
+      e.kind === 'override-cancelled'
+        ? e.reason
+        : e.kind === 'override-expired'
+          ? 'override expired'
+          : o.reason,
+    override_by: formatActor(o.actor),
+    expires_at: new Date(o.expiresAt).toISOString(),
+  };
+  putValue(fields, 'value', 'state', o.value);
+  return {
+    measurement: 'audit',
+    tags: { site, event: e.kind, device, point, actor_kind: by.kind },
+    fields,
+    time: e.at,
+  };
+}
+
+/**
+ * An alarm condition raised or cleared by control, as an `alarm` record: `value` 1 while active,
+ * 0 when cleared, so Grafana can draw it as a state timeline.
+ */
+export function alarmRecord(
+  site: string,
+  a: { key: string; active: boolean; priority: string; message: string; at: number },
+): LineRecord {
+  return {
+    measurement: 'alarm',
+    tags: { site, alarm: a.key, priority: a.priority, event: a.active ? 'raised' : 'cleared' },
+    fields: { value: a.active ? 1 : 0, message: a.message },
+    time: a.at,
   };
 }

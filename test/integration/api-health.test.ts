@@ -20,6 +20,7 @@ describe('GET /api/health over HTTP', () => {
     const site: SiteConfig = {
       ...loaded.config,
       devices: {},
+      control: { ...loaded.config.control, controllers: [] },
       historian: {
         ...loaded.config.historian,
         dir: mkdtempSync(join(tmpdir(), 'hb-hist-')),
@@ -53,6 +54,7 @@ describe('GET /api/health over HTTP', () => {
         { name: 'api', state: 'running' },
         { name: 'historian', state: 'running' },
         { name: 'reports', state: 'failed', message: 'disk full' },
+        { name: 'control', state: 'running' },
       ],
     });
   });
