@@ -21,6 +21,8 @@ export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
   env: Env;
+  /** Redraws a one-line progress indicator in place (a terminal); absent on pipes and in tests. */
+  progress?: (line: string, final: boolean) => void;
 }
 
 export interface LogFlags {

@@ -3,6 +3,8 @@ import { LOG_LEVELS } from '../config';
 import type { LogLevel } from '../log';
 import { heatbridgeVersion } from '../util/project-root';
 import { FAULT_KINDS } from '../../simulators/faults';
+import { SCENARIOS } from '../control/scenarios';
+import { simulateCommand, type SimulateFlags } from './simulate';
 import {
   MODBUS_ORDERS,
   MODBUS_TABLES,
@@ -227,6 +229,39 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
       setResult(opcuaBrowseCommand(endpoint, opts, io));
     });
 
+  program
+    .command('simulate')
+    .description(
+      'run the controllers against the plant model in virtual time; print KPIs, write a chart',
+    )
+    .addOption(
+      new Option('-s, --scenario <name>', 'what to simulate')
+        .choices(Object.keys(SCENARIOS))
+        .default('winter'),
+    )
+    .option('-d, --days <n>', "simulated days (default: the scenario's)", parsePositive)
+    .option(
+      '-w, --weather <file>',
+      'hourly outdoor temperatures, CSV time_utc,temperature_c (default: Helsinki 2021)',
+    )
+    .option(
+      '-c, --config <file>',
+      'site configuration with a simulation section (default: config/demo.yaml)',
+    )
+    .option(
+      '-o, --out <file>',
+      'chart file, SVG (default: data/simulations/<scenario>-<days>d.svg)',
+    )
+    .option(
+      '--seed <n>',
+      'random seed of the plant model (default: from the config)',
+      parseNonNegativeInt,
+    )
+    .option('--json', 'print the KPIs as JSON', false)
+    .action((opts: SimulateFlags) => {
+      setResult(simulateCommand(opts, io));
+    });
+
   const historian = program.command('historian').description('historian tools');
   logOptions(
     historian
@@ -285,6 +320,12 @@ export function cli(): void {
     out: (s) => process.stdout.write(`${s}\n`),
     err: (s) => process.stderr.write(`${s}\n`),
     env: process.env,
+    ...(process.stderr.isTTY
+      ? {
+          progress: (line: string, final: boolean) =>
+            process.stderr.write(`\r${line}\x1b[K${final ? '\n' : ''}`),
+        }
+      : {}),
   };
   main(process.argv.slice(2), io).then(
     (code) => {
