@@ -221,6 +221,12 @@ export function controllerPointRefs(c: Partial<ControllerConfig>): PointRef[] {
     if (typeof value === 'string') refs.push({ path, id: value as PointId, writes });
   };
   const list = <T>(value: unknown): T[] => (Array.isArray(value) ? (value as T[]) : []);
+  /** Coolant loops (dispatch and derived): read, never written. */
+  const addSources = (sources: unknown): void =>
+    list<Record<string, unknown>>(sources).forEach((s, i) => {
+      for (const key of ['flow', 'supplyTemp', 'returnTemp'])
+        add(['sources', i, key], s?.[key], false);
+    });
   switch (c.type) {
     case 'cooling-safety':
       list<{ point?: unknown }>(c.supplyTemps).forEach((s, i) =>
@@ -240,10 +246,7 @@ export function controllerPointRefs(c: Partial<ControllerConfig>): PointRef[] {
       add(['valvePosition'], c.valvePosition, false);
       add(['dryCoolerSetpoint'], c.dryCoolerSetpoint, true);
       add(['offeredHeat'], c.offeredHeat, true);
-      list<Record<string, unknown>>(c.sources).forEach((s, i) => {
-        for (const key of ['flow', 'supplyTemp', 'returnTemp'])
-          add(['sources', i, key], s?.[key], false);
-      });
+      addSources(c.sources);
       const reads = [
         'running',
         'tripped',
@@ -273,10 +276,7 @@ export function controllerPointRefs(c: Partial<ControllerConfig>): PointRef[] {
       add(['deliveredHeat'], c.deliveredHeat, false);
       add(['itPower'], c.itPower, false);
       add(['facilityPower'], c.facilityPower, false);
-      list<Record<string, unknown>>(c.sources).forEach((s, i) => {
-        for (const key of ['flow', 'supplyTemp', 'returnTemp'])
-          add(['sources', i, key], s?.[key], false);
-      });
+      addSources(c.sources);
       break;
     default:
       break;

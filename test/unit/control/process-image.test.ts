@@ -1,20 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { ProcessImage } from '../../../src/control/process-image';
 import type { PointId } from '../../../src/domain/point-id';
-import type { Sample } from '../../../src/domain/sample';
+import { sampleAt } from '../../helpers/samples';
 
-const s = (
-  id: string,
-  value: Sample['value'],
-  receivedAt: number,
-  quality: Sample['quality'] = 'good',
-): Sample => ({
-  id: id as PointId,
-  value,
-  ts: receivedAt,
-  receivedAt,
-  quality,
-});
+const s = sampleAt;
 const defs = new Map([
   ['a/temp' as PointId, { staleAfterMs: 10_000 }],
   ['a/on' as PointId, { staleAfterMs: 10_000 }],

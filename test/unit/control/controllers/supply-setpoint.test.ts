@@ -3,6 +3,7 @@ import { supplySetpointSchema } from '../../../../src/config/controllers';
 import { curveAt, supplySetpoint } from '../../../../src/control/controllers/supply-setpoint';
 import { ProcessImage } from '../../../../src/control/process-image';
 import type { PointId } from '../../../../src/domain/point-id';
+import { sampleAt } from '../../../helpers/samples';
 import type { Sample } from '../../../../src/domain/sample';
 
 const curve = [
@@ -23,18 +24,7 @@ const cfg = supplySetpointSchema.parse({
   outputs: ['hp1/sp', 'hp2/sp'],
 });
 
-const sample = (
-  id: string,
-  value: number,
-  receivedAt: number,
-  quality: Sample['quality'] = 'good',
-): Sample => ({
-  id: id as PointId,
-  value,
-  ts: receivedAt,
-  receivedAt,
-  quality,
-});
+const sample = sampleAt;
 const staleWindow = new Map([
   ['dh/outdoor' as PointId, { staleAfterMs: 60_000 }],
   ['dh/request' as PointId, { staleAfterMs: 3_600_000 }],
