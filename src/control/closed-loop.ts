@@ -275,18 +275,29 @@ export class ClosedLoop {
     for (const cmd of out.commands) {
       if (!writeDue(cmd.value, this.sent.get(cmd.id), now, this.opts.site.control.refreshMs))
         continue;
-      this.write(cmd.id, cmd.value, cmd.reason, now);
+      this.write(cmd.id, cmd.value, cmd.reason, now, cmd.safety);
     }
-    if (this.heartbeat && now >= this.heartbeatLostUntil) {
+    if (this.heartbeat) {
       const hb = heartbeatStep(this.hbState, this.heartbeat, now, now, image);
       this.hbState = hb.state;
-      for (const cmd of hb.commands) this.write(cmd.id, cmd.value, cmd.reason, now);
+      if (now < this.heartbeatLostUntil) {
+        // Beats that do not arrive do not count as flowing (as the live loop does on failures).
+        this.hbState = { ...this.hbState, flowingSince: null };
+      } else {
+        for (const cmd of hb.commands) this.write(cmd.id, cmd.value, cmd.reason, now);
+      }
     }
   }
 
-  private write(id: PointId, value: SampleValue, reason: string, now: number): void {
+  private write(
+    id: PointId,
+    value: SampleValue,
+    reason: string,
+    now: number,
+    safety = false,
+  ): void {
     const decision = decideWrite(
-      { id, value, reason, actor: { kind: 'controller', name: 'closed-loop' } },
+      { id, value, reason, actor: { kind: 'controller', name: 'closed-loop' }, safety },
       this.defs.get(id),
       {
         readOnly: false,

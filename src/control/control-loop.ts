@@ -299,11 +299,20 @@ export class ControlLoop implements Component {
         return of(null);
       }
       this.state = out.state;
-      const due = out.commands.filter((c) => this.due(c.id, c.value, now));
+      const due = out.commands.filter((c) => this.due(c.id, c.value, c.safety, now));
       const record: CycleRecord = { ...out, at: now, written: due.length };
       this.publish(record, now);
       const writes = due.map((c) =>
-        this.send({ id: c.id, value: c.value, reason: c.reason, actor: c.actor }, now),
+        this.send(
+          {
+            id: c.id,
+            value: c.value,
+            reason: c.reason,
+            actor: c.actor,
+            ...(c.safety ? { safety: true } : {}),
+          },
+          now,
+        ),
       );
       return (writes.length > 0 ? forkJoin(writes) : of([])).pipe(
         map(() => {
@@ -331,11 +340,14 @@ export class ControlLoop implements Component {
     return true;
   }
 
-  /** A controller's command is written when it changed or is due for refresh; failures back off. */
-  private due(id: PointId, value: SampleValue, now: number): boolean {
+  /**
+   * A controller's command is written when it changed or is due for refresh. Retries of an
+   * unchanged value that failed back off; a new value, or a safety command, does not wait.
+   */
+  private due(id: PointId, value: SampleValue, safety: boolean, now: number): boolean {
     if (this.inFlight.has(id)) return false;
     const last = this.sent.get(id);
-    if (last && last.failures > 0) {
+    if (last && last.failures > 0 && !safety && last.value === value) {
       const backoff = Math.min(
         this.opts.control.cycleMs * 2 ** (last.failures - 1),
         this.opts.control.refreshMs,
@@ -422,11 +434,19 @@ export class ControlLoop implements Component {
       now,
     );
     for (const cmd of step.commands) {
-      if (this.inFlight.has(cmd.id)) continue; // the previous beat is still on its way
+      const beat = cmd.id === cfg.point;
+      if (this.inFlight.has(cmd.id)) {
+        // The previous beat is still on its way: the PLC may miss beats, so heartbeats do not
+        // count as flowing (no safe-state reset until they flow again for resetAfterMs).
+        if (beat) this.hbState = { ...this.hbState, flowingSince: null };
+        continue;
+      }
       this.send(
-        { ...cmd, actor: { kind: 'controller', name: cfg.name }, routine: cmd.id === cfg.point },
+        { ...cmd, actor: { kind: 'controller', name: cfg.name }, routine: beat },
         now,
-      ).subscribe();
+      ).subscribe((r) => {
+        if (beat && r?.status !== 'written') this.hbState = { ...this.hbState, flowingSince: null };
+      });
     }
   }
 

@@ -8,6 +8,12 @@ export interface Command {
   value: SampleValue;
   /** Shown in the audit trail: it must make sense to an operator. */
   reason: string;
+  /**
+   * A command in the safe direction for cooling (cooling safety's, heat recovery standing down
+   * for it): it wins over operator overrides and manual mode, and the write guard sends it
+   * without rate limit (bounds still apply).
+   */
+  safety?: boolean;
 }
 
 export type AlarmPriority = 'critical' | 'high' | 'medium' | 'low';
@@ -38,6 +44,8 @@ export interface CycleContext {
   now: number;
   /** Set by the cooling-safety controller, which runs first: heat recovery must stand down. */
   safetyActive: boolean;
+  /** Devices in manual mode: controllers leave them to the operators. */
+  manual?: ReadonlySet<string>;
   /** Set by the supply-setpoint controller, which runs before dispatch. */
   supplySetpointC?: number;
 }

@@ -40,6 +40,7 @@ export interface CycleState {
 
 export interface ArbitratedCommand extends Command {
   actor: Actor;
+  safety: boolean;
 }
 
 export interface ControllerReport {
@@ -73,11 +74,36 @@ export function cycleControllers(all: readonly ControllerConfig[]): CycleControl
 }
 
 /**
+ * What a failing controller leaves behind, so its devices are not left unsupervised: a cooling
+ * safety that cannot judge acts as if the temperatures were unknown (valve to the dry coolers,
+ * dry coolers to their safe setpoint); a failing dispatch stands heat recovery down (heat pumps
+ * off, valve to the dry coolers). The others' last setpoints can stay where they are.
+ */
+function failSafe(c: CycleController, reason: string): Command[] {
+  if (c.type === 'cooling-safety') {
+    return [
+      { id: c.diverterValve, value: 0, reason, safety: true },
+      ...(c.dryCoolerSetpoint
+        ? [{ id: c.dryCoolerSetpoint, value: c.safeDryCoolerSetpointC, reason, safety: true }]
+        : []),
+    ];
+  }
+  if (c.type === 'heat-pump-dispatch') {
+    return [
+      ...c.heatPumps.map((hp) => ({ id: hp.enable, value: false, reason, safety: true })),
+      { id: c.diverterValve, value: 0, reason, safety: true },
+    ];
+  }
+  return [];
+}
+
+/**
  * One control cycle (DESIGN §5): every controller in priority order on the same process image,
- * each isolated — one that throws is reported `failed` with an alarm and the others go on (a
- * failing cooling safety fails safe). Then arbitration: cooling safety's commands win over
- * everything; an operator override wins over the other controllers; devices in manual mode are
- * left to the operators; otherwise the higher-priority controller wins a point. Pure.
+ * each isolated — one that throws is reported `failed` with an alarm and the others go on, and
+ * what it controls fails safe (`failSafe`). Then arbitration: commands in the safe direction
+ * (cooling safety's, heat recovery standing down for it, fail-safe ones) win over everything, the
+ * higher-priority controller first; then operator overrides; devices in manual mode are left to
+ * the operators; otherwise the higher-priority controller wins a point. Pure.
  */
 export function runCycle(
   image: ProcessImage,
@@ -86,7 +112,7 @@ export function runCycle(
   operator: OperatorInput,
   now: number,
 ): CycleResult {
-  const ctx: CycleContext = { image, now, safetyActive: false };
+  const ctx: CycleContext = { image, now, safetyActive: false, manual: operator.manual };
   const states: Record<string, unknown> = { ...prev.controllers };
   const claimed = new Map<PointId, ArbitratedCommand>();
   const reports: ControllerReport[] = [];
@@ -103,14 +129,29 @@ export function runCycle(
         value: o.value,
         reason: `operator override: ${o.reason} (until ${new Date(o.expiresAt).toISOString()})`,
         actor: o.actor,
+        safety: false,
       });
     }
+  };
+
+  const claim = (cmd: Command, actor: Actor, safety: boolean): void => {
+    const held = claimed.get(cmd.id);
+    if (safety) {
+      // Only an earlier (higher-priority) safe-direction command keeps a point.
+      if (held?.safety) return;
+    } else {
+      if (held) return;
+      if (operator.manual.size > 0 && operator.manual.has(splitPointId(cmd.id).device)) return;
+    }
+    // Built field by field: an object spread here was a third of a simulated year's run time.
+    claimed.set(cmd.id, { id: cmd.id, value: cmd.value, reason: cmd.reason, actor, safety });
   };
 
   for (const c of controllers) {
     const isSafety = c.type === 'cooling-safety';
     if (!isSafety && !overridesApplied) applyOverrides();
     const impl = IMPLEMENTATIONS[c.type];
+    const actor: Actor = { kind: 'controller', name: c.name };
     let result: ControllerResult<unknown>;
     try {
       const state = states[c.name] ?? impl.init(c as never);
@@ -121,28 +162,22 @@ export function runCycle(
       alarms.push({
         key: `controller-failed:${c.name}`,
         active: true,
-        priority: isSafety ? 'critical' : 'high',
+        priority: isSafety || c.type === 'heat-pump-dispatch' ? 'critical' : 'high',
         message,
       });
       if (isSafety) {
-        // Fail safe: a cooling safety that cannot judge acts as if the temperatures were unknown.
         ctx.safetyActive = true;
-        const reason = `${message}: failing safe`;
-        claimed.set(c.diverterValve, {
-          id: c.diverterValve,
-          value: 0,
-          reason,
-          actor: { kind: 'controller', name: c.name },
-        });
-        if (c.dryCoolerSetpoint) {
-          claimed.set(c.dryCoolerSetpoint, {
-            id: c.dryCoolerSetpoint,
-            value: c.safeDryCoolerSetpointC,
-            reason,
-            actor: { kind: 'controller', name: c.name },
-          });
-        }
+        // Remembered as acting, so the release delay applies once it works again.
+        const held = states[c.name] as CoolingSafetyState | undefined;
+        const acting: CoolingSafetyState = {
+          active: true,
+          since: held?.active ? held.since : now,
+          clearSince: null,
+          cause: message,
+        };
+        states[c.name] = acting;
       }
+      for (const cmd of failSafe(c, `${message}: failing safe`)) claim(cmd, actor, true);
       continue;
     }
     states[c.name] = result.state;
@@ -165,23 +200,7 @@ export function runCycle(
       const last = (result.state as SupplySetpointState).lastC;
       if (last !== null) ctx.supplySetpointC = last;
     }
-    const actor: Actor = { kind: 'controller', name: c.name };
-    for (const cmd of result.commands) {
-      // Built field by field: an object spread here was a third of a simulated year's run time.
-      const arbitrated: ArbitratedCommand = {
-        id: cmd.id,
-        value: cmd.value,
-        reason: cmd.reason,
-        actor,
-      };
-      if (isSafety) {
-        claimed.set(cmd.id, arbitrated);
-        continue;
-      }
-      if (claimed.has(cmd.id)) continue;
-      if (operator.manual.size > 0 && operator.manual.has(splitPointId(cmd.id).device)) continue;
-      claimed.set(cmd.id, arbitrated);
-    }
+    for (const cmd of result.commands) claim(cmd, actor, isSafety || cmd.safety === true);
   }
   if (!overridesApplied) applyOverrides();
   return {

@@ -73,7 +73,9 @@ export function decideWrite(
     adjusted.push(`clamped from ${value} to the minimum ${bounds.min}`);
     value = bounds.min;
   }
-  if (bounds.maxRatePerMin !== undefined && ctx.reference) {
+  // Rate limits protect the process from a controller's jumps; taking the safe direction for
+  // cooling is never held back by them.
+  if (bounds.maxRatePerMin !== undefined && ctx.reference && cmd.safety !== true) {
     const minutes = Math.max(ctx.now - ctx.reference.at, 0) / 60_000;
     const step = bounds.maxRatePerMin * minutes;
     const lo = ctx.reference.value - step;

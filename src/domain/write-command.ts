@@ -19,6 +19,11 @@ export interface WriteCommand {
    * record every two seconds would bury the decisions that matter.
    */
   routine?: boolean;
+  /**
+   * A command in the safe direction for cooling (cooling safety acting, heat recovery standing
+   * down): sent without rate limit — the safe direction is taken at once. Bounds still apply.
+   */
+  safety?: boolean;
 }
 
 export function formatActor(actor: Actor): string {

@@ -66,7 +66,7 @@ export interface DerivedState {
   facilityKwh: number;
 }
 
-/** Longest gap integrated at once: after a pause (a stalled process), nothing is invented. */
+/** A longer gap between cycles (a stalled process) is not integrated at all: nothing is invented. */
 const MAX_INTEGRATION_MS = 60_000;
 
 /**
@@ -112,16 +112,17 @@ export const derived: Controller<DerivedConfig, DerivedState> = {
           ? undefined
           : recoverable + Math.max(heatFlowKw(f, a, b), 0);
     }
-    const dtH =
-      prev.lastAt === null
-        ? 0
-        : Math.min(Math.max(ctx.now - prev.lastAt, 0), MAX_INTEGRATION_MS) / 3_600_000;
+    const gapMs = prev.lastAt === null ? 0 : Math.max(ctx.now - prev.lastAt, 0);
+    const dtH = gapMs > MAX_INTEGRATION_MS ? 0 : gapMs / 3_600_000;
+    // Heat-pump energies only from complete readings: a unit's missing electricity would
+    // overstate the recovered heat (and ERF).
+    const hpH = complete ? dtH : 0;
     const state: DerivedState = {
       lastAt: ctx.now,
-      recoveredKwh: prev.recoveredKwh + recovered * dtH,
+      recoveredKwh: prev.recoveredKwh + recovered * hpH,
       deliveredKwh: prev.deliveredKwh + (delivered ?? 0) * dtH,
-      electricKwh: prev.electricKwh + electric * dtH,
-      heatKwh: prev.heatKwh + heat * dtH,
+      electricKwh: prev.electricKwh + electric * hpH,
+      heatKwh: prev.heatKwh + heat * hpH,
       facilityKwh: prev.facilityKwh + (facility ?? 0) * dtH,
     };
     const out: Record<string, number | undefined> = {

@@ -275,6 +275,56 @@ describe('control loop wiring (virtual time)', () => {
     await h.loop.stop();
   });
 
+  it('does not reset the PLC safe state until heartbeats have really arrived for resetAfterMs', async () => {
+    // The link to the PLC fails from 20 s to 40 s: heartbeat writes fail there.
+    const h = await harness({
+      sink: (cmd, scheduler) =>
+        of<WriteResult>({
+          status:
+            cmd.id === 'plant/heartbeat' && scheduler.now() >= 20_000 && scheduler.now() < 40_000
+              ? 'failed'
+              : 'written',
+        }),
+    });
+    h.plant['plant/safe_state'] = true;
+    h.until(70_000);
+    // Flowing from 6 s: reset at 16 s. Failing 20–40 s: no reset then (the PLC fell back); flowing
+    // again from 40 s: the next reset at 50 s.
+    expect(writesTo(h, 'plant/reset').map((w) => w.at)).toEqual([16_000, 50_000, 60_000, 70_000]);
+    await h.loop.stop();
+  });
+
+  it('a failed write retries at once when the wanted value changes (cooling safety never waits)', async () => {
+    const h = await harness({
+      sink: (cmd) =>
+        of<WriteResult>({
+          status: cmd.id === 'plant/valve' && cmd.value === 50 ? 'failed' : 'written',
+        }),
+    });
+    // An operator holds the valve at 50 %; the valve does not take it (writes fail).
+    h.loop.setOverride({
+      id: 'plant/valve' as PointId,
+      value: 50,
+      durationMs: 3600_000,
+      reason: 'test',
+      actor: { kind: 'user', name: 'olli' },
+    });
+    h.until(23_000);
+    // Backing off: 5 s, then 10 s, then 20 s (cycleMs doubling).
+    expect(writesTo(h, 'plant/valve').map((w) => w.at)).toEqual([5000, 10_000, 20_000]);
+    h.plant['hall/cdu_supply'] = 44; // cooling safety acts: valve to 0, at once
+    h.until(30_000);
+    expect(
+      writesTo(h, 'plant/valve').map((w) => [w.at, w.cmd.value, w.cmd.safety ?? false]),
+    ).toEqual([
+      [5000, 50, false],
+      [10_000, 50, false],
+      [20_000, 50, false],
+      [25_000, 0, true],
+    ]);
+    await h.loop.stop();
+  });
+
   it('an operator override replaces the controller value until it expires, with the operator as actor', async () => {
     const h = await harness();
     const events: string[] = [];

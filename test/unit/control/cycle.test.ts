@@ -238,6 +238,81 @@ describe('control cycle', () => {
     expect(cmd(plantManual, 'plant/valve')).toMatchObject({ value: 0, actor: { name: 'safety' } });
   });
 
+  it('while cooling safety acts, heat recovery standing down wins over overrides and manual mode', () => {
+    const override: Override = {
+      id: 'hp1/enable' as PointId,
+      value: true,
+      reason: 'keep it running',
+      actor: { kind: 'user', name: 'olli' },
+      since: 0,
+      expiresAt: 3600_000,
+    };
+    const hot = plant({ 'hall/cdu_supply': 44 });
+    const out = runCycle(
+      ProcessImage.of(hot, 0),
+      empty,
+      controllers,
+      { manual: new Set(['hp1']), overrides: [override] },
+      0,
+    );
+    expect(cmd(out, 'hp1/enable')).toMatchObject({
+      value: false,
+      actor: { name: 'dispatch' },
+      safety: true,
+    });
+    // Without the safety acting, the override holds.
+    const cool = runCycle(
+      ProcessImage.of(plant(), 0),
+      empty,
+      controllers,
+      { manual: new Set(), overrides: [override] },
+      0,
+    );
+    expect(cmd(cool, 'hp1/enable')).toMatchObject({
+      value: true,
+      actor: { kind: 'user' },
+      safety: false,
+    });
+  });
+
+  it('a dispatch that throws stands heat recovery down rather than leaving the heat pumps unsupervised', () => {
+    const image = new BrokenImage(plant({ 'hp1/running': true }), 0, 'dh/acceptance');
+    const out = runCycle(image, empty, controllers, noOperator, 0);
+    expect(out.controllers.find((c) => c.name === 'dispatch')!.status).toBe('failed');
+    expect(cmd(out, 'hp1/enable')).toMatchObject({
+      value: false,
+      safety: true,
+      reason: expect.stringMatching(/failing safe/),
+    });
+    expect(cmd(out, 'plant/valve')).toMatchObject({ value: 0, safety: true });
+    expect(out.alarms).toContainEqual(
+      expect.objectContaining({
+        key: 'controller-failed:dispatch',
+        active: true,
+        priority: 'critical',
+      }),
+    );
+  });
+
+  it('a cooling safety that failed and works again still holds for its release delay', () => {
+    const failed = runCycle(
+      new BrokenImage(plant(), 0, 'hall/cdu_supply'),
+      empty,
+      controllers,
+      noOperator,
+      0,
+    );
+    const next = runCycle(
+      ProcessImage.of(plant(), 5000),
+      failed.state,
+      controllers,
+      noOperator,
+      5000,
+    );
+    expect(next.safetyActive).toBe(true);
+    expect(next.controllers.find((c) => c.name === 'safety')!.status).toBe('active');
+  });
+
   it('keeps each controller’s state between cycles', () => {
     let state = empty;
     let out = runCycle(

@@ -82,6 +82,19 @@ describe('write guard decision (pure)', () => {
       adjusted: [],
     });
   });
+
+  it('does not hold back a command in the safe direction for cooling with the rate limit', () => {
+    const reference = { value: 90, at: 600_000 - 60_000 };
+    const limited = decideWrite(cmd(0), def(), ctx({ reference }));
+    expect(limited).toMatchObject({ allow: true, value: 80 });
+    const safe = decideWrite({ ...cmd(0), safety: true }, def(), ctx({ reference }));
+    expect(safe).toEqual({ allow: true, value: 0, adjusted: [] });
+    // Bounds still apply.
+    expect(decideWrite({ ...cmd(-5), safety: true }, def(), ctx({ reference }))).toMatchObject({
+      allow: true,
+      value: 0,
+    });
+  });
 });
 
 describe('WriteGuard', () => {

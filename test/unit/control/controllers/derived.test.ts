@@ -89,7 +89,28 @@ describe('derived points', () => {
       state,
       cfg,
     ).state;
-    expect(state.recoveredKwh).toBeCloseTo((900 * 60) / 3600, 9); // one minute's worth, not an hour's
+    expect(state.recoveredKwh).toBe(0); // not an hour's worth, nor a minute's
+    // A gap of exactly a minute is still integrated.
+    state = derived.step(
+      { image: ProcessImage.of(plant, 3660_000), now: 3660_000, safetyActive: false },
+      state,
+      cfg,
+    ).state;
+    expect(state.recoveredKwh).toBeCloseTo(900 / 60, 9);
+  });
+
+  it('integrates heat-pump energy only from complete readings (a missing meter overstates nothing)', () => {
+    const { 'hp2/power': _gone, ...partial } = plant;
+    let state = derived.init(cfg);
+    for (let t = 0; t <= 600_000; t += 5000) {
+      state = derived.step(
+        { image: ProcessImage.of(partial, t), now: t, safetyActive: false },
+        state,
+        cfg,
+      ).state;
+    }
+    expect(state.recoveredKwh).toBe(0);
+    expect(state.deliveredKwh).toBeCloseTo(1150 / 6, 6); // the meter was there all along
   });
 
   it('leaves out what it cannot know and says it is degraded', () => {

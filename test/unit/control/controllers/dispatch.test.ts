@@ -1,7 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { heatPumpDispatchSchema } from '../../../../src/config/controllers';
 import type { Command } from '../../../../src/control/controller';
-import { dispatch, type DispatchState } from '../../../../src/control/controllers/dispatch';
+import {
+  dispatch,
+  INPUT_HOLD_MS,
+  type DispatchState,
+} from '../../../../src/control/controllers/dispatch';
 import { ProcessImage } from '../../../../src/control/process-image';
 
 const hp = (n: number) => ({
@@ -324,5 +328,122 @@ describe('heat-pump dispatch: start interlock', () => {
   it('without a valve position it starts at once (the unit’s own flow switch protects it)', () => {
     const { log } = simulate(0, () => ({ recoverableKw: 700, acceptanceKw: 3000 }));
     expect(value(log[0]!.cmds, 'hp1/enable')).toBe(true);
+  });
+});
+
+describe('heat-pump dispatch: manual mode, lost inputs, trips, run-down', () => {
+  const base = (over: Record<string, number | boolean> = {}) => ({
+    'plant/flow': 100,
+    'plant/return': 34,
+    'plant/supply': 34 + 700 / (100 * KW_PER_M3H_K),
+    'dh/acceptance': 3000,
+    'hp1/running': false,
+    'hp1/tripped': false,
+    'hp2/running': false,
+    'hp2/tripped': false,
+    ...over,
+  });
+  const step = (
+    values: Record<string, number | boolean>,
+    t: number,
+    state: DispatchState,
+    manual: string[] = [],
+  ) =>
+    dispatch.step(
+      { image: ProcessImage.of(values, t), now: t, safetyActive: false, manual: new Set(manual) },
+      state,
+      cfg,
+    );
+
+  it('leaves a unit in manual mode alone, uses the other, and keeps flow for its running compressor', () => {
+    // hp1 is manual and running (an operator runs it); little heat: dispatch wants nothing itself.
+    const out = step(
+      base({ 'hp1/running': true, 'plant/supply': 34 + 100 / (100 * KW_PER_M3H_K) }),
+      0,
+      dispatch.init(cfg),
+      ['hp1'],
+    );
+    expect(out.commands.filter((c) => c.id.startsWith('hp1/'))).toEqual([]);
+    expect(value(out.commands, 'plant/valve') as number).toBeGreaterThanOrEqual(20);
+    // hp1 manual and off, plenty of heat: hp2 is started, never hp1.
+    const more = step(base(), 0, dispatch.init(cfg), ['hp1']);
+    expect(value(more.commands, 'hp2/enable')).toBe(true);
+    expect(more.commands.filter((c) => c.id.startsWith('hp1/'))).toEqual([]);
+    expect(more.state.hps.hp1!.on).toBe(false);
+  });
+
+  it('adopts a unit handed back to auto while running, instead of stopping it', () => {
+    let state = step(base({ 'hp1/running': true }), 0, dispatch.init(cfg), ['hp1']).state;
+    state = step(base({ 'hp1/running': true }), 5000, state).state;
+    expect(state.hps.hp1).toMatchObject({ on: true, changedAt: 5000, manual: false });
+  });
+
+  it('holds its last commands while an input is unknown, then stands down after INPUT_HOLD_MS', () => {
+    let state = dispatch.init(cfg);
+    const units = new Units();
+    for (let t = 0; t < 900_000; t += 5000) {
+      const out = step({ ...base(), ...units.values() }, t, state);
+      units.apply(out.commands);
+      state = out.state;
+    }
+    expect(units.running[0]).toBe(true);
+    const valveBefore = state.valvePct!;
+    const loadBefore = state.hps.hp1!.loadPct;
+    const { 'plant/flow': _lost, ...noFlow } = base();
+    const seen: { t: number; on: unknown; valve: unknown; status: string }[] = [];
+    for (let t = 900_000; t <= 900_000 + INPUT_HOLD_MS + 10_000; t += 5000) {
+      const out = step({ ...noFlow, ...units.values() }, t, state);
+      units.apply(out.commands);
+      state = out.state;
+      seen.push({
+        t,
+        on: value(out.commands, 'hp1/enable'),
+        valve: value(out.commands, 'plant/valve'),
+        status: out.status,
+      });
+    }
+    const held = seen.filter((x) => x.t < 900_000 + INPUT_HOLD_MS);
+    expect(
+      held.every((x) => x.on === true && x.valve === valveBefore && x.status === 'degraded'),
+    ).toBe(true);
+    expect(state.hps.hp1!.loadPct ?? loadBefore).toBeDefined();
+    const after = seen.filter((x) => x.t >= 900_000 + INPUT_HOLD_MS);
+    expect(after[0]).toMatchObject({ on: false, status: 'degraded' });
+    // Never the full valve on a missing recoverable-heat figure.
+    expect(seen.every((x) => (x.valve as number) <= valveBefore)).toBe(true);
+  });
+
+  it('waits autoResetAfterMs after a new trip, even when an earlier reset was long ago', () => {
+    let state = dispatch.init(cfg);
+    // hp1 trips at 0 and again at 5 h; a reset clears a trip (its cause is gone).
+    let tripped = false;
+    const resets: number[] = [];
+    for (let t = 0; t <= 18_000_000 + 700_000; t += 5000) {
+      if (t === 0 || t === 18_000_000) tripped = true;
+      const out = step(base({ 'hp1/tripped': tripped }), t, state);
+      state = out.state;
+      if (value(out.commands, 'hp1/trip_reset') === true) {
+        resets.push(t);
+        tripped = false;
+      }
+    }
+    expect(resets).toEqual([600_000, 18_600_000]);
+  });
+
+  it('keeps the valve at its minimum while the last compressor still unloads', () => {
+    const some = 34 + 500 / (100 * KW_PER_M3H_K); // enough for one unit only
+    let state = step(base({ 'hp1/running': true, 'plant/supply': some }), 0, {
+      ...dispatch.init(cfg),
+      hps: { hp1: { on: true, changedAt: -1e9 }, hp2: { on: false, changedAt: null } },
+    }).state;
+    expect(state.hps.hp2!.on).toBe(false);
+    // No heat any more: hp1 is stopped, but its compressor still turns for a while.
+    const cold = base({ 'hp1/running': true, 'plant/supply': 34 });
+    const out = step(cold, 5000, state);
+    state = out.state;
+    expect(value(out.commands, 'hp1/enable')).toBe(false);
+    expect(value(out.commands, 'plant/valve')).toBe(20);
+    const stopped = step(base({ 'plant/supply': 34 }), 10_000, state);
+    expect(value(stopped.commands, 'plant/valve')).toBe(0);
   });
 });
