@@ -1,4 +1,4 @@
-import type { ModbusOrder, ModbusType } from '../../config/modbus';
+import { registerCount, type ModbusOrder, type ModbusType } from '../../config/modbus';
 
 /**
  * Encoding of engineering values into 16-bit Modbus registers and back.
@@ -28,21 +28,9 @@ export interface Encoding {
 const byteSwapped = (order: ModbusOrder): boolean => order === 'BADC' || order === 'DCBA';
 const wordsReversed = (order: ModbusOrder): boolean => order === 'CDAB' || order === 'DCBA';
 
+/** Registers the value occupies: the config's `registerCount`, one rule for both. */
 export function wordCount(enc: Pick<Encoding, 'type' | 'length'>): number {
-  switch (enc.type) {
-    case 'int32':
-    case 'uint32':
-    case 'float32':
-      return 2;
-    case 'int64':
-    case 'uint64':
-    case 'float64':
-      return 4;
-    case 'string':
-      return enc.length ?? 1;
-    default:
-      return 1;
-  }
+  return registerCount(enc.type, enc.length);
 }
 
 /** Big-endian bytes of the value → registers in the wire order. */
