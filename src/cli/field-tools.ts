@@ -3,7 +3,6 @@ import {
   MODBUS_ORDERS,
   MODBUS_TABLES,
   MODBUS_TYPES,
-  type ModbusOrder,
   type ModbusTable,
   type ModbusType,
 } from '../config/modbus';
@@ -21,18 +20,13 @@ export {
   OPCUA_SECURITY_POLICIES,
 };
 
-export interface ModbusReadFlags {
+/** Where to read, and the value's encoding exactly as a point of a register map has it. */
+export interface ModbusReadFlags extends Encoding {
   host: string;
   port: number;
   unit: number;
   register: number;
   table: ModbusTable;
-  type: ModbusType;
-  order: ModbusOrder;
-  scale: number;
-  offset: number;
-  length?: number;
-  bit?: number;
   transport: 'tcp' | 'rtu-over-tcp';
   timeoutMs: number;
 }
