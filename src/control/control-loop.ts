@@ -222,11 +222,18 @@ export class ControlLoop implements Component {
       skippedCycles: this.skipped,
       safetyActive: this.lastCycle?.safetyActive ?? false,
       controllers: this.lastCycle?.controllers ?? [],
-      heartbeat: this.heartbeat ? (this.hbState.stalled ? 'stalled' : 'ok') : 'none',
+      heartbeat: this.heartbeatState(),
       activeAlarms: [...this.activeAlarms.values()].map((a) => a.key),
       overrides: this.operator.active(this.now()).length,
       ...(this.lastError ? { lastError: this.lastError } : {}),
     };
+  }
+
+  /** The heartbeat now: judged from the last completed cycle, not from the last beat. */
+  private heartbeatState(): 'none' | 'waiting' | 'stalled' | 'ok' {
+    if (!this.heartbeat) return 'none';
+    if (this.lastCycleAt === null) return 'waiting';
+    return this.now() - this.lastCycleAt > this.heartbeat.stallAfterMs ? 'stalled' : 'ok';
   }
 
   /** The last completed cycle. */

@@ -65,6 +65,9 @@ export interface ConnectionOptions {
 
 export interface ConnectionStats {
   requests: number;
+  /** Answered reads and the seconds they took, summed (for a mean round trip; /metrics). */
+  roundTrips: number;
+  roundTripSeconds: number;
   timeouts: number;
   exceptions: number;
   connectionErrors: number;
@@ -117,6 +120,8 @@ export class ModbusConnection {
   private readonly failing = new Map<string, string>();
   private readonly stats: ConnectionStats = {
     requests: 0,
+    roundTrips: 0,
+    roundTripSeconds: 0,
     timeouts: 0,
     exceptions: 0,
     connectionErrors: 0,
@@ -347,7 +352,10 @@ export class ModbusConnection {
         client.setID(req.unitId);
         client.setTimeout(device.timeoutMs);
         this.stats.requests += 1;
+        const started = performance.now();
         const data = await this.read(client, req);
+        this.stats.roundTrips += 1;
+        this.stats.roundTripSeconds += (performance.now() - started) / 1000;
         this.succeed(req, reqKey, data);
       } catch (err) {
         if (isTimeout(err)) {

@@ -103,6 +103,9 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
     notifications: 0,
     keepalives: 0,
     writes: 0,
+    /** Write service calls answered and the seconds they took, summed (/metrics). */
+    roundTrips: 0,
+    roundTripSeconds: 0,
   };
 
   constructor(
@@ -172,11 +175,14 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
     const session = this.connection?.session;
     if (!session || !item.nodeId) throw new Error(`${this.name} is not connected`);
     if (item.dataType === undefined) item.dataType = await this.readDataType(session, item.nodeId);
+    const started = performance.now();
     const status = await session.write({
       nodeId: item.nodeId,
       attributeId: AttributeIds.Value,
       value: { value: toVariant(value, item.dataType) },
     });
+    this.counts.roundTrips += 1;
+    this.counts.roundTripSeconds += (performance.now() - started) / 1000;
     if (qualityOfStatus(status) !== 'good')
       throw new Error(`${id}: the server answered ${status.toString()}`);
     this.counts.writes += 1;

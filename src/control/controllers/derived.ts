@@ -29,6 +29,10 @@ export const DERIVED_POINTS: Record<string, { unit: Unit; description: string }>
     unit: 'kW',
     description: 'Heat the coolant carries through the plant (ṁ·c_p·ΔT)',
   },
+  facility_energy: {
+    unit: 'kWh',
+    description: 'Facility electricity, integrated since start (the ERF and PUE base)',
+  },
   erf: {
     unit: 'ratio',
     description:
@@ -135,6 +139,8 @@ export const derived: Controller<DerivedConfig, DerivedState> = {
       cop: complete && electric > 1 ? heat / electric : undefined,
       cop_running: state.electricKwh > 0 ? state.heatKwh / state.electricKwh : undefined,
       recoverable_heat: cfg.sources.length > 0 ? recoverable : undefined,
+      facility_energy:
+        facility === undefined && state.facilityKwh === 0 ? undefined : state.facilityKwh,
       erf: state.facilityKwh > 0 ? state.recoveredKwh / state.facilityKwh : undefined,
       pue: facility !== undefined && it !== undefined && it > 0 ? facility / it : undefined,
     };

@@ -67,11 +67,13 @@ export const supplySetpoint: Controller<SupplySetpointConfig, SupplySetpointStat
         : source === 'curve'
           ? `outdoor ${outdoor!.toFixed(1)} °C on the supply curve`
           : 'no utility request and no outdoor temperature: holding';
+    const measured = cfg.measuredSupply ? ctx.image.number(cfg.measuredSupply) : undefined;
     return {
       state: { lastC: target, source },
       commands: cfg.outputs.map((id) => ({ id, value: target, reason })),
       status: source === 'held' ? 'degraded' : 'ok',
-      message: reason,
+      message:
+        measured === undefined ? reason : `${reason}; district supply ${measured.toFixed(1)} °C`,
     };
   },
 };
