@@ -33,6 +33,10 @@ export default tseslint.config(
   { files: ['**/*.mjs'], languageOptions: { sourceType: 'module', globals: { ...globals.node } } },
   {
     files: ['web/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: { ...globals.browser } },
+  },
+  {
+    files: ['web/api-docs.js'],
     languageOptions: { sourceType: 'script', globals: { ...globals.browser } },
   },
   prettier,

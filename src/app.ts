@@ -2,7 +2,11 @@ import { map, merge, type Observable, type SchedulerLike } from 'rxjs';
 import type { DeviceAdapter } from './adapters/adapter';
 import type * as OpcuaAdapterModule from './adapters/opcua/adapter';
 import { createModbusAdapters } from './adapters/modbus/adapter';
+import { AlarmList } from './alarms/alarm-list';
+import { AuditLog } from './api/audit-log';
+import { KpiTracker } from './api/kpi';
 import { ApiComponent } from './api/server';
+import { formatActor } from './domain/write-command';
 import { buildPointDefs, type SiteConfig } from './config';
 import { ControlLoop, controlPointDefs } from './control/control-loop';
 import { OperatorControls } from './control/operator';
@@ -43,6 +47,8 @@ export interface HeatBridgeApp {
   /** Every point HeatBridge knows: the site's and its own (historian state, control, derived). */
   defs: Map<PointId, PointDef>;
   control: ControlLoop;
+  alarms: AlarmList;
+  audit: AuditLog;
 }
 
 /**
@@ -84,6 +90,9 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
   });
   const siteId = site.site.id;
+  // Control's alarm conditions, with acknowledgement, for operators (the API) and the historian.
+  const alarms = new AlarmList();
+  control.alarms$.subscribe((a) => alarms.apply(a));
   const historian = new HistorianComponent({
     site: siteId,
     config: site.historian,
@@ -93,17 +102,42 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
       writes$: writes.outcomes$,
       records$: merge(
         control.operator.events$.pipe(map((e) => operatorRecord(siteId, e))),
-        control.alarms$.pipe(map((a) => alarmRecord(siteId, a))),
+        alarms.transitions$.pipe(
+          map((t) =>
+            alarmRecord(siteId, {
+              key: t.alarm.key,
+              active: t.alarm.state === 'active-unacked' || t.alarm.state === 'active-acked',
+              priority: t.alarm.priority,
+              message: t.alarm.message,
+              at: t.at,
+              event: t.event,
+              ...(t.by ? { by: t.by } : {}),
+            }),
+          ),
+        ),
       ),
     },
     now,
   });
   const samples$ = merge(fieldSamples$, control.samples$, historian.samples$);
   const latest = new LatestValues(samples$);
+  const audit = new AuditLog(site.api.auditFile, now);
+  auditWritesAndExpiries(audit, writes, control, latest);
+  const kpi = new KpiTracker(control.samples$, site.site.timezone);
   const api: ApiComponent = new ApiComponent(site.api, {
-    site: { id: site.site.id, name: site.site.name },
+    site,
+    defs,
+    latest,
     // Called per request, long after `supervisor` below exists.
     health: () => supervisor.health(),
+    historian,
+    control,
+    alarms,
+    audit,
+    kpi,
+    samples$,
+    controlSamples$: control.samples$,
+    operatorEvents$: control.operator.events$,
     now,
   });
   const supervisor: Supervisor = new Supervisor([api, historian, ...extra, ...adapters, control], {
@@ -111,7 +145,58 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     now,
     ...(opts.stopTimeoutMs !== undefined ? { stopTimeoutMs: opts.stopTimeoutMs } : {}),
   });
-  return { supervisor, api, adapters, historian, samples$, latest, writes, defs, control };
+  return {
+    supervisor,
+    api,
+    adapters,
+    historian,
+    samples$,
+    latest,
+    writes,
+    defs,
+    control,
+    alarms,
+    audit,
+  };
+}
+
+/**
+ * The audit log gets what operators did through the API from the API itself (with old and new
+ * values); here it also gets the writes those actions caused, every write that was refused or
+ * failed, and overrides that expired on their own.
+ */
+function auditWritesAndExpiries(
+  audit: AuditLog,
+  writes: WriteGuard,
+  control: ControlLoop,
+  latest: LatestValues,
+): void {
+  writes.outcomes$.subscribe((o) => {
+    if (o.command.actor.kind !== 'user' && (o.status === 'written' || o.command.routine)) return;
+    audit.record({
+      at: o.at,
+      actor: formatActor(o.command.actor),
+      action: 'write',
+      target: o.command.id,
+      old: latest.get(o.command.id)?.value ?? null,
+      new: o.value ?? o.command.value,
+      reason: o.command.reason,
+      result: o.status === 'written' ? 'ok' : `${o.status}: ${o.reason ?? ''}`,
+    });
+  });
+  control.operator.events$.subscribe((e) => {
+    if (e.kind !== 'override-expired') return;
+    audit.record({
+      at: e.at,
+      actor: 'system:heatbridge',
+      action: 'override-expired',
+      target: e.override.id,
+      old: e.override.value,
+      new: null,
+      reason: `override by ${formatActor(e.override.actor)} expired`,
+      result: 'ok',
+    });
+  });
 }
 
 function route(adapters: readonly DeviceAdapter[], id: PointId, value: SampleValue): Promise<void> {

@@ -1,61 +1,376 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { interval, type Observable, type Subscription } from 'rxjs';
+import type { z } from 'zod';
+import { hasRole, FailedLoginLimiter, TokenStore, type Principal } from './auth';
 import type { ApiConfig } from '../config/api';
+import type { OperatorEvent } from '../control/operator';
+import type { PointId } from '../domain/point-id';
+import type { Sample } from '../domain/sample';
 import type { Logger } from '../log';
-import type { Component, ComponentContext, HealthReport } from '../runtime/component';
-import { heatbridgeVersion, projectRoot } from '../util/project-root';
+import type { Component, ComponentContext } from '../runtime/component';
+import { projectRoot } from '../util/project-root';
+import { Metrics } from './metrics';
+import { openApiDocument } from './openapi';
+import { pointValue, type PointValue } from './plant-view';
+import { apiRoutes, ApiError, type ApiDeps, type RouteSpec } from './routes';
+import { SseHub } from './sse';
+import { streamQuery } from './schemas';
 
-export interface ApiDeps {
-  site: { id: string; name: string };
-  /** The supervisor's view of every component, this one included. */
-  health: () => HealthReport;
-  now?: () => number;
+export interface ApiServerDeps extends ApiDeps {
+  /** Every sample (field, control, historian): live updates. */
+  samples$: Observable<Sample>;
+  /** Control's own samples (cycle durations for /metrics). */
+  controlSamples$?: Observable<Sample>;
+  operatorEvents$?: Observable<OperatorEvent>;
 }
 
-/** Express app with the API routes and the web page. Separate from listening, for tests. */
-export function createApiApp(deps: ApiDeps, log: Logger): express.Express {
-  const now = deps.now ?? Date.now;
-  const startedAt = now();
+const SWAGGER_UI_DIR = dirname(require.resolve('swagger-ui-dist/package.json'));
+
+/** How often live point values go out (batched), and how often staleness is re-judged. */
+const POINTS_FLUSH_MS = 1000;
+const QUALITY_CHECK_MS = 5000;
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  // Scripts only from HeatBridge itself; styles may be inline (SVG and Swagger UI use them).
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'Cross-Origin-Opener-Policy': 'same-origin',
+};
+
+export interface ApiApp {
+  app: express.Express;
+  hub: SseHub;
+  metrics: Metrics;
+  close(): void;
+}
+
+/** Express app with the API routes, live updates, metrics, docs and the web page. */
+export function createApiApp(config: ApiConfig, deps: ApiServerDeps, log: Logger): ApiApp {
+  const now = deps.now;
+  const tokens = TokenStore.fromConfig(config);
+  if (tokens.size === 0) {
+    log.warn(
+      'no API tokens configured: state-changing calls are refused' +
+        (config.openReads ? '' : ', and so are reads'),
+    );
+  }
+  const limiter = new FailedLoginLimiter(config.failedLogins.max, config.failedLogins.windowMs);
+  const hub = new SseHub();
+  const metrics = new Metrics({
+    components: () => deps.health().components,
+    latest: (id) => deps.latest.get(id),
+    controlSamples$: deps.controlSamples$ ?? deps.samples$,
+    sseClients: () => hub.size,
+  });
+  const routes = apiRoutes(deps, now());
+  const streamRoute: RouteSpec = {
+    method: 'get',
+    path: '/api/stream',
+    tag: 'live',
+    access: 'read',
+    summary: 'Live updates (Server-Sent Events)',
+    description:
+      'Events: `points` (changed values, batched each second), `alarm`, `audit`, `overrides`, `reset` (missed events are gone: fetch the state again). Reconnect with Last-Event-ID to get what was missed.',
+    query: streamQuery,
+    raw: { contentType: 'text/event-stream' },
+    handle: ({ req, res }) => hub.attach(res, req.header('last-event-id')),
+  };
+  const metricsRoute: RouteSpec = {
+    method: 'get',
+    path: '/metrics',
+    tag: 'live',
+    access: 'read',
+    summary: 'Prometheus metrics',
+    raw: { contentType: 'text/plain' },
+    handle: async ({ res }) => {
+      res.setHeader('Content-Type', metrics.contentType);
+      res.end(await metrics.text());
+    },
+  };
+  const all = [...routes, streamRoute, metricsRoute];
+  const openapi = openApiDocument(all, { id: deps.site.site.id, name: deps.site.site.name });
+
   const app = express();
   app.disable('x-powered-by');
-  app.use((_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('X-Frame-Options', 'DENY');
-    res.setHeader('Referrer-Policy', 'no-referrer');
+  app.set('query parser', 'simple');
+  app.use((req, res, next) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    const origin = req.header('origin');
+    if (origin && config.corsOrigins.includes(origin)) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Vary', 'Origin');
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Last-Event-ID');
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE');
+      if (req.method === 'OPTIONS') {
+        res.status(204).end();
+        return;
+      }
+    }
     next();
   });
 
-  app.get('/api/health', (_req, res) => {
-    const report = deps.health();
-    // 200 while the controller does its job (possibly degraded); 503 so a load balancer or
-    // orchestrator notices when a component has failed or HeatBridge is starting/stopping.
-    const httpStatus = report.status === 'ok' || report.status === 'degraded' ? 200 : 503;
-    res.status(httpStatus).json({
-      status: report.status,
-      site: deps.site,
-      version: heatbridgeVersion(),
-      uptimeS: Math.round((now() - startedAt) / 1000),
-      components: report.components,
+  const authenticate = (
+    req: Request,
+    res: Response,
+    allowQueryToken: boolean,
+  ): Principal | undefined | 'answered' => {
+    const header = req.header('authorization');
+    let token: string | undefined;
+    if (header !== undefined) {
+      const m = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!m) {
+        sendError(
+          res,
+          new ApiError(401, 'unauthorized', 'expected "Authorization: Bearer <token>"'),
+        );
+        return 'answered';
+      }
+      token = m[1];
+    } else if (allowQueryToken && typeof req.query.access_token === 'string') {
+      token = req.query.access_token;
+    }
+    if (token === undefined) return undefined;
+    const client = req.socket.remoteAddress ?? 'unknown';
+    const blocked = limiter.blockedFor(client, now());
+    if (blocked > 0) {
+      res.setHeader('Retry-After', String(Math.ceil(blocked / 1000)));
+      sendError(
+        res,
+        new ApiError(
+          429,
+          'too_many_requests',
+          'too many failed logins from this address; try again later',
+        ),
+      );
+      return 'answered';
+    }
+    const principal = tokens.lookup(token);
+    if (!principal) {
+      limiter.fail(client, now());
+      log.warn({ client, path: req.path }, 'API request with an unknown token refused');
+      sendError(res, new ApiError(401, 'unauthorized', 'unknown token'));
+      return 'answered';
+    }
+    return principal;
+  };
+
+  const jsonBody = express.json({ limit: config.maxBodyBytes, type: () => true });
+  for (const r of all) {
+    const handlers: ((req: Request, res: Response, next: NextFunction) => void)[] = [];
+    if (r.body) {
+      handlers.push((req, res, next) => {
+        if (!req.is('application/json')) {
+          sendError(
+            res,
+            new ApiError(415, 'unsupported_media_type', 'send the body as application/json'),
+          );
+          return;
+        }
+        jsonBody(req, res, next);
+      });
+    }
+    handlers.push((req, res, next) => {
+      void (async () => {
+        const principal = authenticate(req, res, r.path === '/api/stream');
+        if (principal === 'answered') return;
+        const denied = checkAccess(r, principal, config.openReads);
+        if (denied) {
+          sendError(res, denied);
+          return;
+        }
+        const params = parse(r.params, req.params, 'path');
+        const query = parse(r.query, req.query, 'query');
+        const body = r.body ? parse(r.body, req.body, 'body') : undefined;
+        const result = await r.handle({
+          params: params as Record<string, string>,
+          query: query as Record<string, string | undefined>,
+          body,
+          principal,
+          req,
+          res,
+        });
+        if (r.raw) return;
+        if (res.statusCode === 200 && r.status) res.status(r.status);
+        res.json(result);
+      })().catch(next);
     });
+    app[r.method](r.path, ...handlers);
+  }
+
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openapi);
   });
+  app.get(['/api/docs', '/api/docs/'], (_req, res) => {
+    res.sendFile(join(projectRoot(), 'web', 'api-docs.html'));
+  });
+  // Swagger UI's files, served by HeatBridge itself (no CDN: control rooms are often offline).
+  app.use('/api/docs/assets', express.static(SWAGGER_UI_DIR, { index: false, maxAge: '1h' }));
 
   app.use('/api', (req, res) => {
-    res
-      .status(404)
-      .json({ error: 'not_found', message: `no API route ${req.method} ${req.originalUrl}` });
+    sendError(
+      res,
+      new ApiError(404, 'not_found', `no API route ${req.method} ${req.originalUrl.split('?')[0]}`),
+    );
   });
-
   app.use(express.static(join(projectRoot(), 'web'), { index: 'index.html', maxAge: '1m' }));
 
-  // Last resort: an error in a route is logged and answered, never left to crash the process.
+  // Body-parser errors and anything a route threw: answered in JSON, never a crash.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    log.error({ err, method: req.method, url: req.originalUrl }, 'API request failed');
+    if (err instanceof ApiError) {
+      sendError(res, err);
+      return;
+    }
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e.type === 'entity.too.large') {
+      sendError(
+        res,
+        new ApiError(
+          413,
+          'payload_too_large',
+          `the body is larger than ${config.maxBodyBytes} bytes`,
+        ),
+      );
+      return;
+    }
+    if (e.type === 'entity.parse.failed') {
+      sendError(
+        res,
+        new ApiError(400, 'invalid_request', `the body is not valid JSON: ${e.message ?? ''}`),
+      );
+      return;
+    }
+    log.error({ err, method: req.method, url: req.path }, 'API request failed');
     if (res.headersSent) return;
-    res.status(500).json({ error: 'internal', message: 'internal error; see the HeatBridge log' });
+    sendError(res, new ApiError(500, 'internal', 'internal error; see the HeatBridge log'));
   });
-  return app;
+
+  const live = liveUpdates(deps, hub);
+  return {
+    app,
+    hub,
+    metrics,
+    close() {
+      for (const s of live) s.unsubscribe();
+      hub.close();
+      metrics.close();
+    },
+  };
+}
+
+function checkAccess(
+  r: RouteSpec,
+  principal: Principal | undefined,
+  openReads: boolean,
+): ApiError | undefined {
+  if (r.access === 'public') return undefined;
+  if (r.access === 'read') {
+    if (principal || openReads) return undefined;
+    return new ApiError(401, 'unauthorized', 'this needs a token (Authorization: Bearer <token>)');
+  }
+  if (!principal)
+    return new ApiError(
+      401,
+      'unauthorized',
+      `this needs an ${r.access}'s token (Authorization: Bearer <token>)`,
+    );
+  if (!hasRole(principal.role, r.access)) {
+    return new ApiError(
+      403,
+      'forbidden',
+      `${principal.name} is a ${principal.role}; this needs ${r.access} or more`,
+    );
+  }
+  return undefined;
+}
+
+function parse(
+  schema: z.ZodType | undefined,
+  input: unknown,
+  where: 'path' | 'query' | 'body',
+): unknown {
+  if (!schema) return input ?? {};
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => ({
+    path: [where, ...i.path.map(String)].join('.'),
+    message: i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
+  }));
+  throw new ApiError(
+    400,
+    'invalid_request',
+    issues.map((i) => `${i.path}: ${i.message}`).join('; '),
+    issues,
+  );
+}
+
+function sendError(res: Response, err: ApiError): void {
+  if (res.headersSent) return;
+  res
+    .status(err.status)
+    .json({ error: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) });
+}
+
+/**
+ * What live views get over SSE: changed point values each second (quality judged now, so a value
+ * going stale is sent too), alarm transitions, audit entries and the overrides after each change.
+ */
+function liveUpdates(deps: ApiServerDeps, hub: SseHub): Subscription[] {
+  const changed = new Map<PointId, Sample>();
+  const sentQuality = new Map<PointId, string>();
+  const value = (id: PointId): PointValue =>
+    pointValue(id, deps.defs, (i) => deps.latest.get(i), deps.now());
+  const subs: Subscription[] = [];
+  subs.push(deps.samples$.subscribe((s) => changed.set(s.id, s)));
+  subs.push(
+    interval(POINTS_FLUSH_MS).subscribe(() => {
+      if (changed.size === 0 || hub.size === 0) {
+        changed.clear();
+        return;
+      }
+      const points = [...changed.keys()].filter((id) => deps.defs.has(id)).map(value);
+      changed.clear();
+      for (const p of points) sentQuality.set(p.id as PointId, p.quality);
+      if (points.length > 0) hub.publish('points', points);
+    }),
+  );
+  subs.push(
+    interval(QUALITY_CHECK_MS).subscribe(() => {
+      const now = deps.now();
+      const points: PointValue[] = [];
+      for (const s of deps.latest.all()) {
+        if (!deps.defs.has(s.id)) continue;
+        const v = pointValue(s.id, deps.defs, (i) => deps.latest.get(i), now);
+        if (sentQuality.get(s.id) !== undefined && sentQuality.get(s.id) !== v.quality)
+          points.push(v);
+        sentQuality.set(s.id, v.quality);
+      }
+      if (points.length > 0) hub.publish('points', points);
+    }),
+  );
+  subs.push(deps.alarms.transitions$.subscribe((t) => hub.publish('alarm', t)));
+  subs.push(deps.audit.entries$.subscribe((e) => hub.publish('audit', e)));
+  if (deps.operatorEvents$ && deps.control) {
+    const control = deps.control;
+    subs.push(
+      deps.operatorEvents$.subscribe(() =>
+        hub.publish(
+          'overrides',
+          control.operator.active(deps.now()).map((o) => ({
+            point: o.id,
+            value: o.value,
+            expiresAt: new Date(o.expiresAt).toISOString(),
+          })),
+        ),
+      ),
+    );
+  }
+  return subs;
 }
 
 /** The HTTP server as a component. Critical: without it no one can see the others' health. */
@@ -63,27 +378,34 @@ export class ApiComponent implements Component {
   readonly name = 'api';
   readonly critical = true;
   private server: Server | undefined;
+  private api: ApiApp | undefined;
 
   constructor(
     private readonly config: ApiConfig,
-    private readonly deps: ApiDeps,
+    private readonly deps: ApiServerDeps,
   ) {}
 
   async start(ctx: ComponentContext): Promise<void> {
-    const app = createApiApp(this.deps, ctx.log);
-    const server = createServer(app);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => {
-        reject(
-          err.code === 'EADDRINUSE'
-            ? new Error(`port ${this.config.port} on ${this.config.host} is already in use`)
-            : err,
-        );
+    const api = createApiApp(this.config, this.deps, ctx.log);
+    const server = createServer(api.app);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', (err: NodeJS.ErrnoException) => {
+          reject(
+            err.code === 'EADDRINUSE'
+              ? new Error(`port ${this.config.port} on ${this.config.host} is already in use`)
+              : err,
+          );
+        });
+        server.listen(this.config.port, this.config.host, () => resolve());
       });
-      server.listen(this.config.port, this.config.host, () => resolve());
-    });
+    } catch (err) {
+      api.close();
+      throw err;
+    }
     server.on('error', (err) => ctx.report('failed', `HTTP server error: ${err.message}`));
     this.server = server;
+    this.api = api;
     ctx.log.info({ url: `http://${this.config.host}:${this.address().port}/` }, 'API listening');
   }
 
@@ -95,6 +417,8 @@ export class ApiComponent implements Component {
   }
 
   async stop(): Promise<void> {
+    this.api?.close();
+    this.api = undefined;
     const server = this.server;
     if (!server) return;
     this.server = undefined;
@@ -105,6 +429,8 @@ export class ApiComponent implements Component {
   }
 
   details(): Record<string, unknown> {
-    return this.server ? { port: this.address().port, host: this.config.host } : {};
+    return this.server
+      ? { port: this.address().port, host: this.config.host, liveClients: this.api?.hub.size ?? 0 }
+      : {};
   }
 }

@@ -15,6 +15,7 @@ import { Supervisor } from '../runtime/supervisor';
 import { projectRoot } from '../util/project-root';
 import type * as SimulatorsModule from '../../simulators/component';
 import { runUntilStopped } from './lifecycle';
+import { ensureDemoTokens } from '../api/demo-tokens';
 import { databaseBackend, replay, replayFiles } from '../historian/replay';
 
 export interface Io {
@@ -104,6 +105,16 @@ export async function demoCommand(flags: DemoFlags, io: Io): Promise<number> {
     flags.port === undefined ? loaded : { ...loaded, api: { ...loaded.api, port: flags.port } };
   const log = loggerFor(site, flags);
   log.info({ config: file, site: site.site.id }, 'starting the HeatBridge demo');
+  if (site.api.tokensFile) {
+    const credentials = ensureDemoTokens(site.api.tokensFile);
+    // Where the tokens are, not the tokens: secrets stay out of terminals and logs.
+    if (credentials)
+      io.out(`demo API tokens created: sign in on the web page with a token from ${credentials}`);
+    else
+      io.out(
+        `demo API tokens: ${site.api.tokensFile} (created earlier; the tokens are in demo-credentials.txt beside it)`,
+      );
+  }
   const simArgs = [
     'sim',
     '--config',

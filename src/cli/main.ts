@@ -4,6 +4,8 @@ import type { LogLevel } from '../log';
 import { heatbridgeVersion } from '../util/project-root';
 import { FAULT_KINDS } from '../../simulators/faults';
 import { SCENARIOS } from '../control/scenarios';
+import { ROLES, type Role } from '../config/api';
+import { hashTokenCommand, newTokenCommand } from './api-tools';
 import { simulateCommand, type SimulateFlags } from './simulate';
 import {
   MODBUS_ORDERS,
@@ -260,6 +262,22 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
     .option('--json', 'print the KPIs as JSON', false)
     .action((opts: SimulateFlags) => {
       setResult(simulateCommand(opts, io));
+    });
+
+  const apiCmd = program.command('api').description('API tokens');
+  apiCmd
+    .command('new-token')
+    .description('make a random API token and print the entry (its SHA-256) for the config')
+    .requiredOption('--name <name>', 'who the token is for')
+    .addOption(new Option('--role <role>', 'what it may do').choices(ROLES).makeOptionMandatory())
+    .action((opts: { name: string; role: Role }) => {
+      setResult(Promise.resolve(newTokenCommand(opts, io)));
+    });
+  apiCmd
+    .command('hash-token')
+    .description('print the SHA-256 of a token read from standard input')
+    .action(() => {
+      setResult(hashTokenCommand(io));
     });
 
   const historian = program.command('historian').description('historian tools');

@@ -58,6 +58,9 @@ export const supplySetpointSchema = z
     max: finiteNumber,
     /** Setpoints the result is written to (e.g. each heat pump's condenser outlet setpoint). */
     outputs: z.array(pointRefSchema).min(1, { error: 'expected at least one output point' }),
+    /** The district supply and return temperatures at the substation: reported beside the setpoint. */
+    measuredSupply: pointRefSchema.optional(),
+    measuredReturn: pointRefSchema.optional(),
   })
   .superRefine((c, ctx) => {
     if (isFiniteNumber(c.min) && isFiniteNumber(c.max) && c.min > c.max) {
@@ -238,6 +241,8 @@ export function controllerPointRefs(c: Partial<ControllerConfig>): PointRef[] {
     case 'supply-setpoint':
       add(['outdoorTemp'], c.outdoorTemp, false);
       add(['utilityRequest'], c.utilityRequest, false);
+      add(['measuredSupply'], c.measuredSupply, false);
+      add(['measuredReturn'], c.measuredReturn, false);
       list<unknown>(c.outputs).forEach((o, i) => add(['outputs', i], o, true));
       break;
     case 'heat-pump-dispatch': {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isPointId } from '../domain/point-id';
 import { valueTypeOfUnit } from '../domain/units';
-import { apiSchema } from './api';
+import { API_DEFAULTS, apiSchema } from './api';
 import { enumOf, nameSchema } from './common';
 import { controlSchema, controllerPointRefs } from './controllers';
 import { historianSchema } from './historian';
@@ -66,7 +66,7 @@ export function siteSchema(env: Env) {
         flushIntervalMs: 200,
         onChangeMaxSilenceMs: 15 * 60 * 1000,
       }),
-      api: apiSchema.default({ host: '127.0.0.1', port: 8080 }),
+      api: apiSchema(env).default({ ...API_DEFAULTS, tokens: [], corsOrigins: [] }),
       logging: z
         .strictObject({ level: enumOf(LOG_LEVELS, 'a log level').default('info') })
         .default({ level: 'info' }),

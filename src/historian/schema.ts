@@ -132,17 +132,30 @@ export function operatorRecord(site: string, e: OperatorEvent): LineRecord {
 }
 
 /**
- * An alarm condition raised or cleared by control, as an `alarm` record: `value` 1 while active,
- * 0 when cleared, so Grafana can draw it as a state timeline.
+ * An alarm transition as an `alarm` record: `value` 1 while the condition is active, 0 once it
+ * cleared, so Grafana can draw it as a state timeline; acknowledgements carry who did it.
  */
 export function alarmRecord(
   site: string,
-  a: { key: string; active: boolean; priority: string; message: string; at: number },
+  a: {
+    key: string;
+    active: boolean;
+    priority: string;
+    message: string;
+    at: number;
+    event?: 'raised' | 'cleared' | 'acknowledged';
+    by?: string;
+  },
 ): LineRecord {
   return {
     measurement: 'alarm',
-    tags: { site, alarm: a.key, priority: a.priority, event: a.active ? 'raised' : 'cleared' },
-    fields: { value: a.active ? 1 : 0, message: a.message },
+    tags: {
+      site,
+      alarm: a.key,
+      priority: a.priority,
+      event: a.event ?? (a.active ? 'raised' : 'cleared'),
+    },
+    fields: { value: a.active ? 1 : 0, message: a.message, ...(a.by ? { actor: a.by } : {}) },
     time: a.at,
   };
 }

@@ -36,6 +36,9 @@ export async function demoSiteOnFreePorts(): Promise<{
     else d.endpoint = `opc.tcp://127.0.0.1:${ports.opcua}/heatbridge/${name}`;
   }
   site.api.port = ports.api;
+  // Tests name their own tokens; the audit log goes to the test's folder.
+  delete site.api.tokensFile;
+  site.api.auditFile = join(dir, 'audit.jsonl');
   site.simulation!.opcua.pkiDir = join(dir, 'pki-sim');
   if (site.historian.type === 'file') site.historian.dir = join(dir, 'historian');
   return { site, ports, dir };
@@ -66,7 +69,9 @@ export async function demoConfigFileOnFreePorts(): Promise<{
     .replace('port: 8080', `port: ${ports.api}`)
     .replace('pkiDir: data/pki/sim-opcua-server', `pkiDir: ${join(dir, 'pki-sim')}`)
     .replace('pkiDir: data/pki/opcua-client', `pkiDir: ${join(dir, 'pki-client')}`)
-    .replace('dir: data/historian', `dir: ${join(dir, 'historian')}`);
+    .replace('dir: data/historian', `dir: ${join(dir, 'historian')}`)
+    .replace('tokensFile: data/demo-tokens.yaml', `tokensFile: ${join(dir, 'demo-tokens.yaml')}`)
+    .replace('auditFile: data/audit.jsonl', `auditFile: ${join(dir, 'audit.jsonl')}`);
   const file = join(dir, 'demo.yaml');
   writeFileSync(file, text);
   return { file, ports, dir };

@@ -25,7 +25,13 @@ describe('GET /api/health over HTTP', () => {
         ...loaded.config.historian,
         dir: mkdtempSync(join(tmpdir(), 'hb-hist-')),
       } as SiteConfig['historian'],
-      api: { host: '127.0.0.1', port: 0 },
+      api: {
+        ...loaded.config.api,
+        host: '127.0.0.1',
+        port: 0,
+        tokensFile: undefined,
+        auditFile: join(mkdtempSync(join(tmpdir(), 'hb-audit-')), 'audit.jsonl'),
+      },
     };
     const broken: Component = {
       name: 'reports',

@@ -59,7 +59,17 @@ devices:
       'SignAndEncrypt',
       false,
     ]);
-    expect(result.config.api).toEqual({ host: '127.0.0.1', port: 8080 });
+    // Loopback, no open reads, no tokens (so no state change is possible until some are named).
+    expect(result.config.api).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      openReads: false,
+      tokens: [],
+      failedLogins: { max: 10, windowMs: 60_000 },
+      corsOrigins: [],
+      maxBodyBytes: 16_384,
+      auditFile: 'data/audit.jsonl',
+    });
     expect(result.config.historian.type).toBe('file');
     expect(result.config.site.readOnly).toBe(false);
   });

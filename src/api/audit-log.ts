@@ -1,0 +1,110 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Subject, type Observable } from 'rxjs';
+import type { SampleValue } from '../domain/sample';
+
+export const AUDIT_ACTIONS = [
+  'override-set',
+  'override-cancelled',
+  'override-expired',
+  'mode-changed',
+  'alarm-acknowledged',
+  'write',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** One thing somebody (or HeatBridge on their behalf) changed: who, what, from what to what, why. */
+export interface AuditEntry {
+  seq: number;
+  /** ISO 8601, UTC. */
+  at: string;
+  /** `user:olli`, `controller:dispatch`, `system:heatbridge`. */
+  actor: string;
+  action: AuditAction;
+  /** A point id, a device, or an alarm key. */
+  target: string;
+  old?: SampleValue | null;
+  new?: SampleValue | null;
+  reason: string;
+  /** What happened: `ok`, or why not (`rejected: …`, `failed: …`). */
+  result: string;
+}
+
+export interface AuditQuery {
+  from?: number;
+  to?: number;
+  actor?: string;
+  action?: AuditAction;
+  target?: string;
+  limit: number;
+}
+
+/** Entries kept in memory for queries; the file keeps everything. */
+const MEMORY = 10_000;
+
+/**
+ * The audit log of state changes: one JSON line per entry in `file` (appended synchronously, so
+ * an entry acknowledged to the caller is on disk), the newest entries in memory for the API, and
+ * a stream for live updates. At start it reads back the file's tail, so history survives a
+ * restart.
+ */
+export class AuditLog {
+  private readonly entries: AuditEntry[] = [];
+  private readonly subject = new Subject<AuditEntry>();
+  readonly entries$: Observable<AuditEntry> = this.subject.asObservable();
+  private seq = 0;
+
+  constructor(
+    private readonly file: string | undefined,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (!file || !existsSync(file)) return;
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    for (const line of lines.slice(-MEMORY)) {
+      try {
+        const e = JSON.parse(line) as AuditEntry;
+        if (typeof e.seq === 'number' && typeof e.at === 'string') this.entries.push(e);
+      } catch {
+        // A torn last line (a crash mid-write) is skipped, not fatal.
+      }
+    }
+    this.seq = this.entries.at(-1)?.seq ?? 0;
+  }
+
+  record(e: Omit<AuditEntry, 'seq' | 'at'> & { at?: number }): AuditEntry {
+    const { at, ...rest } = e;
+    const entry: AuditEntry = {
+      seq: ++this.seq,
+      at: new Date(at ?? this.now()).toISOString(),
+      ...rest,
+    };
+    if (this.file) {
+      mkdirSync(dirname(this.file), { recursive: true });
+      appendFileSync(this.file, JSON.stringify(entry) + '\n');
+    }
+    this.entries.push(entry);
+    if (this.entries.length > MEMORY) this.entries.splice(0, this.entries.length - MEMORY);
+    this.subject.next(entry);
+    return entry;
+  }
+
+  /** Newest first. */
+  query(q: AuditQuery): AuditEntry[] {
+    const out: AuditEntry[] = [];
+    for (let i = this.entries.length - 1; i >= 0 && out.length < q.limit; i--) {
+      const e = this.entries[i]!;
+      const t = Date.parse(e.at);
+      if (q.from !== undefined && t < q.from) continue;
+      if (q.to !== undefined && t >= q.to) continue;
+      if (q.actor !== undefined && e.actor !== q.actor) continue;
+      if (q.action !== undefined && e.action !== q.action) continue;
+      if (q.target !== undefined && e.target !== q.target) continue;
+      out.push(e);
+    }
+    return out;
+  }
+
+  complete(): void {
+    this.subject.complete();
+  }
+}

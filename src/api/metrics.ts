@@ -1,0 +1,204 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Observable, Subscription } from 'rxjs';
+import { pointId } from '../domain/point-id';
+import type { Sample } from '../domain/sample';
+import type { ComponentHealth } from '../runtime/component';
+
+export interface MetricsSources {
+  /** Every component with its state and details (the supervisor's health report). */
+  components: () => ComponentHealth[];
+  /** The latest value of a point (the historian's own status points). */
+  latest: (id: ReturnType<typeof pointId>) => Sample | undefined;
+  /** Control's own samples (cycle durations). */
+  controlSamples$: Observable<Sample>;
+  sseClients: () => number;
+}
+
+const num = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+
+/**
+ * Prometheus metrics (`GET /metrics`): the process (CPU, memory, event-loop lag from prom-client's
+ * default metrics), each field adapter's requests, errors, reconnects, queue depth and round trips,
+ * the historian's backlog and drops, and control's cycle durations. Most values are read from the
+ * components when scraped, so nothing is counted twice.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly subscription: Subscription;
+
+  constructor(src: MetricsSources) {
+    const r = this.registry;
+    collectDefaultMetrics({ register: r, eventLoopMonitoringPrecision: 10 });
+    const adapters = (): { name: string; d: Record<string, unknown> }[] =>
+      src
+        .components()
+        .filter((c) => c.name.startsWith('modbus ') || c.name.startsWith('opcua '))
+        .map((c) => ({ name: c.name, d: c.details ?? {} }));
+
+    const fromAdapters = (
+      name: string,
+      help: string,
+      kind: 'gauge' | 'counter',
+      pick: (d: Record<string, unknown>) => number | undefined,
+    ): void => {
+      const Metric = kind === 'gauge' ? Gauge : Counter;
+      new Metric({
+        name,
+        help,
+        labelNames: ['adapter'],
+        registers: [r],
+        collect(this: Gauge | Counter) {
+          this.reset();
+          for (const a of adapters()) {
+            const v = pick(a.d);
+            if (v === undefined) continue;
+            if (this instanceof Gauge) this.set({ adapter: a.name }, v);
+            else this.inc({ adapter: a.name }, v);
+          }
+        },
+      });
+    };
+    fromAdapters(
+      'heatbridge_adapter_connected',
+      'Field connection up (1) or down (0)',
+      'gauge',
+      (d) => (typeof d.connected === 'boolean' ? Number(d.connected) : undefined),
+    );
+    fromAdapters('heatbridge_adapter_requests_total', 'Modbus requests sent', 'counter', (d) =>
+      num(d.requests),
+    );
+    fromAdapters(
+      'heatbridge_adapter_timeouts_total',
+      'Modbus requests without an answer in time',
+      'counter',
+      (d) => num(d.timeouts),
+    );
+    fromAdapters(
+      'heatbridge_adapter_exceptions_total',
+      'Modbus exception responses',
+      'counter',
+      (d) => num(d.exceptions),
+    );
+    fromAdapters(
+      'heatbridge_adapter_connection_errors_total',
+      'Lost or refused connections',
+      'counter',
+      (d) => num(d.connectionErrors) ?? num(d.connectionLosses),
+    );
+    fromAdapters(
+      'heatbridge_adapter_reconnects_total',
+      'Reconnections',
+      'counter',
+      (d) => num(d.reconnects) ?? num(d.connects),
+    );
+    fromAdapters(
+      'heatbridge_adapter_queue_depth',
+      'Requests waiting on the connection',
+      'gauge',
+      (d) => num(d.queueDepth),
+    );
+    fromAdapters(
+      'heatbridge_adapter_notifications_total',
+      'OPC UA data-change notifications',
+      'counter',
+      (d) => num(d.notifications),
+    );
+    fromAdapters(
+      'heatbridge_adapter_round_trip_seconds_sum',
+      'Time answered requests took (Modbus reads, OPC UA writes), summed',
+      'counter',
+      (d) => num(d.roundTripSeconds),
+    );
+    fromAdapters(
+      'heatbridge_adapter_round_trip_seconds_count',
+      'Answered requests timed',
+      'counter',
+      (d) => num(d.roundTrips),
+    );
+
+    const historian = (name: string, point: string, help: string): void => {
+      new Gauge({
+        name,
+        help,
+        registers: [r],
+        collect(this: Gauge) {
+          const v = src.latest(pointId('historian', point))?.value;
+          if (typeof v === 'number') this.set(v);
+        },
+      });
+    };
+    historian(
+      'heatbridge_historian_backlog_lines',
+      'backlog_lines',
+      'Lines waiting for the database',
+    );
+    historian(
+      'heatbridge_historian_backlog_bytes',
+      'backlog_bytes',
+      'Bytes waiting for the database',
+    );
+    historian(
+      'heatbridge_historian_oldest_age_seconds',
+      'oldest_age',
+      'Age of the oldest waiting line',
+    );
+    historian(
+      'heatbridge_historian_dropped_lines',
+      'dropped_lines',
+      'Lines dropped by the spool cap since start',
+    );
+    historian(
+      'heatbridge_historian_refused_lines',
+      'refused_lines',
+      'Lines the database refused since start',
+    );
+
+    new Gauge({
+      name: 'heatbridge_component_up',
+      help: 'Component state: 1 running, 0.5 degraded, 0 otherwise',
+      labelNames: ['component'],
+      registers: [r],
+      collect(this: Gauge) {
+        this.reset();
+        for (const c of src.components()) {
+          this.set(
+            { component: c.name },
+            c.state === 'running' ? 1 : c.state === 'degraded' ? 0.5 : 0,
+          );
+        }
+      },
+    });
+    new Gauge({
+      name: 'heatbridge_sse_clients',
+      help: 'Live-update (Server-Sent Events) clients connected',
+      registers: [r],
+      collect(this: Gauge) {
+        this.set(src.sseClients());
+      },
+    });
+    const cycle = new Histogram({
+      name: 'heatbridge_control_cycle_duration_seconds',
+      help: 'Control cycle duration, writes included',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [r],
+    });
+    const cycleId = pointId('control', 'cycle_duration');
+    this.subscription = src.controlSamples$.subscribe((s) => {
+      if (s.id === cycleId && typeof s.value === 'number') cycle.observe(s.value);
+    });
+  }
+
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  close(): void {
+    this.subscription.unsubscribe();
+    this.registry.clear();
+  }
+}

@@ -1,0 +1,318 @@
+import { z } from 'zod';
+import { ROLES } from '../config/api';
+import { NAME_PATTERN } from '../domain/point-id';
+import { POINT_KINDS } from '../domain/point';
+import { QUALITIES } from '../domain/quality';
+import { UNITS } from '../domain/units';
+import { AUDIT_ACTIONS } from './audit-log';
+
+/**
+ * The API's request and response shapes. The routes validate with them and the OpenAPI document
+ * is generated from them: one definition, no hand-written duplicate.
+ */
+
+const name = z
+  .string()
+  .regex(NAME_PATTERN, { error: 'expected a name: lower case, digits, _ or -' });
+export const sampleValueSchema = z.union([z.number(), z.boolean(), z.string(), z.null()]);
+
+/** A time: ISO 8601, or milliseconds since the Unix epoch. */
+const time = z
+  .string()
+  .refine((s) => /^\d+$/.test(s) || !Number.isNaN(Date.parse(s)), {
+    error: 'expected an ISO 8601 time or milliseconds since the Unix epoch',
+  })
+  .meta({ example: '2026-01-15T06:00:00Z' });
+
+export function parseTime(s: string): number {
+  return /^\d+$/.test(s) ? Number(s) : Date.parse(s);
+}
+
+/** A duration: `500ms`, `30s`, `5m`, `1h`, `1d`, or plain milliseconds. */
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)?$/, { error: 'expected a duration such as 30s, 5m, 1h or milliseconds' })
+  .meta({ example: '5m' });
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+export function parseDuration(s: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(s)!;
+  return Number(m[1]) * UNIT_MS[m[2] ?? 'ms']!;
+}
+
+export const errorSchema = z
+  .object({
+    error: z.enum([
+      'invalid_request',
+      'unauthorized',
+      'forbidden',
+      'not_found',
+      'conflict',
+      'payload_too_large',
+      'unsupported_media_type',
+      'too_many_requests',
+      'unavailable',
+      'internal',
+    ]),
+    message: z.string(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Error' });
+
+export const pointValueSchema = z
+  .object({
+    id: z.string(),
+    value: sampleValueSchema,
+    unit: z.string(),
+    quality: z.enum(QUALITIES),
+    ts: z
+      .string()
+      .nullable()
+      .meta({ description: 'Source time, ISO 8601; null when never received' }),
+  })
+  .meta({ id: 'PointValue' });
+
+export const pointSummarySchema = pointValueSchema
+  .extend({
+    device: z.string(),
+    name: z.string(),
+    kind: z.enum(POINT_KINDS),
+    access: z.enum(['r', 'w', 'rw']),
+    description: z.string().optional(),
+    bounds: z
+      .object({ min: z.number(), max: z.number(), maxRatePerMin: z.number().optional() })
+      .optional(),
+  })
+  .meta({ id: 'Point' });
+
+export const pointParams = z.object({ device: name, point: name });
+
+export const pointsQuery = z.strictObject({
+  device: name.optional(),
+  kind: z.enum(POINT_KINDS).optional(),
+  quality: z.enum(QUALITIES).optional(),
+  unit: z.enum(UNITS).optional(),
+  /** Substring of the id or description. */
+  q: z.string().max(100).optional(),
+});
+
+export const historyQuery = z.strictObject({
+  from: time.optional().meta({ description: 'Start (inclusive); default: an hour before `to`' }),
+  to: time.optional().meta({ description: 'End (exclusive); default: now' }),
+  every: duration
+    .optional()
+    .meta({ description: 'Average over windows of this length; raw values when absent' }),
+});
+
+export const historySchema = z
+  .object({
+    id: z.string(),
+    unit: z.string(),
+    from: z.string(),
+    to: z.string(),
+    everyMs: z.number().nullable(),
+    truncated: z.boolean(),
+    points: z.array(
+      z.object({
+        t: z.string(),
+        value: z.number().nullable(),
+        state: z.string().optional(),
+        quality: z.string().optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'History' });
+
+const pv = pointValueSchema;
+export const plantSchema = z
+  .object({
+    site: z.object({ id: z.string(), name: z.string() }),
+    at: z.string(),
+    hall: z.object({
+      itPower: pv.nullable(),
+      facilityPower: pv.nullable(),
+      supplyTemps: z.array(z.object({ value: pv, limit: z.number(), margin: z.number() })),
+    }),
+    coolant: z.array(z.object({ flow: pv, supplyTemp: pv, returnTemp: pv })),
+    heatPumps: z.array(
+      z.object({
+        name: z.string(),
+        device: z.string(),
+        mode: z.enum(['auto', 'manual']),
+        enable: pv,
+        loadSetpoint: pv,
+        running: pv,
+        tripped: pv,
+        heatOutput: pv,
+        electricPower: pv,
+        condenserOut: pv,
+        evaporatorIn: pv,
+        cop: z.number().nullable(),
+      }),
+    ),
+    valve: z.object({ setpoint: pv.nullable(), position: pv.nullable() }),
+    dryCoolers: z.object({ setpoint: pv.nullable() }),
+    network: z.object({
+      acceptance: pv.nullable(),
+      offeredHeat: pv.nullable(),
+      supplySetpoints: z.array(pv),
+      supplyTemp: pv.nullable(),
+      returnTemp: pv.nullable(),
+      outdoorTemp: pv.nullable(),
+      utilityRequest: pv.nullable(),
+    }),
+    flows: z.object({
+      recoverableKw: z.number().nullable(),
+      recoveredKw: z.number().nullable(),
+      deliveredKw: z.number().nullable(),
+      toDryCoolersKw: z.number().nullable(),
+      heatPumpElectricKw: z.number().nullable(),
+    }),
+    plc: z.object({ safeState: pv.nullable(), heartbeat: pv.nullable() }),
+    modes: z.record(z.string(), z.enum(['auto', 'manual'])),
+    control: z.object({
+      safetyActive: z.boolean(),
+      heartbeat: z.string(),
+      controllers: z.array(
+        z.object({
+          name: z.string(),
+          type: z.string(),
+          status: z.string(),
+          message: z.string().optional(),
+        }),
+      ),
+    }),
+  })
+  .meta({ id: 'Plant' });
+
+const n = z.number().nullable();
+export const kpiSchema = z
+  .object({
+    at: z.string(),
+    now: z.object({
+      recoveredKw: n,
+      deliveredKw: n,
+      hpElectricKw: n,
+      cop: n,
+      pue: n,
+      recoverableKw: n,
+    }),
+    today: z.object({
+      since: z.string(),
+      recoveredKwh: n,
+      deliveredKwh: n,
+      hpElectricKwh: n,
+      cop: n,
+      erf: n,
+    }),
+    sinceStart: z.object({ recoveredKwh: n, copRunning: n, erf: n }),
+  })
+  .meta({ id: 'Kpis' });
+
+export const alarmSchema = z
+  .object({
+    key: z.string(),
+    priority: z.enum(['critical', 'high', 'medium', 'low']),
+    message: z.string(),
+    state: z.enum(['active-unacked', 'active-acked', 'returned-unacked', 'normal']),
+    raisedAt: z.string(),
+    clearedAt: z.string().optional(),
+    ackedAt: z.string().optional(),
+    ackedBy: z.string().optional(),
+  })
+  .meta({ id: 'Alarm' });
+
+export const alarmParams = z.object({ key: z.string().min(1).max(200) });
+export const ackBody = z.strictObject({ reason: z.string().max(500).optional() });
+
+export const overrideSchema = z
+  .object({
+    point: z.string(),
+    value: sampleValueSchema,
+    reason: z.string(),
+    actor: z.string(),
+    since: z.string(),
+    expiresAt: z.string(),
+  })
+  .meta({ id: 'Override' });
+
+export const overrideBody = z
+  .strictObject({
+    point: z.string().regex(/^[a-z][a-z0-9_-]{0,63}\/[a-z][a-z0-9_-]{0,63}$/, {
+      error: 'expected a point id "<device>/<point>"',
+    }),
+    value: z.union([z.number(), z.boolean()], { error: 'expected a number or a boolean' }),
+    durationMin: z.number().positive({ error: 'expected minutes > 0' }).optional(),
+    until: time.optional(),
+    reason: z
+      .string()
+      .trim()
+      .min(3, { error: 'expected a reason (at least 3 characters)' })
+      .max(500),
+  })
+  .superRefine((b, ctx) => {
+    if ((b.durationMin === undefined) === (b.until === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['durationMin'],
+        message: 'expected exactly one of durationMin and until',
+      });
+    }
+  });
+
+export const cancelQuery = z.strictObject({
+  reason: z.string().trim().min(3, { error: 'expected a reason (at least 3 characters)' }).max(500),
+});
+
+export const modeSchema = z
+  .object({ device: z.string(), mode: z.enum(['auto', 'manual']) })
+  .meta({ id: 'Mode' });
+export const modeParams = z.object({ device: name });
+export const modeBody = z.strictObject({
+  mode: z.enum(['auto', 'manual'], { error: 'expected auto or manual' }),
+  reason: z.string().trim().min(3, { error: 'expected a reason (at least 3 characters)' }).max(500),
+});
+
+export const auditEntrySchema = z
+  .object({
+    seq: z.number(),
+    at: z.string(),
+    actor: z.string(),
+    action: z.enum(AUDIT_ACTIONS),
+    target: z.string(),
+    old: sampleValueSchema.optional(),
+    new: sampleValueSchema.optional(),
+    reason: z.string(),
+    result: z.string(),
+  })
+  .meta({ id: 'AuditEntry' });
+
+export const auditQuery = z.strictObject({
+  from: time.optional(),
+  to: time.optional(),
+  actor: z.string().max(200).optional(),
+  action: z.enum(AUDIT_ACTIONS).optional(),
+  target: z.string().max(200).optional(),
+  limit: z
+    .string()
+    .regex(/^\d+$/, { error: 'expected an integer' })
+    .refine((s) => Number(s) >= 1 && Number(s) <= 1000, { error: 'expected 1 to 1000' })
+    .optional(),
+});
+
+export const sessionSchema = z
+  .object({
+    authenticated: z.boolean(),
+    name: z.string().optional(),
+    role: z.enum(ROLES).optional(),
+    openReads: z.boolean(),
+  })
+  .meta({ id: 'Session' });
+
+export const streamQuery = z.strictObject({
+  access_token: z
+    .string()
+    .max(200)
+    .optional()
+    .meta({ description: 'For EventSource, which cannot send headers' }),
+});

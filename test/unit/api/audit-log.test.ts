@@ -1,0 +1,56 @@
+import { describe, expect, it } from '@jest/globals';
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuditLog } from '../../../src/api/audit-log';
+
+const entry = (target: string, action: 'override-set' | 'mode-changed' = 'override-set') => ({
+  actor: 'user:olli',
+  action,
+  target,
+  old: 1,
+  new: 2,
+  reason: 'test',
+  result: 'ok',
+});
+
+describe('audit log', () => {
+  it('appends each entry to its file as a JSON line, and reads them back after a restart', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'hb-audit-')), 'sub', 'audit.jsonl');
+    let t = Date.UTC(2026, 0, 1);
+    const log = new AuditLog(file, () => t);
+    log.record(entry('hp1/sp'));
+    t += 1000;
+    log.record(entry('hp2', 'mode-changed'));
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([1, 2]);
+    // A torn last line (a crash mid-write) is skipped; numbering goes on after the last good one.
+    appendFileSync(file, '{"seq": 3, "at": "20');
+    const again = new AuditLog(file, () => t);
+    expect(again.query({ limit: 10 }).map((e) => e.target)).toEqual(['hp2', 'hp1/sp']);
+    expect(again.record(entry('x')).seq).toBe(3);
+  });
+
+  it('answers queries newest first, filtered and limited', () => {
+    let t = 0;
+    const log = new AuditLog(undefined, () => t);
+    for (let i = 0; i < 10; i++) {
+      t = i * 1000;
+      log.record(entry(`p${i}`, i % 2 ? 'mode-changed' : 'override-set'));
+    }
+    expect(log.query({ limit: 3 }).map((e) => e.target)).toEqual(['p9', 'p8', 'p7']);
+    expect(
+      log.query({ limit: 10, action: 'mode-changed', from: 4000, to: 8000 }).map((e) => e.target),
+    ).toEqual(['p7', 'p5']);
+    expect(log.query({ limit: 10, target: 'p3' })).toHaveLength(1);
+  });
+
+  it('publishes every entry for live views', () => {
+    const log = new AuditLog(undefined);
+    const seen: number[] = [];
+    log.entries$.subscribe((e) => seen.push(e.seq));
+    log.record(entry('a'));
+    log.record(entry('b'));
+    expect(seen).toEqual([1, 2]);
+  });
+});

@@ -1,0 +1,409 @@
+// HeatBridge's control-room page: the plant mimic, key figures, alarms, overrides, a trend and the
+// audit trail, kept live over Server-Sent Events. Plain modules, no framework, no build step.
+import { display, el, formatValue, timeOf } from './format.js';
+import { renderMimic } from './mimic.js';
+import { renderTrend } from './trend.js';
+
+const state = {
+  token: sessionStorage.getItem('hb-token') ?? '',
+  session: { authenticated: false, openReads: false },
+  plant: null,
+  points: new Map(),
+  defs: [],
+  overrides: [],
+  stream: null,
+};
+
+const $ = (id) => document.getElementById(id);
+const canOperate = () => state.session.role === 'operator' || state.session.role === 'engineer';
+
+class ApiFailure extends Error {}
+
+async function api(path, opts = {}) {
+  const headers = { ...(opts.body ? { 'Content-Type': 'application/json' } : {}) };
+  if (state.token) headers.Authorization = `Bearer ${state.token}`;
+  const res = await fetch(path, { ...opts, headers, cache: 'no-store' });
+  const body = res.headers.get('content-type')?.includes('json') ? await res.json() : null;
+  if (!res.ok) throw new ApiFailure(body?.message ?? `HTTP ${res.status}`);
+  return body;
+}
+
+// ── Rendering ────────────────────────────────────────────────────────────────────────────────
+
+let mimicQueued = false;
+function drawMimic() {
+  if (!state.plant || mimicQueued) return;
+  mimicQueued = true;
+  requestAnimationFrame(() => {
+    mimicQueued = false;
+    renderMimic($('mimic'), state.plant, state.points);
+    $('safety-banner').hidden = !state.plant.control.safetyActive;
+  });
+}
+
+function renderWho() {
+  const s = state.session;
+  $('who').textContent = s.authenticated
+    ? `${s.name} (${s.role})`
+    : s.openReads
+      ? 'viewing without sign-in'
+      : 'not signed in';
+  $('login').textContent = s.authenticated ? 'Sign out' : 'Sign in';
+  const btn = $('new-override');
+  btn.disabled = !canOperate();
+  btn.title = canOperate() ? '' : "needs an operator's token";
+}
+
+function tile(label, value, hint) {
+  return el(
+    'div',
+    { class: 'tile' },
+    el('span', { class: 'tile-label' }, label),
+    el('span', { class: 'tile-value' }, value),
+    hint ? el('span', { class: 'tile-hint muted' }, hint) : null,
+  );
+}
+
+function renderKpis(k) {
+  const mwh = (kwh) => (kwh === null ? '—' : formatValue(kwh / 1000, 'MWh', 2));
+  $('kpi-tiles').replaceChildren(
+    tile('Recovered now', formatValue(k.now.recoveredKw, 'kW'), 'heat taken from the coolant'),
+    tile('Delivered now', formatValue(k.now.deliveredKw, 'kW'), 'to the district network'),
+    tile('COP now', k.now.cop === null ? '—' : k.now.cop.toFixed(2), 'heat pumps'),
+    tile('Recovered today', mwh(k.today.recoveredKwh), `since ${timeOf(k.today.since)}`),
+    tile(
+      'ERF today',
+      k.today.erf === null ? '—' : k.today.erf.toFixed(3),
+      'reused / facility energy',
+    ),
+    tile('PUE now', k.now.pue === null ? '—' : k.now.pue.toFixed(3), 'facility / IT power'),
+  );
+}
+
+function renderAlarms(alarms) {
+  $('alarm-count').textContent = String(alarms.length);
+  $('alarm-count').className =
+    `badge ${alarms.some((a) => a.state === 'active-unacked') ? 'state-failed' : alarms.length ? 'state-degraded' : 'state-ok'}`;
+  $('alarms').replaceChildren(
+    ...(alarms.length === 0
+      ? [el('li', { class: 'muted' }, 'No alarms')]
+      : alarms.map((a) =>
+          el(
+            'li',
+            { class: `alarm prio-${a.priority} ${a.state}`, 'data-alarm': a.key },
+            el('span', { class: 'alarm-state' }, a.state.replace('-', ' / ')),
+            el('span', { class: 'alarm-msg' }, a.message),
+            el(
+              'span',
+              { class: 'muted small' },
+              `${a.priority} · ${timeOf(a.raisedAt)}${a.ackedBy ? ` · ack ${a.ackedBy}` : ''}`,
+            ),
+            a.state.endsWith('unacked') && canOperate()
+              ? el(
+                  'button',
+                  { type: 'button', class: 'small', onclick: () => acknowledge(a.key) },
+                  'Acknowledge',
+                )
+              : null,
+          ),
+        )),
+  );
+}
+
+function renderOverrides() {
+  $('overrides').replaceChildren(
+    ...(state.overrides.length === 0
+      ? [el('li', { class: 'muted' }, 'No overrides: the controllers are in charge')]
+      : state.overrides.map((o) =>
+          el(
+            'li',
+            { class: 'override', 'data-override': o.point },
+            el('strong', {}, o.point),
+            ` = ${formatValue(o.value)} `,
+            el(
+              'span',
+              { class: 'muted small' },
+              `until ${timeOf(o.expiresAt)}${o.actor ? ` · ${o.actor}` : ''}${o.reason ? ` · ${o.reason}` : ''}`,
+            ),
+            canOperate()
+              ? el(
+                  'button',
+                  { type: 'button', class: 'small', onclick: () => cancelOverride(o.point) },
+                  'Cancel',
+                )
+              : null,
+          ),
+        )),
+  );
+}
+
+function renderAudit(entries) {
+  $('audit').replaceChildren(
+    ...(entries.length === 0
+      ? [el('li', { class: 'muted' }, 'Nothing yet')]
+      : entries.map((e) =>
+          el(
+            'li',
+            { 'data-audit': e.action },
+            el('span', { class: 'muted small' }, timeOf(e.at)),
+            ` ${e.actor} `,
+            el('strong', {}, e.action),
+            ` ${e.target}`,
+            e.new !== undefined ? ` → ${formatValue(e.new)}` : '',
+            el('span', { class: 'muted small' }, ` ${e.reason} (${e.result})`),
+          ),
+        )),
+  );
+}
+
+// ── Data ─────────────────────────────────────────────────────────────────────────────────────
+
+async function refreshHealth() {
+  try {
+    const h = await api('/api/health');
+    $('site').textContent = `${h.site.name} · v${h.version}`;
+    $('overall').textContent = h.status;
+    $('overall').className = `badge state-${h.status}`;
+  } catch {
+    $('overall').textContent = 'unreachable';
+    $('overall').className = 'badge state-failed';
+  }
+}
+
+async function refreshPlant() {
+  state.plant = await api('/api/plant');
+  drawMimic();
+}
+
+async function refreshKpis() {
+  renderKpis(await api('/api/kpi'));
+}
+
+async function refreshAlarms() {
+  renderAlarms(await api('/api/alarms'));
+}
+
+async function refreshOverrides() {
+  state.overrides = await api('/api/overrides');
+  renderOverrides();
+}
+
+async function refreshAudit() {
+  renderAudit(await api('/api/audit?limit=20'));
+}
+
+async function loadAll() {
+  try {
+    state.session = await api('/api/session');
+  } catch {
+    // A token that no longer works: forget it and look again as an anonymous viewer.
+    signOut(false);
+    state.session = await api('/api/session');
+  }
+  renderWho();
+  await refreshHealth();
+  if (!state.session.authenticated && !state.session.openReads) {
+    $('mimic').replaceChildren();
+    return;
+  }
+  state.defs = await api('/api/points');
+  for (const p of state.defs) state.points.set(p.id, p);
+  fillPointSelectors();
+  await Promise.all([
+    refreshPlant(),
+    refreshKpis(),
+    refreshAlarms(),
+    refreshOverrides(),
+    refreshAudit(),
+  ]);
+  connectStream();
+}
+
+function connectStream() {
+  state.stream?.close();
+  const url =
+    state.token && !state.session.openReads
+      ? `/api/stream?access_token=${encodeURIComponent(state.token)}`
+      : '/api/stream';
+  const es = new EventSource(url);
+  state.stream = es;
+  const live = $('live');
+  es.addEventListener('open', () => {
+    live.textContent = 'live';
+    live.className = 'badge state-ok';
+  });
+  es.addEventListener('error', () => {
+    live.textContent = 'reconnecting';
+    live.className = 'badge state-degraded';
+  });
+  es.addEventListener('points', (ev) => {
+    for (const p of JSON.parse(ev.data))
+      state.points.set(p.id, { ...state.points.get(p.id), ...p });
+    drawMimic();
+    live.dataset.lastEvent = ev.lastEventId;
+  });
+  es.addEventListener('alarm', () => void refreshAlarms());
+  es.addEventListener('audit', () => void refreshAudit());
+  es.addEventListener('overrides', () => void refreshOverrides());
+  es.addEventListener('reset', () => void loadAll());
+}
+
+function fillPointSelectors() {
+  const numeric = state.defs.filter(
+    (p) => typeof p.value === 'number' || ['degC', 'kW', '%', 'ratio', 'm3/h'].includes(p.unit),
+  );
+  const trend = $('trend-points');
+  const chosen = new Set([...trend.selectedOptions].map((o) => o.value));
+  if (chosen.size === 0) {
+    for (const p of numeric.filter((p) => /supply_temp$/.test(p.id)).slice(0, 2)) chosen.add(p.id);
+  }
+  trend.replaceChildren(
+    ...numeric.map((p) =>
+      el('option', { value: p.id, selected: chosen.has(p.id) }, `${p.id} (${p.unit})`),
+    ),
+  );
+  const writable = state.defs.filter((p) => p.access !== 'r');
+  $('override-point').replaceChildren(...writable.map((p) => el('option', { value: p.id }, p.id)));
+  showBounds();
+}
+
+function showBounds() {
+  const p = state.defs.find((d) => d.id === $('override-point').value);
+  $('override-bounds').textContent = !p
+    ? ''
+    : p.unit === 'bool'
+      ? 'true or false'
+      : p.bounds
+        ? `${p.bounds.min} to ${p.bounds.max} ${p.unit}; now ${display(state.points.get(p.id) ?? p)}`
+        : '';
+}
+
+// ── Actions ──────────────────────────────────────────────────────────────────────────────────
+
+async function acknowledge(key) {
+  try {
+    await api(`/api/alarms/${encodeURIComponent(key)}/ack`, {
+      method: 'POST',
+      body: JSON.stringify({}),
+    });
+    await refreshAlarms();
+  } catch (err) {
+    alert(`Could not acknowledge: ${err.message}`);
+  }
+}
+
+async function cancelOverride(point) {
+  const reason = prompt(`Cancel the override on ${point}: why?`);
+  if (!reason) return;
+  try {
+    await api(`/api/overrides/${point}?reason=${encodeURIComponent(reason)}`, { method: 'DELETE' });
+    await refreshOverrides();
+  } catch (err) {
+    alert(`Could not cancel: ${err.message}`);
+  }
+}
+
+function signOut(reload = true) {
+  state.token = '';
+  sessionStorage.removeItem('hb-token');
+  state.session = { authenticated: false, openReads: state.session.openReads };
+  if (reload) void loadAll();
+}
+
+function wireDialogs() {
+  const login = $('login-dialog');
+  $('login').addEventListener('click', () => {
+    if (state.session.authenticated) signOut();
+    else {
+      $('login-error').textContent = '';
+      login.showModal();
+    }
+  });
+  $('login-cancel').addEventListener('click', () => login.close());
+  $('login-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const token = $('token').value.trim();
+    const previous = state.token;
+    state.token = token;
+    try {
+      const s = await api('/api/session');
+      if (!s.authenticated) throw new ApiFailure('not a token');
+      sessionStorage.setItem('hb-token', token);
+      $('token').value = '';
+      login.close();
+      await loadAll();
+    } catch (err) {
+      state.token = previous;
+      $('login-error').textContent = `Sign-in failed: ${err.message}`;
+    }
+  });
+
+  const dialog = $('override-dialog');
+  $('new-override').addEventListener('click', () => {
+    $('override-error').textContent = '';
+    showBounds();
+    dialog.showModal();
+  });
+  $('override-point').addEventListener('change', showBounds);
+  $('override-cancel').addEventListener('click', () => dialog.close());
+  $('override-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const raw = $('override-value').value.trim();
+    const value = raw === 'true' ? true : raw === 'false' ? false : Number(raw);
+    try {
+      await api('/api/overrides', {
+        method: 'POST',
+        body: JSON.stringify({
+          point: $('override-point').value,
+          value,
+          durationMin: Number($('override-duration').value),
+          reason: $('override-reason').value,
+        }),
+      });
+      dialog.close();
+      await Promise.all([refreshOverrides(), refreshAudit()]);
+    } catch (err) {
+      $('override-error').textContent = err.message;
+    }
+  });
+
+  $('trend-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const ids = [...$('trend-points').selectedOptions].map((o) => o.value).slice(0, 6);
+    const span = Number($('trend-range').value);
+    const to = Date.now();
+    const from = to - span;
+    const every = Math.max(Math.round(span / 300 / 1000), 1);
+    try {
+      const series = await Promise.all(
+        ids.map((id) =>
+          api(`/api/points/${id}/history?from=${from}&to=${to}&every=${every}s`).then((h) => ({
+            id,
+            unit: h.unit,
+            points: h.points,
+          })),
+        ),
+      );
+      renderTrend($('trend'), series, from, to);
+    } catch (err) {
+      $('trend').replaceChildren();
+      alert(`No trend: ${err.message}`);
+    }
+  });
+}
+
+function tick() {
+  $('clock').textContent = new Date().toLocaleTimeString();
+}
+
+wireDialogs();
+tick();
+setInterval(tick, 1000);
+void loadAll().then(() => $('trend-form').requestSubmit());
+setInterval(() => {
+  if (state.session.authenticated || state.session.openReads) {
+    void refreshHealth();
+    void refreshPlant().catch(() => {});
+    void refreshKpis().catch(() => {});
+  }
+}, 5000);
