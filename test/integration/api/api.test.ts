@@ -2,19 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Subject } from 'rxjs';
-import { buildApp, type HeatBridgeApp } from '../../../src/app';
+import type { HeatBridgeApp } from '../../../src/app';
 import { AlarmList } from '../../../src/alarms/alarm-list';
 import { AuditLog } from '../../../src/api/audit-log';
 import { KpiTracker } from '../../../src/api/kpi';
 import * as S from '../../../src/api/schemas';
 import { createApiApp } from '../../../src/api/server';
 import type { SiteConfig } from '../../../src/config';
-import { Secret } from '../../../src/config/secret';
 import type { Sample } from '../../../src/domain/sample';
-import { SimHost } from '../../../simulators/host';
+import type { SimHost } from '../../../simulators/host';
 import { eventually, eventuallyAsync } from '../../helpers/components';
 import { memoryLogger } from '../../helpers/logger';
-import { demoSiteOnFreePorts } from '../../helpers/sites';
+import { startDemoStack, type DemoStack } from '../../helpers/stack';
 
 /**
  * The HTTP API over loopback, on the demo site with its simulators (real OPC UA and Modbus), the
@@ -27,36 +26,30 @@ const TOKENS = {
 };
 type Who = 'none' | keyof typeof TOKENS;
 
+let stack: DemoStack;
 let site: SiteConfig;
 let host: SimHost;
 let app: HeatBridgeApp;
 let base: string;
 
 beforeAll(async () => {
-  ({ site } = await demoSiteOnFreePorts());
-  site.api = {
-    ...site.api,
+  stack = await startDemoStack({
     openReads: false,
-    tokens: [
-      { name: 'vera', role: 'viewer', token: new Secret(TOKENS.viewer, 'test') },
-      { name: 'olli', role: 'operator', token: new Secret(TOKENS.operator, 'test') },
-      { name: 'erik', role: 'engineer', token: new Secret(TOKENS.engineer, 'test') },
-    ],
-    failedLogins: { max: 5, windowMs: 60_000 },
-    maxBodyBytes: 2048,
-  };
-  site.control.cycleMs = 1000;
-  host = new SimHost({ site, log: memoryLogger().log, adminPort: 0 });
-  await host.start();
-  app = buildApp(site, { log: memoryLogger().log });
-  await app.supervisor.start();
-  base = `http://127.0.0.1:${app.api.address().port}`;
-  await eventually(() => app.control.last !== undefined, 20_000, 'a first control cycle');
+    users: {
+      vera: { role: 'viewer', token: TOKENS.viewer },
+      olli: { role: 'operator', token: TOKENS.operator },
+      erik: { role: 'engineer', token: TOKENS.engineer },
+    },
+    tweak: (s) => {
+      s.api.failedLogins = { max: 5, windowMs: 60_000 };
+      s.api.maxBodyBytes = 2048;
+    },
+  });
+  ({ site, host, app, base } = stack);
 }, 60_000);
 
 afterAll(async () => {
-  await app?.supervisor.stop();
-  await host?.stop();
+  await stack?.stop();
 });
 
 async function call(

@@ -3,14 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildApp, type HeatBridgeApp } from '../../../src/app';
-import type { SiteConfig } from '../../../src/config';
-import { Secret } from '../../../src/config/secret';
-import { SimHost } from '../../../simulators/host';
+import type { SimHost } from '../../../simulators/host';
 import { ROOT } from '../../helpers/cli';
 import { eventually } from '../../helpers/components';
-import { memoryLogger } from '../../helpers/logger';
-import { demoSiteOnFreePorts } from '../../helpers/sites';
+import { startDemoStack, type DemoStack } from '../../helpers/stack';
 
 /**
  * The web page in a real browser (Debian's Chromium, driven by playwright-core) against the demo
@@ -20,29 +16,20 @@ const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const TOKENS = { viewer: 'vera-browser-token-123', operator: 'olli-browser-token-123' };
 
-let site: SiteConfig;
+let stack: DemoStack;
 let host: SimHost;
-let app: HeatBridgeApp;
 let base: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  ({ site } = await demoSiteOnFreePorts());
-  site.api = {
-    ...site.api,
+  stack = await startDemoStack({
     openReads: true,
-    tokens: [
-      { name: 'vera', role: 'viewer', token: new Secret(TOKENS.viewer, 'test') },
-      { name: 'olli', role: 'operator', token: new Secret(TOKENS.operator, 'test') },
-    ],
-  };
-  site.control.cycleMs = 1000;
-  host = new SimHost({ site, log: memoryLogger().log, adminPort: 0 });
-  await host.start();
-  app = buildApp(site, { log: memoryLogger().log });
-  await app.supervisor.start();
-  base = `http://127.0.0.1:${app.api.address().port}`;
-  await eventually(() => app.control.last !== undefined, 20_000, 'a first control cycle');
+    users: {
+      vera: { role: 'viewer', token: TOKENS.viewer },
+      olli: { role: 'operator', token: TOKENS.operator },
+    },
+  });
+  ({ host, base } = stack);
   // Root in CI: Chromium's sandbox needs user namespaces it may not have there.
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -50,8 +37,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await app?.supervisor.stop();
-  await host?.stop();
+  await stack?.stop();
 });
 
 async function openPage(): Promise<{ page: Page; errors: string[] }> {
