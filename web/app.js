@@ -17,14 +17,19 @@ const state = {
 const $ = (id) => document.getElementById(id);
 const canOperate = () => state.session.role === 'operator' || state.session.role === 'engineer';
 
-class ApiFailure extends Error {}
+class ApiFailure extends Error {
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
+}
 
 async function api(path, opts = {}) {
   const headers = { ...(opts.body ? { 'Content-Type': 'application/json' } : {}) };
   if (state.token) headers.Authorization = `Bearer ${state.token}`;
   const res = await fetch(path, { ...opts, headers, cache: 'no-store' });
   const body = res.headers.get('content-type')?.includes('json') ? await res.json() : null;
-  if (!res.ok) throw new ApiFailure(body?.message ?? `HTTP ${res.status}`);
+  if (!res.ok) throw new ApiFailure(body?.message ?? `HTTP ${res.status}`, res.status);
   return body;
 }
 
@@ -195,8 +200,10 @@ async function refreshAudit() {
 async function loadAll() {
   try {
     state.session = await api('/api/session');
-  } catch {
-    // A token that no longer works: forget it and look again as an anonymous viewer.
+  } catch (err) {
+    // Only a token the server no longer knows is forgotten; a busy or unreachable server
+    // (429, 5xx, network) must not sign the control room out.
+    if (!(err instanceof ApiFailure) || err.status !== 401) throw err;
     signOut(false);
     state.session = await api('/api/session');
   }
@@ -399,7 +406,18 @@ function tick() {
 wireDialogs();
 tick();
 setInterval(tick, 1000);
-void loadAll().then(() => $('trend-form').requestSubmit());
+// The first load retries until the server answers (it may be starting, or busy).
+function start() {
+  loadAll()
+    .then(() => $('trend-form').requestSubmit())
+    .catch((err) => {
+      const live = $('live');
+      live.textContent = `cannot load: ${err.message}; retrying`;
+      live.className = 'badge state-failed';
+      setTimeout(start, 5000);
+    });
+}
+start();
 setInterval(() => {
   if (state.session.authenticated || state.session.openReads) {
     void refreshHealth();

@@ -53,13 +53,20 @@ export class AuditLog {
   private readonly subject = new Subject<AuditEntry>();
   readonly entries$: Observable<AuditEntry> = this.subject.asObservable();
   private seq = 0;
+  /** Entries not yet on disk because the last append failed (disk full, permissions). */
+  private readonly unwritten: AuditEntry[] = [];
+  private failure: string | undefined;
+  private tornTail = false;
 
   constructor(
     private readonly file: string | undefined,
     private readonly now: () => number = Date.now,
   ) {
     if (!file || !existsSync(file)) return;
-    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    const text = readFileSync(file, 'utf8');
+    // After a torn last line the next entry starts on a line of its own.
+    this.tornTail = text.length > 0 && !text.endsWith('\n');
+    const lines = text.split('\n').filter(Boolean);
     for (const line of lines.slice(-MEMORY)) {
       try {
         const e = JSON.parse(line) as AuditEntry;
@@ -78,14 +85,40 @@ export class AuditLog {
       at: new Date(at ?? this.now()).toISOString(),
       ...rest,
     };
-    if (this.file) {
-      mkdirSync(dirname(this.file), { recursive: true });
-      appendFileSync(this.file, JSON.stringify(entry) + '\n');
-    }
+    this.unwritten.push(entry);
+    this.flush();
     this.entries.push(entry);
     if (this.entries.length > MEMORY) this.entries.splice(0, this.entries.length - MEMORY);
     this.subject.next(entry);
     return entry;
+  }
+
+  /**
+   * Why the file cannot be written, or undefined when it can. Tries the unwritten entries again
+   * first. Callers refuse state changes while it fails: an unaudited change is not allowed.
+   */
+  problem(): string | undefined {
+    this.flush();
+    return this.failure;
+  }
+
+  /**
+   * Appends what is unwritten, in order. Never throws: a failure is kept (and the entries with
+   * it, for the next try), so a full disk cannot crash the process from inside a subscriber.
+   */
+  private flush(): void {
+    if (!this.file) this.unwritten.length = 0;
+    if (!this.file || this.unwritten.length === 0) return;
+    try {
+      mkdirSync(dirname(this.file), { recursive: true });
+      const text = this.unwritten.map((e) => JSON.stringify(e) + '\n').join('');
+      appendFileSync(this.file, (this.tornTail ? '\n' : '') + text);
+      this.tornTail = false;
+      this.unwritten.length = 0;
+      this.failure = undefined;
+    } catch (err) {
+      this.failure = `the audit file ${this.file} cannot be written: ${(err as Error).message}`;
+    }
   }
 
   /** Newest first. */

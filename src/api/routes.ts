@@ -26,6 +26,8 @@ export class ApiError extends Error {
     readonly code: z.infer<typeof S.errorSchema>['error'],
     message: string,
     readonly issues?: { path: string; message: string }[],
+    /** What went wrong on our side, for the log only (never sent to the client). */
+    readonly detail?: string,
   ) {
     super(message);
   }
@@ -56,6 +58,11 @@ export interface RouteSpec {
   status?: number;
   /** Not JSON: a Server-Sent Events stream or another content type (the handler answers). */
   raw?: { contentType: string };
+  /**
+   * A state change: what the audit log calls it and what it acts on, so refused attempts are
+   * audited too, and the route is refused while the audit log cannot be written.
+   */
+  audit?: { action: AuditAction; target(params: Record<string, string>, body: unknown): string };
   handle(ctx: HandlerContext): unknown;
 }
 
@@ -71,6 +78,7 @@ export interface ApiDeps {
       from: number,
       to: number,
       everyMs?: number,
+      limit?: number,
     ): Promise<HistoryPoint[]>;
   };
   control?: ControlLoop;
@@ -133,14 +141,16 @@ export function apiRoutes(deps: ApiDeps, startedAt: number): RouteSpec[] {
       access: 'public',
       summary: 'Overall status and every component’s state',
       description:
-        '200 while ok or degraded, 503 otherwise (for load balancers and orchestrators).',
-      handle: ({ res }) => {
+        '200 while ok or degraded, 503 otherwise (for load balancers and orchestrators). The components (addresses, messages, live figures) only for those who may read.',
+      handle: ({ res, principal }) => {
         const report = deps.health();
         const code = report.status === 'ok' || report.status === 'degraded' ? 200 : 503;
         res.status(code);
+        const status = { status: report.status, site: { id: site.site.id, name: site.site.name } };
+        // Device addresses and process values are for readers, not for any port scanner.
+        if (!principal && !site.api.openReads) return status;
         return {
-          status: report.status,
-          site: { id: site.site.id, name: site.site.name },
+          ...status,
           version: heatbridgeVersion(),
           uptimeS: Math.round((now() - startedAt) / 1000),
           components: report.components,
@@ -227,12 +237,15 @@ export function apiRoutes(deps: ApiDeps, startedAt: number): RouteSpec[] {
         }
         let points: HistoryPoint[];
         try {
-          points = await deps.historian.query(def, from, to, everyMs);
+          // One more than we return, to know whether the answer was cut.
+          points = await deps.historian.query(def, from, to, everyMs, MAX_HISTORY_POINTS + 1);
         } catch (err) {
           throw new ApiError(
             503,
             'unavailable',
-            `the historian could not answer: ${(err as Error).message}`,
+            'the historian could not answer; see the HeatBridge log',
+            undefined,
+            (err as Error).message,
           );
         }
         const truncated = points.length > MAX_HISTORY_POINTS;
@@ -311,6 +324,7 @@ export function apiRoutes(deps: ApiDeps, startedAt: number): RouteSpec[] {
       params: S.alarmParams,
       body: S.ackBody,
       response: S.alarmSchema,
+      audit: { action: 'alarm-acknowledged', target: (p) => p.key ?? '' },
       handle: ({ params, body, principal }) => {
         const before = deps.alarms.get(params.key!);
         const result = deps.alarms.acknowledge(params.key!, formatActor(actorOf(principal)), now());
@@ -352,6 +366,13 @@ export function apiRoutes(deps: ApiDeps, startedAt: number): RouteSpec[] {
       body: S.overrideBody,
       response: S.overrideSchema,
       status: 201,
+      audit: {
+        action: 'override-set',
+        target: (_p, b) => {
+          const point = (b as { point?: unknown } | undefined)?.point;
+          return typeof point === 'string' ? point.slice(0, 200) : '';
+        },
+      },
       handle: ({ body, principal }) => {
         const b = body as z.infer<typeof S.overrideBody>;
         const id = b.point as PointId;
@@ -397,6 +418,7 @@ export function apiRoutes(deps: ApiDeps, startedAt: number): RouteSpec[] {
       params: S.pointParams,
       query: S.cancelQuery,
       response: S.overrideSchema,
+      audit: { action: 'override-cancelled', target: (p) => `${p.device}/${p.point}` },
       handle: ({ params, query, principal }) => {
         const id = `${params.device}/${params.point}` as PointId;
         const o = control().operator.cancelOverride(id, actorOf(principal), query.reason!, now());
@@ -437,6 +459,7 @@ export function apiRoutes(deps: ApiDeps, startedAt: number): RouteSpec[] {
       params: S.modeParams,
       body: S.modeBody,
       response: S.modeSchema,
+      audit: { action: 'mode-changed', target: (p) => p.device ?? '' },
       handle: ({ params, body, principal }) => {
         const device = params.device!;
         if (!site.devices[device]) throw new ApiError(404, 'not_found', `no device ${device}`);

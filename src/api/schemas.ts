@@ -16,10 +16,14 @@ const name = z
   .regex(NAME_PATTERN, { error: 'expected a name: lower case, digits, _ or -' });
 export const sampleValueSchema = z.union([z.number(), z.boolean(), z.string(), z.null()]);
 
+/** The latest time a JavaScript Date holds (year 275760); beyond it nothing can be formatted. */
+const MAX_TIME_MS = 8.64e15;
+
 /** A time: ISO 8601, or milliseconds since the Unix epoch. */
 const time = z
   .string()
-  .refine((s) => /^\d+$/.test(s) || !Number.isNaN(Date.parse(s)), {
+  .max(40)
+  .refine((s) => Number.isFinite(parseTime(s)) && Math.abs(parseTime(s)) <= MAX_TIME_MS, {
     error: 'expected an ISO 8601 time or milliseconds since the Unix epoch',
   })
   .meta({ example: '2026-01-15T06:00:00Z' });

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { interval, type Observable, type Subscription } from 'rxjs';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { hasRole, FailedLoginLimiter, TokenStore, type Principal } from './auth';
 import type { ApiConfig } from '../config/api';
 import type { OperatorEvent } from '../control/operator';
@@ -61,7 +61,10 @@ export function createApiApp(config: ApiConfig, deps: ApiServerDeps, log: Logger
     );
   }
   const limiter = new FailedLoginLimiter(config.failedLogins.max, config.failedLogins.windowMs);
-  const hub = new SseHub();
+  const hub = new SseHub({
+    maxClients: config.streams.max,
+    maxClientsPerAddress: config.streams.perAddress,
+  });
   const metrics = new Metrics({
     components: () => deps.health().components,
     latest: (id) => deps.latest.get(id),
@@ -79,7 +82,14 @@ export function createApiApp(config: ApiConfig, deps: ApiServerDeps, log: Logger
       'Events: `points` (changed values, batched each second), `alarm`, `audit`, `overrides`, `reset` (missed events are gone: fetch the state again). Reconnect with Last-Event-ID to get what was missed.',
     query: streamQuery,
     raw: { contentType: 'text/event-stream' },
-    handle: ({ req, res }) => hub.attach(res, req.header('last-event-id')),
+    handle: ({ req, res }) => {
+      if (hub.attach(res, req.header('last-event-id'), clientAddress(req)) === 'too-many')
+        throw new ApiError(
+          429,
+          'too_many_requests',
+          'too many live streams are open (api.streams); close one and try again',
+        );
+    },
   };
   const metricsRoute: RouteSpec = {
     method: 'get',
@@ -99,8 +109,12 @@ export function createApiApp(config: ApiConfig, deps: ApiServerDeps, log: Logger
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('trust proxy', config.trustProxy);
   app.use((req, res, next) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    // Plant state and audit entries are not for a browser's or proxy's cache.
+    if (req.path.startsWith('/api/') || req.path === '/metrics')
+      res.setHeader('Cache-Control', 'no-store');
     const origin = req.header('origin');
     if (origin && config.corsOrigins.includes(origin)) {
       res.setHeader('Access-Control-Allow-Origin', origin);
@@ -136,7 +150,11 @@ export function createApiApp(config: ApiConfig, deps: ApiServerDeps, log: Logger
       token = req.query.access_token;
     }
     if (token === undefined) return undefined;
-    const client = req.socket.remoteAddress ?? 'unknown';
+    const client = clientAddress(req);
+    // A valid token is let in even from a blocked address: operators behind one proxy or NAT
+    // are not locked out by someone else's guessing; guesses from there get 429 unchecked.
+    const principal = tokens.lookup(token);
+    if (principal) return principal;
     const blocked = limiter.blockedFor(client, now());
     if (blocked > 0) {
       res.setHeader('Retry-After', String(Math.ceil(blocked / 1000)));
@@ -150,19 +168,40 @@ export function createApiApp(config: ApiConfig, deps: ApiServerDeps, log: Logger
       );
       return 'answered';
     }
-    const principal = tokens.lookup(token);
-    if (!principal) {
-      limiter.fail(client, now());
-      log.warn({ client, path: req.path }, 'API request with an unknown token refused');
-      sendError(res, new ApiError(401, 'unauthorized', 'unknown token'));
-      return 'answered';
-    }
-    return principal;
+    limiter.fail(client, now());
+    log.warn({ client, path: req.path }, 'API request with an unknown token refused');
+    sendError(res, new ApiError(401, 'unauthorized', 'unknown token'));
+    return 'answered';
   };
 
   const jsonBody = express.json({ limit: config.maxBodyBytes, type: () => true });
+  const strictEmpty = z.strictObject({});
+  /** A refused state change is audited too, when we know who asked. */
+  const auditRefusal = (r: RouteSpec, req: Request, principal: Principal, err: ApiError): void => {
+    if (!r.audit) return;
+    deps.audit.record({
+      actor: `user:${principal.name}`,
+      action: r.audit.action,
+      target: r.audit.target(req.params as Record<string, string>, req.body),
+      reason: reasonOf(req),
+      result: `rejected: ${err.status} ${err.message}`,
+    });
+  };
   for (const r of all) {
     const handlers: ((req: Request, res: Response, next: NextFunction) => void)[] = [];
+    // Who is asking, before anything else (a body is parsed only for those allowed to send it).
+    handlers.push((req, res, next) => {
+      const principal = authenticate(req, res, r.path === '/api/stream');
+      if (principal === 'answered') return;
+      const denied = checkAccess(r, principal, config.openReads);
+      if (denied) {
+        if (principal) auditRefusal(r, req, principal, denied);
+        sendError(res, denied);
+        return;
+      }
+      res.locals.principal = principal;
+      next();
+    });
     if (r.body) {
       handlers.push((req, res, next) => {
         if (!req.is('application/json')) {
@@ -176,16 +215,21 @@ export function createApiApp(config: ApiConfig, deps: ApiServerDeps, log: Logger
       });
     }
     handlers.push((req, res, next) => {
+      const principal = res.locals.principal as Principal | undefined;
       void (async () => {
-        const principal = authenticate(req, res, r.path === '/api/stream');
-        if (principal === 'answered') return;
-        const denied = checkAccess(r, principal, config.openReads);
-        if (denied) {
-          sendError(res, denied);
-          return;
+        if (r.audit) {
+          const problem = deps.audit.problem();
+          if (problem)
+            throw new ApiError(
+              503,
+              'unavailable',
+              'state changes are refused while the audit log cannot be written; see the HeatBridge log',
+              undefined,
+              problem,
+            );
         }
         const params = parse(r.params, req.params, 'path');
-        const query = parse(r.query, req.query, 'query');
+        const query = parse(r.query ?? strictEmpty, req.query, 'query');
         const body = r.body ? parse(r.body, req.body, 'body') : undefined;
         const result = await r.handle({
           params: params as Record<string, string>,
@@ -198,7 +242,11 @@ export function createApiApp(config: ApiConfig, deps: ApiServerDeps, log: Logger
         if (r.raw) return;
         if (res.statusCode === 200 && r.status) res.status(r.status);
         res.json(result);
-      })().catch(next);
+      })().catch((err: unknown) => {
+        if (principal && err instanceof ApiError && err.status < 500)
+          auditRefusal(r, req, principal, err);
+        next(err);
+      });
     });
     app[r.method](r.path, ...handlers);
   }
@@ -209,8 +257,13 @@ export function createApiApp(config: ApiConfig, deps: ApiServerDeps, log: Logger
   app.get(['/api/docs', '/api/docs/'], (_req, res) => {
     res.sendFile(join(projectRoot(), 'web', 'api-docs.html'));
   });
-  // Swagger UI's files, served by HeatBridge itself (no CDN: control rooms are often offline).
-  app.use('/api/docs/assets', express.static(SWAGGER_UI_DIR, { index: false, maxAge: '1h' }));
+  // Swagger UI's two files, served by HeatBridge itself (no CDN: control rooms are often
+  // offline). Only these: the package also holds demo pages we do not want to serve.
+  for (const file of ['swagger-ui.css', 'swagger-ui-bundle.js']) {
+    app.get(`/api/docs/assets/${file}`, (_req, res) => {
+      res.sendFile(join(SWAGGER_UI_DIR, file), { maxAge: '1h' });
+    });
+  }
 
   app.use('/api', (req, res) => {
     sendError(
@@ -219,14 +272,20 @@ export function createApiApp(config: ApiConfig, deps: ApiServerDeps, log: Logger
     );
   });
   app.use(express.static(join(projectRoot(), 'web'), { index: 'index.html', maxAge: '1m' }));
+  app.use((req, res) => {
+    sendError(res, new ApiError(404, 'not_found', `nothing at ${req.path}`));
+  });
 
   // Body-parser errors and anything a route threw: answered in JSON, never a crash.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof ApiError) {
+      // A server-side cause (historian down, audit file) is logged, not handed to the client.
+      if (err.status >= 500)
+        log.warn({ method: req.method, url: req.path, cause: err.detail }, err.message);
       sendError(res, err);
       return;
     }
-    const e = err as { type?: string; status?: number; message?: string };
+    const e = err as { type?: string; status?: number; expose?: boolean; message?: string };
     if (e.type === 'entity.too.large') {
       sendError(
         res,
@@ -245,6 +304,13 @@ export function createApiApp(config: ApiConfig, deps: ApiServerDeps, log: Logger
       );
       return;
     }
+    // Other client errors Express and body-parser raise (a malformed %-escape in the path, an
+    // unknown Content-Encoding): their status and message, not a 500.
+    const clientError = e.expose === true || err instanceof URIError;
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500 && clientError) {
+      sendError(res, new ApiError(e.status, clientErrorCode(e.status), e.message ?? 'bad request'));
+      return;
+    }
     log.error({ err, method: req.method, url: req.path }, 'API request failed');
     if (res.headersSent) return;
     sendError(res, new ApiError(500, 'internal', 'internal error; see the HeatBridge log'));
@@ -261,6 +327,24 @@ export function createApiApp(config: ApiConfig, deps: ApiServerDeps, log: Logger
       metrics.close();
     },
   };
+}
+
+/** The client's address: the socket's, or X-Forwarded-For's when `api.trustProxy` says so. */
+function clientAddress(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}
+
+function reasonOf(req: Request): string {
+  const body = req.body as { reason?: unknown } | undefined;
+  const reason = typeof body?.reason === 'string' ? body.reason : req.query.reason;
+  return typeof reason === 'string' ? reason.slice(0, 500) : '';
+}
+
+function clientErrorCode(status: number): ApiError['code'] {
+  if (status === 404) return 'not_found';
+  if (status === 413) return 'payload_too_large';
+  if (status === 415) return 'unsupported_media_type';
+  return 'invalid_request';
 }
 
 function checkAccess(

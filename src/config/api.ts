@@ -13,6 +13,8 @@ export const sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/, {
   error: 'expected the SHA-256 of the token as 64 lower-case hex digits',
 });
 
+export const MIN_TOKEN_LENGTH = 20;
+
 /**
  * One API token. Either `token` (from the environment, preferred, or literal; hashed on load and
  * never kept in plain) or `sha256`, the hex SHA-256 of the token, so a config file can carry it
@@ -30,6 +32,14 @@ export function tokenEntrySchema(env: Env) {
       const n = (t.token === undefined ? 0 : 1) + (t.sha256 === undefined ? 0 : 1);
       if (n !== 1) {
         ctx.addIssue({ code: 'custom', message: 'expected exactly one of token and sha256' });
+      }
+      // A short token can be guessed, rate limit or not (`heatbridge api new-token` makes 43).
+      if (t.token && t.token.reveal().length < MIN_TOKEN_LENGTH) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['token'],
+          message: `a token needs at least ${MIN_TOKEN_LENGTH} characters (heatbridge api new-token makes one)`,
+        });
       }
     });
 }
@@ -62,6 +72,19 @@ export function apiSchema(env: Env) {
         .default({ max: 10, windowMs: 60_000 }),
       /** Browser origins allowed to call the API (CORS). Empty: same origin only. */
       corsOrigins: z.array(z.string().url({ error: 'expected an origin URL' })).default([]),
+      /**
+       * Reverse proxies in front of the API whose X-Forwarded-For is believed (Express's
+       * "trust proxy": true, a hop count, or addresses/subnets). Off: the socket's address is
+       * the client (for the failed-login limit, stream limits and logs).
+       */
+      trustProxy: z.union([z.boolean(), intAtLeast(0), z.array(z.string().min(1))]).default(false),
+      /** Live-update streams (SSE) open at once, in all and per client address. */
+      streams: z
+        .strictObject({
+          max: intBetween(1, 10_000).default(100),
+          perAddress: intBetween(1, 10_000).default(10),
+        })
+        .default({ max: 100, perAddress: 10 }),
       /** Largest request body, bytes. */
       maxBodyBytes: intBetween(256, 1_048_576).default(16_384),
       /** The audit log: every state-changing call, one JSON line each. */
@@ -91,6 +114,8 @@ export const API_DEFAULTS = {
   tokens: [],
   failedLogins: { max: 10, windowMs: 60_000 },
   corsOrigins: [],
+  trustProxy: false,
+  streams: { max: 100, perAddress: 10 },
   maxBodyBytes: 16_384,
   auditFile: 'data/audit.jsonl',
 } as const satisfies Partial<ApiConfig>;

@@ -253,6 +253,9 @@ export class ControlLoop implements Component {
     reason: string;
     actor: Actor;
   }): Override {
+    // An override of the watchdog would keep the PLC content while control is dead.
+    if (this.opts.control.controllers.some((c) => c.type === 'heartbeat' && c.point === req.id))
+      throw new Error(`${req.id} is the PLC watchdog: only HeatBridge's heartbeat writes it`);
     const problem = validateOverride(
       req,
       this.opts.defs.get(req.id),

@@ -66,12 +66,10 @@ export class OperatorControls {
 
   /** Overrides in force at `now`; expired ones are removed, each with an event. */
   active(now: number): Override[] {
-    for (const o of [...this.overrides.values()]) {
-      if (o.expiresAt <= now) {
-        this.overrides.delete(o.id);
-        this.subject.next({ kind: 'override-expired', override: o, at: now });
-      }
-    }
+    // Remove first, announce after: a listener may call active() again from inside the event.
+    const expired = [...this.overrides.values()].filter((o) => o.expiresAt <= now);
+    for (const o of expired) this.overrides.delete(o.id);
+    for (const o of expired) this.subject.next({ kind: 'override-expired', override: o, at: now });
     return [...this.overrides.values()];
   }
 

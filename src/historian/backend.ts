@@ -28,6 +28,11 @@ export interface HistoryQuery {
   to: number;
   /** Averages over windows of this length (numbers only); raw points when absent. */
   everyMs?: number;
+  /**
+   * At most this many points, the newest: a long raw range must not load millions of rows into
+   * memory to return a few thousand.
+   */
+  limit?: number;
 }
 
 export interface HistoryPoint {
@@ -49,18 +54,31 @@ export interface HistorianBackend {
   close(): Promise<void>;
 }
 
-/** Mean per window of the numeric points, windows aligned to the epoch; empty windows left out. */
-export function aggregate(points: readonly HistoryPoint[], everyMs: number): HistoryPoint[] {
-  const windows = new Map<number, { sum: number; n: number }>();
-  for (const p of points) {
-    if (p.value === null) continue;
-    const start = Math.floor(p.t / everyMs) * everyMs;
-    const w = windows.get(start) ?? { sum: 0, n: 0 };
-    w.sum += p.value;
-    w.n += 1;
-    windows.set(start, w);
+/** The newest `limit` points, oldest first. */
+export function newest(points: HistoryPoint[], limit: number | undefined): HistoryPoint[] {
+  points.sort((a, b) => a.t - b.t);
+  return limit !== undefined && points.length > limit ? points.slice(-limit) : points;
+}
+
+/** Means per window of the numeric points, windows aligned to the epoch; empty windows left out. */
+export class WindowMeans {
+  private readonly windows = new Map<number, { sum: number; n: number }>();
+
+  constructor(private readonly everyMs: number) {}
+
+  add(p: HistoryPoint): void {
+    if (p.value === null) return;
+    const start = Math.floor(p.t / this.everyMs) * this.everyMs;
+    const w = this.windows.get(start);
+    if (w) {
+      w.sum += p.value;
+      w.n += 1;
+    } else this.windows.set(start, { sum: p.value, n: 1 });
   }
-  return [...windows.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([t, w]) => ({ t, value: w.sum / w.n }));
+
+  points(): HistoryPoint[] {
+    return [...this.windows.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([t, w]) => ({ t, value: w.sum / w.n }));
+  }
 }

@@ -163,12 +163,13 @@ export class HistorianComponent implements Component {
     };
   }
 
-  /** History of one point from the backend. */
+  /** History of one point from the backend: window means with `everyMs`, at most `limit` points. */
   async query(
     def: Pick<PointDef, 'id' | 'kind'>,
     from: number,
     to: number,
     everyMs?: number,
+    limit?: number,
   ): Promise<HistoryPoint[]> {
     if (!this.backend) throw new Error('the historian is not running');
     const { device, point } = splitPointId(def.id);
@@ -180,6 +181,7 @@ export class HistorianComponent implements Component {
       from,
       to,
       ...(everyMs !== undefined ? { everyMs } : {}),
+      ...(limit !== undefined ? { limit } : {}),
     });
   }
 

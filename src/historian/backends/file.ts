@@ -1,17 +1,24 @@
 import {
   closeSync,
+  createReadStream,
   fsyncSync,
   mkdirSync,
   openSync,
   readdirSync,
-  readFileSync,
   statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { Logger } from '../../log';
-import { aggregate, type HistorianBackend, type HistoryPoint, type HistoryQuery } from '../backend';
+import {
+  newest,
+  WindowMeans,
+  type HistorianBackend,
+  type HistoryPoint,
+  type HistoryQuery,
+} from '../backend';
 import { parseLine } from '../line-protocol';
 
 export interface FileBackendOptions {
@@ -22,6 +29,9 @@ export interface FileBackendOptions {
   log: Logger;
   now?: () => number;
 }
+
+/** How long before a file's last write a line in it may be stamped. */
+const FILE_SLACK_MS = 10 * 60_000;
 
 const FILE = /^heatbridge-(\d{8}T\d{6}Z)-(\d+)\.lp$/;
 
@@ -39,6 +49,7 @@ export class FileBackend implements HistorianBackend {
   private size = 0;
   private seq = 0;
   private readonly now: () => number;
+  private queries: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: FileBackendOptions) {
     this.now = opts.now ?? Date.now;
@@ -82,39 +93,69 @@ export class FileBackend implements HistorianBackend {
     put();
   }
 
+  /**
+   * Scans the files for one series. Files read as streams, one query at a time, so a long range
+   * never blocks the event loop (control and the PLC heartbeat share it) nor stacks up scans.
+   */
   query(q: HistoryQuery): Promise<HistoryPoint[]> {
+    const run = this.queries.then(() => this.scan(q));
+    this.queries = run.catch(() => undefined);
+    return run;
+  }
+
+  private async scan(q: HistoryQuery): Promise<HistoryPoint[]> {
     // Cheap pre-filter on the raw text before parsing: the series' own tags must appear.
     const needles = [`${q.measurement},`, `device=${q.device}`, `point=${q.point}`];
-    const points: HistoryPoint[] = [];
+    let points: HistoryPoint[] = [];
+    // Window means accumulate as we go: a year of 5-second samples never sits in memory.
+    const windows = q.everyMs ? new WindowMeans(q.everyMs) : undefined;
     for (const name of this.files()) {
-      const text = readFileSync(join(this.opts.dir, name), 'utf8');
-      for (const line of text.split('\n')) {
-        if (line === '' || !needles.every((n) => line.includes(n))) continue;
-        let r;
-        try {
-          r = parseLine(line);
-        } catch {
-          continue;
+      const path = join(this.opts.dir, name);
+      // A file last written before the range holds nothing of it (the slack covers samples
+      // stamped with a source time a little before they were written).
+      const stat = statSync(path, { throwIfNoEntry: false });
+      if (!stat || stat.mtimeMs < q.from - FILE_SLACK_MS) continue;
+      try {
+        const input = createReadStream(path, 'utf8');
+        for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+          if (line === '' || !needles.every((n) => line.includes(n))) continue;
+          const p = this.pointOf(line, q);
+          if (!p) continue;
+          if (windows) windows.add(p);
+          else points.push(p);
         }
-        if (
-          r.measurement !== q.measurement ||
-          r.tags.site !== q.site ||
-          r.tags.device !== q.device ||
-          r.tags.point !== q.point
-        )
-          continue;
-        if (r.time < q.from || r.time >= q.to) continue;
-        const value = typeof r.fields.value === 'number' ? r.fields.value : null;
-        points.push({
-          t: r.time,
-          value,
-          ...(typeof r.fields.state === 'string' ? { state: r.fields.state } : {}),
-          ...(r.tags.quality ? { quality: r.tags.quality } : {}),
-        });
+      } catch (err) {
+        // Retention may delete the oldest file while we read it: its lines are gone anyway.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
+      // Raw points beyond the limit are dropped as we go: memory stays bounded on long ranges.
+      if (q.limit !== undefined && points.length > 2 * q.limit) points = newest(points, q.limit);
     }
-    points.sort((a, b) => a.t - b.t);
-    return Promise.resolve(q.everyMs ? aggregate(points, q.everyMs) : points);
+    return newest(windows ? windows.points() : points, q.limit);
+  }
+
+  private pointOf(line: string, q: HistoryQuery): HistoryPoint | undefined {
+    let r;
+    try {
+      r = parseLine(line);
+    } catch {
+      return undefined;
+    }
+    if (
+      r.measurement !== q.measurement ||
+      r.tags.site !== q.site ||
+      r.tags.device !== q.device ||
+      r.tags.point !== q.point ||
+      r.time < q.from ||
+      r.time >= q.to
+    )
+      return undefined;
+    return {
+      t: r.time,
+      value: typeof r.fields.value === 'number' ? r.fields.value : null,
+      ...(typeof r.fields.state === 'string' ? { state: r.fields.state } : {}),
+      ...(r.tags.quality ? { quality: r.tags.quality } : {}),
+    };
   }
 
   close(): Promise<void> {

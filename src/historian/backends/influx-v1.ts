@@ -4,6 +4,7 @@ import type { Secret } from '../../config/secret';
 import type { Logger } from '../../log';
 import {
   WriteFailure,
+  newest,
   retryableStatus,
   type HistorianBackend,
   type HistoryPoint,
@@ -126,9 +127,11 @@ export class InfluxV1Backend implements HistorianBackend {
   async query(hq: HistoryQuery): Promise<HistoryPoint[]> {
     const where = `"site" = $site AND "device" = $device AND "point" = $point AND time >= ${Math.floor(hq.from)}ms AND time < ${Math.ceil(hq.to)}ms`;
     const from = `${q(this.opts.database)}."raw".${q(hq.measurement)}`;
+    // Newest first so LIMIT keeps the newest; put back in time order below.
+    const limit = hq.limit !== undefined ? ` ORDER BY time DESC LIMIT ${Math.floor(hq.limit)}` : '';
     const text = hq.everyMs
-      ? `SELECT mean("value") AS "value" FROM ${from} WHERE ${where} GROUP BY time(${Math.round(hq.everyMs)}ms) fill(none)`
-      : `SELECT "value", "state", "quality" FROM ${from} WHERE ${where}`;
+      ? `SELECT mean("value") AS "value" FROM ${from} WHERE ${where} GROUP BY time(${Math.round(hq.everyMs)}ms) fill(none)${limit}`
+      : `SELECT "value", "state", "quality" FROM ${from} WHERE ${where}${limit}`;
     const rows = await this.influx.query<{
       time: Date;
       value?: number | null;
@@ -138,12 +141,15 @@ export class InfluxV1Backend implements HistorianBackend {
       placeholders: { site: hq.site, device: hq.device, point: hq.point },
       precision: 'ms',
     });
-    return rows.map((r) => ({
-      t: r.time.getTime(),
-      value: typeof r.value === 'number' ? r.value : null,
-      ...(typeof r.state === 'string' ? { state: r.state } : {}),
-      ...(typeof r.quality === 'string' ? { quality: r.quality } : {}),
-    }));
+    return newest(
+      rows.map((r) => ({
+        t: r.time.getTime(),
+        value: typeof r.value === 'number' ? r.value : null,
+        ...(typeof r.state === 'string' ? { state: r.state } : {}),
+        ...(typeof r.quality === 'string' ? { quality: r.quality } : {}),
+      })),
+      hq.limit,
+    );
   }
 
   /** Raw InfluxQL, for tests and tools. */

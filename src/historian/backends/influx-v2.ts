@@ -3,6 +3,7 @@ import type { Secret } from '../../config/secret';
 import type { Logger } from '../../log';
 import {
   WriteFailure,
+  newest,
   retryableStatus,
   type HistorianBackend,
   type HistoryPoint,
@@ -87,15 +88,22 @@ export class InfluxV2Backend implements HistorianBackend {
       ...(hq.everyMs
         ? [`|> aggregateWindow(every: ${Math.round(hq.everyMs)}ms, fn: mean, createEmpty: false)`]
         : []),
+      // Newest first so limit() keeps the newest; put back in time order below.
+      ...(hq.limit !== undefined
+        ? [`|> sort(columns: ["_time"], desc: true)`, `|> limit(n: ${Math.floor(hq.limit)})`]
+        : []),
     ].join('\n');
     const rows = await this.client
       .getQueryApi(this.opts.org)
       .collectRows<{ _time: string; _value: number; quality?: string }>(flux);
-    return rows.map((r) => ({
-      t: Date.parse(r._time),
-      value: r._value,
-      ...(r.quality ? { quality: r.quality } : {}),
-    }));
+    return newest(
+      rows.map((r) => ({
+        t: Date.parse(r._time),
+        value: r._value,
+        ...(r.quality ? { quality: r.quality } : {}),
+      })),
+      hq.limit,
+    );
   }
 
   async close(): Promise<void> {

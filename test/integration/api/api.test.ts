@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createServer, type Server } from 'node:http';
+import { mkdirSync, mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Subject } from 'rxjs';
 import type { HeatBridgeApp } from '../../../src/app';
@@ -9,6 +12,7 @@ import { KpiTracker } from '../../../src/api/kpi';
 import * as S from '../../../src/api/schemas';
 import { createApiApp } from '../../../src/api/server';
 import type { SiteConfig } from '../../../src/config';
+import { Secret } from '../../../src/config/secret';
 import type { Sample } from '../../../src/domain/sample';
 import type { SimHost } from '../../../simulators/host';
 import { eventually, eventuallyAsync } from '../../helpers/components';
@@ -77,9 +81,13 @@ async function call(
   return { status: res.status, body: parsed, headers: res.headers };
 }
 
+type AuditJson = { seq: number; action: string; actor: string; target: string; result: string };
+const auditEntries = async (): Promise<AuditJson[]> =>
+  (await call('viewer', 'GET', '/api/audit?limit=1000')).body as AuditJson[];
+/** What a refused request must not change: overrides, modes, and what was done (audited ok). */
 const state = async () => ({
   overrides: (await call('viewer', 'GET', '/api/overrides')).body,
-  audit: ((await call('viewer', 'GET', '/api/audit?limit=1000')).body as unknown[]).length,
+  done: (await auditEntries()).filter((e) => e.result.startsWith('ok')).length,
   modes: (await call('viewer', 'GET', '/api/modes')).body,
 });
 
@@ -328,7 +336,7 @@ describe('API: state changes need a role, are audited, and bad requests change n
       'body.reason',
     ],
   ] as const)(
-    'POST /api/overrides with %s: refused, nothing changes',
+    'POST /api/overrides with %s: refused, nothing changes, the attempt is audited',
     async (_l, body, status, path) => {
       const before = await state();
       const r = await call('operator', 'POST', '/api/overrides', body);
@@ -337,6 +345,11 @@ describe('API: state changes need a role, are audited, and bad requests change n
       expect(typeof err.message).toBe('string');
       if (path) expect(err.issues?.map((i) => i.path)).toEqual(expect.arrayContaining([path]));
       expect(await state()).toEqual(before);
+      expect((await auditEntries())[0]).toMatchObject({
+        action: 'override-set',
+        actor: 'user:olli',
+        result: `rejected: ${status} ${err.message}`,
+      });
     },
   );
 
@@ -418,8 +431,18 @@ describe('API: state changes need a role, are audited, and bad requests change n
       expect((await call('operator', 'POST', '/api/alarms/nope/ack', {})).status).toBe(404);
       const audit = (await call('viewer', 'GET', '/api/audit?action=alarm-acknowledged')).body as {
         reason: string;
+        actor: string;
+        result: string;
       }[];
-      expect(audit[0]!.reason).toBe('seen, sensor crew called');
+      // Newest first: the refused second acknowledgement and the viewer's attempt are audited too.
+      expect(audit.map((e) => [e.actor, e.result.split(' ').slice(0, 2).join(' ')])).toEqual(
+        expect.arrayContaining([
+          ['user:olli', 'rejected: 409'],
+          ['user:olli', 'ok'],
+          ['user:vera', 'rejected: 403'],
+        ]),
+      );
+      expect(audit.find((e) => e.result === 'ok')!.reason).toBe('seen, sensor crew called');
     } finally {
       host.sim.clearFault(fault.id);
     }
@@ -447,6 +470,50 @@ describe('API: state changes need a role, are audited, and bad requests change n
     });
   });
 
+  it('the PLC watchdog cannot be overridden (it would hide a dead control loop)', async () => {
+    const r = await call('engineer', 'POST', '/api/overrides', {
+      point: 'plant/heartbeat',
+      value: 1,
+      durationMin: 5,
+      reason: 'test',
+    });
+    expect(r).toMatchObject({ status: 400, body: { message: /PLC watchdog/ } });
+    expect((await call('viewer', 'GET', '/api/overrides')).body).toEqual([]);
+  });
+
+  it('client mistakes get a 4xx in JSON, never a 500', async () => {
+    const cases: [string, string, Record<string, string>, number][] = [
+      ['GET', '/api/points/%E0%A4%A/x', {}, 400],
+      ['GET', '/api/points/hall1/cdu_supply_temp/history?from=99999999999999000000', {}, 400],
+      ['GET', `/api/points/hall1/cdu_supply_temp/history?to=${'9'.repeat(60)}`, {}, 400],
+      ['GET', '/api/plant?colour=red', {}, 400],
+      ['GET', '/metrics/extra', {}, 404],
+      ['GET', '/api/docs/assets/index.html', {}, 404],
+    ];
+    for (const [method, path, headers, status] of cases) {
+      const r = await call('viewer', method, path, undefined, headers);
+      expect([path, r.status, typeof (r.body as { error?: unknown }).error]).toEqual([
+        path,
+        status,
+        'string',
+      ]);
+    }
+    const zipped = await call('operator', 'PUT', '/api/modes/hp2', '{}', {
+      'Content-Type': 'application/json',
+      'Content-Encoding': 'zstdx',
+    });
+    expect(zipped.status).toBe(415);
+  });
+
+  it('health shows its components (addresses, messages) only to those who may read', async () => {
+    const anon = (await call('none', 'GET', '/api/health')).body as Record<string, unknown>;
+    expect(anon.status).toEqual(expect.any(String));
+    expect(anon.components).toBeUndefined();
+    expect(JSON.stringify(anon)).not.toMatch(/127\.0\.0\.1/);
+    const viewer = (await call('viewer', 'GET', '/api/health')).body as Record<string, unknown>;
+    expect(viewer.components).toEqual(expect.any(Array));
+  });
+
   it('unknown API routes answer a JSON 404', async () => {
     expect(await call('viewer', 'GET', '/api/nope')).toMatchObject({
       status: 404,
@@ -459,7 +526,7 @@ describe('API: live updates, metrics, docs, headers', () => {
   it('streams changed values over SSE, and replays missed events after Last-Event-ID', async () => {
     const read = async (
       headers: Record<string, string>,
-      until: (events: { id: number; event: string }[]) => boolean,
+      until: (events: { id: string; event: string }[]) => boolean,
     ) => {
       const ctl = new AbortController();
       const res = await fetch(`${base}/api/stream?access_token=${TOKENS.viewer}`, {
@@ -467,7 +534,7 @@ describe('API: live updates, metrics, docs, headers', () => {
         signal: ctl.signal,
       });
       expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
-      const events: { id: number; event: string; data: unknown }[] = [];
+      const events: { id: string; event: string; data: unknown }[] = [];
       const reader = res.body!.getReader();
       let buf = '';
       const deadline = Date.now() + 15_000;
@@ -479,11 +546,10 @@ describe('API: live updates, metrics, docs, headers', () => {
         while ((i = buf.indexOf('\n\n')) >= 0) {
           const block = buf.slice(0, i);
           buf = buf.slice(i + 2);
-          const id = /^id: (\d+)$/m.exec(block)?.[1];
+          const id = /^id: ([0-9a-f]+-\d+)$/m.exec(block)?.[1];
           const event = /^event: (.+)$/m.exec(block)?.[1];
           const data = /^data: (.+)$/m.exec(block)?.[1];
-          if (id && event)
-            events.push({ id: Number(id), event, data: data ? JSON.parse(data) : null });
+          if (id && event) events.push({ id, event, data: data ? JSON.parse(data) : null });
         }
       }
       ctl.abort();
@@ -496,11 +562,17 @@ describe('API: live updates, metrics, docs, headers', () => {
     expect((points[0]!.data as { id: string }[]).length).toBeGreaterThan(0);
     // Reconnect from the first points event: the ones after it come again, in order.
     const from = points[0]!.id;
-    const again = await read({ 'Last-Event-ID': String(from) }, (e) =>
+    const [boot, seq] = from.split('-');
+    const again = await read({ 'Last-Event-ID': from }, (e) =>
       e.some((x) => x.id === points[1]!.id),
     );
-    expect(again[0]!.id).toBe(from + 1);
+    expect(again[0]!.id).toBe(`${boot}-${Number(seq) + 1}`);
     expect(again.map((e) => e.id)).toContain(points[1]!.id);
+    // An id from before a restart (another boot, or a number this run has not reached): reset.
+    for (const stale of ['0badc0de-5', `${boot}-99999999`, '17']) {
+      const r = await read({ 'Last-Event-ID': stale }, (e) => e.length > 0);
+      expect(r[0]!.event).toBe('reset');
+    }
     // Without a token (reads are not open here) there is no stream.
     expect((await fetch(`${base}/api/stream`)).status).toBe(401);
   });
@@ -543,9 +615,10 @@ describe('API: live updates, metrics, docs, headers', () => {
     expect(r.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
     expect(r.headers.get('x-frame-options')).toBe('DENY');
     expect(r.headers.get('x-powered-by')).toBeNull();
+    expect(r.headers.get('cache-control')).toBe('no-store');
   });
 
-  it('rate-limits failed logins per address: 429 with Retry-After, even for a right token then', async () => {
+  it('rate-limits failed logins per address: 429 with Retry-After; a right token still gets in', async () => {
     for (let i = 0; i < 5; i++) {
       expect(
         (await fetch(`${base}/api/kpi`, { headers: { Authorization: 'Bearer wrong-guess' } }))
@@ -553,47 +626,111 @@ describe('API: live updates, metrics, docs, headers', () => {
       ).toBe(401);
     }
     const blocked = await fetch(`${base}/api/kpi`, {
-      headers: { Authorization: `Bearer ${TOKENS.viewer}` },
+      headers: { Authorization: 'Bearer another-guess' },
     });
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Operators sharing the address (a proxy, a NAT) are not locked out by someone's guessing.
+    const operator = await fetch(`${base}/api/kpi`, {
+      headers: { Authorization: `Bearer ${TOKENS.viewer}` },
+    });
+    expect(operator.status).toBe(200);
+  });
+});
+
+/** A second API app on the same plant, with its own config and audit log. */
+async function startSideApp(
+  api: Partial<SiteConfig['api']>,
+  audit = new AuditLog(undefined),
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const s: SiteConfig = { ...site, api: { ...site.api, ...api } };
+  const created = createApiApp(
+    s.api,
+    {
+      site: s,
+      defs: app.defs,
+      latest: app.latest,
+      health: () => app.supervisor.health(),
+      alarms: new AlarmList(),
+      audit,
+      kpi: new KpiTracker(new Subject<Sample>(), 'UTC'),
+      samples$: new Subject<Sample>(),
+      now: Date.now,
+    },
+    memoryLogger().log,
+  );
+  const server = createServer(created.app);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: async () => {
+      created.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+describe('API limits and failures', () => {
+  it('refuses more live streams than configured, per address, with 429', async () => {
+    const side = await startSideApp({ openReads: true, streams: { max: 10, perAddress: 2 } });
+    const ctl = new AbortController();
+    try {
+      const open = () => fetch(`${side.url}/api/stream`, { signal: ctl.signal });
+      const [a, b] = [await open(), await open()];
+      expect([a.status, b.status]).toEqual([200, 200]);
+      const third = await open();
+      expect(third.status).toBe(429);
+      expect(await third.json()).toMatchObject({ error: 'too_many_requests' });
+    } finally {
+      ctl.abort();
+      await side.stop();
+    }
+  });
+
+  it('refuses state changes with 503 while the audit log cannot be written, and says why in the log', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'hb-audit-')), 'audit.jsonl');
+    const audit = new AuditLog(file);
+    const side = await startSideApp(
+      { tokens: [{ name: 'olli', role: 'operator', token: new Secret(TOKENS.operator, 'test') }] },
+      audit,
+    );
+    try {
+      mkdirSync(file); // a folder where the file should be: appends fail
+      audit.record({ actor: 'user:x', action: 'write', target: 'a/b', reason: 'x', result: 'ok' });
+      const post = () =>
+        fetch(`${side.url}/api/alarms/any/ack`, {
+          method: 'POST',
+          headers: {
+            Authorization: `Bearer ${TOKENS.operator}`,
+            'Content-Type': 'application/json',
+          },
+          body: '{}',
+        });
+      const refused = await post();
+      expect(refused.status).toBe(503);
+      expect(await refused.json()).toMatchObject({ message: /audit log cannot be written/ });
+      rmdirSync(file);
+      // Writable again: the kept entry is written and the request goes through (404: no alarm).
+      expect((await post()).status).toBe(404);
+      expect(readFileSync(file, 'utf8')).toContain('"target":"a/b"');
+    } finally {
+      await side.stop();
+    }
   });
 });
 
 describe('API with open reads and CORS configured', () => {
-  let server: Server;
   let url: string;
-  let close: () => void;
+  let stop: () => Promise<void>;
   beforeAll(async () => {
-    const s: SiteConfig = {
-      ...site,
-      api: { ...site.api, openReads: true, tokens: [], corsOrigins: ['https://scada.example'] },
-    };
-    const api = createApiApp(
-      s.api,
-      {
-        site: s,
-        defs: app.defs,
-        latest: app.latest,
-        health: () => app.supervisor.health(),
-        alarms: new AlarmList(),
-        audit: new AuditLog(undefined),
-        kpi: new KpiTracker(new Subject<Sample>(), 'UTC'),
-        samples$: new Subject<Sample>(),
-        now: Date.now,
-      },
-      memoryLogger().log,
-    );
-    close = () => api.close();
-    server = createServer(api.app);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ url, stop } = await startSideApp({
+      openReads: true,
+      tokens: [],
+      corsOrigins: ['https://scada.example'],
+    }));
   });
-  afterAll(async () => {
-    close();
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-  });
+  afterAll(() => stop());
 
   it('reads need no token; state changes still do', async () => {
     expect((await fetch(`${url}/api/points`)).status).toBe(200);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -73,6 +73,32 @@ describe('the embedded file historian', () => {
     );
     const minutes = await h.running.component.query(def('hp1/t'), T0, T0 + 120_000, 60_000);
     expect(minutes.map((p) => p.value)).toEqual([expect.closeTo(2.95, 9), expect.closeTo(8.95, 9)]);
+    // A limit keeps the newest points, in time order.
+    const newest = await h.running.component.query(def('hp1/t'), T0, T0 + 2_000_000, undefined, 3);
+    expect(newest.map((p) => p.t)).toEqual([T0 + 1_997_000, T0 + 1_998_000, T0 + 1_999_000]);
+  });
+
+  it('skips files last written long before the range; concurrent queries get the same answer', async () => {
+    const files = readdirSync(dir).filter((f) => f.endsWith('.lp'));
+    const [first, ...rest] = files;
+    // Pretend every file but the first was last written an hour before T0: nothing of them is read.
+    const old = new Date(T0 - 3_600_000);
+    for (const f of rest) utimesSync(join(dir, f), old, old);
+    try {
+      const range = [T0, T0 + 2_000_000] as const;
+      const [a, b] = await Promise.all([
+        h.running.component.query(def('hp1/t'), ...range),
+        h.running.component.query(def('hp1/t'), ...range),
+      ]);
+      const inFirst = readFileSync(join(dir, first!), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('point=t'));
+      expect(a).toHaveLength(inFirst.length);
+      expect(b).toEqual(a);
+    } finally {
+      const now = new Date();
+      for (const f of rest) utimesSync(join(dir, f), now, now);
+    }
   });
 
   it('writes files that import into InfluxDB as they are', async () => {

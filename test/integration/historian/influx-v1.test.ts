@@ -130,6 +130,10 @@ describe('InfluxDB 1.x historian against a real influxd', () => {
     // One 10-s window from the epoch: T0 (…:00.123) and T0+1 s fall in the same window.
     const avg = await backend.query({ ...q, everyMs: 10_000 });
     expect(avg).toEqual([{ t: Math.floor(T0 / 10_000) * 10_000, value: 74.375 }]);
+    // A limit keeps the newest, in time order.
+    expect(await backend.query({ ...q, limit: 1 })).toEqual([
+      { t: T0 + 1000, value: 74.5, quality: 'uncertain' },
+    ]);
     // A quote in the point name is a value, not InfluxQL.
     expect(await backend.query({ ...q, point: "x' OR 1=1 --" })).toEqual([]);
   });

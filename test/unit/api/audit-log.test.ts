@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../../src/api/audit-log';
@@ -29,6 +29,26 @@ describe('audit log', () => {
     const again = new AuditLog(file, () => t);
     expect(again.query({ limit: 10 }).map((e) => e.target)).toEqual(['hp2', 'hp1/sp']);
     expect(again.record(entry('x')).seq).toBe(3);
+    // The new entry is a line of its own, after the torn one.
+    expect(JSON.parse(readFileSync(file, 'utf8').trim().split('\n').at(-1)!)).toMatchObject({
+      seq: 3,
+      target: 'x',
+    });
+  });
+
+  it('keeps entries it cannot write, says why, and writes them once it can', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hb-audit-'));
+    const file = join(dir, 'audit.jsonl');
+    const log = new AuditLog(file);
+    mkdirSync(file); // a folder where the file should be: every append fails
+    expect(() => log.record(entry('a'))).not.toThrow();
+    log.record(entry('b'));
+    expect(log.problem()).toMatch(/audit\.jsonl cannot be written: EISDIR/);
+    expect(log.query({ limit: 10 })).toHaveLength(2);
+    rmdirSync(file);
+    expect(log.problem()).toBeUndefined();
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { target: string }).target)).toEqual(['a', 'b']);
   });
 
   it('answers queries newest first, filtered and limited', () => {

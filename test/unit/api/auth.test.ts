@@ -15,16 +15,16 @@ describe('API tokens', () => {
   });
 
   it('finds a token from the environment and one stored as a hash, and no other', () => {
-    const cfg = apiSchema({ OPS: 'operator-secret' }).parse({
+    const cfg = apiSchema({ OPS: 'operator-secret-0123456' }).parse({
       tokens: [
         { name: 'olli', role: 'operator', token: { env: 'OPS' } },
         { name: 'vera', role: 'viewer', sha256: hashToken('viewer-secret') },
       ],
     });
     const store = TokenStore.fromConfig(cfg);
-    expect(store.lookup('operator-secret')).toEqual({ name: 'olli', role: 'operator' });
+    expect(store.lookup('operator-secret-0123456')).toEqual({ name: 'olli', role: 'operator' });
     expect(store.lookup('viewer-secret')).toEqual({ name: 'vera', role: 'viewer' });
-    expect(store.lookup('operator-secre')).toBeUndefined();
+    expect(store.lookup('operator-secret-012345')).toBeUndefined();
     expect(store.lookup('')).toBeUndefined();
     // The plain token is not kept: only digests.
     expect(JSON.stringify(store)).not.toContain('operator-secret');
@@ -60,8 +60,9 @@ describe('API tokens', () => {
         { name: 'a', role: 'viewer' },
         { name: 'b', role: 'viewer', token: 't', sha256: hashToken('t') },
         { name: 'c', role: 'viewer', sha256: 'ABC' },
-        { name: 'd', role: 'viewer', token: 't' },
-        { name: 'd', role: 'viewer', token: 'u' },
+        { name: 'd', role: 'viewer', token: 'a-long-enough-token-0001' },
+        { name: 'd', role: 'viewer', token: 'a-long-enough-token-0002' },
+        { name: 'e', role: 'viewer', token: 'short' },
       ],
     });
     expect(r.success).toBe(false);
@@ -71,6 +72,8 @@ describe('API tokens', () => {
         'tokens.0: expected exactly one of token and sha256',
         'tokens.1: expected exactly one of token and sha256',
         'tokens.2.sha256: expected the SHA-256 of the token as 64 lower-case hex digits',
+        'tokens.4.name: duplicate token name "d" (first at tokens[3])',
+        'tokens.5.token: a token needs at least 20 characters (heatbridge api new-token makes one)',
       ]),
     );
   });

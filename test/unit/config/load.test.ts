@@ -67,6 +67,8 @@ devices:
       tokens: [],
       failedLogins: { max: 10, windowMs: 60_000 },
       corsOrigins: [],
+      trustProxy: false,
+      streams: { max: 100, perAddress: 10 },
       maxBodyBytes: 16_384,
       auditFile: 'data/audit.jsonl',
     });

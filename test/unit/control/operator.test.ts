@@ -29,6 +29,19 @@ describe('operator controls', () => {
     expect(events[2]).toMatchObject({ at: 60_000, override: { value: 72 } });
   });
 
+  it('overrides expiring together are announced once each, even to a listener that asks again', () => {
+    const ops = new OperatorControls();
+    const expired: string[] = [];
+    ops.events$.subscribe((e) => {
+      if (e.kind !== 'override-expired') return;
+      expired.push(e.override.id);
+      ops.active(60_000); // what a live view does on every event
+    });
+    for (const id of ['a/x', 'b/x', 'c/x', 'd/x']) ops.setOverride(override(id, 1, 0, 60_000));
+    expect(ops.active(60_000)).toEqual([]);
+    expect(expired).toEqual(['a/x', 'b/x', 'c/x', 'd/x']);
+  });
+
   it('an override can be cancelled, by whom and why', () => {
     const ops = new OperatorControls();
     const events: OperatorEvent[] = [];
