@@ -2,7 +2,10 @@ import { map, merge, type Observable, type SchedulerLike } from 'rxjs';
 import type { DeviceAdapter } from './adapters/adapter';
 import type * as OpcuaAdapterModule from './adapters/opcua/adapter';
 import { createModbusAdapters } from './adapters/modbus/adapter';
+import { resolve } from 'node:path';
+import { AlarmEngine } from './alarms/alarm-engine';
 import { AlarmList } from './alarms/alarm-list';
+import { AlarmStore } from './alarms/alarm-store';
 import { AuditLog } from './api/audit-log';
 import { KpiTracker } from './api/kpi';
 import { ApiComponent } from './api/server';
@@ -90,9 +93,29 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
   });
   const siteId = site.site.id;
-  // Control's alarm conditions, with acknowledgement, for operators (the API) and the historian.
-  const alarms = new AlarmList();
-  control.alarms$.subscribe((a) => alarms.apply(a));
+  // The alarm list (ISA-18.2 life cycle, shelving, floods), its state kept on local disk; fed
+  // by control's conditions and the site's alarm definitions.
+  const alarmStore = new AlarmStore(resolve(site.alarms.stateFile));
+  const loaded = alarmStore.load(now());
+  if (loaded.warning) opts.log.warn(loaded.warning);
+  const alarms = new AlarmList({
+    flood: site.alarms.flood,
+    save: (snap) => alarmStore.save(snap),
+    ...(loaded.snapshot ? { initial: loaded.snapshot } : {}),
+  });
+  const alarmEngine = new AlarmEngine({
+    config: site.alarms,
+    alarms,
+    defs,
+    latest: { get: (id) => latest.get(id) },
+    now,
+    ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
+    storeProblem: () => alarmStore.problem,
+  });
+  control.alarms$.subscribe((a) => {
+    if (a.active) alarmEngine.confirmed(a.key);
+    alarms.apply({ ...a, source: 'control' });
+  });
   const historian = new HistorianComponent({
     site: siteId,
     config: site.historian,
@@ -111,7 +134,9 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
               message: t.alarm.message,
               at: t.at,
               event: t.event,
+              state: t.alarm.state,
               ...(t.by ? { by: t.by } : {}),
+              ...(t.reason ? { reason: t.reason } : {}),
             }),
           ),
         ),
@@ -140,11 +165,14 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     operatorEvents$: control.operator.events$,
     now,
   });
-  const supervisor: Supervisor = new Supervisor([api, historian, ...extra, ...adapters, control], {
-    log: opts.log,
-    now,
-    ...(opts.stopTimeoutMs !== undefined ? { stopTimeoutMs: opts.stopTimeoutMs } : {}),
-  });
+  const supervisor: Supervisor = new Supervisor(
+    [api, historian, ...extra, ...adapters, control, alarmEngine],
+    {
+      log: opts.log,
+      now,
+      ...(opts.stopTimeoutMs !== undefined ? { stopTimeoutMs: opts.stopTimeoutMs } : {}),
+    },
+  );
   return {
     supervisor,
     api,

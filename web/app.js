@@ -110,6 +110,13 @@ function renderAlarms(alarms) {
                   'Acknowledge',
                 )
               : null,
+            canOperate() && a.key !== 'alarm-flood'
+              ? el(
+                  'button',
+                  { type: 'button', class: 'small', onclick: () => shelve(a.key) },
+                  'Shelve 1 h',
+                )
+              : null,
           ),
         )),
   );
@@ -296,6 +303,21 @@ async function acknowledge(key) {
     await refreshAlarms();
   } catch (err) {
     alert(`Could not acknowledge: ${err.message}`);
+  }
+}
+
+// Shelving hides a nuisance alarm for an hour, with a reason for the audit trail.
+async function shelve(key) {
+  const reason = prompt(`Why shelve "${key}" for 1 h?`);
+  if (!reason) return;
+  try {
+    await api(`/api/alarms/${encodeURIComponent(key)}/shelve`, {
+      method: 'POST',
+      body: JSON.stringify({ durationMin: 60, reason }),
+    });
+    await refreshAlarms();
+  } catch (err) {
+    alert(`Could not shelve: ${err.message}`);
   }
 }
 

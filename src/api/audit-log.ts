@@ -9,6 +9,8 @@ export const AUDIT_ACTIONS = [
   'override-expired',
   'mode-changed',
   'alarm-acknowledged',
+  'alarm-shelved',
+  'alarm-unshelved',
   'write',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

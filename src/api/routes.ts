@@ -312,8 +312,90 @@ export function apiRoutes(deps: ApiDeps, startedAt: number): RouteSpec[] {
       tag: 'alarms',
       access: 'read',
       summary: 'Alarms that are active or not yet acknowledged, most urgent first',
+      description: 'Shelved alarms are left out; `?shelved=true` lists them instead.',
+      query: S.alarmsQuery,
       response: S.alarmSchema.array(),
-      handle: () => deps.alarms.list(),
+      handle: ({ query }) => deps.alarms.list({ shelved: query.shelved === 'true' }),
+    },
+    {
+      method: 'get',
+      path: '/api/alarms/floods',
+      tag: 'alarms',
+      access: 'read',
+      summary: 'Alarm floods: when, how many alarms, which ones; newest first',
+      response: S.floodSchema.array(),
+      handle: () => deps.alarms.floodPeriods(),
+    },
+    {
+      method: 'post',
+      path: '/api/alarms/:key/shelve',
+      tag: 'alarms',
+      access: 'operator',
+      summary: 'Shelve an alarm: hidden from the list until the shelf expires',
+      description:
+        'At most alarms.maxShelveMs. The alarm goes on changing state meanwhile; when the shelf expires an alarm still active is listed again, unacknowledged.',
+      params: S.alarmParams,
+      body: S.shelveBody,
+      response: S.alarmSchema,
+      audit: { action: 'alarm-shelved', target: (p) => p.key ?? '' },
+      handle: ({ params, body, principal }) => {
+        const b = body as z.infer<typeof S.shelveBody>;
+        const t = now();
+        const until = b.until !== undefined ? S.parseTime(b.until) : t + b.durationMin! * 60_000;
+        const max = site.alarms.maxShelveMs;
+        if (!(until > t) || until - t > max)
+          throw new ApiError(
+            400,
+            'invalid_request',
+            `a shelf lasts more than 0 and at most ${max / 60_000} min (alarms.maxShelveMs)`,
+            [{ path: 'body.durationMin', message: 'out of range' }],
+          );
+        const by = formatActor(actorOf(principal));
+        const result = deps.alarms.shelve(params.key!, by, b.reason, t, until);
+        if (!result.ok)
+          throw new ApiError(
+            result.status,
+            result.status === 404 ? 'not_found' : 'conflict',
+            result.message,
+          );
+        deps.audit.record({
+          actor: by,
+          action: 'alarm-shelved',
+          target: params.key!,
+          old: result.alarm.state,
+          new: `shelved until ${new Date(until).toISOString()}`,
+          reason: b.reason,
+          result: 'ok',
+        });
+        return result.alarm;
+      },
+    },
+    {
+      method: 'post',
+      path: '/api/alarms/:key/unshelve',
+      tag: 'alarms',
+      access: 'operator',
+      summary: 'Put a shelved alarm back on the list now',
+      params: S.alarmParams,
+      body: S.ackBody,
+      response: S.alarmSchema,
+      audit: { action: 'alarm-unshelved', target: (p) => p.key ?? '' },
+      handle: ({ params, body, principal }) => {
+        const by = formatActor(actorOf(principal));
+        const reason = (body as z.infer<typeof S.ackBody>).reason;
+        const result = deps.alarms.unshelve(params.key!, by, now(), reason);
+        if (!result.ok) throw new ApiError(result.status, 'not_found', result.message);
+        deps.audit.record({
+          actor: by,
+          action: 'alarm-unshelved',
+          target: params.key!,
+          old: 'shelved',
+          new: result.alarm.state,
+          reason: reason ?? '',
+          result: 'ok',
+        });
+        return result.alarm;
+      },
     },
     {
       method: 'post',
@@ -327,7 +409,13 @@ export function apiRoutes(deps: ApiDeps, startedAt: number): RouteSpec[] {
       audit: { action: 'alarm-acknowledged', target: (p) => p.key ?? '' },
       handle: ({ params, body, principal }) => {
         const before = deps.alarms.get(params.key!);
-        const result = deps.alarms.acknowledge(params.key!, formatActor(actorOf(principal)), now());
+        const reason = (body as z.infer<typeof S.ackBody>).reason;
+        const result = deps.alarms.acknowledge(
+          params.key!,
+          formatActor(actorOf(principal)),
+          now(),
+          reason,
+        );
         if (!result.ok)
           throw new ApiError(
             result.status,

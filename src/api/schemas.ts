@@ -219,15 +219,53 @@ export const alarmSchema = z
     priority: z.enum(['critical', 'high', 'medium', 'low']),
     message: z.string(),
     state: z.enum(['active-unacked', 'active-acked', 'returned-unacked', 'normal']),
+    source: z.enum(['control', 'definition', 'system']),
     raisedAt: z.string(),
     clearedAt: z.string().optional(),
     ackedAt: z.string().optional(),
     ackedBy: z.string().optional(),
+    shelved: z
+      .object({ by: z.string(), reason: z.string(), since: z.string(), until: z.string() })
+      .optional(),
+    value: sampleValueSchema.optional(),
   })
   .meta({ id: 'Alarm' });
 
 export const alarmParams = z.object({ key: z.string().min(1).max(200) });
 export const ackBody = z.strictObject({ reason: z.string().max(500).optional() });
+export const alarmsQuery = z.strictObject({
+  shelved: z
+    .enum(['true', 'false'], { error: 'expected true or false' })
+    .optional()
+    .meta({ description: 'true: the shelved alarms instead' }),
+});
+export const shelveBody = z
+  .strictObject({
+    durationMin: z.number().positive({ error: 'expected minutes > 0' }).optional(),
+    until: time.optional(),
+    reason: z
+      .string()
+      .trim()
+      .min(3, { error: 'expected a reason (at least 3 characters)' })
+      .max(500),
+  })
+  .superRefine((b, ctx) => {
+    if ((b.durationMin === undefined) === (b.until === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['durationMin'],
+        message: 'expected exactly one of durationMin and until',
+      });
+    }
+  });
+export const floodSchema = z
+  .object({
+    start: z.string(),
+    end: z.string().optional(),
+    raised: z.number(),
+    byKey: z.record(z.string(), z.number()),
+  })
+  .meta({ id: 'AlarmFlood' });
 
 export const overrideSchema = z
   .object({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isPointId } from '../domain/point-id';
 import { valueTypeOfUnit } from '../domain/units';
+import { ALARMS_DEFAULTS, alarmsSchema } from './alarms';
 import { API_DEFAULTS, apiSchema } from './api';
 import { enumOf, nameSchema } from './common';
 import { controlSchema, controllerPointRefs } from './controllers';
@@ -67,6 +68,7 @@ export function siteSchema(env: Env) {
         onChangeMaxSilenceMs: 15 * 60 * 1000,
       }),
       api: apiSchema(env).default({ ...API_DEFAULTS, tokens: [], corsOrigins: [] }),
+      alarms: alarmsSchema.default({ ...ALARMS_DEFAULTS, definitions: [] }),
       logging: z
         .strictObject({ level: enumOf(LOG_LEVELS, 'a log level').default('info') })
         .default({ level: 'info' }),
@@ -183,6 +185,7 @@ function crossCheck(raw: unknown, ctx: Ctx): void {
   });
 
   checkSimulation(cfg, devices, ctx);
+  checkAlarms(cfg, devices, declared, ctx);
 
   const manual = Array.isArray(control.manual) ? control.manual : [];
   manual.forEach((d: unknown, i: number) => {
@@ -204,6 +207,52 @@ function crossCheck(raw: unknown, ctx: Ctx): void {
       message: 'heat-recovery controllers need a cooling-safety controller: cooling comes first',
     });
   }
+}
+
+/** Alarm definitions watch points and devices that exist, under names used once. */
+function checkAlarms(
+  cfg: Partial<Record<string, unknown>>,
+  devices: Record<string, unknown>,
+  declared: Map<string, DeclaredPoint>,
+  ctx: Ctx,
+): void {
+  const alarms = isRecord(cfg.alarms) ? cfg.alarms : {};
+  const defs = Array.isArray(alarms.definitions) ? alarms.definitions : [];
+  const names = new Map<string, number>();
+  // HeatBridge's own points (historian backlog, control status) may be watched too.
+  const own = (id: string): boolean =>
+    (RESERVED_DEVICES as readonly string[]).includes(id.split('/')[0]!);
+  defs.forEach((d: unknown, i: number) => {
+    if (!isRecord(d)) return;
+    const path = ['alarms', 'definitions', i];
+    if (typeof d.name === 'string') {
+      const first = names.get(d.name);
+      if (first !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'name'],
+          message: `duplicate alarm name "${d.name}" (first at definitions[${first}])`,
+        });
+      else names.set(d.name, i);
+    }
+    if (
+      typeof d.point === 'string' &&
+      isPointId(d.point) &&
+      !declared.has(d.point) &&
+      !own(d.point)
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, 'point'],
+        message: `unknown point "${d.point}"`,
+      });
+    if (typeof d.device === 'string' && !isRecord(devices[d.device]))
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, 'device'],
+        message: `unknown device "${d.device}"`,
+      });
+  });
 }
 
 /** Each simulated equipment is one device, of the protocol that equipment speaks. */

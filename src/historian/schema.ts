@@ -143,8 +143,11 @@ export function alarmRecord(
     priority: string;
     message: string;
     at: number;
-    event?: 'raised' | 'cleared' | 'acknowledged';
+    event?: 'raised' | 'cleared' | 'acknowledged' | 'shelved' | 'unshelved';
+    /** The ISA-18.2 state after the transition. */
+    state?: string;
     by?: string;
+    reason?: string;
   },
 ): LineRecord {
   return {
@@ -155,7 +158,13 @@ export function alarmRecord(
       priority: a.priority,
       event: a.event ?? (a.active ? 'raised' : 'cleared'),
     },
-    fields: { value: a.active ? 1 : 0, message: a.message, ...(a.by ? { actor: a.by } : {}) },
+    fields: {
+      value: a.active ? 1 : 0,
+      message: a.message,
+      ...(a.state ? { state: a.state } : {}),
+      ...(a.by ? { actor: a.by } : {}),
+      ...(a.reason ? { reason: a.reason } : {}),
+    },
     time: a.at,
   };
 }

@@ -39,6 +39,7 @@ export async function demoSiteOnFreePorts(): Promise<{
   // Tests name their own tokens; the audit log goes to the test's folder.
   delete site.api.tokensFile;
   site.api.auditFile = join(dir, 'audit.jsonl');
+  site.alarms.stateFile = join(dir, 'alarms.json');
   site.simulation!.opcua.pkiDir = join(dir, 'pki-sim');
   if (site.historian.type === 'file') site.historian.dir = join(dir, 'historian');
   return { site, ports, dir };
@@ -71,7 +72,8 @@ export async function demoConfigFileOnFreePorts(): Promise<{
     .replace('pkiDir: data/pki/opcua-client', `pkiDir: ${join(dir, 'pki-client')}`)
     .replace('dir: data/historian', `dir: ${join(dir, 'historian')}`)
     .replace('tokensFile: data/demo-tokens.yaml', `tokensFile: ${join(dir, 'demo-tokens.yaml')}`)
-    .replace('auditFile: data/audit.jsonl', `auditFile: ${join(dir, 'audit.jsonl')}`);
+    .replace('auditFile: data/audit.jsonl', `auditFile: ${join(dir, 'audit.jsonl')}`)
+    .replace('stateFile: data/alarms.json', `stateFile: ${join(dir, 'alarms.json')}`);
   const file = join(dir, 'demo.yaml');
   writeFileSync(file, text);
   return { file, ports, dir };

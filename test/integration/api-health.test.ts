@@ -32,6 +32,10 @@ describe('GET /api/health over HTTP', () => {
         tokensFile: undefined,
         auditFile: join(mkdtempSync(join(tmpdir(), 'hb-audit-')), 'audit.jsonl'),
       },
+      alarms: {
+        ...loaded.config.alarms,
+        stateFile: join(mkdtempSync(join(tmpdir(), 'hb-alarms-')), 'alarms.json'),
+      },
     };
     const broken: Component = {
       name: 'reports',
@@ -61,6 +65,7 @@ describe('GET /api/health over HTTP', () => {
         { name: 'historian', state: 'running' },
         { name: 'reports', state: 'failed', message: 'disk full' },
         { name: 'control', state: 'running' },
+        { name: 'alarms', state: 'running' },
       ],
     });
   });

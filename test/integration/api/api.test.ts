@@ -443,6 +443,30 @@ describe('API: state changes need a role, are audited, and bad requests change n
         ]),
       );
       expect(audit.find((e) => e.result === 'ok')!.reason).toBe('seen, sensor crew called');
+      // Shelving: operators only, with a reason, bounded; hidden from the list, then back.
+      const shelf = { durationMin: 30, reason: 'sensor crew on it' };
+      expect((await call('viewer', 'POST', `/api/alarms/${key}/shelve`, shelf)).status).toBe(403);
+      expect(
+        (
+          await call('operator', 'POST', `/api/alarms/${key}/shelve`, {
+            durationMin: 10_000,
+            reason: 'long',
+          })
+        ).status,
+      ).toBe(400);
+      expect((await call('operator', 'POST', `/api/alarms/${key}/shelve`, shelf)).status).toBe(200);
+      const listed = (await call('viewer', 'GET', '/api/alarms')).body as { key: string }[];
+      expect(listed.map((a) => a.key)).not.toContain('cooling-safety');
+      const shelved = (await call('viewer', 'GET', '/api/alarms?shelved=true')).body as {
+        key: string;
+        shelved: { by: string };
+      }[];
+      expect(shelved.find((a) => a.key === 'cooling-safety')?.shelved.by).toBe('user:olli');
+      expect((await call('operator', 'POST', `/api/alarms/${key}/unshelve`, {})).status).toBe(200);
+      expect(
+        ((await call('viewer', 'GET', '/api/audit?action=alarm-shelved')).body as unknown[]).length,
+      ).toBeGreaterThan(0);
+      expect((await call('viewer', 'GET', '/api/alarms/floods')).status).toBe(200);
     } finally {
       host.sim.clearFault(fault.id);
     }
