@@ -15,6 +15,9 @@ import type { Principal } from './auth';
 import type { AuditAction, AuditLog } from './audit-log';
 import type { KpiTracker } from './kpi';
 import { plantView, pointValue } from './plant-view';
+import { energyReport } from '../reporting/energy-report';
+import { formatReport } from '../reporting/format';
+import { parseReportTime } from '../reporting/time';
 import * as S from './schemas';
 
 /** Who may call a route: anyone, anyone who may read (a token, or open reads), or a role. */
@@ -263,6 +266,63 @@ export function apiRoutes(deps: ApiDeps, startedAt: number): RouteSpec[] {
             ...(p.quality !== undefined ? { quality: p.quality } : {}),
           })),
         };
+      },
+    },
+    {
+      method: 'get',
+      path: '/api/reports/energy',
+      tag: 'reports',
+      access: 'read',
+      summary: 'The energy-reuse report for a period (as `heatbridge report`)',
+      description:
+        'Heat delivered (from meter counters), heat-pump and dry-cooler electricity, SCOP, ERF, PUE (and the EnEfG variant), ERE, per day and for the period, with data coverage, gaps and resets; the EU (2024/1364) figures and the EnEfG §11/§17 sections. At most 400 days; format json (default), md or csv.',
+      query: S.reportQuery,
+      raw: { contentType: 'application/json' },
+      handle: async ({ query, res }) => {
+        if (!deps.historian) throw new ApiError(503, 'unavailable', 'no historian is configured');
+        const historian = deps.historian;
+        const tz = site.site.timezone;
+        const from = parseReportTime(query.from!, tz);
+        const to = parseReportTime(query.to!, tz);
+        if (
+          from === undefined ||
+          to === undefined ||
+          !(from < to) ||
+          to - from > MAX_HISTORY_SPAN_MS
+        )
+          throw new ApiError(
+            400,
+            'invalid_request',
+            'from and to: dates (YYYY-MM-DD) or ISO times, from before to, at most 400 days apart',
+            [{ path: 'query.from', message: 'invalid range' }],
+          );
+        let report;
+        try {
+          report = await energyReport(
+            site,
+            (id, a, b) => {
+              const def = isPointId(id) ? defs.get(id) : undefined;
+              if (!def) return Promise.reject(new Error(`no point ${id}`));
+              return historian.query(def, a, b);
+            },
+            from,
+            to,
+            { now: now() },
+          );
+        } catch (err) {
+          throw new ApiError(
+            503,
+            'unavailable',
+            'the report could not be made from the historian; see the HeatBridge log',
+            undefined,
+            (err as Error).message,
+          );
+        }
+        const format = (query.format ?? 'json') as 'json' | 'md' | 'csv';
+        res.type(
+          format === 'json' ? 'application/json' : format === 'md' ? 'text/markdown' : 'text/csv',
+        );
+        res.send(formatReport(report, format));
       },
     },
     {

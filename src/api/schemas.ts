@@ -358,3 +358,12 @@ export const streamQuery = z.strictObject({
     .optional()
     .meta({ description: 'For EventSource, which cannot send headers' }),
 });
+
+export const reportQuery = z.strictObject({
+  from: z
+    .string()
+    .max(40)
+    .meta({ description: 'YYYY-MM-DD (local midnight in the site time zone) or an ISO 8601 time' }),
+  to: z.string().max(40).meta({ description: 'end, exclusive; same forms' }),
+  format: z.enum(['json', 'md', 'csv'], { error: 'expected json, md or csv' }).optional(),
+});

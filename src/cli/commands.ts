@@ -32,7 +32,7 @@ export interface LogFlags {
 }
 
 /** Loads and validates a config, printing every problem; undefined when it is invalid. */
-async function loadOrReport(file: string, io: Io): Promise<SiteConfig | undefined> {
+export async function loadOrReport(file: string, io: Io): Promise<SiteConfig | undefined> {
   const result = await loadSiteConfig(file, io.env);
   if (result.ok) return result.config;
   const n = result.problems.length;

@@ -7,6 +7,7 @@ import { SCENARIOS } from '../control/scenarios';
 import { ROLES, type Role } from '../config/api';
 import { hashTokenCommand, newTokenCommand } from './api-tools';
 import { simulateCommand, type SimulateFlags } from './simulate';
+import { reportCommand, type ReportFlags } from './report';
 import {
   MODBUS_ORDERS,
   MODBUS_TABLES,
@@ -290,6 +291,20 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
   ).action((dir: string, opts: ReplayFlags) => {
     setResult(historianReplayCommand(dir, opts, io));
   });
+
+  program
+    .command('report')
+    .description(
+      'energy-reuse report from the historian: heat delivered, electricity, SCOP, ERF/PUE/ERE, EU and EnEfG figures',
+    )
+    .requiredOption('-c, --config <file>', 'site configuration (meters under reporting:)')
+    .requiredOption('--from <date>', 'start: YYYY-MM-DD (local midnight) or an ISO time')
+    .requiredOption('--to <date>', 'end (exclusive): YYYY-MM-DD or an ISO time')
+    .option('--format <format>', 'md, csv or json', 'md')
+    .option('-o, --out <file>', 'write it to a file instead of standard output')
+    .action((opts: ReportFlags) => {
+      setResult(reportCommand(opts, io));
+    });
 
   const config = program.command('config').description('check and describe site configurations');
   config

@@ -6,6 +6,7 @@ import { API_DEFAULTS, apiSchema } from './api';
 import { enumOf, nameSchema } from './common';
 import { controlSchema, controllerPointRefs } from './controllers';
 import { historianSchema } from './historian';
+import { REPORTING_DEFAULTS, reportingSchema } from './reporting';
 import { modbusDeviceSchema } from './modbus';
 import { opcuaDeviceSchema } from './opcua';
 import type { Env } from './secret';
@@ -69,6 +70,7 @@ export function siteSchema(env: Env) {
       }),
       api: apiSchema(env).default({ ...API_DEFAULTS, tokens: [], corsOrigins: [] }),
       alarms: alarmsSchema.default({ ...ALARMS_DEFAULTS, definitions: [] }),
+      reporting: reportingSchema.default({ ...REPORTING_DEFAULTS, wrapAt: {} }),
       logging: z
         .strictObject({ level: enumOf(LOG_LEVELS, 'a log level').default('info') })
         .default({ level: 'info' }),

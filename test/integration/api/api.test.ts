@@ -538,6 +538,33 @@ describe('API: state changes need a role, are audited, and bad requests change n
     expect(viewer.components).toEqual(expect.any(Array));
   });
 
+  it('energy report: from the live historian, for readers; bad ranges refused', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const r = await call('viewer', 'GET', `/api/reports/energy?from=${today}&to=${tomorrow}`);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({
+      site: { id: site.site.id },
+      period: { days: expect.any(Number) },
+    });
+    const md = await call(
+      'viewer',
+      'GET',
+      `/api/reports/energy?from=${today}&to=${tomorrow}&format=md`,
+    );
+    expect(md.headers.get('content-type')).toMatch(/text\/markdown/);
+    expect(md.body).toMatch(/^# Energy-reuse report/);
+    expect(
+      (await call('none', 'GET', `/api/reports/energy?from=${today}&to=${tomorrow}`)).status,
+    ).toBe(401);
+    expect(
+      (await call('viewer', 'GET', `/api/reports/energy?from=${tomorrow}&to=${today}`)).status,
+    ).toBe(400);
+    expect(
+      (await call('viewer', 'GET', '/api/reports/energy?from=2020-01-01&to=2026-01-01')).status,
+    ).toBe(400);
+  });
+
   it('unknown API routes answer a JSON 404', async () => {
     expect(await call('viewer', 'GET', '/api/nope')).toMatchObject({
       status: 404,

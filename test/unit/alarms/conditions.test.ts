@@ -241,7 +241,7 @@ describe('alarm engine', () => {
       now,
       scheduler,
     });
-    await engine.start({ log: memoryLogger().log, report: () => undefined } as never);
+    await engine.start({ log: memoryLogger().log, report: () => undefined });
     latest.set('hall/t', {
       id: 'hall/t' as PointId,
       value: 47,

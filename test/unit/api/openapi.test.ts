@@ -66,7 +66,10 @@ describe('OpenAPI document', () => {
     expect(Object.keys(d.paths).sort()).toEqual(
       [
         '/api/alarms',
+        '/api/alarms/floods',
         '/api/alarms/{key}/ack',
+        '/api/alarms/{key}/shelve',
+        '/api/alarms/{key}/unshelve',
         '/api/audit',
         '/api/health',
         '/api/kpi',
@@ -78,6 +81,7 @@ describe('OpenAPI document', () => {
         '/api/points',
         '/api/points/{device}/{point}',
         '/api/points/{device}/{point}/history',
+        '/api/reports/energy',
         '/api/session',
       ].sort(),
     );
