@@ -1,5 +1,5 @@
 import { asyncScheduler, interval, type SchedulerLike, type Subscription } from 'rxjs';
-import type { AlarmDefinition, AlarmsConfig } from '../config/alarms';
+import type { AlarmsConfig } from '../config/alarms';
 import type { PointDef } from '../domain/point';
 import type { PointId } from '../domain/point-id';
 import type { Sample } from '../domain/sample';
@@ -38,8 +38,13 @@ export class AlarmEngine implements Component {
   /** Control's alarms from before the restart, still to be confirmed. */
   private unconfirmed = new Set<string>();
   private evaluations = 0;
+  /** Each device's points, for device-offline alarms (the defs do not change while running). */
+  private readonly pointsOf = new Map<string, string[]>();
 
-  constructor(private readonly opts: AlarmEngineOptions) {}
+  constructor(private readonly opts: AlarmEngineOptions) {
+    for (const d of opts.defs.values())
+      this.pointsOf.set(d.device, [...(this.pointsOf.get(d.device) ?? []), d.id]);
+  }
 
   start(ctx: ComponentContext): Promise<void> {
     const now = this.opts.now();
@@ -130,13 +135,7 @@ export class AlarmEngine implements Component {
         if (!def || !s) return { value: undefined, quality: 'missing' };
         return { value: s.value ?? undefined, quality: qualityAt(s, def.staleAfterMs, now) };
       },
-      devicePoints: (device: string): string[] =>
-        [...defs.values()].filter((d) => d.device === device).map((d) => d.id),
+      devicePoints: (device: string): string[] => this.pointsOf.get(device) ?? [],
     };
   }
-}
-
-/** The points alarm definitions watch, for the config's cross-checks. */
-export function definitionPoints(d: AlarmDefinition): string[] {
-  return d.type === 'quality' ? (d.point ? [d.point] : []) : [d.point];
 }

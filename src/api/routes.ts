@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { Role } from '../config/api';
 import type { SiteConfig } from '../config';
 import type { ControlLoop } from '../control/control-loop';
-import type { AlarmList } from '../alarms/alarm-list';
+import type { ActionResult, Alarm, AlarmList } from '../alarms/alarm-list';
 import type { PointDef } from '../domain/point';
 import { isPointId, type PointId } from '../domain/point-id';
 import type { Sample } from '../domain/sample';
@@ -98,6 +98,12 @@ const MAX_HISTORY_SPAN_MS = 400 * 86_400_000;
 
 function notFoundPoint(id: string): ApiError {
   return new ApiError(404, 'not_found', `no point ${id} (GET /api/points lists them)`);
+}
+
+/** The alarm an alarm-list action left, or the API error it was refused with. */
+function alarmOrThrow(r: ActionResult): Alarm {
+  if (r.ok) return r.alarm;
+  throw new ApiError(r.status, r.status === 404 ? 'not_found' : 'conflict', r.message);
 }
 
 function actorOf(p: Principal | undefined): { kind: 'user'; name: string } {
@@ -401,7 +407,7 @@ export function apiRoutes(deps: ApiDeps, startedAt: number): RouteSpec[] {
       handle: ({ params, body, principal }) => {
         const b = body as z.infer<typeof S.shelveBody>;
         const t = now();
-        const until = b.until !== undefined ? S.parseTime(b.until) : t + b.durationMin! * 60_000;
+        const until = S.endOf(b, t);
         const max = site.alarms.maxShelveMs;
         if (!(until > t) || until - t > max)
           throw new ApiError(
@@ -411,23 +417,17 @@ export function apiRoutes(deps: ApiDeps, startedAt: number): RouteSpec[] {
             [{ path: 'body.durationMin', message: 'out of range' }],
           );
         const by = formatActor(actorOf(principal));
-        const result = deps.alarms.shelve(params.key!, by, b.reason, t, until);
-        if (!result.ok)
-          throw new ApiError(
-            result.status,
-            result.status === 404 ? 'not_found' : 'conflict',
-            result.message,
-          );
+        const alarm = alarmOrThrow(deps.alarms.shelve(params.key!, by, b.reason, t, until));
         deps.audit.record({
           actor: by,
           action: 'alarm-shelved',
           target: params.key!,
-          old: result.alarm.state,
+          old: alarm.state,
           new: `shelved until ${new Date(until).toISOString()}`,
           reason: b.reason,
           result: 'ok',
         });
-        return result.alarm;
+        return alarm;
       },
     },
     {
@@ -443,18 +443,17 @@ export function apiRoutes(deps: ApiDeps, startedAt: number): RouteSpec[] {
       handle: ({ params, body, principal }) => {
         const by = formatActor(actorOf(principal));
         const reason = (body as z.infer<typeof S.ackBody>).reason;
-        const result = deps.alarms.unshelve(params.key!, by, now(), reason);
-        if (!result.ok) throw new ApiError(result.status, 'not_found', result.message);
+        const alarm = alarmOrThrow(deps.alarms.unshelve(params.key!, by, now(), reason));
         deps.audit.record({
           actor: by,
           action: 'alarm-unshelved',
           target: params.key!,
           old: 'shelved',
-          new: result.alarm.state,
+          new: alarm.state,
           reason: reason ?? '',
           result: 'ok',
         });
-        return result.alarm;
+        return alarm;
       },
     },
     {
@@ -469,29 +468,19 @@ export function apiRoutes(deps: ApiDeps, startedAt: number): RouteSpec[] {
       audit: { action: 'alarm-acknowledged', target: (p) => p.key ?? '' },
       handle: ({ params, body, principal }) => {
         const before = deps.alarms.get(params.key!);
+        const by = formatActor(actorOf(principal));
         const reason = (body as z.infer<typeof S.ackBody>).reason;
-        const result = deps.alarms.acknowledge(
-          params.key!,
-          formatActor(actorOf(principal)),
-          now(),
-          reason,
-        );
-        if (!result.ok)
-          throw new ApiError(
-            result.status,
-            result.status === 404 ? 'not_found' : 'conflict',
-            result.message,
-          );
+        const alarm = alarmOrThrow(deps.alarms.acknowledge(params.key!, by, now(), reason));
         deps.audit.record({
-          actor: formatActor(actorOf(principal)),
+          actor: by,
           action: 'alarm-acknowledged',
           target: params.key!,
           old: before?.state ?? null,
-          new: result.alarm.state,
-          reason: (body as z.infer<typeof S.ackBody>).reason ?? '',
+          new: alarm.state,
+          reason: reason ?? '',
           result: 'ok',
         });
-        return result.alarm;
+        return alarm;
       },
     },
     {
@@ -526,8 +515,7 @@ export function apiRoutes(deps: ApiDeps, startedAt: number): RouteSpec[] {
         const id = b.point as PointId;
         if (!defs.has(id)) throw notFoundPoint(id);
         const t = now();
-        const durationMs =
-          b.until !== undefined ? S.parseTime(b.until) - t : b.durationMin! * 60_000;
+        const durationMs = S.endOf(b, t) - t;
         const loop = control();
         const previous = loop.operator.active(t).find((o) => o.id === id);
         const old = previous ? previous.value : (deps.latest.get(id)?.value ?? null);

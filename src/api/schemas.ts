@@ -239,25 +239,40 @@ export const alarmsQuery = z.strictObject({
     .optional()
     .meta({ description: 'true: the shelved alarms instead' }),
 });
-export const shelveBody = z
-  .strictObject({
-    durationMin: z.number().positive({ error: 'expected minutes > 0' }).optional(),
-    until: time.optional(),
-    reason: z
-      .string()
-      .trim()
-      .min(3, { error: 'expected a reason (at least 3 characters)' })
-      .max(500),
-  })
-  .superRefine((b, ctx) => {
-    if ((b.durationMin === undefined) === (b.until === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['durationMin'],
-        message: 'expected exactly one of durationMin and until',
-      });
-    }
-  });
+/** An operator's reason: it goes into the audit trail. */
+const reason = z
+  .string()
+  .trim()
+  .min(3, { error: 'expected a reason (at least 3 characters)' })
+  .max(500);
+
+/** A body for something that lasts: `durationMin` or `until` (exactly one), and a reason. */
+function timedBody<S extends z.ZodRawShape>(shape: S) {
+  return z
+    .strictObject({
+      ...shape,
+      durationMin: z.number().positive({ error: 'expected minutes > 0' }).optional(),
+      until: time.optional(),
+      reason,
+    })
+    .superRefine((out, ctx) => {
+      const b = out as { durationMin?: number; until?: string };
+      if ((b.durationMin === undefined) === (b.until === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['durationMin'],
+          message: 'expected exactly one of durationMin and until',
+        });
+      }
+    });
+}
+
+/** When a timed body's action ends (ms), from `until` or `durationMin` after `now`. */
+export function endOf(b: { durationMin?: number; until?: string }, now: number): number {
+  return b.until !== undefined ? parseTime(b.until) : now + b.durationMin! * 60_000;
+}
+
+export const shelveBody = timedBody({});
 export const floodSchema = z
   .object({
     start: z.string(),
@@ -278,33 +293,14 @@ export const overrideSchema = z
   })
   .meta({ id: 'Override' });
 
-export const overrideBody = z
-  .strictObject({
-    point: z.string().regex(/^[a-z][a-z0-9_-]{0,63}\/[a-z][a-z0-9_-]{0,63}$/, {
-      error: 'expected a point id "<device>/<point>"',
-    }),
-    value: z.union([z.number(), z.boolean()], { error: 'expected a number or a boolean' }),
-    durationMin: z.number().positive({ error: 'expected minutes > 0' }).optional(),
-    until: time.optional(),
-    reason: z
-      .string()
-      .trim()
-      .min(3, { error: 'expected a reason (at least 3 characters)' })
-      .max(500),
-  })
-  .superRefine((b, ctx) => {
-    if ((b.durationMin === undefined) === (b.until === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['durationMin'],
-        message: 'expected exactly one of durationMin and until',
-      });
-    }
-  });
-
-export const cancelQuery = z.strictObject({
-  reason: z.string().trim().min(3, { error: 'expected a reason (at least 3 characters)' }).max(500),
+export const overrideBody = timedBody({
+  point: z.string().regex(/^[a-z][a-z0-9_-]{0,63}\/[a-z][a-z0-9_-]{0,63}$/, {
+    error: 'expected a point id "<device>/<point>"',
+  }),
+  value: z.union([z.number(), z.boolean()], { error: 'expected a number or a boolean' }),
 });
+
+export const cancelQuery = z.strictObject({ reason });
 
 export const modeSchema = z
   .object({ device: z.string(), mode: z.enum(['auto', 'manual']) })
@@ -312,7 +308,7 @@ export const modeSchema = z
 export const modeParams = z.object({ device: name });
 export const modeBody = z.strictObject({
   mode: z.enum(['auto', 'manual'], { error: 'expected auto or manual' }),
-  reason: z.string().trim().min(3, { error: 'expected a reason (at least 3 characters)' }).max(500),
+  reason,
 });
 
 export const auditEntrySchema = z

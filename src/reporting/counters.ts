@@ -44,23 +44,21 @@ export function counterEnergy(
   to: number,
   opts: CounterOptions,
 ): CounterEnergy {
-  const good = points.filter(
-    (p) => typeof p.value === 'number' && (p.quality === undefined || p.quality === 'good'),
-  );
+  const good = goodReadings(points);
   const r: CounterEnergy = { kwh: 0, wraps: 0, resets: [], gaps: [], readings: 0 };
   for (let i = 1; i < good.length; i++) {
     const a = good[i - 1]!;
     const b = good[i]!;
     if (b.t < from || b.t >= to) continue;
     r.readings++;
-    let delta = b.value! - a.value!;
+    let delta = b.value - a.value;
     if (delta < 0) {
       const w = opts.wrapAt;
-      if (w !== undefined && a.value! > 0.9 * w && b.value! < 0.1 * w) {
+      if (w !== undefined && a.value > 0.9 * w && b.value < 0.1 * w) {
         delta += w;
         r.wraps++;
       } else {
-        r.resets.push({ at: b.t, from: a.value!, to: b.value! });
+        r.resets.push({ at: b.t, from: a.value, to: b.value });
         delta = 0;
       }
     }
@@ -81,9 +79,7 @@ export function coverage(
   maxGapMs: number,
 ): number {
   if (to <= from) return 0;
-  const good = points.filter(
-    (p) => p.value !== null && (p.quality === undefined || p.quality === 'good'),
-  );
+  const good = goodReadings(points);
   let covered = 0;
   for (let i = 1; i < good.length; i++) {
     const a = good[i - 1]!.t;
@@ -101,9 +97,7 @@ export function meanAndPeak(
   to: number,
   maxGapMs: number,
 ): { mean: number | null; peakHourly: number | null; hourly: Map<number, number> } {
-  const good = points.filter(
-    (p) => typeof p.value === 'number' && (p.quality === undefined || p.quality === 'good'),
-  );
+  const good = goodReadings(points);
   let sum = 0;
   let weight = 0;
   const hours = new Map<number, { sum: number; w: number }>();
@@ -114,15 +108,23 @@ export function meanAndPeak(
     const s = Math.max(a.t, from);
     const e = Math.min(b.t, to);
     if (e <= s) continue;
-    sum += a.value! * (e - s);
+    sum += a.value * (e - s);
     weight += e - s;
     const h = Math.floor(s / 3_600_000) * 3_600_000;
     const acc = hours.get(h) ?? { sum: 0, w: 0 };
-    acc.sum += a.value! * (e - s);
+    acc.sum += a.value * (e - s);
     acc.w += e - s;
     hours.set(h, acc);
   }
   const hourly = new Map([...hours].map(([h, a]) => [h, a.sum / a.w] as const));
   const peak = hourly.size > 0 ? Math.max(...hourly.values()) : null;
   return { mean: weight > 0 ? sum / weight : null, peakHourly: peak, hourly };
+}
+
+/** Readings with a value and good quality (a database without the quality tag: all good). */
+function goodReadings(points: readonly HistoryPoint[]): (HistoryPoint & { value: number })[] {
+  return points.filter(
+    (p): p is HistoryPoint & { value: number } =>
+      p.value !== null && (p.quality === undefined || p.quality === 'good'),
+  );
 }
