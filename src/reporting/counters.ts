@@ -90,13 +90,19 @@ export function coverage(
   return covered / (to - from);
 }
 
-/** Time-weighted mean of the good values in [from, to), and the highest hourly mean. */
+/** Time-weighted mean of the good values in [from, to), the highest hourly mean, and the time covered. */
 export function meanAndPeak(
   points: readonly HistoryPoint[],
   from: number,
   to: number,
   maxGapMs: number,
-): { mean: number | null; peakHourly: number | null; hourly: Map<number, number> } {
+): {
+  mean: number | null;
+  peakHourly: number | null;
+  hourly: Map<number, number>;
+  /** Time the mean covers (what `coverage` gives, times the range): the weight to combine means. */
+  coveredMs: number;
+} {
   const good = goodReadings(points);
   let sum = 0;
   let weight = 0;
@@ -118,7 +124,7 @@ export function meanAndPeak(
   }
   const hourly = new Map([...hours].map(([h, a]) => [h, a.sum / a.w] as const));
   const peak = hourly.size > 0 ? Math.max(...hourly.values()) : null;
-  return { mean: weight > 0 ? sum / weight : null, peakHourly: peak, hourly };
+  return { mean: weight > 0 ? sum / weight : null, peakHourly: peak, hourly, coveredMs: weight };
 }
 
 /** Readings with a value and good quality (a database without the quality tag: all good). */

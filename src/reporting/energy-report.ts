@@ -117,9 +117,10 @@ export async function energyReport(
       for (const id of ids) {
         // From a little before the day: the last reading before it anchors the first step.
         const points = await history(id, day.start - lookback, day.end + lookback);
+        const wrap = wrapOf(id);
         const e = counterEnergy(points, day.start, day.end, {
           maxGapMs: cfg.maxGapMs,
-          ...(wrapOf(id) !== undefined ? { wrapAt: wrapOf(id)! } : {}),
+          ...(wrap !== undefined ? { wrapAt: wrap } : {}),
         });
         kwh += e.kwh;
         gaps.push(...e.gaps.map((g) => ({ ...g, point: id })));
@@ -137,10 +138,9 @@ export async function energyReport(
       const pts = await history(cfg.wasteHeatTemperature, day.start - lookback, day.end + lookback);
       const m = meanAndPeak(pts, day.start, day.end, cfg.maxGapMs);
       dayTemp = m.mean;
-      const w = coverage(pts, day.start, day.end, cfg.maxGapMs) * (day.end - day.start);
       if (m.mean !== null) {
-        tempSum += m.mean * w;
-        tempWeight += w;
+        tempSum += m.mean * m.coveredMs;
+        tempWeight += m.coveredMs;
       }
     }
     const month = day.date.slice(0, 7);
@@ -154,9 +154,8 @@ export async function energyReport(
         mo.maxKw = Math.max(mo.maxKw ?? -Infinity, m.peakHourly);
       }
       if (m.mean !== null) {
-        const w = coverage(pts, day.start, day.end, cfg.maxGapMs) * (day.end - day.start);
-        mo.powerSum += m.mean * w;
-        mo.powerW += w;
+        mo.powerSum += m.mean * m.coveredMs;
+        mo.powerW += m.coveredMs;
       }
     }
     monthly.set(month, mo);
