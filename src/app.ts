@@ -1,4 +1,12 @@
-import { map, merge, type Observable, type SchedulerLike } from 'rxjs';
+import {
+  asyncScheduler,
+  interval,
+  map,
+  merge,
+  mergeMap,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
 import type { DeviceAdapter } from './adapters/adapter';
 import type * as OpcuaAdapterModule from './adapters/opcua/adapter';
 import { createModbusAdapters } from './adapters/modbus/adapter';
@@ -19,6 +27,8 @@ import type { PointDef } from './domain/point';
 import type { PointId } from './domain/point-id';
 import { HistorianComponent, historianPointDefs } from './historian/historian';
 import { alarmRecord, operatorRecord } from './historian/schema';
+import { ADAPTER_STATS_EVERY_MS, adapterStatsRecord } from './historian/adapter-stats';
+import type { LineRecord } from './historian/line-protocol';
 import type { Sample, SampleValue } from './domain/sample';
 import type { Logger } from './log';
 import type { Component } from './runtime/component';
@@ -125,6 +135,14 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
       writes$: writes.outcomes$,
       records$: merge(
         control.operator.events$.pipe(map((e) => operatorRecord(siteId, e))),
+        // Each field adapter's connection and error counters, for the data-quality dashboard.
+        interval(ADAPTER_STATS_EVERY_MS, opts.scheduler ?? asyncScheduler).pipe(
+          mergeMap(() =>
+            adapters
+              .map((a) => adapterStatsRecord(siteId, a, now()))
+              .filter((r): r is LineRecord => r !== undefined),
+          ),
+        ),
         alarms.transitions$.pipe(
           map((t) =>
             alarmRecord(siteId, {

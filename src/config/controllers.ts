@@ -163,8 +163,18 @@ export const derivedSchema = z.strictObject({
   type: z.literal('derived'),
   name: nameSchema,
   heatPumps: z
-    .array(z.strictObject({ heatOutput: pointRefSchema, electricPower: pointRefSchema }))
+    .array(
+      z.strictObject({
+        heatOutput: pointRefSchema,
+        electricPower: pointRefSchema,
+        /** Condenser and evaporator outlet temperatures, for the temperature lift. (optional) */
+        condenserOut: pointRefSchema.optional(),
+        evaporatorOut: pointRefSchema.optional(),
+      }),
+    )
     .min(1, { error: 'expected at least one heat pump' }),
+  /** Heat the dry coolers reject, for the share of recoverable heat thrown away. (optional) */
+  dryCoolerHeat: pointRefSchema.optional(),
   /** Heat delivered to the network at the meter. */
   deliveredHeat: pointRefSchema.optional(),
   itPower: pointRefSchema,
@@ -277,7 +287,10 @@ export function controllerPointRefs(c: Partial<ControllerConfig>): PointRef[] {
       list<Record<string, unknown>>(c.heatPumps).forEach((hp, i) => {
         add(['heatPumps', i, 'heatOutput'], hp?.heatOutput, false);
         add(['heatPumps', i, 'electricPower'], hp?.electricPower, false);
+        add(['heatPumps', i, 'condenserOut'], hp?.condenserOut, false);
+        add(['heatPumps', i, 'evaporatorOut'], hp?.evaporatorOut, false);
       });
+      add(['dryCoolerHeat'], c.dryCoolerHeat, false);
       add(['deliveredHeat'], c.deliveredHeat, false);
       add(['itPower'], c.itPower, false);
       add(['facilityPower'], c.facilityPower, false);

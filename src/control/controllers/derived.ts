@@ -39,6 +39,15 @@ export const DERIVED_POINTS: Record<string, { unit: Unit; description: string }>
       'Energy reuse factor since start: recovered energy / facility energy (EN 50600-4-6)',
   },
   pue: { unit: 'ratio', description: 'Power usage effectiveness now: facility power / IT power' },
+  lift: {
+    unit: 'K',
+    description:
+      'Temperature lift of the heat pumps now: condenser outlet − evaporator outlet, weighted by heat output',
+  },
+  drycooler_share: {
+    unit: '%',
+    description: 'Share of the heat leaving the coolant that the dry coolers reject now',
+  },
 };
 
 /** Built once: validating the ids every cycle showed in a simulated year's profile. */
@@ -68,6 +77,30 @@ export interface DerivedState {
   electricKwh: number;
   heatKwh: number;
   facilityKwh: number;
+}
+
+/**
+ * The lift the heat pumps work against, weighted by the heat each delivers (a stopped unit's
+ * temperatures say nothing about COP). Undefined while none delivers heat or a temperature is
+ * unknown: a dashboard plots COP against it, so a guess would draw a false point.
+ */
+function weightedLift(
+  cfg: DerivedConfig,
+  num: (id: PointId | undefined) => number | undefined,
+): number | undefined {
+  let weighted = 0;
+  let weight = 0;
+  for (const hp of cfg.heatPumps) {
+    if (!hp.condenserOut || !hp.evaporatorOut) return undefined;
+    const h = num(hp.heatOutput);
+    if (h === undefined || h <= 1) continue;
+    const c = num(hp.condenserOut);
+    const e = num(hp.evaporatorOut);
+    if (c === undefined || e === undefined) return undefined;
+    weighted += (c - e) * h;
+    weight += h;
+  }
+  return weight > 0 ? weighted / weight : undefined;
 }
 
 /** A longer gap between cycles (a stalled process) is not integrated at all: nothing is invented. */
@@ -103,6 +136,12 @@ export const derived: Controller<DerivedConfig, DerivedState> = {
       electric += e ?? 0;
     }
     const recovered = Math.max(heat - electric, 0);
+    const lift = weightedLift(cfg, num);
+    const dry = num(cfg.dryCoolerHeat);
+    const dryShare =
+      dry !== undefined && complete && dry + recovered > 1
+        ? (100 * Math.max(dry, 0)) / (Math.max(dry, 0) + recovered)
+        : undefined;
     const delivered = num(cfg.deliveredHeat);
     const facility = num(cfg.facilityPower);
     const it = num(cfg.itPower);
@@ -143,6 +182,8 @@ export const derived: Controller<DerivedConfig, DerivedState> = {
         facility === undefined && state.facilityKwh === 0 ? undefined : state.facilityKwh,
       erf: state.facilityKwh > 0 ? state.recoveredKwh / state.facilityKwh : undefined,
       pue: facility !== undefined && it !== undefined && it > 0 ? facility / it : undefined,
+      lift,
+      drycooler_share: dryShare,
     };
     return {
       state,

@@ -144,4 +144,61 @@ describe('derived points', () => {
     for (const d of out.derived!)
       expect(Object.keys(DERIVED_POINTS)).toContain(d.id.replace('derived/', ''));
   });
+
+  it('weights the lift by heat output, skips stopped units, and computes the dry-cooler share', () => {
+    const withTemps = derivedSchema.parse({
+      ...cfg,
+      heatPumps: [
+        {
+          heatOutput: 'hp1/heat',
+          electricPower: 'hp1/power',
+          condenserOut: 'hp1/cond',
+          evaporatorOut: 'hp1/evap',
+        },
+        {
+          heatOutput: 'hp2/heat',
+          electricPower: 'hp2/power',
+          condenserOut: 'hp2/cond',
+          evaporatorOut: 'hp2/evap',
+        },
+      ],
+      dryCoolerHeat: 'plant/dry',
+    });
+    const step = (values: Record<string, number>) =>
+      byName(
+        derived.step(
+          { image: ProcessImage.of(values, 0), now: 0, safetyActive: false },
+          derived.init(withTemps),
+          withTemps,
+        ),
+      );
+    const temps = { 'hp1/cond': 75, 'hp1/evap': 25, 'hp2/cond': 70, 'hp2/evap': 30 };
+    const both = step({ ...plant, ...temps, 'plant/dry': 300 });
+    // (50 K · 800 kW + 40 K · 400 kW) / 1200 kW
+    expect(both.lift).toBeCloseTo((50 * 800 + 40 * 400) / 1200, 9);
+    // Recovered 900 kW, the dry coolers 300 kW: a quarter thrown away.
+    expect(both.drycooler_share).toBeCloseTo(25, 9);
+    // hp2 stopped: its temperatures say nothing about the COP.
+    const one = step({ ...plant, ...temps, 'hp2/heat': 0, 'hp2/power': 0, 'plant/dry': 300 });
+    expect(one.lift).toBe(50);
+    // Nothing running: no lift at all, and everything goes to the dry coolers.
+    const none = step({
+      ...plant,
+      ...temps,
+      'hp1/heat': 0,
+      'hp1/power': 0,
+      'hp2/heat': 0,
+      'hp2/power': 0,
+      'plant/dry': 1000,
+    });
+    expect(none.lift).toBeUndefined();
+    expect(none.drycooler_share).toBe(100);
+    // A running unit's unknown temperature: no lift rather than a wrong one.
+    const { 'hp1/cond': _gone, ...missing } = temps;
+    void _gone;
+    expect(step({ ...plant, ...missing, 'plant/dry': 300 }).lift).toBeUndefined();
+    // Without the optional points configured, neither value is produced.
+    const plain = step({ ...plant, ...temps });
+    expect(plain.drycooler_share).toBeUndefined();
+  });
 });
