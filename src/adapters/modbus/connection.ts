@@ -254,6 +254,8 @@ export class ModbusConnection {
       await withTimeout(this.open(client), this.opts.connectTimeoutMs, `connecting to ${this.key}`);
     } catch (err) {
       client.close(() => undefined);
+      // A refused or timed-out attempt is a connection error too (/metrics, the adapter series).
+      this.stats.connectionErrors += 1;
       const delay = this.backoff.next();
       this.nextAttemptAt = this.opts.now() + delay;
       const fields = { connection: this.key, err: describe(err), retryInMs: delay };
@@ -265,7 +267,9 @@ export class ModbusConnection {
     client.on('close', () => {
       if (this.client !== client) return;
       this.client = undefined;
-      if (!this.stopped) this.connectionLost('connection closed by the device');
+      if (this.stopped) return;
+      this.stats.connectionErrors += 1;
+      this.connectionLost('connection closed by the device');
     });
     client.on('error', (err: unknown) =>
       this.opts.log.debug({ connection: this.key, err: describe(err) }, 'Modbus socket error'),

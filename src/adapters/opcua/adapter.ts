@@ -499,7 +499,10 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
 
   /**
    * A keep-alive says: nothing changed beyond the deadband. Values not re-sent for half their
-   * stale window are confirmed as current again, so an unchanging value does not go stale.
+   * stale window are confirmed as current again, so an unchanging value does not go stale. The
+   * confirmation is stamped with the time it was confirmed: stamped with the source time of the
+   * last change, every confirmation of a constant value was the same historian point, and a
+   * dashboard's range after the change showed no data at all.
    */
   private confirmUnchanged(): void {
     const now = this.now();
@@ -507,7 +510,7 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
       const last = item.last;
       if (!last || last.quality === 'stale' || item.problem) continue;
       if (now - item.lastEmittedAt > item.staleAfterMs / 2)
-        this.emit(item, { ...last, receivedAt: now });
+        this.emit(item, { ...last, ts: now, receivedAt: now });
     }
   }
 
