@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { formatIssues, formatPath, type ConfigProblem } from './format-issues';
 import type { Env } from './secret';
@@ -14,7 +15,12 @@ export type ConfigResult =
  * (YAML syntax, schema, cross-checks, missing environment variables) comes back at once, each with
  * its path and, where it can be located, its line.
  */
-export function parseSiteConfig(text: string, env: Env): ConfigResult {
+export function parseSiteConfig(
+  text: string,
+  env: Env,
+  /** The `extends` base, already read (loadSiteConfig): this file's keys are merged over it. */
+  base?: Record<string, unknown>,
+): ConfigResult {
   const lines = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter: lines,
@@ -47,6 +53,7 @@ export function parseSiteConfig(text: string, env: Env): ConfigResult {
   if (data === null || data === undefined) {
     return { ok: false, problems: [{ path: '(file)', message: 'the file is empty' }] };
   }
+  if (base) data = mergeConfig(base, data);
   const schema = siteSchema(env);
   const result = schema.safeParse(data, { reportInput: true });
   if (result.success) return { ok: true, config: result.data };
@@ -69,16 +76,74 @@ function syntaxMessage(message: string): string {
 }
 
 export async function loadSiteConfig(file: string, env: Env): Promise<ConfigResult> {
-  let text: string;
+  const text = await readText(file);
+  if (typeof text !== 'string') return text;
+  const base = await loadBase(file, text, [resolve(file)]);
+  if (base && 'problems' in base) return { ok: false, problems: base.problems };
+  return parseSiteConfig(text, env, base?.data);
+}
+
+async function readText(file: string): Promise<string | { ok: false; problems: ConfigProblem[] }> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(err);
     return { ok: false, problems: [{ path: '(file)', message: `cannot read ${file}: ${why}` }] };
   }
-  return parseSiteConfig(text, env);
+}
+
+/**
+ * The merged data of the files `text` (of `file`) extends, if it names one. Problems in a base
+ * file are reported with that file's name; a cycle or a chain deeper than 4 files is refused.
+ */
+async function loadBase(
+  file: string,
+  text: string,
+  chain: string[],
+): Promise<{ data: Record<string, unknown> } | { problems: ConfigProblem[] } | undefined> {
+  let ext: unknown;
+  try {
+    ext = (parseDocument(text).toJS({ maxAliasCount: 100 }) as { extends?: unknown } | null)
+      ?.extends;
+  } catch {
+    return undefined; // parseSiteConfig reports it
+  }
+  if (ext === undefined) return undefined;
+  const fail = (message: string) => ({ problems: [{ path: 'extends', message }] });
+  if (typeof ext !== 'string') return fail('expected the path of a site file');
+  const baseFile = resolve(dirname(file), ext);
+  if (chain.includes(baseFile)) return fail(`${ext} extends itself (a cycle)`);
+  if (chain.length >= 4) return fail('more than 4 files extend each other');
+  const baseText = await readText(baseFile);
+  if (typeof baseText !== 'string') return fail(baseText.problems[0]!.message);
+  const doc = parseDocument(baseText, { uniqueKeys: true, merge: true });
+  if (doc.errors.length > 0) return fail(`${ext}: YAML syntax error: ${doc.errors[0]!.message}`);
+  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  if (!isObject(data)) return fail(`${ext} is not a site file`);
+  const further = await loadBase(baseFile, baseText, [...chain, baseFile]);
+  if (further && 'problems' in further) return further;
+  return { data: further ? (mergeConfig(further.data, data) as Record<string, unknown>) : data };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * `over` applied to `base` as a JSON Merge Patch (RFC 7386): objects merged key by key, lists
+ * and values replaced, and `null` removes a key (a file historian's `dir` when the extending
+ * file switches to InfluxDB).
+ */
+export function mergeConfig(base: unknown, over: unknown): unknown {
+  if (!isObject(over)) return over;
+  const out: Record<string, unknown> = isObject(base) ? { ...base } : {};
+  for (const [k, v] of Object.entries(over)) {
+    if (k === 'extends') continue;
+    if (v === null) delete out[k];
+    else out[k] = mergeConfig(out[k], v);
+  }
+  return out;
 }
 
 /** `file:12: devices.hp1.points[3].register: expected an integer ≥ 0` lines, sorted by line. */

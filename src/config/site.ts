@@ -50,6 +50,13 @@ export function siteSchema(env: Env) {
   );
   return z
     .strictObject({
+      /**
+       * A base site file this one changes (path relative to this file), as a JSON Merge Patch
+       * (RFC 7386): objects merged key by key, lists and values replaced, `null` removes a key.
+       * A deployment keeps the demo's plant and names only its own hosts, historian and API
+       * (config/compose.yaml).
+       */
+      extends: z.string().optional(),
       site: siteInfoSchema,
       devices: z.record(nameSchema, deviceSchema),
       control: controlSchema.default({
