@@ -17,6 +17,7 @@ import type * as SimulatorsModule from '../../simulators/component';
 import { runUntilStopped } from './lifecycle';
 import { ensureDemoTokens } from '../api/demo-tokens';
 import { databaseBackend, replay, replayFiles } from '../historian/replay';
+import { writeDashboards } from '../grafana/write';
 
 export interface Io {
   out: (text: string) => void;
@@ -47,6 +48,20 @@ export async function validateCommand(file: string, io: Io): Promise<number> {
   const points = buildPointDefs(site).size;
   const controllers = site.control.controllers.length;
   io.out(`${file}: valid (${devices} devices, ${points} points, ${controllers} controllers)`);
+  return 0;
+}
+
+export async function grafanaCommand(file: string, dir: string, io: Io): Promise<number> {
+  const site = await loadOrReport(file, io);
+  if (!site) return 1;
+  let written: string[];
+  try {
+    written = await writeDashboards(site, dir);
+  } catch (err) {
+    io.err(`grafana: ${(err as Error).message}`);
+    return 1;
+  }
+  for (const f of written) io.err(`wrote ${f}`);
   return 0;
 }
 

@@ -27,6 +27,7 @@ import {
   historianReplayCommand,
   runCommand,
   schemaCommand,
+  grafanaCommand,
   simCommand,
   simStateCommand,
   validateCommand,
@@ -304,6 +305,15 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
     .option('-o, --out <file>', 'write it to a file instead of standard output')
     .action((opts: ReportFlags) => {
       setResult(reportCommand(opts, io));
+    });
+
+  program
+    .command('grafana')
+    .description("write a site's Grafana dashboards (thresholds from its limits) into a folder")
+    .requiredOption('-c, --config <file>', 'site configuration')
+    .requiredOption('-o, --out <dir>', 'folder for the dashboard JSON files')
+    .action((opts: { config: string; out: string }) => {
+      setResult(grafanaCommand(opts.config, opts.out, io));
     });
 
   const config = program.command('config').description('check and describe site configurations');

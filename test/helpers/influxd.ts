@@ -4,6 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports';
 
+export interface InfluxSeries {
+  name: string;
+  tags?: Record<string, string>;
+  columns: string[];
+  values: unknown[][];
+}
+
 /**
  * A real InfluxDB 1.x (Debian's influxdb package, `influxd`) in a temporary folder on free
  * loopback ports, for the historian tests. Stop and start it again to make an outage; the data
@@ -81,6 +88,22 @@ bind-address = "127.0.0.1:${this.rpcPort}"
   }
 
   /** Runs InfluxQL and returns the first series' rows as objects. */
+  /** The series of one InfluxQL statement as InfluxDB returns them (throws on an error). */
+  async series(db: string, q: string): Promise<InfluxSeries[]> {
+    const url = new URL('/query', this.url);
+    url.searchParams.set('db', db);
+    url.searchParams.set('q', q);
+    url.searchParams.set('epoch', 'ms');
+    const res = await fetch(url, { method: 'POST' });
+    const body = (await res.json()) as {
+      results?: { series?: InfluxSeries[]; error?: string }[];
+      error?: string;
+    };
+    const r = body.results?.[0];
+    if (body.error || r?.error) throw new Error(body.error ?? r!.error);
+    return r?.series ?? [];
+  }
+
   async query(db: string, q: string): Promise<Record<string, unknown>[]> {
     const url = new URL('/query', this.url);
     url.searchParams.set('db', db);

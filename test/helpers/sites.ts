@@ -46,6 +46,38 @@ export async function demoSiteOnFreePorts(): Promise<{
 }
 
 /**
+ * For a plant model running `speed`× faster than real time while control runs in wall-clock
+ * time: 1 s cycles and heartbeats, and the write guard's rate limits and the controllers'
+ * minimum times scaled, so the plant sees the demo's ramps and times.
+ */
+export function acceleratePlant(site: SiteConfig, speed: number): void {
+  site.control.cycleMs = 1000;
+  site.control.startupGraceMs = 10_000;
+  for (const c of site.control.controllers) {
+    if (c.type === 'heartbeat')
+      Object.assign(c, { periodMs: 1000, stallAfterMs: 5000, resetAfterMs: 3000 });
+  }
+  for (const device of Object.values(site.devices)) {
+    for (const p of device.points) {
+      if (p.bounds?.maxRatePerMin !== undefined)
+        p.bounds = { ...p.bounds, maxRatePerMin: p.bounds.maxRatePerMin * speed };
+    }
+  }
+  for (const c of site.control.controllers) {
+    if (c.type === 'cooling-safety') c.releaseAfterMs /= speed;
+    if (c.type === 'heat-pump-dispatch') {
+      c.autoResetAfterMs /= speed;
+      for (const hp of c.heatPumps)
+        Object.assign(hp, {
+          minRunMs: hp.minRunMs / speed,
+          minOffMs: hp.minOffMs / speed,
+          rampPctPerMin: hp.rampPctPerMin * speed,
+        });
+    }
+  }
+}
+
+/**
  * config/demo.yaml rewritten to free ports and a temporary PKI folder, as a file: for tests that
  * run the real `heatbridge` command.
  */

@@ -7,7 +7,7 @@ import type { PointId } from '../../../src/domain/point-id';
 import { SimHost } from '../../../simulators/host';
 import { eventually, eventuallyAsync } from '../../helpers/components';
 import { memoryLogger } from '../../helpers/logger';
-import { demoSiteOnFreePorts } from '../../helpers/sites';
+import { acceleratePlant, demoSiteOnFreePorts } from '../../helpers/sites';
 
 /**
  * End to end through the real protocols: the simulators (OPC UA and Modbus TCP servers, the
@@ -26,33 +26,9 @@ beforeAll(async () => {
   site = demo.site;
   if (site.historian.type !== 'file') throw new Error('expected the file historian');
   historianDir = site.historian.dir;
-  // Control in wall-clock time, plant 5× faster: cycles and heartbeats often enough for it.
-  site.control.cycleMs = 1000;
-  site.control.startupGraceMs = 10_000;
-  for (const c of site.control.controllers) {
-    if (c.type === 'heartbeat')
-      Object.assign(c, { periodMs: 1000, stallAfterMs: 5000, resetAfterMs: 3000 });
-  }
-  // The write guard and the controllers count wall-clock time; the plant runs 5× faster. Rate
-  // limits and minimum times are scaled so the plant sees the demo's ramps and times.
-  for (const device of Object.values(site.devices)) {
-    for (const p of device.points) {
-      if (p.bounds?.maxRatePerMin !== undefined)
-        p.bounds = { ...p.bounds, maxRatePerMin: p.bounds.maxRatePerMin * SPEED };
-    }
-  }
-  for (const c of site.control.controllers) {
-    if (c.type === 'cooling-safety') c.releaseAfterMs /= SPEED;
-    if (c.type === 'heat-pump-dispatch') {
-      c.autoResetAfterMs /= SPEED;
-      for (const hp of c.heatPumps)
-        Object.assign(hp, {
-          minRunMs: hp.minRunMs / SPEED,
-          minOffMs: hp.minOffMs / SPEED,
-          rampPctPerMin: hp.rampPctPerMin * SPEED,
-        });
-    }
-  }
+  // Control in wall-clock time, plant 5× faster: cycles, heartbeats, rates and minimum times
+  // scaled so the plant sees the demo's ramps and times.
+  acceleratePlant(site, SPEED);
   host = new SimHost({ site, log: log.log.child({ side: 'sim' }), speed: SPEED, adminPort: 0 });
   await host.start();
   app = buildApp(site, { log: log.log });

@@ -1,0 +1,201 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { buildApp, type HeatBridgeApp } from '../../../src/app';
+import type { SiteConfig } from '../../../src/config';
+import type { PointId } from '../../../src/domain/point-id';
+import { InfluxV1Backend } from '../../../src/historian/backends/influx-v1';
+import { SimHost } from '../../../simulators/host';
+import { eventually, eventuallyAsync } from '../../helpers/components';
+import { grafanaInterval, interpolate, shippedDashboards } from '../../helpers/grafana';
+import { influxV1Config } from '../../helpers/historian';
+import { Influxd, type InfluxSeries } from '../../helpers/influxd';
+import { memoryLogger } from '../../helpers/logger';
+import { acceleratePlant, demoSiteOnFreePorts } from '../../helpers/sites';
+
+/**
+ * Every query of every shipped dashboard (grafana/dashboards/*.json) against a real influxd
+ * that HeatBridge filled: the demo site through the real protocols (plant model 5× real time),
+ * the influxdb-v1 historian with its spool, a few simulated minutes with heat pumps running, an
+ * operator override, and the district-heating substation offline for a while (stale samples,
+ * adapter errors, a failed write, an alarm). Grafana itself cannot run here: the test does its
+ * part — substituting the template variables (from their own queries), the time range and the
+ * interval — and asserts each query returns series with values.
+ */
+const SPEED = 5;
+const DB = 'heatbridge';
+const influxd = new Influxd();
+const log = memoryLogger();
+let site: SiteConfig;
+let host: SimHost;
+let app: HeatBridgeApp;
+let from: number;
+let to: number;
+
+beforeAll(async () => {
+  await influxd.start();
+  site = (await demoSiteOnFreePorts()).site;
+  site.historian = influxV1Config(influxd.url, DB);
+  acceleratePlant(site, SPEED);
+  host = new SimHost({ site, log: log.log.child({ side: 'sim' }), speed: SPEED, adminPort: 0 });
+  await host.start();
+  app = buildApp(site, { log: log.log });
+  from = Date.now();
+  await app.supervisor.start();
+
+  await eventually(
+    () => host.sim.state.heatPumps.some((hp) => hp.mode === 'running'),
+    90_000,
+    'a heat pump running',
+  );
+  app.control.setOverride({
+    id: 'plant/drycooler_setpoint' as PointId,
+    value: 27,
+    durationMs: 5000,
+    reason: 'dashboard test',
+    actor: { kind: 'user', name: 'grafana-test' },
+  });
+  // The substation goes offline: its points turn stale, the adapter counts errors, the alarm
+  // rises after its 10 s delay, and an operator's write to it fails.
+  const fault = host.sim.addFault({ kind: 'offline', device: 'dh' });
+  await host.applyOfflineFaults();
+  await eventually(
+    () => app.alarms.list().some((a) => a.key === 'dh_offline'),
+    30_000,
+    'the dh_offline alarm',
+  );
+  app.control.setOverride({
+    id: 'dh/offered_heat' as PointId,
+    value: 500,
+    durationMs: 3000,
+    reason: 'dashboard test while offline',
+    actor: { kind: 'user', name: 'grafana-test' },
+  });
+  await new Promise((r) => setTimeout(r, 12_000)); // adapter counters recorded every 10 s
+  host.sim.clearFault(fault.id);
+  await host.applyOfflineFaults();
+  await eventually(
+    () => app.latest.get('dh/flow' as PointId)?.quality === 'good',
+    20_000,
+    'dh back',
+  );
+  await new Promise((r) => setTimeout(r, 3000));
+  // OPC UA samples carry the simulated plant's source time, which runs SPEED× ahead of the wall
+  // clock here: the range covers it (in a plant, source and wall time agree).
+  to = Date.now() + (SPEED - 1) * (Date.now() - from) + 60_000;
+  // Everything accepted is in the database before the queries run.
+  await eventuallyAsync(
+    () => {
+      const spool = (app.historian.details().spool ?? {}) as { lines?: number };
+      return Promise.resolve(spool.lines === 0);
+    },
+    20_000,
+    'the spool sent',
+  );
+  // The downsample retention policies, filled by hand as the continuous queries would.
+  const cq = new InfluxV1Backend({
+    ...influxV1Config(influxd.url, DB),
+    log: log.log,
+    timeoutMs: 5000,
+  } as never).downsampleQueries();
+  const range = `WHERE time >= ${from - 3_600_000}ms AND time < ${to + 3_600_000}ms`;
+  await influxd.series(DB, `${cq.minute} ${range} GROUP BY time(1m), *`);
+  await influxd.series(DB, `${cq.hour} ${range} GROUP BY time(1h), *`);
+}, 240_000);
+
+afterAll(async () => {
+  await app?.supervisor.stop();
+  await host?.stop();
+  await influxd.stop();
+});
+
+/** Series with at least one value that is not null in a column other than time. */
+function withValues(series: InfluxSeries[]): InfluxSeries[] {
+  return series.filter((s) =>
+    s.values.some((row) => row.some((v, i) => s.columns[i] !== 'time' && v !== null)),
+  );
+}
+
+describe('the shipped Grafana dashboards against a real influxd filled by HeatBridge', () => {
+  const dashboards = shippedDashboards();
+
+  it('ships the six dashboards', () => {
+    expect(dashboards.map((d) => d.dashboard.uid).sort()).toEqual([
+      'heatbridge-alarms',
+      'heatbridge-data-quality',
+      'heatbridge-energy',
+      'heatbridge-heat-pumps',
+      'heatbridge-overview',
+      'heatbridge-temperatures',
+    ]);
+  });
+
+  for (const { file, dashboard } of dashboards) {
+    it(`${file}: every variable and every panel query returns data`, async () => {
+      // Template variables as Grafana resolves them: from their own queries, all values selected.
+      const vars: Record<string, string[]> = {};
+      for (const v of dashboard.templating.list) {
+        if (v.type === 'custom') continue;
+        const q = interpolate(v.query, { vars, from, to, interval: '1s' });
+        const values = (await influxd.series(DB, q)).flatMap((s) =>
+          s.values.map((r) => String(r[1])),
+        );
+        expect({ variable: v.name, values }).toEqual({
+          variable: v.name,
+          values: expect.arrayContaining([expect.any(String)]),
+        });
+        vars[v.name] = v.name === 'site' ? values.filter((x) => x === site.site.id) : values;
+      }
+      expect(vars.site).toEqual([site.site.id]);
+      const resolutions =
+        dashboard.templating.list.find((v) => v.type === 'custom' && v.name === 'rp')?.type ===
+        'custom'
+          ? ['raw', 'rp_1m', 'rp_1h']
+          : ['raw'];
+      const empty: string[] = [];
+      let queries = 0;
+      for (const panel of dashboard.panels) {
+        for (const t of panel.targets) {
+          for (const rp of t.query.includes('$rp') ? resolutions : ['raw']) {
+            // Coarser resolutions with intervals Grafana would pick for them.
+            const interval = grafanaInterval(
+              to - from,
+              rp === 'raw' ? panel.interval : rp === 'rp_1m' ? '1m' : '1h',
+            );
+            const q = interpolate(t.query, {
+              vars: { ...vars, rp: [rp] },
+              from: rp === 'rp_1h' ? from - 3_600_000 : from,
+              to,
+              interval,
+            });
+            let series: InfluxSeries[];
+            try {
+              series = await influxd.series(DB, q);
+            } catch (err) {
+              throw new Error(
+                `${panel.title} ${t.refId} (${rp}): ${(err as Error).message}\n${q}`,
+                {
+                  cause: err,
+                },
+              );
+            }
+            queries++;
+            const good = withValues(series);
+            if (good.length === 0 || good.length < series.length)
+              empty.push(
+                `${panel.title} ${t.refId} (${rp}): ${series.length} series, ${good.length} with values\n  ${q}`,
+              );
+          }
+        }
+      }
+      expect(queries).toBeGreaterThan(0);
+      expect(empty).toEqual([]);
+    }, 60_000);
+  }
+
+  it('the adapter measurement recorded the substation’s outage', async () => {
+    const rows = await influxd.query(
+      DB,
+      `SELECT max("errors") FROM "adapter" WHERE "protocol" = 'modbus' GROUP BY "adapter"`,
+    );
+    expect(rows.some((r) => Number(r.max) > 0)).toBe(true);
+  });
+});
