@@ -159,7 +159,8 @@ function dashboard(
     tags: ['heatbridge', ...d.tags],
     schemaVersion: 39,
     version: 1,
-    editable: true,
+    // Provisioned read-only (allowUiUpdates: false): change the generator or the config instead.
+    editable: false,
     graphTooltip: 1,
     time: { from: 'now-6h', to: 'now' },
     timezone: ctx.site.site.timezone,

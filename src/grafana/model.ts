@@ -23,8 +23,9 @@ export const GRAFANA_UNITS: Record<Unit, string> = {
   kW: 'kwatt',
   kWh: 'kwatth',
   MWh: 'mwatth',
-  'm3/h': 'suffix: m³/h',
-  'kg/s': 'suffix: kg/s',
+  // Grafana puts its own space before a custom suffix.
+  'm3/h': 'suffix:m³/h',
+  'kg/s': 'suffix:kg/s',
   bar: 'pressurebar',
   '%': 'percent',
   ratio: 'none',
@@ -62,6 +63,8 @@ export const targetSchema = z.strictObject({
 export const panelSchema = z.strictObject({
   id: z.number().int().positive(),
   type: z.enum(['timeseries', 'stat', 'table', 'state-timeline', 'xychart', 'barchart']),
+  /** Without it Grafana migrates the options as if saved by an old version (xychart breaks). */
+  pluginVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
   title: z.string().min(1),
   description: z.string().min(1),
   gridPos: z.strictObject({

@@ -71,9 +71,13 @@ function defaults(c: Common, extra: Record<string, unknown> = {}): PanelSpec['fi
   };
 }
 
+/** The Grafana version the panels' options are written for (docker-compose.yml runs it). */
+export const GRAFANA_VERSION = '11.3.0';
+
 function base(c: Common, type: Panel['type'], w: number, h: number) {
   return {
     type,
+    pluginVersion: GRAFANA_VERSION,
     title: c.title,
     description: c.description,
     datasource: DATASOURCE,
@@ -172,15 +176,19 @@ export function xy(c: Common, queries: Query[], x: string, y: string): PanelSpec
     ...base(c, 'xychart', 12, 8),
     targets: targets(queries),
     fieldConfig: defaults(c, { custom: { show: 'points', pointSize: { fixed: 4 } } }),
+    // Grafana 11's xychart ("v2") options; pluginVersion (set on every panel) keeps Grafana from
+    // migrating them as if they were the old panel's.
     options: {
-      seriesMapping: 'manual',
+      mapping: 'manual',
       series: [
         {
+          frame: { matcher: { id: 'byIndex', options: 0 } },
           x: { matcher: { id: 'byName', options: x } },
           y: { matcher: { id: 'byName', options: y } },
         },
       ],
       legend: LEGEND,
+      tooltip: { mode: 'single', sort: 'none' },
     },
     transformations: [{ id: 'joinByField', options: { byField: 'Time', mode: 'inner' } }],
   };

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { loadSiteConfig, type SiteConfig } from '../../../src/config';
+import { GRAFANA_VERSION } from '../../../src/grafana/panels';
 import { projectRoot } from '../../../src/util/project-root';
 
 /**
@@ -75,6 +76,8 @@ describe('docker-compose.yml', () => {
         expect(s.depends_on![dep]!.condition).toBe('service_healthy');
       }
     }
+    // The Grafana the dashboards' panel options are written for.
+    expect(services.grafana!.image).toBe(`grafana/grafana-oss:${GRAFANA_VERSION}`);
     // One image for the simulators and HeatBridge, built from the Dockerfile here.
     expect(services.simulators!.build).toBe('.');
     expect(services.heatbridge!.image).toBe(services.simulators!.image);

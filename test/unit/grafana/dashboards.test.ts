@@ -107,6 +107,21 @@ describe('the shipped dashboards', () => {
     ]);
   });
 
+  it('plot COP against lift with Grafana 11’s xychart mapping, on the queries’ aliases', () => {
+    const hp = shippedDashboards().find((s) => s.dashboard.uid === 'heatbridge-heat-pumps')!;
+    const p = panel(hp.dashboard, 'COP vs temperature lift');
+    const aliases = p.targets.map((t) => t.alias);
+    const series = p.options as {
+      mapping: string;
+      series: Record<string, { matcher: { options: unknown } }>[];
+    };
+    expect(series.mapping).toBe('manual');
+    expect([series.series[0]!.x!.matcher.options, series.series[0]!.y!.matcher.options]).toEqual(
+      aliases,
+    );
+    expect(p.pluginVersion).toMatch(/^11\./);
+  });
+
   it('follow a site’s own limits: a changed limit moves the threshold', async () => {
     const site = structuredClone(await demo());
     const safety = site.control.controllers.find((c) => c.type === 'cooling-safety')!;
