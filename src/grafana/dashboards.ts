@@ -51,26 +51,31 @@ class SiteContext {
     return this.site.control.controllers.find((c): c is Of<T> => c.type === type);
   }
 
-  /** The mean of one point per interval (good samples only), named `alias`. */
-  mean(id: string, alias: string): Query {
+  /** Where a point's samples are, and the conditions selecting its clean values. */
+  private series(id: string): { measurement: string; point: string; clean: string[] } {
     const def = this.defs.get(id as never);
     if (!def) throw new Error(`dashboards: no point ${id} in the site config`);
     const measurement = measurementOfKind(def.kind);
-    const where = [pointIs(id), ...(measurement === 'derived' ? [] : [GOOD])];
-    return { query: meanOver(measurement, where), alias };
+    // Derived points are computed from good inputs only; every other point has its quality tag.
+    const clean = [pointIs(id), ...(measurement === 'derived' ? [] : [GOOD])];
+    return { measurement, point: pointIs(id), clean };
+  }
+
+  /** The mean of one point per interval (good samples only), named `alias`. */
+  mean(id: string, alias: string): Query {
+    const s = this.series(id);
+    return { query: meanOver(s.measurement, s.clean), alias };
   }
 
   /** Energy over the dashboard's range from a power point: the integral in kWh. */
   energy(id: string, alias: string, rest = ''): Query {
-    const def = this.defs.get(id as never)!;
-    const measurement = measurementOfKind(def.kind);
-    const where = [pointIs(id), ...(measurement === 'derived' ? [] : [GOOD])];
-    return { query: select('integral("value", 1h)', measurement, where, rest), alias };
+    const s = this.series(id);
+    return { query: select('integral("value", 1h)', s.measurement, s.clean, rest), alias };
   }
 
   last(id: string, alias: string): Query {
-    const def = this.defs.get(id as never)!;
-    return { query: select('last("value")', measurementOfKind(def.kind), [pointIs(id)]), alias };
+    const s = this.series(id);
+    return { query: select('last("value")', s.measurement, [s.point]), alias };
   }
 
   /** Limit alarms configured on a point. */

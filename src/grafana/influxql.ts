@@ -1,11 +1,12 @@
+import { DOWNSAMPLED_MEASUREMENTS } from '../historian/schema';
+
 /**
  * InfluxQL for the dashboards, against the historian's schema (docs/historian.md). Series are
  * chosen by tags only, so the same text serves every site; Grafana fills in `$site`, `$device`,
  * `$rp`, `$timeFilter` and `$__interval`.
  */
 
-/** Measurements the continuous queries downsample into `rp_1m` and `rp_1h`. */
-const DOWNSAMPLED = new Set(['measurement', 'setpoint', 'derived']);
+const DOWNSAMPLED = new Set<string>(DOWNSAMPLED_MEASUREMENTS);
 
 /** `"$rp"."derived"` for downsampled measurements (the Resolution variable), else `"raw"`. */
 export function from(measurement: string, rawOnly = false): string {

@@ -21,6 +21,13 @@ export const MEASUREMENTS = [
 ] as const;
 export type Measurement = (typeof MEASUREMENTS)[number];
 
+/** The numeric measurements the InfluxDB 1.x continuous queries downsample into rp_1m and rp_1h. */
+export const DOWNSAMPLED_MEASUREMENTS: readonly Measurement[] = [
+  'measurement',
+  'setpoint',
+  'derived',
+];
+
 /** Samples of command points (a heartbeat, an enable coil) are kept with the setpoints. */
 export function measurementOfKind(kind: PointKind): Measurement {
   return kind === 'command' ? 'setpoint' : kind;

@@ -10,6 +10,7 @@ import {
   type HistoryPoint,
   type HistoryQuery,
 } from '../backend';
+import { DOWNSAMPLED_MEASUREMENTS } from '../schema';
 
 export interface InfluxV1Options {
   url: string;
@@ -25,7 +26,7 @@ export interface InfluxV1Options {
 }
 
 /** Measurements with a numeric `value` field: the ones worth downsampling. */
-const NUMERIC = 'measurement|setpoint|derived';
+const NUMERIC = DOWNSAMPLED_MEASUREMENTS.join('|');
 const q = (name: string): string => `"${name.replace(/"/g, '\\"')}"`;
 
 /**
