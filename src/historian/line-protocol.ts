@@ -52,6 +52,70 @@ function checkName(what: string, s: string): void {
  * strings over 64 KiB, a record without fields.
  */
 export function encodeLine(r: LineRecord): string {
+  let fields = '';
+  for (const key in r.fields) {
+    const value = r.fields[key]!;
+    checkName(`field ${key}`, key);
+    let encoded: string;
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value))
+        throw new LineError(`field ${key} is ${value}, not a finite number`);
+      // Always floats (no `i` suffix): a field's type must not change between lines, and
+      // "1" and "1.5" are both floats to InfluxDB.
+      encoded = String(value);
+    } else if (typeof value === 'boolean') {
+      encoded = value ? 'true' : 'false';
+    } else {
+      if (Buffer.byteLength(value, 'utf8') > MAX_STRING_BYTES) {
+        throw new LineError(`field ${key} is longer than 64 KiB`);
+      }
+      checkText(`field ${key}`, value);
+      encoded = `"${escapeString(value)}"`;
+    }
+    fields += `${fields ? ',' : ''}${escapeKey(key)}=${encoded}`;
+  }
+  if (!fields) throw new LineError('no fields');
+  if (!Number.isFinite(r.time)) throw new LineError('no valid time');
+  const ms = Math.round(r.time);
+  // Nanoseconds: whole milliseconds followed by six zeros (a BigInt per line showed in profiles).
+  return `${seriesKey(r)} ${fields} ${ms === 0 ? '0' : `${ms}000000`}`;
+}
+
+/**
+ * The escaped `measurement,tag=value,…` of a record, checked once per series and then cached: a
+ * point's tags hardly change, and escaping them for every sample was the historian's largest
+ * cost in the ingest benchmark (docs/performance.md).
+ */
+const seriesKeys = new Map<string, string>();
+const SERIES_CACHE_MAX = 100_000;
+
+/** Series keys of frozen tag objects (sampleRecord's), found without building a lookup key. */
+const frozenSeriesKeys = new WeakMap<object, { measurement: string; key: string }>();
+
+function seriesKey(r: LineRecord): string {
+  const frozen = Object.isFrozen(r.tags);
+  if (frozen) {
+    const hit = frozenSeriesKeys.get(r.tags);
+    if (hit?.measurement === r.measurement) return hit.key;
+  }
+  const key = stringKeyedSeriesKey(r);
+  if (frozen) frozenSeriesKeys.set(r.tags, { measurement: r.measurement, key });
+  return key;
+}
+
+function stringKeyedSeriesKey(r: LineRecord): string {
+  let cacheKey: string | undefined = r.measurement;
+  for (const key in r.tags) {
+    const value = r.tags[key]!;
+    // The separators below cannot appear in a key that is cached.
+    if (key.includes('\u0000') || value.includes('\u0000')) {
+      cacheKey = undefined;
+      break;
+    }
+    cacheKey += `\u0000${key}\u0000${value}`;
+  }
+  const hit = cacheKey === undefined ? undefined : seriesKeys.get(cacheKey);
+  if (hit !== undefined) return hit;
   if (!r.measurement) throw new LineError('empty measurement');
   checkName('the measurement', r.measurement);
   let out = escapeMeasurement(r.measurement);
@@ -63,28 +127,11 @@ export function encodeLine(r: LineRecord): string {
     checkName(`tag ${key}`, value);
     out += `,${escapeKey(key)}=${escapeKey(value)}`;
   }
-  const fields: string[] = [];
-  for (const [key, value] of Object.entries(r.fields)) {
-    checkName(`field ${key}`, key);
-    if (typeof value === 'number') {
-      if (!Number.isFinite(value))
-        throw new LineError(`field ${key} is ${value}, not a finite number`);
-      // Always floats (no `i` suffix): a field's type must not change between lines, and
-      // "1" and "1.5" are both floats to InfluxDB.
-      fields.push(`${escapeKey(key)}=${String(value)}`);
-    } else if (typeof value === 'boolean') {
-      fields.push(`${escapeKey(key)}=${value ? 'true' : 'false'}`);
-    } else {
-      if (Buffer.byteLength(value, 'utf8') > MAX_STRING_BYTES) {
-        throw new LineError(`field ${key} is longer than 64 KiB`);
-      }
-      checkText(`field ${key}`, value);
-      fields.push(`${escapeKey(key)}="${escapeString(value)}"`);
-    }
+  if (cacheKey !== undefined) {
+    if (seriesKeys.size >= SERIES_CACHE_MAX) seriesKeys.clear();
+    seriesKeys.set(cacheKey, out);
   }
-  if (fields.length === 0) throw new LineError('no fields');
-  if (!Number.isFinite(r.time)) throw new LineError('no valid time');
-  return `${out} ${fields.join(',')} ${BigInt(Math.round(r.time)) * 1_000_000n}`;
+  return out;
 }
 
 /**

@@ -45,7 +45,6 @@ export function sampleRecord(
   s: Sample,
   measurement?: Measurement,
 ): LineRecord {
-  const { device, point } = splitPointId(s.id);
   const fields: LineRecord['fields'] = {};
   if (typeof s.value === 'number') fields.value = s.value;
   else if (typeof s.value === 'boolean') fields.value = s.value ? 1 : 0;
@@ -53,10 +52,36 @@ export function sampleRecord(
   else fields.state = 'no value';
   return {
     measurement: measurement ?? measurementOfKind(def.kind),
-    tags: { site, device, point, unit: def.unit, quality: s.quality },
+    tags: sampleTags(site, def, s),
     fields,
     time: s.quality === 'good' || s.quality === 'uncertain' ? s.ts : s.receivedAt,
   };
+}
+
+/**
+ * A sample's tags, one frozen object per point definition, site, id and quality: line encoding
+ * recognises it and reuses the escaped series key (the historian's hot path).
+ */
+interface TagEntry {
+  site: string;
+  id: string;
+  tags: Readonly<Record<string, string>>;
+}
+const tagCache = new WeakMap<object, Map<string, TagEntry>>();
+
+function sampleTags(
+  site: string,
+  def: Pick<PointDef, 'unit'>,
+  s: Sample,
+): Readonly<Record<string, string>> {
+  let byQuality = tagCache.get(def);
+  if (!byQuality) tagCache.set(def, (byQuality = new Map<string, TagEntry>()));
+  const hit = byQuality.get(s.quality);
+  if (hit && hit.site === site && hit.id === s.id) return hit.tags;
+  const { device, point } = splitPointId(s.id);
+  const tags = Object.freeze({ site, device, point, unit: def.unit, quality: s.quality });
+  byQuality.set(s.quality, { site, id: s.id, tags });
+  return tags;
 }
 
 /** Numbers and booleans as a float field, text as a string field: a field never changes type. */

@@ -5,6 +5,8 @@ import {
   parseLine,
   type LineRecord,
 } from '../../../src/historian/line-protocol';
+import { sampleRecord } from '../../../src/historian/schema';
+import type { PointId } from '../../../src/domain/point-id';
 
 const rec = (over: Partial<LineRecord> = {}): LineRecord => ({
   measurement: 'measurement',
@@ -84,5 +86,32 @@ describe('line protocol', () => {
     const r = parseLine('cpu,host=a usage=5i,up=t,name="x y"');
     expect(r.fields).toEqual({ usage: 5, up: true, name: 'x y' });
     expect(() => parseLine('garbage')).toThrow(LineError);
+  });
+});
+
+describe('cached series keys', () => {
+  it('follow the measurement, the tags and the quality of every record', () => {
+    const def = { kind: 'measurement' as const, unit: 'kW' as const };
+    const at = (quality: 'good' | 'stale', id = 'hp1/power') =>
+      sampleRecord('demo', def, {
+        id: id as PointId,
+        value: 1,
+        ts: 1000,
+        receivedAt: 2000,
+        quality,
+      });
+    const good = encodeLine(at('good'));
+    expect(good).toBe(
+      'measurement,device=hp1,point=power,quality=good,site=demo,unit=kW value=1 1000000000',
+    );
+    expect(encodeLine(at('stale'))).toBe(
+      'measurement,device=hp1,point=power,quality=stale,site=demo,unit=kW value=1 2000000000',
+    );
+    expect(encodeLine(at('good', 'hp2/power'))).toContain('device=hp2,point=power,quality=good');
+    // The same frozen tags under another measurement, and plain tag objects, are not confused.
+    const r = at('good');
+    expect(encodeLine({ ...r, measurement: 'setpoint' })).toMatch(/^setpoint,device=hp1/);
+    expect(encodeLine({ ...r, tags: { ...r.tags, point: 'heat' } })).toContain('point=heat');
+    expect(encodeLine(at('good'))).toBe(good);
   });
 });
