@@ -1,0 +1,125 @@
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem, release } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../src/util/project-root';
+
+/** One benchmark's outcome: its figures, the ceiling measured in the same run, and the verdict. */
+export interface BenchResult {
+  name: string;
+  title: string;
+  /** What was measured, with units in the keys (e.g. `points_per_s`). */
+  figures: Record<string, number>;
+  /** The ceiling measured in the same run, and HeatBridge's share of it. */
+  ceiling?: { what: string; figures: Record<string, number> };
+  ratio?: number;
+  targets: { what: string; met: boolean }[];
+  notes: string[];
+  durationS: number;
+}
+
+export interface BenchOptions {
+  /** Short runs for the smoke test; the figures are then not meaningful. */
+  quick: boolean;
+  progress: (line: string) => void;
+}
+
+export type Bench = (opts: BenchOptions) => Promise<BenchResult>;
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export const round = (v: number, digits = 2): number => Number(v.toFixed(digits));
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Counts events for a while after a warm-up; the rate per second. */
+export async function rateOver(
+  count: () => number,
+  warmupMs: number,
+  durationMs: number,
+  progress?: (line: string) => void,
+): Promise<number> {
+  await sleep(warmupMs);
+  const c0 = count();
+  const t0 = performance.now();
+  const end = t0 + durationMs;
+  while (performance.now() < end) {
+    await sleep(Math.min(1000, end - performance.now()));
+    const elapsed = (performance.now() - t0) / 1000;
+    progress?.(
+      `${Math.round(elapsed)}/${Math.round(durationMs / 1000)} s, ${Math.round((count() - c0) / elapsed)}/s`,
+    );
+  }
+  return (count() - c0) / ((performance.now() - t0) / 1000);
+}
+
+/** This process's CPU (cores used), peak RSS and event-loop delay while `run` runs. */
+export async function measureProcess<T>(run: () => Promise<T>): Promise<{
+  value: T;
+  cores: number;
+  rssMaxMb: number;
+  loopLagP99Ms: number;
+  loopLagMaxMs: number;
+}> {
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  let rssMax = process.memoryUsage.rss();
+  const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage.rss())), 250);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = await run();
+  const cpu = process.cpuUsage(cpu0);
+  const wallMs = performance.now() - t0;
+  clearInterval(rssTimer);
+  lag.disable();
+  return {
+    value,
+    cores: (cpu.user + cpu.system) / 1000 / wallMs,
+    rssMaxMb: rssMax / 1024 / 1024,
+    loopLagP99Ms: lag.percentile(99) / 1e6,
+    loopLagMaxMs: lag.max / 1e6,
+  };
+}
+
+function versionOf(pkg: string): string {
+  try {
+    const file = join(projectRoot(), 'node_modules', pkg, 'package.json');
+    return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function commandVersion(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n')[0]!;
+  } catch {
+    return 'not installed';
+  }
+}
+
+/** The machine and the versions the figures belong to. */
+export function machine(): Record<string, string | number> {
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: round(totalmem() / 1024 ** 3, 1),
+    kernel: release(),
+    node: process.version,
+    'node-opcua': versionOf('node-opcua'),
+    'modbus-serial': versionOf('modbus-serial'),
+    influx: versionOf('influx'),
+    influxd: commandVersion('influxd', ['version']),
+    pymodbus: commandVersion('/usr/bin/python3', [
+      '-c',
+      'import pymodbus; print(pymodbus.__version__)',
+    ]),
+  };
+}

@@ -1,0 +1,106 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../src/util/project-root';
+import { machine, type Bench, type BenchResult } from './lib';
+import { opcuaBench } from './opcua';
+import { controlTickBench } from './control-tick';
+import { historianBench } from './historian';
+
+/**
+ * `npm run bench [-- --only a,b] [-- --quick]`: runs the benchmarks one after the other (they
+ * would disturb each other), prints figures and ratios, writes bench/results/<name>.json and the
+ * table in docs/performance.md. `--quick` makes short runs for the smoke test; its figures mean
+ * nothing and are not written to the docs.
+ */
+const BENCHES: Record<string, Bench> = {
+  opcua: opcuaBench,
+  'control-tick': controlTickBench,
+  historian: historianBench,
+};
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const onlyArg =
+    args.find((a) => a.startsWith('--only='))?.slice(7) ??
+    (args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined);
+  const names = onlyArg ? onlyArg.split(',') : Object.keys(BENCHES);
+  const unknown = names.filter((n) => !BENCHES[n]);
+  if (unknown.length > 0) {
+    process.stderr.write(
+      `unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}\n`,
+    );
+    process.exit(2);
+  }
+  const outDir = process.env.HEATBRIDGE_BENCH_OUT ?? join(projectRoot(), 'bench', 'results');
+  mkdirSync(outDir, { recursive: true });
+  const env = machine();
+  const results: BenchResult[] = [];
+  for (const name of names) {
+    const progress = (line: string): void => {
+      process.stderr.write(`[${name}] ${line}\n`);
+    };
+    progress('starting');
+    const result = await BENCHES[name]!({ quick, progress });
+    results.push(result);
+    writeFileSync(
+      join(outDir, `${name}.json`),
+      `${JSON.stringify({ ...result, quick, at: new Date().toISOString(), machine: env }, null, 2)}\n`,
+    );
+    process.stdout.write(`${summaryLine(result)}\n`);
+  }
+  if (!quick && !onlyArg) writePerformanceDoc(results, env);
+}
+
+function summaryLine(r: BenchResult): string {
+  const figures = Object.entries(r.figures)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  const ceiling = r.ceiling
+    ? ` | ceiling (${r.ceiling.what}): ${Object.entries(r.ceiling.figures)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`
+    : '';
+  const ratio = r.ratio !== undefined ? ` | ratio ${r.ratio}` : '';
+  const targets = r.targets.map((t) => `${t.met ? 'met' : 'MISSED'}: ${t.what}`).join('; ');
+  return `${r.title}: ${figures}${ceiling}${ratio} | ${targets}`;
+}
+
+/** Replaces the generated part of docs/performance.md (between its markers). */
+function writePerformanceDoc(results: BenchResult[], env: Record<string, string | number>): void {
+  const file = join(projectRoot(), 'docs', 'performance.md');
+  const text = readFileSync(file, 'utf8');
+  const rows = results.map((r) => {
+    const figures = Object.entries(r.figures)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    const ceiling = r.ceiling
+      ? `${r.ceiling.what}: ${Object.entries(r.ceiling.figures)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`
+      : '—';
+    const targets = r.targets.map((t) => `${t.met ? '✓' : '✗'} ${t.what}`).join('<br>');
+    return `| ${r.title} | ${figures} | ${ceiling} | ${r.ratio ?? '—'} | ${targets} |`;
+  });
+  const table = [
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${Object.entries(env)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}.`,
+    '',
+    '| benchmark | HeatBridge | ceiling (same run) | ratio | targets |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i < 0 || j < 0) throw new Error(`${file}: markers ${start} … ${end} missing`);
+  writeFileSync(file, `${text.slice(0, i + start.length)}\n${table}\n${text.slice(j)}`);
+  process.stderr.write(`updated ${file}\n`);
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
