@@ -62,6 +62,13 @@ export function decodeRaw(words: readonly number[], enc: Encoding): number | str
   const n = wordCount(enc);
   if (words.length < n)
     throw new RangeError(`need ${n} registers for ${enc.type}, got ${words.length}`);
+  if (enc.type === 'uint16' || enc.type === 'int16') {
+    // One register, no Buffer: the allocation per value was the adapter's largest cost with
+    // thousands of registers polled (the Modbus benchmark, docs/performance.md).
+    let v = words[0]! & 0xffff;
+    if (byteSwapped(enc.order)) v = ((v & 0xff) << 8) | (v >> 8);
+    return enc.type === 'int16' ? (v << 16) >> 16 : v;
+  }
   const w = words.slice(0, n);
   if (enc.type === 'bit') return ((w[0]! >> (enc.bit ?? 0)) & 1) === 1;
   if (enc.type === 'bool') return w[0]! !== 0;
@@ -74,10 +81,6 @@ export function decodeRaw(words: readonly number[], enc: Encoding): number | str
   }
   const b = wordsToBytes(w, enc.order);
   switch (enc.type) {
-    case 'int16':
-      return b.readInt16BE(0);
-    case 'uint16':
-      return b.readUInt16BE(0);
     case 'int32':
       return b.readInt32BE(0);
     case 'uint32':
