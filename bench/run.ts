@@ -5,6 +5,7 @@ import { machine, type Bench, type BenchResult } from './lib';
 import { opcuaBench } from './opcua';
 import { controlTickBench } from './control-tick';
 import { historianBench } from './historian';
+import { modbusBench } from './modbus';
 
 /**
  * `npm run bench [-- --only a,b] [-- --quick]`: runs the benchmarks one after the other (they
@@ -13,6 +14,7 @@ import { historianBench } from './historian';
  * nothing and are not written to the docs.
  */
 const BENCHES: Record<string, Bench> = {
+  modbus: modbusBench,
   opcua: opcuaBench,
   'control-tick': controlTickBench,
   historian: historianBench,

@@ -1,6 +1,10 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { projectRoot } from '../../src/util/project-root';
+
+/** The Python peers, found from the project root (the benchmarks run these helpers compiled). */
+const PEERS = join(projectRoot(), 'test', 'peers');
 
 /** Debian's python3 with python3-pymodbus (the `python3` on PATH may be a pyenv build without it). */
 export const SYSTEM_PYTHON = '/usr/bin/python3';
@@ -20,7 +24,7 @@ export function pymodbus(
   timeout = 1.0,
   framer: 'socket' | 'rtu' = 'socket',
 ): Promise<PeerResult[]> {
-  const script = join(__dirname, '..', 'peers', 'pymodbus_client.py');
+  const script = join(PEERS, 'pymodbus_client.py');
   return new Promise((resolve, reject) => {
     const child = spawn(SYSTEM_PYTHON, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
@@ -66,7 +70,7 @@ export interface PeerServer {
 
 /** Starts test/peers/pymodbus_server.py with a job and waits until it serves. */
 export function startPymodbusServer(job: Record<string, unknown>): Promise<PeerServer> {
-  const script = join(__dirname, '..', 'peers', 'pymodbus_server.py');
+  const script = join(PEERS, 'pymodbus_server.py');
   const child = spawn(SYSTEM_PYTHON, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
