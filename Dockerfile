@@ -11,6 +11,9 @@ RUN npm run build
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# A bounded heap keeps memory steady: at 10,000 points/s about 60 MB are live, and without a limit
+# V8 lets garbage grow the heap past 200 MB before collecting (docs/performance.md).
+ENV NODE_OPTIONS=--max-old-space-size=192
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force

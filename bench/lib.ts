@@ -63,17 +63,28 @@ export async function measureProcess<T>(run: () => Promise<T>): Promise<{
   value: T;
   cores: number;
   rssMaxMb: number;
+  heapMaxMb: number;
+  liveHeapMb: number;
   loopLagP99Ms: number;
   loopLagMaxMs: number;
 }> {
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
   let rssMax = process.memoryUsage.rss();
-  const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage.rss())), 250);
+  let heapMax = process.memoryUsage().heapUsed;
+  const rssTimer = setInterval(() => {
+    const m = process.memoryUsage();
+    rssMax = Math.max(rssMax, m.rss);
+    heapMax = Math.max(heapMax, m.heapUsed);
+  }, 250);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const value = await run();
   const cpu = process.cpuUsage(cpu0);
+  // What is live after a full collection (with --expose-gc): RSS also holds garbage not yet collected.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const liveHeap = gc ? process.memoryUsage().heapUsed : NaN;
   const wallMs = performance.now() - t0;
   clearInterval(rssTimer);
   lag.disable();
@@ -81,6 +92,8 @@ export async function measureProcess<T>(run: () => Promise<T>): Promise<{
     value,
     cores: (cpu.user + cpu.system) / 1000 / wallMs,
     rssMaxMb: rssMax / 1024 / 1024,
+    heapMaxMb: heapMax / 1024 / 1024,
+    liveHeapMb: liveHeap / 1024 / 1024,
     loopLagP99Ms: lag.percentile(99) / 1e6,
     loopLagMaxMs: lag.max / 1e6,
   };

@@ -37,7 +37,7 @@ export const opcuaBench: Bench = async ({ quick, progress }) => {
     let samples = 0;
     const sub = adapter!.samples$.subscribe(() => samples++);
     await adapter!.start({ log: memoryLogger().log, report: () => undefined });
-    const rate = await rateOver(() => samples, 5000, durationMs, progress);
+    const rate = await rateOver(() => samples, quick ? 1000 : 5000, durationMs, progress);
     sub.unsubscribe();
     await adapter!.stop();
     const ratio = rate / bare;
@@ -99,7 +99,7 @@ async function bareRate(
   );
   let n = 0;
   group.on('changed', () => n++);
-  const rate = await rateOver(() => n, 5000, durationMs, progress);
+  const rate = await rateOver(() => n, durationMs < 10_000 ? 1000 : 5000, durationMs, progress);
   await subscription.terminate();
   await session.close();
   await client.disconnect();
