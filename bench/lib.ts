@@ -58,6 +58,12 @@ export async function rateOver(
   return (count() - c0) / ((performance.now() - t0) / 1000);
 }
 
+/** Cores this process used since `from` was taken at `t0` (CPU time / wall time). */
+export function cpuCores(from: NodeJS.CpuUsage, t0: number): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000 / (performance.now() - t0);
+}
+
 /** This process's CPU (cores used), peak RSS and event-loop delay while `run` runs. */
 export async function measureProcess<T>(run: () => Promise<T>): Promise<{
   value: T;
@@ -80,17 +86,16 @@ export async function measureProcess<T>(run: () => Promise<T>): Promise<{
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const value = await run();
-  const cpu = process.cpuUsage(cpu0);
+  const cores = cpuCores(cpu0, t0);
   // What is live after a full collection (with --expose-gc): RSS also holds garbage not yet collected.
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const liveHeap = gc ? process.memoryUsage().heapUsed : NaN;
-  const wallMs = performance.now() - t0;
   clearInterval(rssTimer);
   lag.disable();
   return {
     value,
-    cores: (cpu.user + cpu.system) / 1000 / wallMs,
+    cores,
     rssMaxMb: rssMax / 1024 / 1024,
     heapMaxMb: heapMax / 1024 / 1024,
     liveHeapMb: liveHeap / 1024 / 1024,

@@ -4,7 +4,7 @@ import { parseSiteConfig } from '../src/config';
 import { memoryLogger } from '../test/helpers/logger';
 import { startPymodbusServer } from '../test/helpers/peers';
 import { freePort } from '../test/helpers/ports';
-import { rateOver, round, type Bench } from './lib';
+import { cpuCores, rateOver, round, type Bench } from './lib';
 
 /**
  * Modbus acquisition from an independent server (Debian's python3-pymodbus): points per second
@@ -12,12 +12,6 @@ import { rateOver, round, type Bench } from './lib';
  * connection, `units` devices polled every 10 ms so the queue never runs dry — against a bare
  * modbus-serial loop reading the same register blocks back to back and decoding each register.
  */
-/** Cores this process used since `from` (CPU time / wall time). */
-function cpuCores(from: NodeJS.CpuUsage, t0: number): number {
-  const d = process.cpuUsage(from);
-  return (d.user + d.system) / 1000 / (performance.now() - t0);
-}
-
 export const modbusBench: Bench = async ({ quick, progress }) => {
   const t0 = performance.now();
   const units = quick ? 2 : 8;

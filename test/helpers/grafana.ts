@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseDuration } from '../../src/api/schemas';
 import { dashboardSchema, type Dashboard } from '../../src/grafana/model';
 import { projectRoot } from '../../src/util/project-root';
 
@@ -34,7 +35,7 @@ export function interpolate(
 ): string {
   return query
     .replace(/\$timeFilter/g, `time >= ${opts.from}ms and time <= ${opts.to}ms`)
-    .replace(/\$__interval_ms/g, String(durationMs(opts.interval)))
+    .replace(/\$__interval_ms/g, String(parseDuration(opts.interval)))
     .replace(/\$__interval/g, opts.interval)
     .replace(/\$(\w+)/g, (whole, name: string) => {
       const values = opts.vars[name];
@@ -44,19 +45,12 @@ export function interpolate(
     });
 }
 
-export function durationMs(d: string): number {
-  const m = /^(\d+)([smhd])$/.exec(d);
-  if (!m) throw new Error(`not a duration: ${d}`);
-  const unitMs: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-  return Number(m[1]) * unitMs[m[2]!]!;
-}
-
 /**
  * Grafana's $__interval for a range: range / max data points (the panel's width, ~1000 here),
  * rounded up to a whole second, at least the panel's own minimum interval.
  */
 export function grafanaInterval(rangeMs: number, panelMin?: string): string {
   const auto = Math.max(1, Math.ceil(rangeMs / 1000 / 1000));
-  const min = panelMin ? durationMs(panelMin) / 1000 : 0;
+  const min = panelMin ? parseDuration(panelMin) / 1000 : 0;
   return `${Math.max(auto, min)}s`;
 }
