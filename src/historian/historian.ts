@@ -151,6 +151,8 @@ export class HistorianComponent implements Component {
     return {
       type: this.opts.config.type,
       ...this.counts,
+      // Accepted into memory, not yet on disk (written every flushIntervalMs).
+      buffered: this.buffer.length,
       ...(this.rejectedBy.size > 0 ? { rejectedBy: Object.fromEntries(this.rejectedBy) } : {}),
       ...(this.spool ? { spool: this.spool.stats() } : {}),
       ...(this.forwarder

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // A HeatBridge historian in a process of its own, for the crash test: writes a steady stream of
 // numbered points (value = index, time = T0 + index ms) to InfluxDB through the spool, until
-// killed. With --no-write it only replays what its spool holds.
+// killed. With --no-write it only replays what its spool holds. T0 comes from the test (an
+// instant relative to when it runs, test/helpers/server-time.ts): a calendar date here would
+// fall out of influxd's retention window after a few weeks and every point would be dropped.
 //
-//   node historian-load.js <influx url> <database> <spool dir> [--no-write]
+//   node historian-load.js <influx url> <database> <spool dir> (--write-from <T0 epoch ms> | --no-write)
 'use strict';
 const { join } = require('node:path');
 const { Subject } = require('rxjs');
@@ -12,8 +14,14 @@ const dist = join(__dirname, '..', '..', 'dist', 'src');
 const { HistorianComponent } = require(join(dist, 'historian', 'historian.js'));
 const { createLogger } = require(join(dist, 'log.js'));
 
-const [url, database, spoolDir, flag] = process.argv.slice(2);
-const T0 = Date.UTC(2026, 10, 4);
+const [url, database, spoolDir, flag, from] = process.argv.slice(2);
+const T0 = Number(from);
+if (flag !== '--no-write' && (flag !== '--write-from' || !Number.isSafeInteger(T0))) {
+  process.stderr.write(
+    'usage: historian-load.js <influx url> <database> <spool dir> (--write-from <epoch ms> | --no-write)\n',
+  );
+  process.exit(2);
+}
 const samples = new Subject();
 const log = createLogger({ level: 'warn', destination: process.stderr });
 const historian = new HistorianComponent({

@@ -2,10 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { parseLine } from '../../../src/historian/line-protocol';
 import { eventuallyAsync } from '../../helpers/components';
 import { Influxd } from '../../helpers/influxd';
+import { recentHour } from '../../helpers/server-time';
 
 const SCRIPT = join(__dirname, '..', '..', 'peers', 'historian-load.js');
 
@@ -36,20 +37,40 @@ function spooledValues(dir: string): number[] {
   return values;
 }
 
+/** Stopped after the test, passed or failed: a left-over process would keep jest from exiting. */
+const running: { stop(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const r of running.splice(0).reverse()) await r.stop();
+});
+
 describe('a crash of HeatBridge during an outage loses nothing it accepted', () => {
   it('SIGKILL while spooling, then a restart: the spool is replayed, every accepted point arrives once', async () => {
     const influxd = new Influxd();
+    running.push(influxd);
     await influxd.start();
     const spool = mkdtempSync(join(tmpdir(), 'hb-crash-spool-'));
-    const first = await run([influxd.url, 'hb', spool]);
-    await new Promise((r) => setTimeout(r, 2000));
+    const first = await run([influxd.url, 'hb', spool, '--write-from', String(recentHour())]);
+    running.push({ stop: () => (first.child.kill('SIGKILL'), first.exited.then(() => undefined)) });
+    // Some points reach the database, then the outage; the crash comes once the spool holds
+    // plenty of what was accepted during it (conditions, not durations: CI may be loaded).
+    await eventuallyAsync(
+      async () =>
+        Number((await influxd.query('hb', 'SELECT count("value") FROM "measurement"'))[0]?.count) >
+        100,
+      30_000,
+      'points in the database before the outage',
+    );
     await influxd.stop(); // the outage
-    await new Promise((r) => setTimeout(r, 3000));
+    await eventuallyAsync(
+      () => Promise.resolve(spooledValues(spool).length > 1000),
+      30_000,
+      'a spool of over 1,000 points',
+    );
     first.child.kill('SIGKILL'); // the crash, while spooling
     await first.exited;
 
     const spooled = spooledValues(spool);
-    expect(spooled.length).toBeGreaterThan(500);
+    expect(spooled.length).toBeGreaterThan(1000);
     await influxd.start();
     const before = await influxd.query('hb', 'SELECT "value" FROM "measurement"');
     const accepted = new Set([...before.map((r) => r.value as number), ...spooled]);

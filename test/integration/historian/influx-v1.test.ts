@@ -5,11 +5,12 @@ import { InfluxV1Backend } from '../../../src/historian/backends/influx-v1';
 import { eventually, eventuallyAsync } from '../../helpers/components';
 import { def, influxV1Config, startHistorian, type TestHistorian } from '../../helpers/historian';
 import { Influxd } from '../../helpers/influxd';
+import { recentHour } from '../../helpers/server-time';
 import { memoryLogger } from '../../helpers/logger';
 
 const influxd = new Influxd();
 let h: TestHistorian;
-const T0 = Date.UTC(2026, 10, 1, 12, 0, 0, 123);
+const T0 = recentHour() + 123; // a whole hour and 123 ms: exact millisecond round trips
 
 const defs = [
   def('hp1/condenser_out_temp'),

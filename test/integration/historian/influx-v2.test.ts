@@ -8,6 +8,7 @@ import type { PointId } from '../../../src/domain/point-id';
 import { eventually, eventuallyAsync } from '../../helpers/components';
 import { def, startHistorian, type TestHistorian } from '../../helpers/historian';
 import { VictoriaMetrics } from '../../helpers/influxd';
+import { recentHour } from '../../helpers/server-time';
 
 /**
  * The InfluxDB 2.x client's write path (/api/v2/write with a token, gzip) against a real server
@@ -16,7 +17,7 @@ import { VictoriaMetrics } from '../../helpers/influxd';
  */
 const vm = new VictoriaMetrics();
 let h: TestHistorian;
-const T0 = Date.UTC(2026, 10, 5, 8);
+const T0 = recentHour();
 
 beforeAll(async () => {
   await vm.start();

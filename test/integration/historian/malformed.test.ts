@@ -3,10 +3,11 @@ import type { PointId } from '../../../src/domain/point-id';
 import { eventually, eventuallyAsync } from '../../helpers/components';
 import { def, influxV1Config, startHistorian, type TestHistorian } from '../../helpers/historian';
 import { Influxd } from '../../helpers/influxd';
+import { recentHour } from '../../helpers/server-time';
 
 const influxd = new Influxd();
 let h: TestHistorian;
-const T0 = Date.UTC(2026, 10, 2);
+const T0 = recentHour();
 
 beforeAll(async () => {
   await influxd.start();
