@@ -52,6 +52,8 @@ export interface HistorianBackend {
   write(lines: readonly string[]): Promise<void>;
   query(q: HistoryQuery): Promise<HistoryPoint[]>;
   close(): Promise<void>;
+  /** Counters of the backend's own, shown in the historian's details (the file backend's scans). */
+  stats?(): Record<string, number>;
 }
 
 /** The newest `limit` points, oldest first. */

@@ -155,6 +155,7 @@ export class HistorianComponent implements Component {
       buffered: this.buffer.length,
       ...(this.rejectedBy.size > 0 ? { rejectedBy: Object.fromEntries(this.rejectedBy) } : {}),
       ...(this.spool ? { spool: this.spool.stats() } : {}),
+      ...(this.backend?.stats ? { backend: this.backend.stats() } : {}),
       ...(this.forwarder
         ? {
             sent: this.forwarder.counts,

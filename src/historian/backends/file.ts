@@ -9,7 +9,7 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../../log';
 import {
@@ -30,8 +30,28 @@ export interface FileBackendOptions {
   now?: () => number;
 }
 
-/** How long before a file's last write a line in it may be stamped. */
-const FILE_SLACK_MS = 10 * 60_000;
+/** The times of the lines in one file (ms), and the size they were read at. */
+interface FileSpan {
+  bytes: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * The time of a line of line protocol in milliseconds: its last word, in nanoseconds. Undefined
+ * when the line has none (HeatBridge always writes one; files may come from elsewhere).
+ */
+export function lineTimeMs(line: string): number | undefined {
+  const word = line.slice(line.lastIndexOf(' ') + 1);
+  if (!/^-?\d{7,}$/.test(word)) return undefined;
+  return Number(word.slice(0, -6));
+}
+
+/** Takes a line's time into a span; a line without one could be any time (parseLine: now). */
+function widen(span: FileSpan, t: number | undefined): void {
+  span.min = Math.min(span.min, t ?? -Infinity);
+  span.max = Math.max(span.max, t ?? Infinity);
+}
 
 const FILE = /^heatbridge-(\d{8}T\d{6}Z)-(\d+)\.lp$/;
 
@@ -50,6 +70,15 @@ export class FileBackend implements HistorianBackend {
   private seq = 0;
   private readonly now: () => number;
   private queries: Promise<unknown> = Promise.resolve();
+  /**
+   * The time span of each file's lines, so a query reads only the files that hold part of its
+   * range. Kept from the lines themselves, not from file times: a file's mtime is the kernel's
+   * clock while its lines carry source times, and the two need not agree (a device clock ahead,
+   * a clock stepped by NTP, files copied from another machine).
+   */
+  private readonly spans = new Map<string, FileSpan>();
+  /** Files read and skipped by queries, for the historian's details. */
+  private readonly scans = { filesRead: 0, filesSkipped: 0 };
 
   constructor(private readonly opts: FileBackendOptions) {
     this.now = opts.now ?? Date.now;
@@ -71,23 +100,30 @@ export class FileBackend implements HistorianBackend {
   writeSync(lines: readonly string[]): void {
     let chunk: string[] = [];
     let chunkBytes = 0;
+    let span = this.currentSpan();
     const put = (): void => {
       if (chunk.length === 0) return;
       writeSync(this.fd!, chunk.join(''));
       fsyncSync(this.fd!);
       this.size += chunkBytes;
+      span!.bytes = this.size;
       chunk = [];
       chunkBytes = 0;
     };
     for (const line of lines) {
-      if (this.fd === undefined) this.rotate();
+      if (this.fd === undefined) {
+        this.rotate();
+        span = this.currentSpan();
+      }
       const text = `${line}\n`;
       chunk.push(text);
       chunkBytes += Buffer.byteLength(text);
+      widen(span!, lineTimeMs(line));
       // A file ends at the first line that takes it to its size; the next line starts a new one.
       if (this.size + chunkBytes >= this.opts.rotateBytes) {
         put();
         this.rotate();
+        span = this.currentSpan();
       }
     }
     put();
@@ -111,19 +147,36 @@ export class FileBackend implements HistorianBackend {
     const windows = q.everyMs ? new WindowMeans(q.everyMs) : undefined;
     for (const name of this.files()) {
       const path = join(this.opts.dir, name);
-      // A file last written before the range holds nothing of it (the slack covers samples
-      // stamped with a source time a little before they were written).
       const stat = statSync(path, { throwIfNoEntry: false });
-      if (!stat || stat.mtimeMs < q.from - FILE_SLACK_MS) continue;
+      if (!stat) continue;
+      const known = this.spans.get(name);
+      // The file being written is always known; another one only while it has not changed.
+      const current = name === this.currentName();
+      if (known && (current || known.bytes === stat.size)) {
+        if (known.max < q.from || known.min >= q.to) {
+          this.scans.filesSkipped++;
+          continue;
+        }
+      }
+      const seen: FileSpan = { bytes: stat.size, min: Infinity, max: -Infinity };
+      if (stat.size === 0) {
+        if (!current) this.spans.set(name, seen);
+        continue;
+      }
+      this.scans.filesRead++;
       try {
-        const input = createReadStream(path, 'utf8');
+        const input = createReadStream(path, { encoding: 'utf8', end: stat.size - 1 });
         for await (const line of createInterface({ input, crlfDelay: Infinity })) {
-          if (line === '' || !needles.every((n) => line.includes(n))) continue;
+          if (line === '') continue;
+          widen(seen, lineTimeMs(line));
+          if (!needles.every((n) => line.includes(n))) continue;
           const p = this.pointOf(line, q);
           if (!p) continue;
           if (windows) windows.add(p);
           else points.push(p);
         }
+        // Read up to the size seen: that much of it is what this span covers.
+        if (!current) this.spans.set(name, seen);
       } catch (err) {
         // Retention may delete the oldest file while we read it: its lines are gone anyway.
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -158,6 +211,21 @@ export class FileBackend implements HistorianBackend {
     };
   }
 
+  /** How many files queries read, and how many they skipped by their time span. */
+  stats(): { filesRead: number; filesSkipped: number } {
+    return { ...this.scans };
+  }
+
+  private currentName(): string | undefined {
+    return this.file === undefined ? undefined : basename(this.file);
+  }
+
+  /** The span of the file being written (created with it in `rotate`). */
+  private currentSpan(): FileSpan | undefined {
+    const name = this.currentName();
+    return name === undefined ? undefined : this.spans.get(name);
+  }
+
   close(): Promise<void> {
     if (this.fd !== undefined) {
       fsyncSync(this.fd);
@@ -183,10 +251,18 @@ export class FileBackend implements HistorianBackend {
     this.file = join(this.opts.dir, `heatbridge-${stamp}-${this.seq++}.lp`);
     this.fd = openSync(this.file, 'a');
     this.size = statSync(this.file).size;
+    // A new file is empty; one that somehow exists already may hold any time.
+    const empty = this.size === 0;
+    this.spans.set(basename(this.file), {
+      bytes: this.size,
+      min: empty ? Infinity : -Infinity,
+      max: empty ? -Infinity : Infinity,
+    });
     this.opts.log.debug({ file: this.file }, 'historian file started');
     const files = this.files();
     for (const old of files.slice(0, Math.max(files.length - this.opts.maxFiles, 0))) {
       unlinkSync(join(this.opts.dir, old));
+      this.spans.delete(old);
       this.opts.log.info(
         { file: old, maxFiles: this.opts.maxFiles },
         'historian file deleted (retention)',

@@ -8,9 +8,10 @@ import { runCli } from '../../helpers/cli';
 import { eventually, eventuallyAsync } from '../../helpers/components';
 import { def, startHistorian, type TestHistorian } from '../../helpers/historian';
 import { Influxd } from '../../helpers/influxd';
+import { recentHour } from '../../helpers/server-time';
 
 const dir = mkdtempSync(join(tmpdir(), 'hb-filehist-'));
-const T0 = Date.UTC(2026, 10, 6, 10);
+const T0 = recentHour();
 let h: TestHistorian;
 const influxd = new Influxd();
 
@@ -56,11 +57,13 @@ describe('the embedded file historian', () => {
       quality: 'good',
     });
     await eventually(
-      () => (h.running.component.details() as { recorded: number }).recorded >= 2001,
-      5_000,
-      'recorded',
+      () => {
+        const d = h.running.component.details() as { recorded: number; buffered: number };
+        return d.recorded >= 2001 && d.buffered === 0;
+      },
+      10_000,
+      'recorded and on disk',
     );
-    await new Promise((r) => setTimeout(r, 100));
     const files = readdirSync(dir).filter((f) => f.endsWith('.lp'));
     expect(files.length).toBeGreaterThan(5); // ~150 KB at 16 KiB per file
     const points = await h.running.component.query(def('hp1/t'), T0 + 10_000, T0 + 20_000);
@@ -78,26 +81,44 @@ describe('the embedded file historian', () => {
     expect(newest.map((p) => p.t)).toEqual([T0 + 1_997_000, T0 + 1_998_000, T0 + 1_999_000]);
   });
 
-  it('skips files last written long before the range; concurrent queries get the same answer', async () => {
-    const files = readdirSync(dir).filter((f) => f.endsWith('.lp'));
-    const [first, ...rest] = files;
-    // Pretend every file but the first was last written an hour before T0: nothing of them is read.
-    const old = new Date(T0 - 3_600_000);
-    for (const f of rest) utimesSync(join(dir, f), old, old);
-    try {
-      const range = [T0, T0 + 2_000_000] as const;
+  it('reads only the files whose lines reach into the range, whatever their file times say', async () => {
+    const seq = (f: string): number => Number(/-(\d+)\.lp$/.exec(f)![1]);
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.lp'))
+      .sort((x, y) => seq(x) - seq(y));
+    const linesOf = (f: string): string[] =>
+      readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean);
+    const timeOf = (line: string): number => Number(line.slice(line.lastIndexOf(' ') + 1, -6));
+    // The range of the last file's points of hp1/t.
+    const inLast = linesOf(files.at(-1)!).filter((l) => l.includes('point=t'));
+    const from = timeOf(inLast[0]!);
+    const to = T0 + 2_000_000;
+    // What a reader must open: the files with a line in [from, to), or lines on both sides of
+    // it (the historian's own status points are stamped with the wall clock, after the range).
+    const overlapping = files.filter((f) => {
+      const times = linesOf(f).map(timeOf);
+      return Math.max(...times) >= from && Math.min(...times) < to;
+    }).length;
+    expect(overlapping).toBeLessThan(files.length / 2);
+    // File times claim every file was written long ago (and then that all were written now):
+    // neither changes what is read, since the spans come from the lines themselves.
+    for (const stamp of [new Date(T0 - 3_600_000 * 24 * 30), new Date()]) {
+      for (const f of files) utimesSync(join(dir, f), stamp, stamp);
+      const stats = (): { filesRead: number; filesSkipped: number } =>
+        (h.running.component.details() as { backend: { filesRead: number; filesSkipped: number } })
+          .backend;
+      const before = stats();
       const [a, b] = await Promise.all([
-        h.running.component.query(def('hp1/t'), ...range),
-        h.running.component.query(def('hp1/t'), ...range),
+        h.running.component.query(def('hp1/t'), from, to),
+        h.running.component.query(def('hp1/t'), from, to),
       ]);
-      const inFirst = readFileSync(join(dir, first!), 'utf8')
-        .split('\n')
-        .filter((l) => l.includes('point=t'));
-      expect(a).toHaveLength(inFirst.length);
+      expect(a).toHaveLength(inLast.length);
+      expect(a[0]!.t).toBe(from);
       expect(b).toEqual(a);
-    } finally {
-      const now = new Date();
-      for (const f of rest) utimesSync(join(dir, f), now, now);
+      const after = stats();
+      // Once per query each.
+      expect(after.filesRead - before.filesRead).toBe(2 * overlapping);
+      expect(after.filesSkipped - before.filesSkipped).toBe(2 * (files.length - overlapping));
     }
   });
 
