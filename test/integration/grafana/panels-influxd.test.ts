@@ -35,10 +35,13 @@ beforeAll(async () => {
   site = (await demoSiteOnFreePorts()).site;
   site.historian = influxV1Config(influxd.url, DB);
   acceleratePlant(site, SPEED);
+  // The range starts before the simulated plant's clock does: every sample's source time, the
+  // first one of a value that never moves (recorded once, then only after a minute of silence)
+  // included, lies inside it however long the machine takes to get going.
+  from = Date.now();
   host = new SimHost({ site, log: log.log.child({ side: 'sim' }), speed: SPEED, adminPort: 0 });
   await host.start();
   app = buildApp(site, { log: log.log });
-  from = Date.now();
   await app.supervisor.start();
 
   await eventually(
@@ -69,15 +72,28 @@ beforeAll(async () => {
     reason: 'dashboard test while offline',
     actor: { kind: 'user', name: 'grafana-test' },
   });
-  await new Promise((r) => setTimeout(r, 12_000)); // adapter counters recorded every 10 s
+  // Stored, not merely sent: the operator's write failed, and the adapter's counters (recorded
+  // every 10 s) show the errors.
+  await influxHas(
+    `SELECT count("actor") FROM "audit" WHERE "event" = 'write' AND "status" = 'failed' AND "device" = 'dh'`,
+    'the failed write to the offline substation',
+  );
+  await influxHas(
+    `SELECT max("errors") FROM "adapter" WHERE "protocol" = 'modbus' AND "errors" > 0`,
+    'adapter errors recorded while dh was offline',
+  );
   host.sim.clearFault(fault.id);
+  const clearedAt = Date.now();
   await host.applyOfflineFaults();
   await eventually(
     () => app.latest.get('dh/flow' as PointId)?.quality === 'good',
     20_000,
     'dh back',
   );
-  await new Promise((r) => setTimeout(r, 3000));
+  await influxHas(
+    `SELECT count("value") FROM "measurement" WHERE "device" = 'dh' AND "quality" = 'good' AND time > ${clearedAt}ms`,
+    'good substation samples stored after the outage',
+  );
   // OPC UA samples carry the simulated plant's source time, which runs SPEED× ahead of the wall
   // clock here: the range covers it (in a plant, source and wall time agree).
   to = Date.now() + (SPEED - 1) * (Date.now() - from) + 60_000;
@@ -96,10 +112,26 @@ beforeAll(async () => {
     log: log.log,
     timeoutMs: 5000,
   } as never).downsampleQueries();
-  const range = `WHERE time >= ${from - 3_600_000}ms AND time < ${to + 3_600_000}ms`;
+  const range = `WHERE time >= ${floorTo(from, HOUR)}ms AND time < ${to + HOUR}ms`;
   await influxd.series(DB, `${cq.minute} ${range} GROUP BY time(1m), *`);
   await influxd.series(DB, `${cq.hour} ${range} GROUP BY time(1h), *`);
 }, 240_000);
+
+/** Waits (with a deadline, polling) until an InfluxQL statement counts something. */
+async function influxHas(q: string, what: string): Promise<void> {
+  await eventuallyAsync(
+    async () => {
+      const [row] = (await influxd.series(DB, q)).flatMap((s) => s.values);
+      return Number(row?.[1] ?? 0) > 0;
+    },
+    60_000,
+    what,
+  );
+}
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+const floorTo = (t: number, step: number): number => Math.floor(t / step) * step;
 
 afterAll(async () => {
   await app?.supervisor.stop();
@@ -160,9 +192,16 @@ describe('the shipped Grafana dashboards against a real influxd filled by HeatBr
               to - from,
               rp === 'raw' ? panel.interval : rp === 'rp_1m' ? '1m' : '1h',
             );
+            // A downsampled point is stamped with the start of its window, which may lie
+            // before `from`; Grafana's range would cover it on any real dashboard.
             const q = interpolate(t.query, {
               vars: { ...vars, rp: [rp] },
-              from: rp === 'rp_1h' ? from - 3_600_000 : from,
+              from:
+                rp === 'rp_1h'
+                  ? floorTo(from, HOUR)
+                  : rp === 'rp_1m'
+                    ? floorTo(from, MINUTE)
+                    : from,
               to,
               interval,
             });
