@@ -287,7 +287,7 @@ describe('API: state changes need a role, are audited, and bad requests change n
         point: 'dh/offered_heat',
         value: 5,
         durationMin: 5,
-        until: '2030-01-01T00:00:00Z',
+        until: new Date(Date.now() + 86_400_000).toISOString(), // tomorrow, whenever this runs
         reason: 'test',
       },
       400,
