@@ -30,7 +30,7 @@ export interface FileBackendOptions {
   now?: () => number;
 }
 
-/** The times of the lines in one file (ms), and the size they were read at. */
+/** The times of the lines in one file (ms), and its size when they were taken. */
 interface FileSpan {
   bytes: number;
   min: number;
@@ -77,6 +77,8 @@ export class FileBackend implements HistorianBackend {
    * a clock stepped by NTP, files copied from another machine).
    */
   private readonly spans = new Map<string, FileSpan>();
+  /** The span of the file being written (also in `spans`); widened as lines are written. */
+  private span: FileSpan | undefined;
   /** Files read and skipped by queries, for the historian's details. */
   private readonly scans = { filesRead: 0, filesSkipped: 0 };
 
@@ -100,30 +102,24 @@ export class FileBackend implements HistorianBackend {
   writeSync(lines: readonly string[]): void {
     let chunk: string[] = [];
     let chunkBytes = 0;
-    let span = this.currentSpan();
     const put = (): void => {
       if (chunk.length === 0) return;
       writeSync(this.fd!, chunk.join(''));
       fsyncSync(this.fd!);
       this.size += chunkBytes;
-      span!.bytes = this.size;
       chunk = [];
       chunkBytes = 0;
     };
     for (const line of lines) {
-      if (this.fd === undefined) {
-        this.rotate();
-        span = this.currentSpan();
-      }
+      if (this.fd === undefined) this.rotate();
       const text = `${line}\n`;
       chunk.push(text);
       chunkBytes += Buffer.byteLength(text);
-      widen(span!, lineTimeMs(line));
+      widen(this.span!, lineTimeMs(line));
       // A file ends at the first line that takes it to its size; the next line starts a new one.
       if (this.size + chunkBytes >= this.opts.rotateBytes) {
         put();
         this.rotate();
-        span = this.currentSpan();
       }
     }
     put();
@@ -151,7 +147,7 @@ export class FileBackend implements HistorianBackend {
       if (!stat) continue;
       const known = this.spans.get(name);
       // The file being written is always known; another one only while it has not changed.
-      const current = name === this.currentName();
+      const current = known !== undefined && known === this.span;
       if (known && (current || known.bytes === stat.size)) {
         if (known.max < q.from || known.min >= q.to) {
           this.scans.filesSkipped++;
@@ -216,16 +212,6 @@ export class FileBackend implements HistorianBackend {
     return { ...this.scans };
   }
 
-  private currentName(): string | undefined {
-    return this.file === undefined ? undefined : basename(this.file);
-  }
-
-  /** The span of the file being written (created with it in `rotate`). */
-  private currentSpan(): FileSpan | undefined {
-    const name = this.currentName();
-    return name === undefined ? undefined : this.spans.get(name);
-  }
-
   close(): Promise<void> {
     if (this.fd !== undefined) {
       fsyncSync(this.fd);
@@ -243,6 +229,8 @@ export class FileBackend implements HistorianBackend {
   }
 
   private rotate(): void {
+    // The file being closed keeps its span while its size stays what was written.
+    if (this.span) this.span.bytes = this.size;
     if (this.fd !== undefined) {
       closeSync(this.fd);
       this.fd = undefined;
@@ -253,11 +241,12 @@ export class FileBackend implements HistorianBackend {
     this.size = statSync(this.file).size;
     // A new file is empty; one that somehow exists already may hold any time.
     const empty = this.size === 0;
-    this.spans.set(basename(this.file), {
+    this.span = {
       bytes: this.size,
       min: empty ? Infinity : -Infinity,
       max: empty ? -Infinity : Infinity,
-    });
+    };
+    this.spans.set(basename(this.file), this.span);
     this.opts.log.debug({ file: this.file }, 'historian file started');
     const files = this.files();
     for (const old of files.slice(0, Math.max(files.length - this.opts.maxFiles, 0))) {
