@@ -29,9 +29,7 @@ function walk(dir, out = []) {
 /** Paths relative to the project root, with forward slashes, sorted. */
 function serverClockTests() {
   return walk(join(root, 'test'))
-    .filter((file) => {
-      return IMPORTS_SERVER_HELPER.test(readFileSync(file, 'utf8'));
-    })
+    .filter((file) => IMPORTS_SERVER_HELPER.test(readFileSync(file, 'utf8')))
     .map((file) => relative(root, file).split(sep).join('/'))
     .sort();
 }

@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { parseLine } from '../../../src/historian/line-protocol';
-import { eventuallyAsync } from '../../helpers/components';
+import { eventuallyAsync, stopAfterEach } from '../../helpers/components';
 import { Influxd } from '../../helpers/influxd';
 import { recentHour } from '../../helpers/server-time';
 
@@ -37,20 +37,25 @@ function spooledValues(dir: string): number[] {
   return values;
 }
 
-/** Stopped after the test, passed or failed: a left-over process would keep jest from exiting. */
-const running: { stop(): Promise<void> }[] = [];
-afterEach(async () => {
-  for (const r of running.splice(0).reverse()) await r.stop();
+const stopLater = stopAfterEach();
+const stopping = (
+  p: { child: ChildProcess; exited: Promise<number | null> },
+  signal: NodeJS.Signals,
+): { stop(): Promise<void> } => ({
+  stop: async () => {
+    p.child.kill(signal);
+    await p.exited;
+  },
 });
 
 describe('a crash of HeatBridge during an outage loses nothing it accepted', () => {
   it('SIGKILL while spooling, then a restart: the spool is replayed, every accepted point arrives once', async () => {
     const influxd = new Influxd();
-    running.push(influxd);
+    stopLater(influxd);
     await influxd.start();
     const spool = mkdtempSync(join(tmpdir(), 'hb-crash-spool-'));
     const first = await run([influxd.url, 'hb', spool, '--write-from', String(recentHour())]);
-    running.push({ stop: () => (first.child.kill('SIGKILL'), first.exited.then(() => undefined)) });
+    stopLater(stopping(first, 'SIGKILL'));
     // Some points reach the database, then the outage; the crash comes once the spool holds
     // plenty of what was accepted during it (conditions, not durations: CI may be loaded).
     await eventuallyAsync(
@@ -76,26 +81,21 @@ describe('a crash of HeatBridge during an outage loses nothing it accepted', () 
     const accepted = new Set([...before.map((r) => r.value as number), ...spooled]);
 
     const second = await run([influxd.url, 'hb', spool, '--no-write']);
-    try {
-      await eventuallyAsync(
-        async () =>
-          (await influxd.query('hb', 'SELECT count("value") FROM "measurement"'))[0]?.count ===
-          accepted.size,
-        60_000,
-        `all ${accepted.size} accepted points`,
-      );
-      const after = (await influxd.query('hb', 'SELECT "value" FROM "measurement"')).map(
-        (r) => r.value as number,
-      );
-      expect(new Set(after)).toEqual(accepted);
-      expect(after).toHaveLength(accepted.size); // each once
-      // The values are a gap-free run from 0: nothing accepted before the kill is missing.
-      expect(Math.max(...after)).toBe(after.length - 1);
-      expect(readdirSync(spool)).toEqual([]); // all acknowledged, all deleted
-    } finally {
-      second.child.kill('SIGTERM');
-      await second.exited;
-      await influxd.stop();
-    }
+    stopLater(stopping(second, 'SIGTERM'));
+    await eventuallyAsync(
+      async () =>
+        (await influxd.query('hb', 'SELECT count("value") FROM "measurement"'))[0]?.count ===
+        accepted.size,
+      60_000,
+      `all ${accepted.size} accepted points`,
+    );
+    const after = (await influxd.query('hb', 'SELECT "value" FROM "measurement"')).map(
+      (r) => r.value as number,
+    );
+    expect(new Set(after)).toEqual(accepted);
+    expect(after).toHaveLength(accepted.size); // each once
+    // The values are a gap-free run from 0: nothing accepted before the kill is missing.
+    expect(Math.max(...after)).toBe(after.length - 1);
+    expect(readdirSync(spool)).toEqual([]); // all acknowledged, all deleted
   }, 120_000);
 });

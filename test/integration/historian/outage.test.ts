@@ -1,25 +1,21 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { PointId } from '../../../src/domain/point-id';
-import { eventually, eventuallyAsync } from '../../helpers/components';
+import { eventually, eventuallyAsync, stopAfterEach } from '../../helpers/components';
 import { def, influxV1Config, startHistorian } from '../../helpers/historian';
 import { Influxd } from '../../helpers/influxd';
 import { recentHour } from '../../helpers/server-time';
 
 const T0 = recentHour();
 
-/** Stopped after each test, passed or failed: a left-over influxd would keep jest from exiting. */
-const running: { stop(): Promise<void> }[] = [];
-afterEach(async () => {
-  for (const r of running.splice(0).reverse()) await r.stop();
-});
+const stopLater = stopAfterEach();
 
 describe('database outages lose nothing', () => {
   it('influxd stopped for 30 s while writing steadily: every point present exactly once afterwards', async () => {
     const influxd = new Influxd();
-    running.push(influxd);
+    stopLater(influxd);
     await influxd.start();
     const h = await startHistorian(influxV1Config(influxd.url, 'hb'), [def('hp1/t')]);
-    running.push(h.running);
+    stopLater(h.running);
     let i = 0;
     const writer = setInterval(() => {
       // 20 points every 50 ms: 400/s, unique timestamps.
@@ -78,12 +74,12 @@ describe('database outages lose nothing', () => {
 
   it('a small spool cap with the database down drops the oldest lines only, and counts exactly what is missing', async () => {
     const influxd = new Influxd();
-    running.push(influxd);
+    stopLater(influxd);
     await influxd.start();
     const config = influxV1Config(influxd.url, 'hb', { batchSize: 500 });
     (config as { spool: { maxBytes: number } }).spool.maxBytes = 1024 * 1024;
     const h = await startHistorian(config, [def('hp1/t')]);
-    running.push(h.running);
+    stopLater(h.running);
     await eventually(() => h.running.reports.at(-1)?.state === 'running', 10_000, 'ready');
     await influxd.stop();
     // ~60 bytes a line: 40,000 lines are ~2.4 MB, over twice the 1 MiB cap.
