@@ -1,4 +1,3 @@
-import { afterEach } from '@jest/globals';
 import type { Component, ComponentContext } from '../../src/runtime/component';
 import { memoryLogger } from './logger';
 
@@ -55,19 +54,4 @@ export async function eventuallyAsync(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-/**
- * Registers an `afterEach` (call it at a test file's top level) that stops, newest first, what
- * each test hands to the returned function, whether the test passed or failed: a server or
- * process left running keeps jest from exiting.
- */
-export function stopAfterEach(): (running: { stop(): Promise<void> }) => void {
-  const running: { stop(): Promise<void> }[] = [];
-  afterEach(async () => {
-    for (const r of running.splice(0).reverse()) await r.stop();
-  });
-  return (r) => {
-    running.push(r);
-  };
 }

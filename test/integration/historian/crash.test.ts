@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parseLine } from '../../../src/historian/line-protocol';
-import { eventuallyAsync, stopAfterEach } from '../../helpers/components';
+import { stopAfterEach } from '../../helpers/cleanup';
+import { eventuallyAsync } from '../../helpers/components';
 import { Influxd } from '../../helpers/influxd';
 import { recentHour } from '../../helpers/server-time';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { PointId } from '../../../src/domain/point-id';
-import { eventually, eventuallyAsync, stopAfterEach } from '../../helpers/components';
+import { stopAfterEach } from '../../helpers/cleanup';
+import { eventually, eventuallyAsync } from '../../helpers/components';
 import { def, influxV1Config, startHistorian } from '../../helpers/historian';
 import { Influxd } from '../../helpers/influxd';
 import { recentHour } from '../../helpers/server-time';
