@@ -505,6 +505,29 @@ describe('API: state changes need a role, are audited, and bad requests change n
     expect((await call('viewer', 'GET', '/api/overrides')).body).toEqual([]);
   });
 
+  it('every state-changing operation the OpenAPI document lists refuses no token and a viewer, and changes nothing', async () => {
+    // Taken from the served document, so a route added later is covered without editing this.
+    const doc = (await call('none', 'GET', '/api/openapi.json')).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const changes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops)
+        .filter((m) => ['post', 'put', 'patch', 'delete'].includes(m))
+        .map((m) => [m.toUpperCase(), path.replace(/\{[^}]+\}/g, 'hp1')] as const),
+    );
+    expect(changes.length).toBeGreaterThanOrEqual(6);
+    const before = await state();
+    const body = { point: 'hp1/supply_setpoint', value: 60, durationMin: 5, reason: 'probe' };
+    const answers = [];
+    for (const [method, path] of changes) {
+      answers.push([method, path, (await call('none', method, path, body)).status]);
+      answers.push([method, path, (await call('viewer', method, path, body)).status]);
+    }
+    expect(answers.filter(([, , status]) => status !== 401 && status !== 403)).toEqual([]);
+    expect(answers.filter(([, , status]) => status === 401)).toHaveLength(changes.length);
+    expect(await state()).toEqual(before);
+  });
+
   it('client mistakes get a 4xx in JSON, never a 500', async () => {
     const cases: [string, string, Record<string, string>, number][] = [
       ['GET', '/api/points/%E0%A4%A/x', {}, 400],
