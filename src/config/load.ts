@@ -1,11 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { formatIssues, formatPath, type ConfigProblem } from './format-issues';
+import {
+  formatIssues,
+  formatPath,
+  type ConfigProblem,
+  type IssuePath,
+  type PathProblem,
+} from './format-issues';
 import type { Env } from './secret';
 import { schemaKeysAt } from './schema-keys';
 import { siteSchema, type SiteConfig } from './site';
 import { lineOfPath } from './yaml-locate';
+import { describeCodePoint, findUnsafeChars, isBidiControl } from '../util/unsafe-text';
 
 export type ConfigResult =
   { ok: true; config: SiteConfig } | { ok: false; problems: ConfigProblem[] };
@@ -21,6 +28,8 @@ export function parseSiteConfig(
   /** The `extends` base, already read (loadSiteConfig): this file's keys are merged over it. */
   base?: Record<string, unknown>,
 ): ConfigResult {
+  const refused = refusedCharacters(text);
+  if (refused.length > 0) return { ok: false, problems: refused };
   const lines = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter: lines,
@@ -53,6 +62,17 @@ export function parseSiteConfig(
   if (data === null || data === undefined) {
     return { ok: false, problems: [{ path: '(file)', message: 'the file is empty' }] };
   }
+  const escaped = refusedInValues(data);
+  if (escaped.length > 0) {
+    return {
+      ok: false,
+      problems: escaped.map((p) => ({
+        path: formatPath(p.segments),
+        message: p.message,
+        line: lineOfPath(doc, lines, p.segments),
+      })),
+    };
+  }
   if (base) data = mergeConfig(base, data);
   const schema = siteSchema(env);
   const result = schema.safeParse(data, { reportInput: true });
@@ -69,6 +89,70 @@ export function parseSiteConfig(
   };
 }
 
+/** At most this many refused characters are listed: a binary file would have thousands. */
+const MAX_REFUSED_LISTED = 10;
+
+/**
+ * Control characters (tab, LF and the CR of CRLF aside) and bidirectional controls in the text,
+ * one problem each with its line and column. YAML accepts most of them inside scalars, so a NUL
+ * or an escape sequence would reach a name, a unit or an alarm message; a bidirectional override
+ * makes the file display differently from what HeatBridge reads (Trojan Source).
+ */
+export function refusedCharacters(text: string): ConfigProblem[] {
+  const found = findUnsafeChars(text, { tab: true, lineBreaks: true }, MAX_REFUSED_LISTED + 1);
+  const problems: ConfigProblem[] = found.slice(0, MAX_REFUSED_LISTED).map((c) => ({
+    path: '(file)',
+    line: c.line,
+    message: `refused character ${describeCodePoint(c.codePoint)} at column ${c.column}: ${
+      isBidiControl(c.codePoint)
+        ? 'it makes text display differently from what it is; remove it'
+        : c.codePoint === 0x0d
+          ? 'a carriage return not followed by a line feed; use LF or CRLF line ends'
+          : 'a site file holds printable text, tabs and line breaks only; remove it'
+    }`,
+  }));
+  if (found.length > MAX_REFUSED_LISTED) {
+    problems.push({
+      path: '(file)',
+      line: found[MAX_REFUSED_LISTED]!.line,
+      message: `more refused characters follow (only the first ${MAX_REFUSED_LISTED} are listed); is this a text file?`,
+    });
+  }
+  return problems;
+}
+
+/**
+ * The same characters written as YAML escapes (`"\x00"`, `"\u202E"`) in keys and values: the text
+ * is clean but the value is not. Line feeds and tabs are kept (block scalars hold them).
+ */
+function refusedInValues(data: unknown): PathProblem[] {
+  const problems: PathProblem[] = [];
+  const check = (s: string, segments: IssuePath, what: string): void => {
+    const c = findUnsafeChars(s, { tab: true, lineBreaks: true }, 1)[0];
+    if (c && problems.length < MAX_REFUSED_LISTED) {
+      problems.push({
+        segments,
+        message: `refused character ${describeCodePoint(c.codePoint)} in the ${what} (written as an escape?); remove it`,
+      });
+    }
+  };
+  const seen = new Set<object>(); // aliases can share (and, recursively, contain) a node
+  const walk = (v: unknown, segments: IssuePath): void => {
+    if (typeof v === 'string') check(v, segments, 'value');
+    if (typeof v !== 'object' || v === null || seen.has(v)) return;
+    seen.add(v);
+    if (Array.isArray(v)) v.forEach((item, i) => walk(item, [...segments, i]));
+    else {
+      for (const [k, item] of Object.entries(v)) {
+        check(k, [...segments, k], 'key');
+        walk(item, [...segments, k]);
+      }
+    }
+  };
+  walk(data, []);
+  return problems;
+}
+
 /** The yaml library's first message line, without its own position suffix (we print ours). */
 function syntaxMessage(message: string): string {
   const first = message.split('\n')[0] ?? message;
@@ -78,6 +162,8 @@ function syntaxMessage(message: string): string {
 export async function loadSiteConfig(file: string, env: Env): Promise<ConfigResult> {
   const text = await readText(file);
   if (typeof text !== 'string') return text;
+  const refused = refusedCharacters(text);
+  if (refused.length > 0) return { ok: false, problems: refused };
   const base = await loadBase(file, text, [resolve(file)]);
   if (base && 'problems' in base) return { ok: false, problems: base.problems };
   return parseSiteConfig(text, env, base?.data);
@@ -118,6 +204,8 @@ async function loadBase(
   if (chain.length >= 4) return fail('more than 4 files extend each other');
   const baseText = await readText(baseFile);
   if (typeof baseText !== 'string') return fail(baseText.problems[0]!.message);
+  const refused = refusedCharacters(baseText)[0];
+  if (refused) return fail(`${ext}:${refused.line}: ${refused.message}`);
   const doc = parseDocument(baseText, { uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) return fail(`${ext}: YAML syntax error: ${doc.errors[0]!.message}`);
   const data = doc.toJS({ maxAliasCount: 100 }) as unknown;

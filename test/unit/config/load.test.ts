@@ -114,6 +114,100 @@ devices:
     ]);
   });
 
+  describe('refuses control and bidirectional characters (issue 18)', () => {
+    it('a NUL in the file: the file is refused at its line and column, not reported valid', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'hb-config-'));
+      const file = join(dir, 'site.yaml');
+      writeFileSync(file, minimal().replace('name: S', 'name: S\u0000'));
+      const result = await loadSiteConfig(file, {});
+      if (result.ok) throw new Error('a file with a NUL byte was reported valid');
+      expect(formatProblems('site.yaml', result.problems).split('\n')).toEqual([
+        'site.yaml:2: (file): refused character U+0000 (NUL, a control character) at column 23: a site file holds printable text, tabs and line breaks only; remove it',
+      ]);
+    });
+
+    it('bidirectional overrides and isolates (Trojan Source) are refused too', () => {
+      for (const cp of [0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069]) {
+        const text = minimal().replace('name: S', `name: S${String.fromCodePoint(cp)}x`);
+        const result = parseSiteConfig(text, {});
+        const hex = cp.toString(16).toUpperCase();
+        expect(result.ok ? [] : result.problems).toEqual([
+          {
+            path: '(file)',
+            line: 2,
+            message: expect.stringMatching(
+              new RegExp(
+                `^refused character U\\+${hex} \\(.*a bidirectional control\\) at column 23:`,
+              ),
+            ),
+          },
+        ]);
+      }
+    });
+
+    it('accepts CRLF line ends, tabs in values and right-to-left text with its marks', () => {
+      const text = minimal('alarms: { definitions: [] }\n')
+        .replace('name: S', 'name: "S\tמרכז\u200f"')
+        .replace(/\n/g, '\r\n');
+      const result = parseSiteConfig(text, {});
+      expect(result.ok ? [] : result.problems).toEqual([]);
+      expect(result.ok && result.config.site.name).toBe('S\tמרכז\u200f');
+    });
+
+    it('a lone carriage return is refused: it hides text when the file is printed', () => {
+      const result = parseSiteConfig(minimal().replace('name: S', 'name: S\rX'), {});
+      expect(result.ok ? [] : result.problems.map((p) => [p.line, p.message])).toEqual([
+        [
+          2,
+          expect.stringMatching(
+            /^refused character U\+000D .* at column 23: a carriage return not followed by a line feed/,
+          ),
+        ],
+      ]);
+    });
+
+    it('lists at most 10 and says more follow, for a binary file', () => {
+      const result = parseSiteConfig(`site: x\n${'\u0001\n'.repeat(50)}`, {});
+      if (result.ok) throw new Error('should be invalid');
+      expect(result.problems.map((p) => p.line)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+      expect(result.problems[10]!.message).toMatch(/more refused characters follow/);
+    });
+
+    it('the same characters written as YAML escapes are refused at the value they are in', () => {
+      const text = minimal()
+        .replace('name: S', 'name: "S\\x1b[2J"')
+        .replace('name: t,', 'name: "t\\u202E",');
+      const result = parseSiteConfig(text, {});
+      expect(result.ok ? [] : result.problems).toEqual([
+        {
+          path: 'site.name',
+          line: 2,
+          message: expect.stringContaining(
+            'refused character U+001B (ESC, escape, a control character) in the value',
+          ),
+        },
+        {
+          path: 'devices.plc.points[0].name',
+          line: 8,
+          message: expect.stringContaining('refused character U+202E'),
+        },
+      ]);
+    });
+
+    it('a base file that holds them is refused, named with its line', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'hb-config-'));
+      writeFileSync(join(dir, 'base.yaml'), minimal().replace('name: S', 'name: S\u202e'));
+      writeFileSync(join(dir, 'site.yaml'), 'extends: base.yaml\n');
+      const result = await loadSiteConfig(join(dir, 'site.yaml'), {});
+      expect(result.ok ? [] : result.problems).toEqual([
+        {
+          path: 'extends',
+          message: expect.stringMatching(/^base\.yaml:2: refused character U\+202E/),
+        },
+      ]);
+    });
+  });
+
   it('resolves aliases but refuses alias bombs', () => {
     const bomb = `a: &a [x, x, x, x, x, x, x, x, x, x]
 b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
