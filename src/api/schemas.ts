@@ -4,6 +4,7 @@ import { NAME_PATTERN } from '../domain/point-id';
 import { POINT_KINDS } from '../domain/point';
 import { QUALITIES } from '../domain/quality';
 import { UNITS } from '../domain/units';
+import { describeCodePoint, findUnsafeChars } from '../util/unsafe-text';
 import { AUDIT_ACTIONS } from './audit-log';
 
 /**
@@ -231,8 +232,44 @@ export const alarmSchema = z
   })
   .meta({ id: 'Alarm' });
 
-export const alarmParams = z.object({ key: z.string().min(1).max(200) });
-export const ackBody = z.strictObject({ reason: z.string().max(500).optional() });
+/** The longest text a person may send (a reason, a comment): every such field has this limit. */
+export const HUMAN_TEXT_MAX = 500;
+
+/**
+ * Refuses control characters (tab and line breaks too: these are one-line fields) and the
+ * bidirectional controls U+202A–U+202E and U+2066–U+2069, naming the first one and its 1-based
+ * position: stored as given they would show a reason reversed in the page (U+202E) or end up in
+ * the audit log as a NUL.
+ */
+function refuseUnsafeChars(s: string, ctx: z.core.$RefinementCtx<string>): void {
+  const c = findUnsafeChars(s, {}, 1)[0];
+  if (!c) return;
+  ctx.addIssue({
+    code: 'custom',
+    input: s,
+    message: `${describeCodePoint(c.codePoint)} at character ${c.position} is not allowed: text holds printable characters on one line`,
+  });
+}
+
+/**
+ * Text typed by a person that HeatBridge stores and shows: one line of printable characters
+ * (see refuseUnsafeChars), trimmed, at most HUMAN_TEXT_MAX characters, at least `min`.
+ */
+export function humanText(min = 0, minMessage = `expected at least ${min} characters`) {
+  const text = z
+    .string()
+    .superRefine(refuseUnsafeChars)
+    .trim()
+    .max(HUMAN_TEXT_MAX, { error: `expected at most ${HUMAN_TEXT_MAX} characters` });
+  return (min > 0 ? text.min(min, { error: minMessage }) : text).meta({
+    description: `One line of printable text, at most ${HUMAN_TEXT_MAX} characters: control characters and bidirectional controls (U+202A–U+202E, U+2066–U+2069) are refused with 400`,
+  });
+}
+
+export const alarmParams = z.object({
+  key: z.string().min(1).max(200).superRefine(refuseUnsafeChars),
+});
+export const ackBody = z.strictObject({ reason: humanText().optional() });
 export const alarmsQuery = z.strictObject({
   shelved: z
     .enum(['true', 'false'], { error: 'expected true or false' })
@@ -240,11 +277,7 @@ export const alarmsQuery = z.strictObject({
     .meta({ description: 'true: the shelved alarms instead' }),
 });
 /** An operator's reason: it goes into the audit trail. */
-const reason = z
-  .string()
-  .trim()
-  .min(3, { error: 'expected a reason (at least 3 characters)' })
-  .max(500);
+const reason = humanText(3, 'expected a reason (at least 3 characters)');
 
 /** A body for something that lasts: `durationMin` or `until` (exactly one), and a reason. */
 function timedBody<S extends z.ZodRawShape>(shape: S) {

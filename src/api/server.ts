@@ -18,6 +18,7 @@ import { pointValue, type PointValue } from './plant-view';
 import { apiRoutes, ApiError, type ApiDeps, type RouteSpec } from './routes';
 import { SseHub } from './sse';
 import { streamQuery } from './schemas';
+import { visibleText } from '../util/unsafe-text';
 
 export interface ApiServerDeps extends ApiDeps {
   /** Every sample (field, control, historian): live updates. */
@@ -182,8 +183,9 @@ export function createApiApp(config: ApiConfig, deps: ApiServerDeps, log: Logger
     deps.audit.record({
       actor: `user:${principal.name}`,
       action: r.audit.action,
-      target: r.audit.target(req.params as Record<string, string>, req.body),
-      reason: reasonOf(req),
+      // What was sent, with any refused character shown as <U+XXXX>, not stored as given.
+      target: visibleText(r.audit.target(req.params as Record<string, string>, req.body)),
+      reason: visibleText(reasonOf(req)),
       result: `rejected: ${err.status} ${err.message}`,
     });
   };

@@ -57,6 +57,8 @@ export interface UnsafeChar {
   /** 1-based line (lines end at LF) and column (in characters, a surrogate pair counts one). */
   line: number;
   column: number;
+  /** 1-based position in the whole text, in characters. */
+  position: number;
 }
 
 export interface UnsafeTextOptions {
@@ -75,9 +77,11 @@ export function findUnsafeChars(
   const found: UnsafeChar[] = [];
   let line = 1;
   let column = 0;
+  let position = 0;
   for (let i = 0; i < text.length && found.length < limit; i++) {
     const cp = text.codePointAt(i)!;
     column++;
+    position++;
     if (cp > 0xffff) {
       i++; // the low half of a surrogate pair: one character, and never a refused one
       continue;
@@ -90,7 +94,7 @@ export function findUnsafeChars(
     if (!isControl(cp) && !isBidiControl(cp)) continue;
     if (cp === 0x09 && options.tab) continue;
     if (cp === 0x0d && options.lineBreaks && text.charCodeAt(i + 1) === 0x0a) continue;
-    found.push({ codePoint: cp, index: i, line, column });
+    found.push({ codePoint: cp, index: i, line, column, position });
     if (cp === 0x0a) {
       line++;
       column = 0;
