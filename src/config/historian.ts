@@ -35,7 +35,12 @@ const databaseFields = {
   batchSize: intBetween(1, 5000, 'a batch size from 1 to 5000 lines').default(5000),
   timeoutMs: durationMs(100, 120_000).default(10_000),
   spool: spoolSchema.default({ dir: 'data/spool', maxBytes: 1024 ** 3 }),
-  reconnect: reconnectSchema.default({ initialDelayMs: 1000, maxDelayMs: 30_000 }),
+  /**
+   * Retries while the database is unreachable (with jitter: each wait is between half and all of
+   * the delay). The cap is 5 s, not the adapters' 30 s: the spool makes a retry cheap (one refused
+   * request), and the cap bounds how long after the database is back the first write goes out.
+   */
+  reconnect: reconnectSchema.default({ initialDelayMs: 1000, maxDelayMs: 5000 }),
 };
 
 export function historianSchema(env: Env) {

@@ -8,6 +8,8 @@ export interface ForwarderOptions {
   reconnect: { initialDelayMs: number; maxDelayMs: number };
   log: Logger;
   report: (state: 'running' | 'degraded', message?: string) => void;
+  /** Jitter source for the retry delays, numbers in [0, 1) (default Math.random). */
+  random?: () => number;
 }
 
 export interface ForwarderCounts {
@@ -21,7 +23,7 @@ export interface ForwarderCounts {
 /**
  * Moves lines from the spool to the database, oldest first: a segment is deleted only after the
  * database acknowledged all of it. While the database is unreachable it retries with capped
- * exponential backoff and the spool grows. A batch the database refuses as data (HTTP 400) is
+ * exponential backoff with jitter (new lines do not shorten a wait) and the spool grows. A batch the database refuses as data (HTTP 400) is
  * split in halves until the refused lines are found; those are dropped and logged, the rest
  * written — one bad line never blocks the others.
  *
@@ -31,7 +33,9 @@ export interface ForwarderCounts {
 export class Forwarder {
   private running = false;
   private loop: Promise<void> | undefined;
+  /** Ends the current sleep early: `stop()` always, `notify()` only when idle (not backing off). */
   private wake: (() => void) | undefined;
+  private backingOff = false;
   private initialized = false;
   private lastError: string | undefined;
   private readonly backoff: Backoff;
@@ -47,7 +51,7 @@ export class Forwarder {
     private readonly backend: HistorianBackend,
     private readonly opts: ForwarderOptions,
   ) {
-    this.backoff = new Backoff(opts.reconnect);
+    this.backoff = new Backoff(opts.reconnect, opts.random ?? Math.random);
   }
 
   get error(): string | undefined {
@@ -59,9 +63,18 @@ export class Forwarder {
     this.loop = this.run();
   }
 
-  /** New lines are in the spool. */
+  /**
+   * New lines are in the spool: an idle forwarder sends them now. A backoff after a failure is
+   * not cut short — otherwise, while points keep arriving, it would retry at the rate of new
+   * points (every flush) instead of the backoff schedule.
+   */
   notify(): void {
-    this.wake?.();
+    if (!this.backingOff) this.wake?.();
+  }
+
+  /** Whether the last attempt failed and the forwarder is waiting to retry. */
+  get failing(): boolean {
+    return this.lastError !== undefined;
   }
 
   async stop(): Promise<void> {
@@ -103,7 +116,12 @@ export class Forwarder {
           'degraded',
           `database unavailable (${message}); ${backlog.lines} lines spooled`,
         );
-        await this.sleep(delay);
+        this.backingOff = true;
+        try {
+          await this.sleep(delay);
+        } finally {
+          this.backingOff = false;
+        }
       }
     }
   }
