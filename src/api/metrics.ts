@@ -153,6 +153,56 @@ export class Metrics {
       'refused_lines',
       'Lines the database refused since start',
     );
+    // From the historian's health details (a database historian only).
+    const historianDetail = (
+      name: string,
+      help: string,
+      kind: 'gauge' | 'counter',
+      pick: (d: Record<string, unknown>) => number | undefined,
+    ): void => {
+      const Metric = kind === 'gauge' ? Gauge : Counter;
+      new Metric({
+        name,
+        help,
+        registers: [r],
+        collect(this: Gauge | Counter) {
+          this.reset();
+          const d = src.components().find((c) => c.name === 'historian')?.details;
+          const v = d ? pick(d) : undefined;
+          if (v === undefined) return;
+          if (this instanceof Gauge) this.set(v);
+          else this.inc(v);
+        },
+      });
+    };
+    const behind = (d: Record<string, unknown>): Record<string, unknown> | undefined =>
+      typeof d.behind === 'object' && d.behind !== null
+        ? (d.behind as Record<string, unknown>)
+        : undefined;
+    historianDetail(
+      'heatbridge_historian_behind',
+      'Historian falling behind: the spool grows faster than the database takes it (1) or not (0)',
+      'gauge',
+      (d) => (typeof behind(d)?.active === 'boolean' ? Number(behind(d)!.active) : undefined),
+    );
+    historianDetail(
+      'heatbridge_historian_behind_episodes_total',
+      'Times the historian started falling behind',
+      'counter',
+      (d) => num(behind(d)?.episodes),
+    );
+    historianDetail(
+      'heatbridge_historian_failed_attempts_total',
+      'Failed attempts to write to the database (each one followed by a backoff)',
+      'counter',
+      (d) => num((d.sent as Record<string, unknown> | undefined)?.failedAttempts),
+    );
+    historianDetail(
+      'heatbridge_historian_spool_dropped_lines_total',
+      'Lines the spool dropped since start (over its cap, or torn by a crash)',
+      'counter',
+      (d) => num((d.spool as Record<string, unknown> | undefined)?.dropped),
+    );
 
     new Gauge({
       name: 'heatbridge_component_up',

@@ -8,6 +8,7 @@ import type { Sample } from '../domain/sample';
 import type { Logger } from '../log';
 import type { Component, ComponentContext } from '../runtime/component';
 import type { HistorianBackend, HistoryPoint } from './backend';
+import { BacklogMonitor, type BacklogMonitorOptions } from './backlog-monitor';
 import { FileBackend } from './backends/file';
 import { Forwarder } from './forwarder';
 import { encodeLine, LineError, type LineRecord } from './line-protocol';
@@ -62,6 +63,11 @@ export interface HistorianOptions {
   now?: () => number;
   /** How often the historian's own status points are recorded (default 10 s). */
   statusPeriodMs?: number;
+  /**
+   * Falling-behind detection of a database historian (`BacklogMonitor`): the backlog is checked
+   * every `checkMs` (default 1 s); `windowMs` default 30 s, `minLines` default two batches.
+   */
+  behind?: Partial<BacklogMonitorOptions> & { checkMs?: number };
 }
 
 /**
@@ -80,6 +86,11 @@ export class HistorianComponent implements Component {
   private backend: HistorianBackend | undefined;
   private spool: Spool | undefined;
   private forwarder: Forwarder | undefined;
+  private monitor: BacklogMonitor | undefined;
+  /** What the forwarder last reported; the component's state also counts falling behind. */
+  private forwarderState: { state: 'running' | 'degraded'; message?: string } = {
+    state: 'running',
+  };
   private buffer: string[] = [];
   private readonly subscriptions: Subscription[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
@@ -115,9 +126,19 @@ export class HistorianComponent implements Component {
         batchSize: cfg.batchSize,
         reconnect: cfg.reconnect,
         log: ctx.log,
-        report: (state, message) => ctx.report(state, message),
+        report: (state, message) => {
+          this.forwarderState = { state, ...(message !== undefined ? { message } : {}) };
+          this.reportState(ctx);
+        },
       });
       this.forwarder.start();
+      this.monitor = new BacklogMonitor({
+        windowMs: this.opts.behind?.windowMs ?? 30_000,
+        minLines: this.opts.behind?.minLines ?? 2 * cfg.batchSize,
+      });
+      this.timers.push(
+        setInterval(() => this.checkBacklog(ctx), this.opts.behind?.checkMs ?? 1000),
+      );
     }
     const { sources } = this.opts;
     this.subscriptions.push(sources.samples$.subscribe((s) => this.onSample(s)));
@@ -159,6 +180,7 @@ export class HistorianComponent implements Component {
       ...(this.forwarder
         ? {
             sent: this.forwarder.counts,
+            ...(this.monitor ? { behind: this.monitor.current } : {}),
             ...(this.forwarder.error ? { databaseError: this.forwarder.error } : {}),
           }
         : {}),
@@ -275,6 +297,43 @@ export class HistorianComponent implements Component {
       this.backend.writeSync(lines);
       this.buffer = [];
     }
+  }
+
+  /** One observation for the falling-behind detection: warns once per episode, info at its end. */
+  private checkBacklog(ctx: ComponentContext): void {
+    if (!this.monitor || !this.spool || !this.forwarder) return;
+    const backlogLines = this.spool.stats().lines + this.buffer.length;
+    const before = this.monitor.current;
+    const event = this.monitor.observe(this.now(), backlogLines, !this.forwarder.failing);
+    if (event === 'started') {
+      this.log.warn(
+        { backlogLines, windowMs: this.opts.behind?.windowMs ?? 30_000 },
+        'historian falling behind: the spool grows faster than the database takes it',
+      );
+    } else if (event === 'ended') {
+      this.log.info(
+        {
+          backlogLines,
+          durationMs: before.since !== undefined ? this.now() - before.since : undefined,
+          reason: this.forwarder.failing ? 'database unavailable' : 'draining',
+        },
+        'historian no longer falling behind',
+      );
+    }
+    if (event) this.reportState(ctx);
+  }
+
+  /** The forwarder's state, degraded as well while the historian falls behind. */
+  private reportState(ctx: ComponentContext): void {
+    const f = this.forwarderState;
+    const behind = this.monitor?.current;
+    if (f.state === 'degraded') ctx.report('degraded', f.message);
+    else if (behind?.active)
+      ctx.report(
+        'degraded',
+        `falling behind: ${this.spool?.stats().lines ?? 0} lines spooled and growing`,
+      );
+    else ctx.report('running');
   }
 
   private emitStatus(): void {
