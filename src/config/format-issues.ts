@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { visibleText } from '../util/unsafe-text';
 
 /** One thing wrong with a config file, in words for the person who edits it. */
 export interface ConfigProblem {
@@ -17,12 +18,15 @@ export interface PathProblem {
   message: string;
 }
 
-/** `['devices','hp1','points',3,'register']` → `devices.hp1.points[3].register`. */
+/**
+ * `['devices','hp1','points',3,'register']` → `devices.hp1.points[3].register`. A control or
+ * bidirectional character in a key is shown as `<U+XXXX>`: the path is printed to a terminal.
+ */
 export function formatPath(path: IssuePath): string {
   let out = '';
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;
-    else out += out === '' ? String(seg) : `.${String(seg)}`;
+    else out += (out === '' ? '' : '.') + visibleText(String(seg));
   }
   return out === '' ? '(root)' : out;
 }
@@ -103,7 +107,7 @@ export function formatIssues(
         const hint = suggest(key, knownKeys(issue.path));
         problems.push({
           segments: [...issue.path, key],
-          message: `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}`,
+          message: `unknown key "${visibleText(key)}"${hint ? ` (did you mean "${hint}"?)` : ''}`,
         });
       }
       continue;

@@ -194,6 +194,14 @@ devices:
       ]);
     });
 
+    it('a key holding one (written as an escape) is printed with it shown as <U+XXXX> (found by the fuzz suite)', () => {
+      const result = parseSiteConfig(minimal('"bad\\rkey\\u202e": 1\n'), {});
+      if (result.ok) throw new Error('should be invalid');
+      expect(formatProblems('site.yaml', result.problems)).toBe(
+        'site.yaml:9: bad<U+000D>key<U+202E>: refused character U+000D (CR, carriage return, a control character) in the key (written as an escape?); remove it',
+      );
+    });
+
     it('a base file that holds them is refused, named with its line', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'hb-config-'));
       writeFileSync(join(dir, 'base.yaml'), minimal().replace('name: S', 'name: S\u202e'));
