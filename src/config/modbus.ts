@@ -153,6 +153,11 @@ export const modbusDeviceSchema = z
     /** Write single registers and coils with FC 16 and 15 too, for devices without FC 6 and 5. */
     multipleWritesOnly: z.boolean().default(false),
     reconnect: reconnectSchema.default({ initialDelayMs: 1000, maxDelayMs: 30000 }),
+    /**
+     * Requests in a row without an answer after which an open connection is dropped and
+     * re-created (a stream that lost its frame boundary answers nothing more).
+     */
+    reconnectAfterTimeouts: intBetween(1, 1000).default(3),
     points: z.array(modbusPointSchema).min(1, { error: 'expected at least one point' }),
   })
   .superRefine((d, ctx) => {

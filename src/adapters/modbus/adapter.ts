@@ -59,6 +59,8 @@ export class ModbusAdapter implements Component, DeviceAdapter {
       transport: this.transport,
       connectTimeoutMs: Math.max(...this.configs.map(([, c]) => c.timeoutMs), 1000) * 3,
       reconnect: first.reconnect,
+      // One connection, one count: the strictest of the devices that share it.
+      reconnectAfterTimeouts: Math.min(...this.configs.map(([, c]) => c.reconnectAfterTimeouts)),
       devices: this.devices,
       log: ctx.log,
       now: this.now,

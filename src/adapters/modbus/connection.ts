@@ -1,4 +1,4 @@
-import ModbusRTU from 'modbus-serial';
+import type ModbusRTU from 'modbus-serial';
 import type { ModbusDeviceConfig } from '../../config/modbus';
 import type { PointId } from '../../domain/point-id';
 import type { Sample, SampleValue } from '../../domain/sample';
@@ -7,6 +7,8 @@ import { Backoff } from '../../util/backoff';
 import { encodeValue } from './codec';
 import { planReads, type ReadRequest } from './planner';
 import { decodeRead, type ModbusPoint } from './points';
+import { bufferedBytes, guarded, newClient, openClient } from './framed-client';
+import { isFramingError, ModbusFramingError } from './mbap-port';
 
 /** Where a connection goes: one TCP endpoint, one serial line, one RTU-over-TCP gateway. */
 export type ModbusTransport =
@@ -57,6 +59,11 @@ export interface ConnectionOptions {
   reconnect: { initialDelayMs: number; maxDelayMs: number };
   devices: ModbusDeviceRuntime[];
   log: Logger;
+  /**
+   * Timeouts in a row, on a connection that is otherwise up, after which it is dropped and
+   * re-created: a stream that lost its frame boundary or a hung gateway answers nothing more.
+   */
+  reconnectAfterTimeouts: number;
   now: () => number;
   emit: (sample: Sample) => void;
   /** Connection health for /api/health: degraded with the reason, or running. */
@@ -73,6 +80,11 @@ export interface ConnectionStats {
   connectionErrors: number;
   reconnects: number;
   queueDepth: number;
+  /**
+   * Replies that were not a well-formed answer to the request in flight, and replies cut short:
+   * each drops the connection.
+   */
+  framingErrors: number;
 }
 
 class NotConnectedError extends Error {}
@@ -118,6 +130,8 @@ export class ModbusConnection {
   private readonly last = new Map<PointId, SampleValue>();
   /** Requests failing now, by a key of unit, table and registers, with the reason (for logs). */
   private readonly failing = new Map<string, string>();
+  /** Requests in a row that got no answer (any answer, exceptions too, resets it). */
+  private timeoutsInARow = 0;
   private readonly stats: ConnectionStats = {
     requests: 0,
     roundTrips: 0,
@@ -127,6 +141,7 @@ export class ModbusConnection {
     connectionErrors: 0,
     reconnects: 0,
     queueDepth: 0,
+    framingErrors: 0,
   };
 
   constructor(private readonly opts: ConnectionOptions) {
@@ -225,7 +240,7 @@ export class ModbusConnection {
       }
       try {
         const client = await this.ensureClient();
-        await job.run(client);
+        await guarded(client, job.run(client));
         job.resolve();
       } catch (err) {
         if (err instanceof NotConnectedError) job.reject(err);
@@ -249,7 +264,7 @@ export class ModbusConnection {
       );
     }
     this.dropClient();
-    const client = new ModbusRTU();
+    const client = newClient(this.opts.transport);
     try {
       await withTimeout(this.open(client), this.opts.connectTimeoutMs, `connecting to ${this.key}`);
     } catch (err) {
@@ -280,6 +295,7 @@ export class ModbusConnection {
     }
     this.everConnected = true;
     this.backoff.reset();
+    this.timeoutsInARow = 0;
     this.client = client;
     this.updateHealth();
     return client;
@@ -289,7 +305,7 @@ export class ModbusConnection {
     const t = this.opts.transport;
     switch (t.kind) {
       case 'tcp':
-        return client.connectTCP(t.host, { port: t.port });
+        return openClient(client); // its MbapPort knows host and port
       case 'rtu-over-tcp':
         // modbus-serial's "telnet" port sends raw RTU frames (with CRC) over TCP, which is what
         // serial-to-Ethernet gateways expect. (Its "TcpRTUBuffered" port speaks MBAP, i.e. TCP.)
@@ -313,7 +329,27 @@ export class ModbusConnection {
     }
   }
 
+  /**
+   * After a timeout: drops the connection (and says so) if the reply was cut short, so the stream
+   * lost its frame boundary, or if too many requests in a row went unanswered on it.
+   */
+  private timedOutForGood(client: ModbusRTU, device: ModbusDeviceRuntime): boolean {
+    const cut = bufferedBytes(client);
+    this.timeoutsInARow += 1;
+    if (cut > 0) {
+      const why = `a reply cut short (${cut} bytes, then nothing within ${device.timeoutMs} ms)`;
+      this.connectionFailed(new ModbusFramingError(`framing error: ${why}`));
+      return true;
+    }
+    if (this.timeoutsInARow < this.opts.reconnectAfterTimeouts) return false;
+    this.connectionFailed(
+      new Error(`${this.timeoutsInARow} requests in a row got no answer on an open connection`),
+    );
+    return true;
+  }
+
   private connectionFailed(err: unknown): void {
+    if (isFramingError(err)) this.stats.framingErrors += 1;
     this.stats.connectionErrors += 1;
     this.dropClient();
     this.connectionLost(describe(err));
@@ -357,17 +393,20 @@ export class ModbusConnection {
         client.setTimeout(device.timeoutMs);
         this.stats.requests += 1;
         const started = performance.now();
-        const data = await this.read(client, req);
+        const data = await guarded(client, this.read(client, req));
+        this.timeoutsInARow = 0;
         this.stats.roundTrips += 1;
         this.stats.roundTripSeconds += (performance.now() - started) / 1000;
         this.succeed(req, reqKey, data);
       } catch (err) {
         if (isTimeout(err)) {
           this.stats.timeouts += 1;
+          if (this.timedOutForGood(client, device)) return;
           silentUnits.add(req.unitId);
           this.fail(req, reqKey, `no answer within ${device.timeoutMs} ms`);
         } else if (modbusCode(err) !== undefined) {
           this.stats.exceptions += 1;
+          this.timeoutsInARow = 0; // the device answered
           const code = modbusCode(err)!;
           if ((code === 2 || code === 4) && req.points.length > 1) {
             // Exception 2 on a merged read: the device refuses reads across its unmapped addresses.

@@ -1,0 +1,48 @@
+import ModbusRTU from 'modbus-serial';
+import type { ModbusTransport } from './connection';
+import { MbapPort } from './mbap-port';
+
+/**
+ * A modbus-serial client for a transport. Modbus TCP goes through MbapPort, which frames strictly
+ * (modbus-serial's own TCP port is blinded for good by one garbage reply); RTU and RTU over TCP
+ * keep modbus-serial's ports, whose replies it checks by CRC.
+ */
+export function newClient(t: ModbusTransport): ModbusRTU {
+  return t.kind === 'tcp' ? new ModbusRTU(new MbapPort(t.host, t.port)) : new ModbusRTU();
+}
+
+/** Opens a client made with a port of its own (`newClient` for TCP). */
+export function openClient(client: ModbusRTU): Promise<void> {
+  return new Promise((resolve, reject) =>
+    client.open((err?: Error | null) => (err ? reject(err) : resolve())),
+  );
+}
+
+function portOf(client: ModbusRTU): unknown {
+  return (client as unknown as { _port?: unknown })._port;
+}
+
+/**
+ * A request on the client, cut short by a framing error on its port: the reply will never be
+ * found in the stream, so waiting for the request's timeout would only delay the reconnect.
+ */
+export function guarded<T>(client: ModbusRTU, request: Promise<T>): Promise<T> {
+  const port = portOf(client);
+  if (!(port instanceof MbapPort)) return request;
+  if (port.error) {
+    request.catch(() => undefined); // it was never sent; its timeout must not go unhandled
+    return Promise.reject(port.error);
+  }
+  return Promise.race([request, port.failure]);
+}
+
+/**
+ * Bytes received but not yet a whole frame. After a timeout, any is a reply cut short: the stream
+ * has lost its frame boundary. (modbus-serial's RTU ports keep theirs in `_buffer`.)
+ */
+export function bufferedBytes(client: ModbusRTU): number {
+  const port = portOf(client);
+  if (port instanceof MbapPort) return port.buffered;
+  const buffer = (port as { _buffer?: unknown } | undefined)?._buffer;
+  return Buffer.isBuffer(buffer) ? buffer.length : 0;
+}

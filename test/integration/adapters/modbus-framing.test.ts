@@ -1,0 +1,111 @@
+import { describe, expect, it } from '@jest/globals';
+import { createModbusAdapters, type ModbusAdapter } from '../../../src/adapters/modbus/adapter';
+import { parseSiteConfig } from '../../../src/config';
+import type { Sample } from '../../../src/domain/sample';
+import { stopAfterEach } from '../../helpers/cleanup';
+import { eventually, startComponent, type Running } from '../../helpers/components';
+import { freePort } from '../../helpers/ports';
+import {
+  BAD_VALUE,
+  startFaultyTcpServer,
+  type FaultyTcpServer,
+  type TcpFault,
+} from '../../peers/faulty-modbus-tcp';
+
+const stopLater = stopAfterEach();
+
+/** Issue 18: one bad reply must never blind a Modbus TCP connection. */
+async function setUp(): Promise<{
+  server: FaultyTcpServer;
+  running: Running<ModbusAdapter>;
+  samples: Sample[];
+}> {
+  const server = await startFaultyTcpServer(await freePort());
+  stopLater(server);
+  const parsed = parseSiteConfig(
+    `site: { id: s, name: S }
+devices:
+  dev:
+    protocol: modbus
+    host: 127.0.0.1
+    port: ${server.port}
+    pollIntervalMs: 300
+    timeoutMs: 150
+    reconnect: { initialDelayMs: 10, maxDelayMs: 100 }
+    points:
+      - { name: seq, table: holding, register: 0, type: uint16, unit: count }
+`,
+    {},
+  );
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  const [adapter] = createModbusAdapters(parsed.config);
+  const samples: Sample[] = [];
+  adapter!.samples$.subscribe((s) => samples.push(s));
+  const running = await startComponent(adapter!);
+  stopLater(running);
+  await eventually(() => samples.some((s) => s.quality === 'good'), 10_000, 'a first good value');
+  return { server, running, samples };
+}
+
+const good = (samples: Sample[]): number[] =>
+  samples.filter((s) => s.quality === 'good').map((s) => s.value as number);
+
+interface Case {
+  fault: TcpFault;
+  times: number;
+  /** The adapter has to drop the connection and open a new one. */
+  reconnects: boolean;
+  framing: boolean;
+}
+
+const CASES: Case[] = [
+  { fault: 'garbage', times: 1, reconnects: true, framing: true },
+  { fault: 'wrong-tid', times: 1, reconnects: false, framing: false },
+  { fault: 'wrong-tid', times: 4, reconnects: true, framing: false },
+  { fault: 'wrong-protocol', times: 1, reconnects: true, framing: true },
+  { fault: 'wrong-unit', times: 1, reconnects: true, framing: true },
+  { fault: 'wrong-function', times: 1, reconnects: true, framing: true },
+  { fault: 'length-too-long', times: 1, reconnects: true, framing: true },
+  { fault: 'length-too-short', times: 1, reconnects: true, framing: true },
+  { fault: 'truncated', times: 1, reconnects: true, framing: true },
+  { fault: 'huge-length', times: 1, reconnects: true, framing: true },
+  { fault: 'exception', times: 1, reconnects: false, framing: false },
+  { fault: 'silence', times: 1, reconnects: false, framing: false },
+  // Three timeouts in a row (the default reconnectAfterTimeouts) drop the connection.
+  { fault: 'silence', times: 5, reconnects: true, framing: false },
+  { fault: 'close', times: 1, reconnects: true, framing: false },
+];
+
+describe('Modbus TCP against a misbehaving server: every fault is survived', () => {
+  it.each(CASES)(
+    '$fault ×$times: a good value from the first or second request answered correctly',
+    async ({ fault, times, reconnects, framing }) => {
+      const { server, running, samples } = await setUp();
+      const connectionsBefore = server.connections;
+      server.inject(fault, times);
+      await eventually(() => server.pending() === 0, 10_000, 'the faults to be served');
+      // The last faulty request; every request after it is answered correctly, and its value is
+      // its own number, so the first good value after it says how many requests recovery took.
+      const lastFault = server.served.filter((r) => r.fault !== undefined).at(-1)!.seq;
+      await eventually(
+        () => good(samples).some((v) => v > lastFault && v !== BAD_VALUE),
+        10_000,
+        `a good value after request ${lastFault}`,
+      );
+      const first = good(samples).find((v) => v > lastFault && v !== BAD_VALUE)!;
+      expect(first - lastFault).toBeLessThanOrEqual(2);
+      // The faulty reply was never taken as the answer.
+      expect(good(samples)).not.toContain(BAD_VALUE);
+      const details = running.component.details() as { framingErrors: number; timeouts: number };
+      expect(server.connections > connectionsBefore).toBe(reconnects);
+      expect(details.framingErrors > 0).toBe(framing);
+      if (reconnects) {
+        const warnings = running
+          .lines()
+          .filter((l) => l.msg === 'Modbus connection lost; reconnecting');
+        expect(warnings.length).toBeGreaterThan(0);
+        if (framing) expect(String(warnings[0]!.reason)).toMatch(/^framing error: /);
+      }
+    },
+  );
+});
