@@ -83,6 +83,16 @@ export class EpisodeLog {
     return true;
   }
 
+  /**
+   * Goes on with an episode already logged under another key (a merged Modbus read split into
+   * single reads): no start line, the clear line comes when it ends.
+   */
+  adopt(key: string, cause?: string): void {
+    if (this.episodes.has(key)) return;
+    const now = this.opts.now();
+    this.episodes.set(key, { since: now, count: 0, cause, summarisedAt: now, countAtSummary: 0 });
+  }
+
   /** Forgets an episode without a clear line (what it was about no longer exists). */
   forget(key: string): void {
     this.episodes.delete(key);

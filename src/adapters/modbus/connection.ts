@@ -4,6 +4,7 @@ import type { PointId } from '../../domain/point-id';
 import type { Sample, SampleValue } from '../../domain/sample';
 import type { Logger } from '../../log';
 import { Backoff } from '../../util/backoff';
+import { EpisodeLog } from '../../util/episode-log';
 import { encodeValue } from './codec';
 import { planReads, type ReadRequest } from './planner';
 import { decodeRead, type ModbusPoint } from './points';
@@ -85,6 +86,11 @@ export interface ConnectionStats {
    * each drops the connection.
    */
   framingErrors: number;
+  /**
+   * Poll ticks skipped per device because its previous poll was still waiting: the device (or
+   * the connection it shares) takes longer than its poll interval.
+   */
+  skippedPolls: Record<string, number>;
 }
 
 class NotConnectedError extends Error {}
@@ -132,6 +138,16 @@ export class ModbusConnection {
   private readonly failing = new Map<string, string>();
   /** Requests in a row that got no answer (any answer, exceptions too, resets it). */
   private timeoutsInARow = 0;
+  /** One warning per failing request, not one per poll (issue 18). */
+  private readonly readFailures: EpisodeLog;
+  /** Devices whose polls are being skipped now (one warning per episode, degraded meanwhile). */
+  private readonly overloads: EpisodeLog;
+  /** Devices whose poll is running now: a tick then queues the next one, it is not skipped. */
+  private readonly polling = new Set<ModbusDeviceRuntime>();
+  /** Single reads split from a failed merged read, until their first answer: the merged key. */
+  private readonly splitFrom = new Map<string, string>();
+  /** Points whose registers hold no value (NaN, ±Infinity): one warning, not one per poll. */
+  private readonly undecodable: EpisodeLog;
   private readonly stats: ConnectionStats = {
     requests: 0,
     roundTrips: 0,
@@ -142,10 +158,30 @@ export class ModbusConnection {
     reconnects: 0,
     queueDepth: 0,
     framingErrors: 0,
+    skippedPolls: {},
   };
 
   constructor(private readonly opts: ConnectionOptions) {
     this.backoff = new Backoff(opts.reconnect);
+    this.readFailures = new EpisodeLog({
+      log: opts.log,
+      now: opts.now,
+      started: 'Modbus read failed; its points are bad',
+      cleared: 'Modbus read recovered',
+    });
+    this.overloads = new EpisodeLog({
+      log: opts.log,
+      now: opts.now,
+      started: 'Modbus polls skipped: the device takes longer than its poll interval',
+      cleared: 'Modbus polls on time again',
+    });
+    this.undecodable = new EpisodeLog({
+      log: opts.log,
+      now: opts.now,
+      started: 'Modbus value not decodable',
+      cleared: 'Modbus value decodable again',
+    });
+    for (const d of opts.devices) this.stats.skippedPolls[d.name] = 0;
     for (const d of opts.devices) {
       for (const p of d.points) this.points.set(p.key, p);
       this.plans.set(
@@ -185,9 +221,11 @@ export class ModbusConnection {
     this.dropClient();
   }
 
-  snapshot(): ConnectionStats & { connected: boolean; failing: string[] } {
+  snapshot(): ConnectionStats & { connected: boolean; failing: string[]; overloaded: string[] } {
     return {
       ...this.stats,
+      skippedPolls: { ...this.stats.skippedPolls },
+      overloaded: this.overloads.keys(),
       queueDepth: this.jobs.length,
       connected: this.connected,
       failing: [...this.failing.entries()].map(([k, v]) => `${k}: ${v}`),
@@ -217,8 +255,24 @@ export class ModbusConnection {
 
   private enqueuePoll(device: ModbusDeviceRuntime): void {
     if (this.stopped) return;
-    // Coalesce: a device whose previous poll still waits in the queue is not polled twice.
-    if (this.jobs.some((j) => j.kind === 'poll' && j.device === device)) return;
+    // Coalesce: a device whose previous poll still waits in the queue is not polled twice. That
+    // tick is lost, so it is counted, and an episode of them is an overload worth a warning.
+    if (this.jobs.some((j) => j.kind === 'poll' && j.device === device)) {
+      this.stats.skippedPolls[device.name] = (this.stats.skippedPolls[device.name] ?? 0) + 1;
+      const fields = {
+        device: device.name,
+        pollIntervalMs: device.pollIntervalMs,
+        skippedPolls: this.stats.skippedPolls[device.name],
+      };
+      if (this.overloads.occurred(device.name, fields)) this.updateHealth();
+      return;
+    }
+    // On time only when nothing of this device is queued or running: a poll queued behind a
+    // running one still runs late.
+    if (!this.polling.has(device) && this.overloads.active(device.name)) {
+      this.overloads.cleared(device.name, { device: device.name });
+      this.updateHealth();
+    }
     this.jobs.push({ kind: 'poll', device });
     this.kick();
   }
@@ -235,7 +289,12 @@ export class ModbusConnection {
     while (this.jobs.length > 0) {
       const job = this.jobs.shift()!;
       if (job.kind === 'poll') {
-        await this.poll(job.device);
+        this.polling.add(job.device);
+        try {
+          await this.poll(job.device);
+        } finally {
+          this.polling.delete(job.device);
+        }
         continue;
       }
       try {
@@ -368,9 +427,11 @@ export class ModbusConnection {
     try {
       client = await this.ensureClient();
     } catch {
+      // Refused, unreachable or waiting to retry: we know the values cannot be had, so they are
+      // bad. Stale is for "no news" (a connection just lost, before we have tried again).
       this.markAll(
         device.points.filter((p) => p.readable),
-        'stale',
+        'bad',
       );
       return;
     }
@@ -378,7 +439,7 @@ export class ModbusConnection {
     const silentUnits = new Set<number>();
     const split: ReadRequest<PointId>[] = [];
     for (const req of plan) {
-      const reqKey = `${device.name} unit ${req.unitId} ${req.table} ${req.start}+${req.count}`;
+      const reqKey = this.requestKey(device, req);
       if (silentUnits.has(req.unitId)) {
         this.fail(
           req,
@@ -413,7 +474,8 @@ export class ModbusConnection {
             // Exception 4: one failed sensor fails the whole read. Either way, reading the points
             // one by one keeps the others' values coming.
             split.push(req);
-            this.opts.log.warn(
+            // Info: the warning is the read's failure below; this is what is done about it.
+            this.opts.log.info(
               { request: reqKey, code },
               'exception on a merged read; reading its points separately',
             );
@@ -430,6 +492,19 @@ export class ModbusConnection {
       }
     }
     if (split.length > 0) {
+      // The merged request is never sent again: its key would stay in `failing` (and the adapter
+      // degraded) forever. Its points are bad until their single reads answer.
+      for (const r of split) {
+        const key = this.requestKey(device, r);
+        this.failing.delete(key);
+        // Its episode goes on in the single reads: the one that still fails takes it over (one
+        // warning for one failed sensor); if they all answer, the merged read has recovered.
+        for (const p of r.points)
+          this.splitFrom.set(
+            this.requestKey(device, { ...r, start: p.register, count: p.count }),
+            key,
+          );
+      }
       const rest = plan.filter((r) => !split.includes(r));
       const singles = split.flatMap((r) =>
         r.points.map((p) => ({
@@ -443,6 +518,10 @@ export class ModbusConnection {
       this.plans.set(device.name, [...rest, ...singles]);
     }
     this.updateHealth();
+  }
+
+  private requestKey(device: ModbusDeviceRuntime, req: ReadRequest<PointId>): string {
+    return `${device.name} unit ${req.unitId} ${req.table} ${req.start}+${req.count}`;
   }
 
   private async read(client: ModbusRTU, req: ReadRequest<PointId>): Promise<(number | boolean)[]> {
@@ -460,24 +539,38 @@ export class ModbusConnection {
 
   private succeed(req: ReadRequest<PointId>, reqKey: string, data: (number | boolean)[]): void {
     const now = this.opts.now();
-    if (this.failing.delete(reqKey))
-      this.opts.log.info({ request: reqKey }, 'Modbus read recovered');
+    this.failing.delete(reqKey);
+    this.readFailures.cleared(reqKey, { request: reqKey });
+    const merged = this.splitFrom.get(reqKey);
+    if (merged !== undefined) {
+      this.splitFrom.delete(reqKey);
+      if (![...this.splitFrom.values()].includes(merged))
+        this.readFailures.cleared(merged, { request: merged });
+    }
     for (const d of decodeRead(req, this.points, data)) {
       if ('error' in d) {
-        this.opts.log.warn({ point: d.id, reason: d.error }, 'Modbus value not decodable');
+        this.undecodable.occurred(d.id, { point: d.id, reason: d.error }, d.error);
         this.emitQuality(d.id, 'bad', now);
         continue;
       }
+      this.undecodable.cleared(d.id, { point: d.id });
       this.last.set(d.id, d.value);
       this.opts.emit({ id: d.id, value: d.value, ts: now, receivedAt: now, quality: 'good' });
     }
   }
 
   private fail(req: ReadRequest<PointId>, reqKey: string, reason: string, log = true): void {
-    if (log && this.failing.get(reqKey) !== reason) {
-      this.opts.log.warn(
+    const merged = this.splitFrom.get(reqKey);
+    if (merged !== undefined) {
+      this.splitFrom.delete(reqKey);
+      this.readFailures.forget(merged);
+      this.readFailures.adopt(reqKey, reason);
+    }
+    if (log) {
+      this.readFailures.occurred(
+        reqKey,
         { request: reqKey, reason, points: req.points.map((p) => p.key) },
-        'Modbus read failed; its points are bad',
+        reason,
       );
     }
     this.failing.set(reqKey, reason);
@@ -497,12 +590,20 @@ export class ModbusConnection {
   private updateHealth(): void {
     if (!this.connected) return;
     const failing = [...this.failing.entries()];
-    if (failing.length === 0) this.opts.report('running');
-    else
-      this.opts.report(
-        'degraded',
+    const problems: string[] = [];
+    if (failing.length > 0)
+      problems.push(
         `${failing.length} request(s) failing, e.g. ${failing[0]![0]}: ${failing[0]![1]}`,
       );
+    const overloaded = this.overloads.keys();
+    if (overloaded.length > 0)
+      problems.push(
+        `polls skipped (slower than the poll interval): ${overloaded
+          .map((d) => `${d} ${this.overloads.count(d)}`)
+          .join(', ')}`,
+      );
+    if (problems.length === 0) this.opts.report('running');
+    else this.opts.report('degraded', problems.join('; '));
   }
 
   private async writePoint(

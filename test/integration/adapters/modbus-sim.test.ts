@@ -248,7 +248,7 @@ describe('device faults', () => {
     await eventually(() => latest.get('hp1/load')?.quality === 'good', 5_000, 'hp1 good again');
   });
 
-  it('a server stopped and restarted: stale within two periods, fresh after, sockets not leaking', async () => {
+  it('a server stopped and restarted: bad within two periods, fresh after, sockets not leaking', async () => {
     const sockets = (): number =>
       process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
     const baseline = sockets();
@@ -256,12 +256,13 @@ describe('device faults', () => {
       const fault = host.sim.addFault({ kind: 'offline', device: 'dh' });
       await host.applyOfflineFaults();
       const down = Date.now();
+      // A refused connection: its values cannot be had, so they are bad (stale is for no news).
       await eventually(
         () =>
-          (latest.get('dh/flow')?.quality ?? 'good') === 'stale' &&
+          (latest.get('dh/flow')?.quality ?? 'good') === 'bad' &&
           latest.get('dh/flow')!.receivedAt >= down,
         2 * POLL_MS + 300,
-        'dh stale',
+        'dh bad',
       );
       // The PLC on its own port is unaffected.
       const plcSample = latest.get('plant/source_flow')!;
