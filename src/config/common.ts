@@ -55,7 +55,12 @@ export function enumOf<const T extends readonly [string, ...string[]]>(values: T
  * reported at once. Such a refinement sees raw values for the failed fields and must check each
  * value it uses (see `isOneOf`), or it would add confusing follow-up errors.
  */
-export const ALWAYS = { when: () => true } as const;
+export const ALWAYS = {
+  // Not when the value is not even a mapping (an empty list item is null): there are no fields to
+  // check, its type is already reported, and reading a field of null would throw.
+  when: (payload: { value: unknown }) =>
+    typeof payload.value === 'object' && payload.value !== null,
+} as const;
 
 export function isOneOf<const T extends readonly unknown[]>(values: T, v: unknown): v is T[number] {
   return values.includes(v);

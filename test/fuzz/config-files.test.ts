@@ -49,7 +49,7 @@ function unclear(p: ConfigProblem): string | undefined {
   if (typeof p.message !== 'string' || p.message.trim() === '') return 'no message';
   // Quoted input ("unknown key \"undefined\"") may say anything; the words around it may not.
   const words = p.message.replace(/"[^"]*"/g, '""');
-  if (/\[object \w+\]|\bundefined\b|\bNaN\b/.test(words)) return 'a placeholder in the message';
+  if (/\[object \w+\]|\bundefined\b/.test(words)) return 'a placeholder in the message';
   if (p.line !== undefined && !(Number.isInteger(p.line) && p.line >= 1)) return 'a bad line';
   // Problems with the file itself say where, except those about the file as a whole.
   if (

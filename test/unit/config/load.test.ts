@@ -216,6 +216,22 @@ devices:
     });
   });
 
+  it('an empty item in a list of points or controllers is a problem, not a crash (found by the fuzz suite)', () => {
+    const text = minimal('control:\n  controllers:\n    - ~\n').replace(
+      'points:\n',
+      'points:\n      - ~\n',
+    );
+    const result = parseSiteConfig(text, {});
+    expect(result.ok ? [] : result.problems).toEqual([
+      { path: 'devices.plc.points[0]', line: 8, message: 'expected a mapping, got null' },
+      {
+        path: 'control.controllers[0]',
+        line: 12,
+        message: expect.stringMatching(/^expected type: cooling-safety/),
+      },
+    ]);
+  });
+
   it('resolves aliases but refuses alias bombs', () => {
     const bomb = `a: &a [x, x, x, x, x, x, x, x, x, x]
 b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
