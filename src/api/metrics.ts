@@ -81,6 +81,12 @@ export class Metrics {
       (d) => num(d.exceptions),
     );
     fromAdapters(
+      'heatbridge_adapter_framing_errors_total',
+      'Modbus replies that were not a well-formed answer to the request in flight (each drops the connection)',
+      'counter',
+      (d) => num(d.framingErrors),
+    );
+    fromAdapters(
       'heatbridge_adapter_connection_errors_total',
       'Lost or refused connections',
       'counter',

@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { crc16 } from '../../src/adapters/modbus/crc16';
 
 /**
  * A misbehaving Modbus TCP server (a real socket on loopback) for the framing tests. It answers
@@ -6,6 +7,9 @@ import { createServer, type Server, type Socket } from 'node:net';
  * so a sample's value tells which request it came from. Faults are queued: each request takes
  * the next one (or is answered correctly when none is left). A faulty reply that can be decoded
  * carries `BAD_VALUE`, which must never come out of the adapter as a good value.
+ *
+ * With `framing: 'rtu'` it is an RTU-over-TCP gateway instead: RTU frames with a CRC, no MBAP
+ * header (then the MBAP-only faults are not available, and `bad-crc` is).
  */
 export const BAD_VALUE = 0xbeef;
 
@@ -22,6 +26,7 @@ export type TcpFault =
   | 'exception' // exception 4 (a correct reply, but not a value)
   | 'silence'
   | 'close'
+  | 'bad-crc' // RTU framing only
   | { raw: Uint8Array }; // these bytes instead of the reply (fuzzing)
 
 export interface Served {
@@ -43,7 +48,10 @@ export interface FaultyTcpServer {
   stop(): Promise<void>;
 }
 
-export async function startFaultyTcpServer(port: number): Promise<FaultyTcpServer> {
+export async function startFaultyTcpServer(
+  port: number,
+  framing: 'mbap' | 'rtu' = 'mbap',
+): Promise<FaultyTcpServer> {
   const queue: TcpFault[] = [];
   const served: Served[] = [];
   const sockets = new Set<Socket>();
@@ -56,13 +64,17 @@ export async function startFaultyTcpServer(port: number): Promise<FaultyTcpServe
     let buffer = Buffer.alloc(0);
     socket.on('data', (data: Buffer) => {
       buffer = Buffer.concat([buffer, data]);
-      while (buffer.length >= 6 && buffer.length >= 6 + buffer.readUInt16BE(4)) {
-        const request = buffer.subarray(0, 6 + buffer.readUInt16BE(4));
-        buffer = buffer.subarray(request.length);
+      for (;;) {
+        // RTU read requests are 8 bytes; MBAP ones say their length.
+        const size = framing === 'rtu' ? 8 : buffer.length >= 6 ? 6 + buffer.readUInt16BE(4) : 6;
+        if (buffer.length < size) return;
+        const request = buffer.subarray(0, size);
+        buffer = buffer.subarray(size);
         const fault = queue.shift();
         const seq = served.length + 1;
         served.push({ seq, connection, fault });
-        answer(socket, request, seq, fault);
+        if (framing === 'rtu') answerRtu(socket, request, seq, fault);
+        else answer(socket, request, seq, fault);
       }
     });
   });
@@ -128,7 +140,51 @@ function answer(socket: Socket, request: Buffer, seq: number, fault: TcpFault | 
     case 'close':
       socket.destroy();
       return;
+    case 'bad-crc':
+      throw new Error('bad-crc is an RTU fault');
   }
+}
+
+function answerRtu(
+  socket: Socket,
+  request: Buffer,
+  seq: number,
+  fault: TcpFault | undefined,
+): void {
+  const unit = request.readUInt8(0);
+  const fc = request.readUInt8(1);
+  const count = request.readUInt16BE(4);
+  const value = fault === undefined ? seq & 0xffff : BAD_VALUE;
+  const pdu: number[] = [unit, fc, count * 2];
+  for (let i = 0; i < count; i++) pdu.push(value >> 8, value & 0xff);
+  const good = withCrc(pdu);
+  if (fault === undefined) return void socket.write(good);
+  if (typeof fault === 'object') return void socket.write(Buffer.from(fault.raw));
+  switch (fault) {
+    case 'garbage':
+      return void socket.write(Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x13, 0x37, 0x42, 0x42, 1, 2]));
+    case 'truncated':
+      return void socket.write(good.subarray(0, Math.floor(good.length / 2)));
+    case 'bad-crc':
+      good.writeUInt16LE(good.readUInt16LE(good.length - 2) ^ 0xffff, good.length - 2);
+      return void socket.write(good);
+    case 'exception':
+      return void socket.write(withCrc([unit, fc | 0x80, 4]));
+    case 'silence':
+      return;
+    case 'close':
+      socket.destroy();
+      return;
+    default:
+      throw new Error(`${fault} is not an RTU fault`);
+  }
+}
+
+function withCrc(bytes: number[]): Buffer {
+  const b = Buffer.alloc(bytes.length + 2);
+  Buffer.from(bytes).copy(b);
+  b.writeUInt16LE(crc16(b.subarray(0, bytes.length)), bytes.length);
+  return b;
 }
 
 function frame(tid: number, protocol: number, unit: number, pdu: number[]): Buffer {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { EMPTY } from 'rxjs';
 import { createModbusAdapters, type ModbusAdapter } from '../../../src/adapters/modbus/adapter';
+import { Metrics } from '../../../src/api/metrics';
 import { parseSiteConfig } from '../../../src/config';
 import type { Sample } from '../../../src/domain/sample';
 import { stopAfterEach } from '../../helpers/cleanup';
@@ -15,18 +17,19 @@ import {
 const stopLater = stopAfterEach();
 
 /** Issue 18: one bad reply must never blind a Modbus TCP connection. */
-async function setUp(): Promise<{
+async function setUp(framing: 'mbap' | 'rtu' = 'mbap'): Promise<{
   server: FaultyTcpServer;
   running: Running<ModbusAdapter>;
   samples: Sample[];
 }> {
-  const server = await startFaultyTcpServer(await freePort());
+  const server = await startFaultyTcpServer(await freePort(), framing);
   stopLater(server);
   const parsed = parseSiteConfig(
     `site: { id: s, name: S }
 devices:
   dev:
     protocol: modbus
+    transport: ${framing === 'rtu' ? 'rtu-over-tcp' : 'tcp'}
     host: 127.0.0.1
     port: ${server.port}
     pollIntervalMs: 300
@@ -108,4 +111,55 @@ describe('Modbus TCP against a misbehaving server: every fault is survived', () 
       }
     },
   );
+
+  it('counts framing errors in the details and as a Prometheus counter', async () => {
+    const { server, running, samples } = await setUp();
+    server.inject('garbage', 2);
+    await eventually(() => server.pending() === 0, 10_000, 'the faults to be served');
+    const lastFault = server.served.at(-1)!.seq;
+    await eventually(() => good(samples).some((v) => v > lastFault), 10_000, 'recovery');
+    const adapter = running.component;
+    expect(adapter.details()).toMatchObject({ framingErrors: 2, connected: true });
+    const metrics = new Metrics({
+      components: () => [
+        { name: adapter.name, state: 'running', since: '', details: adapter.details() },
+      ],
+      latest: () => undefined,
+      controlSamples$: EMPTY,
+      sseClients: () => 0,
+    });
+    try {
+      expect(await metrics.registry.metrics()).toContain(
+        `heatbridge_adapter_framing_errors_total{adapter="${adapter.name}"} 2`,
+      );
+    } finally {
+      metrics.close();
+    }
+  });
+});
+
+describe('RTU over TCP (a serial gateway) against a misbehaving one', () => {
+  it.each([
+    { fault: 'garbage' as const, reconnects: true },
+    { fault: 'truncated' as const, reconnects: true },
+    { fault: 'bad-crc' as const, reconnects: true },
+    { fault: 'exception' as const, reconnects: false },
+    { fault: 'silence' as const, reconnects: false },
+  ])('$fault: a good value from the first or second request answered correctly', async (c) => {
+    const { server, running, samples } = await setUp('rtu');
+    const connectionsBefore = server.connections;
+    server.inject(c.fault);
+    await eventually(() => server.pending() === 0, 10_000, 'the fault to be served');
+    const lastFault = server.served.at(-1)!.seq;
+    await eventually(
+      () => good(samples).some((v) => v > lastFault && v !== BAD_VALUE),
+      10_000,
+      `a good value after request ${lastFault}`,
+    );
+    expect(good(samples).find((v) => v > lastFault)! - lastFault).toBeLessThanOrEqual(2);
+    expect(good(samples)).not.toContain(BAD_VALUE);
+    expect(server.connections > connectionsBefore).toBe(c.reconnects);
+    const details = running.component.details() as { framingErrors: number };
+    expect(details.framingErrors > 0).toBe(c.reconnects);
+  });
 });
