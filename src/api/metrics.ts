@@ -122,6 +122,35 @@ export class Metrics {
       'counter',
       (d) => num(d.roundTrips),
     );
+    // Per device: a device slower than its poll interval loses ticks (issue 18).
+    new Counter({
+      name: 'heatbridge_adapter_skipped_polls_total',
+      help: 'Poll ticks skipped because the previous poll of the device was still waiting',
+      labelNames: ['adapter', 'device'],
+      registers: [r],
+      collect(this: Counter) {
+        this.reset();
+        for (const a of adapters()) {
+          const byDevice = a.d.skippedPolls;
+          if (typeof byDevice !== 'object' || byDevice === null) continue;
+          for (const [device, v] of Object.entries(byDevice as Record<string, unknown>)) {
+            const n = num(v);
+            if (n !== undefined) this.inc({ adapter: a.name, device }, n);
+          }
+        }
+      },
+    });
+    new Counter({
+      name: 'heatbridge_control_skipped_cycles_total',
+      help: 'Control ticks skipped because a cycle was still running (overrun)',
+      registers: [r],
+      collect(this: Counter) {
+        this.reset();
+        const control = src.components().find((c) => c.name === 'control');
+        const n = num(control?.details?.skippedCycles);
+        if (n !== undefined) this.inc(n);
+      },
+    });
 
     const historian = (name: string, point: string, help: string): void => {
       new Gauge({

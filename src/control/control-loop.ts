@@ -25,6 +25,7 @@ import type { Component, ComponentContext } from '../runtime/component';
 import type { AlarmSignal } from './controller';
 import { derivedPointDefs } from './controllers/derived';
 import { cycleControllers, runCycle, type CycleResult, type CycleState } from './cycle';
+import { EpisodeLog } from '../util/episode-log';
 import {
   heartbeatStep,
   initialHeartbeat,
@@ -142,6 +143,8 @@ export class ControlLoop implements Component {
   private lastCycleAt: number | null = null;
   private lastCycle: CycleRecord | undefined;
   private skipped = 0;
+  /** Ticks skipped in a row: one warning per episode, degraded health while it lasts. */
+  private overruns: EpisodeLog | undefined;
   private running = false;
   private cycleBusy = false;
   private stallAnnounced = false;
@@ -177,12 +180,23 @@ export class ControlLoop implements Component {
     this.startedAt = this.now();
     this.running = true;
     const { control } = this.opts;
+    this.overruns = new EpisodeLog({
+      log: ctx.log,
+      now: () => this.now(),
+      started:
+        'control cycle overrun: a cycle still running when the next tick came; ticks skipped',
+      cleared: 'control cycles on time again',
+    });
     this.subscriptions.push(
       interval(control.cycleMs, this.scheduler)
         .pipe(
           // A cycle still writing when the next tick comes: that tick is skipped, not queued.
           tap(() => {
-            if (this.cycleBusy) this.skipped += 1;
+            if (!this.cycleBusy) return;
+            this.skipped += 1;
+            const fields = { cycleMs: control.cycleMs, skippedCycles: this.skipped };
+            if (this.overruns?.occurred('cycle', fields))
+              this.report('degraded', this.overrunMessage());
           }),
           exhaustMap(() => this.cycle$()),
         )
@@ -220,6 +234,7 @@ export class ControlLoop implements Component {
       cycleMs: this.opts.control.cycleMs,
       lastCycleAt: this.lastCycleAt === null ? null : new Date(this.lastCycleAt).toISOString(),
       skippedCycles: this.skipped,
+      overrun: this.overruns?.active('cycle') ?? false,
       safetyActive: this.lastCycle?.safetyActive ?? false,
       controllers: this.lastCycle?.controllers ?? [],
       heartbeat: this.heartbeatState(),
@@ -399,15 +414,33 @@ export class ControlLoop implements Component {
     for (const d of record.derived) this.emit(d.id, d.value, now);
     for (const a of record.alarms) this.alarm(a, now);
     this.lastError = undefined;
+    this.reportHealth(record);
+  }
+
+  private reportHealth(record: CycleRecord): void {
     const failed = record.controllers.filter((c) => c.status === 'failed');
     if (failed.length > 0) this.report('degraded', failed.map((c) => c.message).join('; '));
+    else if (this.overruns?.active('cycle')) this.report('degraded', this.overrunMessage());
     else this.report('running');
+  }
+
+  private overrunMessage(): string {
+    return `control cycles take longer than ${this.opts.control.cycleMs} ms: ${
+      this.overruns?.count('cycle') ?? 0
+    } tick(s) skipped`;
   }
 
   private completed(record: CycleRecord, startedAt: number): void {
     this.lastCycle = record;
     this.lastCycleAt = startedAt;
     const now = this.now();
+    // The overrun is over once a cycle completes within its period (a tick that merely finds the
+    // loop idle between two slow cycles is not the end of it).
+    if (
+      now - startedAt <= this.opts.control.cycleMs &&
+      this.overruns?.cleared('cycle', { skippedCycles: this.skipped })
+    )
+      this.reportHealth(record);
     this.emit(pointId('control', 'cycle_duration'), (now - startedAt) / 1000, now);
     this.status('skipped_cycles', this.skipped, now);
     this.cyclesSubject.next(record);

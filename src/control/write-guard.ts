@@ -5,6 +5,7 @@ import type { Sample, SampleValue } from '../domain/sample';
 import { valueTypeOfUnit } from '../domain/units';
 import { formatActor, type WriteCommand } from '../domain/write-command';
 import type { Logger } from '../log';
+import { EpisodeLog } from '../util/episode-log';
 
 export type RejectCode =
   'read-only-site' | 'unknown-point' | 'not-writable' | 'wrong-type' | 'not-finite';
@@ -127,9 +128,23 @@ export class WriteGuard {
   private readonly counts = { written: 0, rejected: 0, failed: 0, adjusted: 0 };
   private readonly rejectedBy: Partial<Record<RejectCode, number>> = {};
   private readonly now: () => number;
+  /**
+   * Failed writes per point: one error line when a point's writes start failing, then counted
+   * (a PLC away for 30 s failed a heartbeat write every 2 s, a line each), and one line with the
+   * count when a write to it gets through again.
+   */
+  private readonly failures: EpisodeLog;
 
   constructor(private readonly opts: WriteGuardOptions) {
     this.now = opts.now ?? Date.now;
+    this.failures = new EpisodeLog({
+      log: opts.log,
+      level: 'error',
+      now: () => this.now(),
+      started: 'write failed at the device',
+      cleared: 'writes to the device get through again',
+      summaryEveryMs: 60_000,
+    });
   }
 
   async write(cmd: WriteCommand): Promise<WriteOutcome> {
@@ -172,10 +187,8 @@ export class WriteGuard {
     } catch (err) {
       this.counts.failed += 1;
       const reason = err instanceof Error ? err.message : String(err);
-      this.opts.log.error(
-        { ...who, sent: decision.value, err: reason },
-        'write failed at the device',
-      );
+      // No cause given: a reason may carry changing figures ("next attempt in 412 ms").
+      this.failures.occurred(cmd.id, { ...who, sent: decision.value, err: reason });
       return this.done({
         command: cmd,
         status: 'failed',
@@ -186,6 +199,7 @@ export class WriteGuard {
       });
     }
     this.counts.written += 1;
+    this.failures.cleared(cmd.id, { point: cmd.id });
     if (typeof decision.value === 'number')
       this.last.set(cmd.id, { value: decision.value, at: now });
     this.opts.log.debug({ ...who, sent: decision.value }, 'write sent');
