@@ -7,7 +7,7 @@ import type { WriteOutcome } from '../../src/control/write-guard';
 import type { PointDef } from '../../src/domain/point';
 import type { PointId } from '../../src/domain/point-id';
 import type { Sample } from '../../src/domain/sample';
-import { HistorianComponent } from '../../src/historian/historian';
+import { HistorianComponent, type HistorianOptions } from '../../src/historian/historian';
 import type { LineRecord } from '../../src/historian/line-protocol';
 import { startComponent, type Running } from './components';
 
@@ -59,6 +59,7 @@ export async function startHistorian(
   config: HistorianConfig,
   defs: PointDef[],
   site = 'test',
+  over: Partial<Pick<HistorianOptions, 'statusPeriodMs' | 'behind'>> = {},
 ): Promise<TestHistorian> {
   const samples = new Subject<Sample>();
   const writes = new Subject<WriteOutcome>();
@@ -70,6 +71,7 @@ export async function startHistorian(
     sources: { samples$: samples, writes$: writes, records$: records },
     // Status points only at start, so tests count exactly what they wrote.
     statusPeriodMs: 3_600_000,
+    ...over,
   });
   return { running: await startComponent(h), samples, writes, records };
 }
