@@ -293,7 +293,8 @@ function checkSimulation(
     const protocol = (SIMULATED_EQUIPMENT as readonly string[]).includes(equipment)
       ? EQUIPMENT_PROTOCOL[equipment as keyof typeof EQUIPMENT_PROTOCOL]
       : undefined;
-    if (protocol && dev.protocol !== protocol) {
+    // A device without a valid protocol is reported at its own path already.
+    if (protocol && typeof dev.protocol === 'string' && dev.protocol !== protocol) {
       ctx.addIssue({
         code: 'custom',
         path,

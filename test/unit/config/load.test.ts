@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -229,6 +229,17 @@ devices:
         line: 12,
         message: expect.stringMatching(/^expected type: cooling-safety/),
       },
+    ]);
+  });
+
+  it('a simulated device without a protocol is reported once, without "undefined" (found by the fuzz suite)', () => {
+    const text = readFileSync(demoConfigPath(), 'utf8').replace(
+      /(\n {2}hall1:\n) {4}protocol: opcua\n/,
+      '$1',
+    );
+    const result = parseSiteConfig(text, {});
+    expect(result.ok ? [] : result.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'devices.hall1.protocol: expected protocol: opcua or modbus',
     ]);
   });
 
