@@ -28,6 +28,7 @@ import { staleWindowMs } from '../../domain/stale';
 import type { Logger } from '../../log';
 import type { Component, ComponentContext } from '../../runtime/component';
 import { Backoff } from '../../util/backoff';
+import { EpisodeLog } from '../../util/episode-log';
 import { routeOpcuaLogs } from '../../util/opcua-log';
 import type { DeviceAdapter } from '../adapter';
 import { qualityOfStatus } from './quality';
@@ -97,6 +98,9 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
   private wake: (() => void) | undefined;
   private log!: Logger;
   private ctx!: ComponentContext;
+  /** Polling mode: ticks skipped because the previous read was still running (issue 18). */
+  private skippedPolls = 0;
+  private overloads: EpisodeLog | undefined;
   private readonly counts = {
     connects: 0,
     connectionLosses: 0,
@@ -135,6 +139,12 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
   start(ctx: ComponentContext): Promise<void> {
     this.ctx = ctx;
     this.log = ctx.log;
+    this.overloads = new EpisodeLog({
+      log: ctx.log,
+      now: this.now,
+      started: 'OPC UA polls skipped: reads take longer than the poll interval',
+      cleared: 'OPC UA polls on time again',
+    });
     routeOpcuaLogs(ctx.log);
     this.running = true;
     // Connecting happens in the background: a device that is down at start makes the adapter
@@ -164,6 +174,12 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
       connected: this.connection?.session !== undefined,
       subscriptions: this.connection?.subscriptions.length ?? 0,
       ...this.counts,
+      ...(this.cfg.mode === 'polling'
+        ? {
+            skippedPolls: { [this.device]: this.skippedPolls },
+            overloaded: this.overloads?.keys() ?? [],
+          }
+        : {}),
       ...(problems.length > 0 ? { problems } : {}),
     };
   }
@@ -259,6 +275,7 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
       },
     };
     this.connection = conn;
+    let connectFailed = false;
     client.on('connection_lost', () => conn.fail('connection lost'));
     try {
       // stop() may come at any point below; each step checks before it goes on.
@@ -292,19 +309,22 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
       return reason;
     } catch (err) {
       conn.fail('connect failed');
+      connectFailed = true;
       throw err;
     } finally {
-      await this.teardown(conn);
+      // Refused, unreachable, not trusted: the values cannot be had (bad). A connection lost after
+      // serving: no news yet (stale) until the next attempt says more.
+      await this.teardown(conn, connectFailed ? 'bad' : 'stale');
     }
   }
 
-  private async teardown(conn: Connection): Promise<void> {
+  private async teardown(conn: Connection, quality: 'bad' | 'stale'): Promise<void> {
     for (const t of conn.timers) clearInterval(t);
     if (this.connection === conn) this.connection = undefined;
     // Nothing of this device is current any more.
     const now = this.now();
     for (const item of this.items.values())
-      if (item.cfg.access !== 'w') this.emitQuality(item, 'stale', now);
+      if (item.cfg.access !== 'w') this.emitQuality(item, quality, now);
     // disconnect() waits for the server up to a transaction timeout when it hangs: bound it.
     const disconnected = conn.client.disconnect().catch(() => undefined);
     await Promise.race([disconnected, new Promise((r) => setTimeout(r, 1000).unref())]);
@@ -455,7 +475,20 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
     const readable = [...this.items.values()].filter((i) => i.nodeId && i.cfg.access !== 'w');
     let busy = false;
     const poll = async (): Promise<void> => {
-      if (busy) return; // a slow server: skip a cycle rather than pile up reads
+      if (busy) {
+        // A slow server: skip a cycle rather than pile up reads, and say so once per episode.
+        this.skippedPolls += 1;
+        const fields = { device: this.device, pollIntervalMs: this.cfg.pollIntervalMs };
+        if (this.overloads?.occurred(this.device, { ...fields, skippedPolls: this.skippedPolls }))
+          this.ctx.report('degraded', `polls skipped (slower than the poll interval)`);
+        return;
+      }
+      if (this.overloads?.cleared(this.device, { device: this.device })) {
+        const problems = [...this.items.values()].filter((i) => i.problem).length;
+        if (problems > 0)
+          this.ctx.report('degraded', `${problems} point(s) cannot be read; see details`);
+        else this.ctx.report('running');
+      }
       busy = true;
       try {
         for (let start = 0; start < readable.length; start += NODES_PER_READ) {

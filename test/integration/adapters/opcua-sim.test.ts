@@ -131,7 +131,7 @@ describe('OPC UA adapter vs the simulated data hall', () => {
     );
   });
 
-  it('after server restarts: stale at once, fresh values after, items restored without duplicates, no leaks', async () => {
+  it('after server restarts: stale at once, bad when refused, fresh values after, items restored without duplicates, no leaks', async () => {
     const sockets = (): number =>
       process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
     const baseline = sockets();
@@ -139,15 +139,14 @@ describe('OPC UA adapter vs the simulated data hall', () => {
       const fault = host.sim.addFault({ kind: 'offline', device: 'hall1' });
       await host.applyOfflineFaults();
       const down = Date.now();
-      // "Within two periods" of the 200 ms publishing interval.
-      await eventually(
-        () =>
-          readableIds().every(
-            (id) => latest.get(id)?.quality === 'stale' && latest.get(id)!.receivedAt >= down,
-          ),
-        400,
-        'every point stale',
-      );
+      // "Within two periods" of the 200 ms publishing interval: stale when the connection is
+      // lost (no news), bad as soon as reconnecting is refused (the values cannot be had).
+      const since = (q: string[]) => () =>
+        readableIds().every(
+          (id) => q.includes(latest.get(id)?.quality ?? '') && latest.get(id)!.receivedAt >= down,
+        );
+      await eventually(since(['stale', 'bad']), 400, 'every point stale or bad');
+      await eventually(since(['bad']), 5_000, 'every point bad once reconnecting is refused');
       host.sim.clearFault(fault.id);
       await host.applyOfflineFaults();
       const up = Date.now();
