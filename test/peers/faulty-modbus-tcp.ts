@@ -27,6 +27,7 @@ export type TcpFault =
   | 'silence'
   | 'close'
   | 'bad-crc' // RTU framing only
+  | 'duplicate' // a correct reply now, a second one (with BAD_VALUE) when `releaseHeld()` is called
   | { raw: Uint8Array }; // these bytes instead of the reply (fuzzing)
 
 export interface Served {
@@ -45,6 +46,8 @@ export interface FaultyTcpServer {
   inject(fault: TcpFault, times?: number): void;
   /** Faults queued and not yet used. */
   pending(): number;
+  /** Sends the second replies held back by `duplicate` faults. */
+  releaseHeld(): void;
   stop(): Promise<void>;
 }
 
@@ -55,6 +58,7 @@ export async function startFaultyTcpServer(
   const queue: TcpFault[] = [];
   const served: Served[] = [];
   const sockets = new Set<Socket>();
+  const held: { socket: Socket; reply: Buffer }[] = [];
   let connections = 0;
   const server: Server = createServer((socket) => {
     const connection = ++connections;
@@ -73,7 +77,11 @@ export async function startFaultyTcpServer(
         const fault = queue.shift();
         const seq = served.length + 1;
         served.push({ seq, connection, fault });
-        if (framing === 'rtu') answerRtu(socket, request, seq, fault);
+        if (fault === 'duplicate') {
+          const reply = framing === 'rtu' ? rtuReply : mbapReply;
+          socket.write(reply(request, seq & 0xffff));
+          held.push({ socket, reply: reply(request, BAD_VALUE) });
+        } else if (framing === 'rtu') answerRtu(socket, request, seq, fault);
         else answer(socket, request, seq, fault);
       }
     });
@@ -92,6 +100,9 @@ export async function startFaultyTcpServer(
       for (let i = 0; i < times; i++) queue.push(fault);
     },
     pending: () => queue.length,
+    releaseHeld: () => {
+      for (const h of held.splice(0)) h.socket.write(h.reply);
+    },
     stop: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -141,7 +152,8 @@ function answer(socket: Socket, request: Buffer, seq: number, fault: TcpFault | 
       socket.destroy();
       return;
     case 'bad-crc':
-      throw new Error('bad-crc is an RTU fault');
+    case 'duplicate':
+      throw new Error(`${fault} is not handled here`);
   }
 }
 
@@ -185,6 +197,23 @@ function withCrc(bytes: number[]): Buffer {
   Buffer.from(bytes).copy(b);
   b.writeUInt16LE(crc16(b.subarray(0, bytes.length)), bytes.length);
   return b;
+}
+
+/** A correct reply to an MBAP read request, every register holding `value`. */
+function mbapReply(request: Buffer, value: number): Buffer {
+  const fc = request.readUInt8(7);
+  const count = request.readUInt16BE(10);
+  const data: number[] = [fc, count * 2];
+  for (let i = 0; i < count; i++) data.push(value >> 8, value & 0xff);
+  return frame(request.readUInt16BE(0), 0, request.readUInt8(6), data);
+}
+
+/** A correct reply to an RTU read request, every register holding `value`. */
+function rtuReply(request: Buffer, value: number): Buffer {
+  const count = request.readUInt16BE(4);
+  const pdu: number[] = [request.readUInt8(0), request.readUInt8(1), count * 2];
+  for (let i = 0; i < count; i++) pdu.push(value >> 8, value & 0xff);
+  return withCrc(pdu);
 }
 
 function frame(tid: number, protocol: number, unit: number, pdu: number[]): Buffer {

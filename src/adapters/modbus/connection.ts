@@ -8,7 +8,7 @@ import { EpisodeLog } from '../../util/episode-log';
 import { encodeValue } from './codec';
 import { planReads, type ReadRequest } from './planner';
 import { decodeRead, type ModbusPoint } from './points';
-import { bufferedBytes, guarded, newClient, openClient } from './framed-client';
+import { bufferedBytes, discardStale, guarded, newClient, openClient } from './framed-client';
 import { isFramingError, ModbusFramingError } from './mbap-port';
 
 /** Where a connection goes: one TCP endpoint, one serial line, one RTU-over-TCP gateway. */
@@ -450,6 +450,7 @@ export class ModbusConnection {
         continue;
       }
       try {
+        discardStale(client);
         client.setID(req.unitId);
         client.setTimeout(device.timeoutMs);
         this.stats.requests += 1;

@@ -46,3 +46,16 @@ export function bufferedBytes(client: ModbusRTU): number {
   const buffer = (port as { _buffer?: unknown } | undefined)?._buffer;
   return Buffer.isBuffer(buffer) ? buffer.length : 0;
 }
+
+/**
+ * Before a request on RTU (serial or through a gateway): bytes still buffered answer no request
+ * of ours any more (a reply that came after its request timed out), and RTU frames carry no
+ * transaction id, so modbus-serial's ports would take such a reply, if its unit, function and
+ * length fit, as the answer to the next request. They are thrown away. MbapPort needs none of
+ * this: it matches transaction ids.
+ */
+export function discardStale(client: ModbusRTU): void {
+  const port = portOf(client) as { _buffer?: unknown } | undefined;
+  if (port instanceof MbapPort || !port || !Buffer.isBuffer(port._buffer)) return;
+  if (port._buffer.length > 0) port._buffer = Buffer.alloc(0);
+}

@@ -70,7 +70,11 @@ export class MbapPort extends EventEmitter {
     // Nobody may be waiting when garbage arrives between polls: the next request sees `error`.
     this.failure.catch(() => undefined);
     this.socket.on('data', (data: Buffer) => this.receive(data));
-    this.socket.on('error', (err) => this.emit('error', err));
+    this.socket.on('error', (err) => {
+      // Before open succeeds nobody listens (modbus-serial subscribes after), and an 'error'
+      // event without a listener throws: a refused connection is reported through open's callback.
+      if (this.listenerCount('error') > 0) this.emit('error', err);
+    });
     this.socket.on('close', () => {
       const wasOpen = this.open_;
       this.open_ = false;

@@ -163,3 +163,25 @@ describe('RTU over TCP (a serial gateway) against a misbehaving one', () => {
     expect(details.framingErrors > 0).toBe(c.reconnects);
   });
 });
+
+describe('a second reply to a request that was answered already', () => {
+  it.each(['mbap', 'rtu'] as const)(
+    '%s framing: it is never taken as the answer to the next request',
+    async (framing) => {
+      const { server, samples } = await setUp(framing);
+      server.inject('duplicate');
+      await eventually(() => server.pending() === 0, 10_000, 'the request to be answered');
+      const answered = server.served.at(-1)!.seq;
+      await eventually(() => good(samples).includes(answered), 10_000, 'its first answer');
+      // Now, between that answer and the next request, a second one comes (with another value).
+      server.releaseHeld();
+      await eventually(
+        () => good(samples).some((v) => v > answered && v !== BAD_VALUE),
+        10_000,
+        `a good value after request ${answered}`,
+      );
+      expect(good(samples)).not.toContain(BAD_VALUE);
+      expect(good(samples).find((v) => v > answered)! - answered).toBeLessThanOrEqual(2);
+    },
+  );
+});
