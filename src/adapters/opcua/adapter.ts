@@ -40,7 +40,7 @@ import {
   securityModeOf,
   securityPolicyOf,
 } from './security';
-import { builtInDataType, fromVariantValue, toVariant } from './values';
+import { builtInDataType, sampleOfDataValue, toVariant } from './values';
 
 /** Monitored items per subscription: a few subscriptions, never one per item. */
 const ITEMS_PER_SUBSCRIPTION = 1000;
@@ -509,24 +509,13 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
   }
 
   private onValue(item: ItemState, dv: DataValue): void {
-    const now = this.now();
-    const quality = qualityOfStatus(dv.statusCode);
-    const value = fromVariantValue(dv.value.value);
-    if (value === undefined && quality === 'good') {
-      this.log.warn(
-        { point: item.id, dataType: dv.value.dataType },
-        'OPC UA value of an unsupported type',
-      );
-      this.emitQuality(item, 'bad', now);
-      return;
-    }
-    const sample: Sample = {
-      id: item.id,
-      value: value ?? item.last?.value ?? null,
-      ts: dv.sourceTimestamp?.getTime() ?? dv.serverTimestamp?.getTime() ?? now,
-      receivedAt: now,
-      quality,
-    };
+    const { sample, problem } = sampleOfDataValue(
+      dv,
+      { id: item.id, unit: item.cfg.unit },
+      item.last,
+      this.now(),
+    );
+    if (problem) this.log.warn({ point: item.id }, `OPC UA value refused: ${problem}`);
     this.emit(item, sample);
   }
 

@@ -1,11 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { DataType, NodeId, StatusCodes } from 'node-opcua';
+import { DataType, DataValue, NodeId, StatusCodes, Variant, VariantArrayType } from 'node-opcua';
 import { qualityOfStatus } from '../../../../src/adapters/opcua/quality';
 import {
   builtInDataType,
-  fromVariantValue,
+  readingOf,
+  sampleOfDataValue,
   toVariant,
 } from '../../../../src/adapters/opcua/values';
+import type { PointId } from '../../../../src/domain/point-id';
+import type { Unit } from '../../../../src/domain/units';
 
 describe('OPC UA status codes to quality', () => {
   it.each([
@@ -39,14 +42,126 @@ describe('OPC UA values', () => {
     expect(toVariant(2 ** 40 + 3, DataType.UInt64).value).toEqual([256, 3]);
   });
 
-  it('reads numbers, booleans, strings and 64-bit integers; nothing else', () => {
-    expect(fromVariantValue(21.5)).toBe(21.5);
-    expect(fromVariantValue(false)).toBe(false);
-    expect(fromVariantValue('on')).toBe('on');
-    expect(fromVariantValue([256, 3])).toBe(2 ** 40 + 3);
-    expect(fromVariantValue(Number.NaN)).toBeUndefined();
-    expect(fromVariantValue({ a: 1 })).toBeUndefined();
-    expect(fromVariantValue(null)).toBeUndefined();
+  it('reads numbers, booleans, strings and 64-bit integers, each only for a point of its type', () => {
+    const v = (dataType: DataType, value: unknown) => new Variant({ dataType, value });
+    const int64 = (value: [number, number]) =>
+      new Variant({ dataType: DataType.Int64, arrayType: VariantArrayType.Scalar, value });
+    expect(readingOf(v(DataType.Double, 21.5), 'degC')).toEqual({ value: 21.5 });
+    expect(readingOf(v(DataType.Boolean, false), 'bool')).toEqual({ value: false });
+    expect(readingOf(v(DataType.Byte, 1), 'bool')).toEqual({ value: true });
+    expect(readingOf(v(DataType.String, 'on'), 'text')).toEqual({ value: 'on' });
+    expect(readingOf(int64([256, 3]), 'kWh')).toEqual({ value: 2 ** 40 + 3 });
+  });
+
+  // Found by the fuzz suite (test/fuzz/opcua-values.test.ts): before, the value was taken
+  // whatever the point's unit (a String on a degC point was a good sample), NaN was logged as
+  // "an unsupported type", a 64-bit integer beyond 2^53 was rounded, and a DateTime of 1601
+  // (OPC UA's "no time") or an invalid one became the sample's time.
+  it.each<[string, Variant, Unit, RegExp]>([
+    [
+      'a String on a number point',
+      new Variant({ dataType: DataType.String, value: '21.5' }),
+      'degC',
+      /^a String, expected a number \(unit degC\)$/,
+    ],
+    [
+      'a Double on a Boolean point',
+      new Variant({ dataType: DataType.Double, value: 0.5 }),
+      'bool',
+      /^a Double 0.5, expected a Boolean \(unit bool\)$/,
+    ],
+    [
+      'NaN',
+      new Variant({ dataType: DataType.Double, value: Number.NaN }),
+      'degC',
+      /^a Double that is not a finite number \(NaN\)$/,
+    ],
+    [
+      '-Infinity',
+      new Variant({ dataType: DataType.Float, value: -Infinity }),
+      'kW',
+      /not a finite number \(-Infinity\)$/,
+    ],
+    [
+      'an Int64 beyond 2^53',
+      new Variant({
+        dataType: DataType.Int64,
+        arrayType: VariantArrayType.Scalar,
+        value: [0x7fffffff, 0xffffffff],
+      }),
+      'kWh',
+      /^an Int64 beyond ±2\^53/,
+    ],
+    [
+      'an array',
+      new Variant({ dataType: DataType.Double, arrayType: VariantArrayType.Array, value: [1, 2] }),
+      'degC',
+      /^an array of 2 Double values, expected a number \(unit degC\)$/,
+    ],
+    ['Null', new Variant({ dataType: DataType.Null }), 'degC', /^no value \(Null\)$/],
+    [
+      'a null String',
+      new Variant({ dataType: DataType.String, value: null }),
+      'text',
+      /^a String without a value \(null\)$/,
+    ],
+    [
+      'a huge String',
+      new Variant({ dataType: DataType.String, value: 'x'.repeat(100_000) }),
+      'text',
+      /^a String of 100000 characters, more than 1000$/,
+    ],
+  ])(
+    '%s with a good status is a bad sample that says why, keeping the last value',
+    (_name, value, unit, why) => {
+      const id = 'hall1/x' as PointId;
+      const last = { id, value: 20, ts: 5, receivedAt: 5, quality: 'good' as const };
+      const dv = new DataValue({
+        value,
+        statusCode: StatusCodes.Good,
+        sourceTimestamp: new Date(1_000),
+      });
+      expect(sampleOfDataValue(dv, { id, unit }, last, 9_000)).toEqual({
+        sample: { id, value: 20, ts: 5, receivedAt: 9_000, quality: 'bad' },
+        problem: expect.stringMatching(why),
+      });
+    },
+  );
+
+  it("keeps a bad or uncertain status, and takes the server's time when the source time is none", () => {
+    const id = 'hall1/x' as PointId;
+    const dv = (statusCode: typeof StatusCodes.Good, sourceTimestamp: Date | null) =>
+      new DataValue({
+        value: new Variant({ dataType: DataType.Double, value: 42 }),
+        statusCode,
+        sourceTimestamp,
+        serverTimestamp: new Date(7_000),
+      });
+    const point = { id, unit: 'degC' as const };
+    expect(
+      sampleOfDataValue(
+        dv(StatusCodes.Good, new Date(Date.UTC(1601, 0, 1))),
+        point,
+        undefined,
+        9_000,
+      ).sample,
+    ).toEqual({ id, value: 42, ts: 7_000, receivedAt: 9_000, quality: 'good' });
+    expect(
+      sampleOfDataValue(
+        dv(StatusCodes.BadSensorFailure, new Date(Number.NaN)),
+        point,
+        undefined,
+        9_000,
+      ).sample,
+    ).toEqual({ id, value: 42, ts: 7_000, receivedAt: 9_000, quality: 'bad' });
+    expect(
+      sampleOfDataValue(
+        dv(StatusCodes.UncertainLastUsableValue, new Date(3_000)),
+        point,
+        undefined,
+        9_000,
+      ),
+    ).toEqual({ sample: { id, value: 42, ts: 3_000, receivedAt: 9_000, quality: 'uncertain' } });
   });
 
   it('knows built-in data type ids', () => {
