@@ -381,7 +381,7 @@ function parse(
   where: 'path' | 'query' | 'body',
 ): unknown {
   if (!schema) return input ?? {};
-  const result = schema.safeParse(input ?? {});
+  const result = schema.safeParse(input ?? {}, { error: missingField });
   if (result.success) return result.data;
   const issues = result.error.issues.map((i) => ({
     path: [where, ...i.path.map(String)].join('.'),
@@ -393,6 +393,16 @@ function parse(
     issues.map((i) => `${i.path}: ${i.message}`).join('; '),
     issues,
   );
+}
+
+/**
+ * "required: expected string" for a field that is missing, instead of zod's "Invalid input:
+ * expected string, received undefined" (found by the fuzz suite); other messages are zod's or
+ * the schema's own.
+ */
+function missingField(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code !== 'invalid_type' || issue.input !== undefined) return undefined;
+  return `required: expected ${String(issue.expected)}`;
 }
 
 function sendError(res: Response, err: ApiError): void {

@@ -190,6 +190,12 @@ describe('API: text typed by people', () => {
         },
       });
     }
+    // A missing reason says so (found by the fuzz suite: it was zod's "Invalid input: expected
+    // string, received undefined").
+    expect(await call('operator', 'PUT', '/api/modes/hp2', { mode: 'manual' })).toMatchObject({
+      status: 400,
+      body: { issues: [{ path: 'body.reason', message: 'required: expected string' }] },
+    });
     // 500 is allowed, and so is Hebrew with a right-to-left mark (U+200F): stored as given.
     const hebrew = `תחזוקה \u200F${'y'.repeat(492)}`;
     expect(hebrew).toHaveLength(500);
