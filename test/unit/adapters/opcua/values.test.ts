@@ -53,7 +53,8 @@ describe('OPC UA values', () => {
     expect(readingOf(int64([256, 3]), 'kWh')).toEqual({ value: 2 ** 40 + 3 });
   });
 
-  // Found by the fuzz suite (test/fuzz/opcua-values.test.ts): before, the value was taken
+  // Seen while writing the fuzz target (test/fuzz/opcua-values.test.ts: a good sample has the
+  // point's type, a bad one says why). Before, the value was taken
   // whatever the point's unit (a String on a degC point was a good sample), NaN was logged as
   // "an unsupported type", a 64-bit integer beyond 2^53 was rounded, and a DateTime of 1601
   // (OPC UA's "no time") or an invalid one became the sample's time.
