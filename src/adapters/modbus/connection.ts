@@ -104,6 +104,9 @@ type Job =
       reject: (e: Error) => void;
     };
 
+/** A connection up this long after its last drop ends the episode of drops. */
+const STABLE_MS = 60_000;
+
 const isTimeout = (err: unknown): boolean =>
   (err as { name?: string }).name === 'TransactionTimedOutError' ||
   (err as { errno?: string }).errno === 'ETIMEDOUT';
@@ -138,6 +141,13 @@ export class ModbusConnection {
   private readonly failing = new Map<string, string>();
   /** Requests in a row that got no answer (any answer, exceptions too, resets it). */
   private timeoutsInARow = 0;
+  /**
+   * Drops of this connection (one warning per episode). A device that garbles every other reply
+   * would otherwise log a drop and a restore per poll; the episode ends once the connection has
+   * stayed up for STABLE_MS.
+   */
+  private readonly drops: EpisodeLog;
+  private lastDropAt = 0;
   /** One warning per failing request, not one per poll (issue 18). */
   private readonly readFailures: EpisodeLog;
   /** Devices whose polls are being skipped now (one warning per episode, degraded meanwhile). */
@@ -174,6 +184,13 @@ export class ModbusConnection {
       now: opts.now,
       started: 'Modbus polls skipped: the device takes longer than its poll interval',
       cleared: 'Modbus polls on time again',
+    });
+    this.drops = new EpisodeLog({
+      log: opts.log,
+      now: opts.now,
+      started: 'Modbus connection lost; reconnecting',
+      cleared: 'Modbus connection stable again',
+      summaryEveryMs: STABLE_MS,
     });
     this.undecodable = new EpisodeLog({
       log: opts.log,
@@ -350,7 +367,9 @@ export class ModbusConnection {
     );
     if (this.everConnected) {
       this.stats.reconnects += 1;
-      this.opts.log.info({ connection: this.key }, 'Modbus connection restored');
+      // The first restore of an episode is news; the next ones are counted by the episode.
+      const level = this.drops.count(this.key) > 1 ? 'debug' : 'info';
+      this.opts.log[level]({ connection: this.key }, 'Modbus connection restored');
     }
     this.everConnected = true;
     this.backoff.reset();
@@ -407,17 +426,24 @@ export class ModbusConnection {
     return true;
   }
 
+  /**
+   * We drop a connection that is up (a framing error, timeouts in a row, a socket error): the
+   * device was reachable a moment ago, so the first new connection is opened at the next request
+   * rather than after a backoff delay; with the default 1 s backoff and a 1 s poll, waiting would
+   * cost a second poll period of blindness. If that attempt fails, the backoff applies as usual.
+   */
   private connectionFailed(err: unknown): void {
     if (isFramingError(err)) this.stats.framingErrors += 1;
     this.stats.connectionErrors += 1;
     this.dropClient();
-    this.connectionLost(describe(err));
+    this.connectionLost(describe(err), this.opts.now());
   }
 
   /** Every point on the connection goes stale: nothing on it is current any more. */
-  private connectionLost(reason: string): void {
-    this.opts.log.warn({ connection: this.key, reason }, 'Modbus connection lost; reconnecting');
-    this.nextAttemptAt = this.opts.now() + this.backoff.next();
+  private connectionLost(reason: string, retryAt = this.opts.now() + this.backoff.next()): void {
+    this.drops.occurred(this.key, { connection: this.key, reason });
+    this.lastDropAt = this.opts.now();
+    this.nextAttemptAt = retryAt;
     for (const d of this.opts.devices) this.markAll(d.points, 'stale');
     this.opts.report('degraded', `${this.key}: ${reason}`);
   }
@@ -590,6 +616,8 @@ export class ModbusConnection {
 
   private updateHealth(): void {
     if (!this.connected) return;
+    if (this.drops.active(this.key) && this.opts.now() - this.lastDropAt >= STABLE_MS)
+      this.drops.cleared(this.key, { connection: this.key });
     const failing = [...this.failing.entries()];
     const problems: string[] = [];
     if (failing.length > 0)

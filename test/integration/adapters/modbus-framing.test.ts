@@ -17,7 +17,14 @@ import {
 const stopLater = stopAfterEach();
 
 /** Issue 18: one bad reply must never blind a Modbus TCP connection. */
-async function setUp(framing: 'mbap' | 'rtu' = 'mbap'): Promise<{
+const FAST = `pollIntervalMs: 300
+    timeoutMs: 150
+    reconnect: { initialDelayMs: 10, maxDelayMs: 100 }`;
+
+async function setUp(
+  framing: 'mbap' | 'rtu' = 'mbap',
+  timing = FAST,
+): Promise<{
   server: FaultyTcpServer;
   running: Running<ModbusAdapter>;
   samples: Sample[];
@@ -32,9 +39,7 @@ devices:
     transport: ${framing === 'rtu' ? 'rtu-over-tcp' : 'tcp'}
     host: 127.0.0.1
     port: ${server.port}
-    pollIntervalMs: 300
-    timeoutMs: 150
-    reconnect: { initialDelayMs: 10, maxDelayMs: 100 }
+    ${timing}
     points:
       - { name: seq, table: holding, register: 0, type: uint16, unit: count }
 `,
@@ -135,6 +140,54 @@ describe('Modbus TCP against a misbehaving server: every fault is survived', () 
     } finally {
       metrics.close();
     }
+  });
+});
+
+/**
+ * Polls that emitted a sample of the point in (from, to): a poll emits all of its samples within a
+ * few milliseconds, and polls are a poll interval (1 s here) apart, so gaps over 200 ms separate
+ * polls. This counts polls; it does not time them.
+ */
+function pollsBetween(samples: Sample[], from: number, to: number): number {
+  const ts = samples.map((s) => s.ts).filter((t) => t > from && t < to);
+  return ts.filter((t, i) => i === 0 || t - ts[i - 1]! > 200).length;
+}
+
+describe('with the default poll and reconnect settings', () => {
+  it('garbage: the poll right after the faulty one has a good value again (no backoff wait)', async () => {
+    // Defaults: reconnect 1 s doubling, a 1 s poll. A dropped connection that waited out the
+    // backoff would miss the next poll and be blind for a second poll period.
+    const { server, samples } = await setUp('mbap', 'pollIntervalMs: 1000');
+    server.inject('garbage');
+    await eventually(() => server.pending() === 0, 10_000, 'the fault to be served');
+    const lastFault = server.served.at(-1)!.seq;
+    await eventually(
+      () => good(samples).some((v) => v > lastFault),
+      10_000,
+      `a good value after request ${lastFault}`,
+    );
+    const before = samples.filter((s) => s.quality === 'good' && (s.value as number) < lastFault);
+    const after = samples.find((s) => s.quality === 'good' && (s.value as number) > lastFault)!;
+    // Only the faulty poll itself lies between the last good value before and the first after.
+    expect(pollsBetween(samples, before.at(-1)!.ts, after.ts)).toBe(1);
+    expect(good(samples)).not.toContain(BAD_VALUE);
+  });
+});
+
+describe('a device that garbles reply after reply', () => {
+  it('one warning for the episode of drops, the repeats counted at debug, each reconnect made', async () => {
+    const { server, running, samples } = await setUp();
+    const connectionsBefore = server.connections;
+    // Each garbage reply comes on a new connection, since the previous one was dropped for it.
+    server.inject('garbage', 4);
+    await eventually(() => server.pending() === 0, 10_000, 'the faults to be served');
+    const lastFault = server.served.at(-1)!.seq;
+    await eventually(() => good(samples).some((v) => v > lastFault), 10_000, 'recovery');
+    expect(server.connections - connectionsBefore).toBe(4);
+    const lost = running.lines().filter((l) => String(l.msg).startsWith('Modbus connection lost'));
+    expect(lost.filter((l) => l.level === 'warn' || l.level === 40)).toHaveLength(1);
+    expect(lost.at(-1)).toMatchObject({ count: 4 });
+    expect(running.component.details()).toMatchObject({ framingErrors: 4 });
   });
 });
 
