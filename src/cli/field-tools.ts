@@ -1,4 +1,5 @@
 import ModbusRTU from 'modbus-serial';
+import { guarded, newClient, openClient } from '../adapters/modbus/framed-client';
 import {
   MODBUS_ORDERS,
   MODBUS_TABLES,
@@ -49,11 +50,16 @@ export async function modbusReadCommand(f: ModbusReadFlags, io: Io): Promise<num
     ...(f.bit !== undefined ? { bit: f.bit } : {}),
   };
   const count = bitTable ? 1 : wordCount(enc);
-  const client = new ModbusRTU();
+  // Modbus TCP through the adapters' strict framing: a reply that is no frame, or answers another
+  // request, is named as such rather than decoded or left to time out.
+  const client =
+    f.transport === 'rtu-over-tcp'
+      ? new ModbusRTU()
+      : newClient({ kind: 'tcp', host: f.host, port: f.port });
   const where = `${f.host}:${f.port} unit ${f.unit}`;
   try {
     if (f.transport === 'rtu-over-tcp') await client.connectTelnet(f.host, { port: f.port });
-    else await client.connectTCP(f.host, { port: f.port });
+    else await openClient(client);
   } catch (err) {
     io.err(`cannot connect to ${f.host}:${f.port}: ${(err as Error).message}`);
     return 1;
@@ -62,10 +68,13 @@ export async function modbusReadCommand(f: ModbusReadFlags, io: Io): Promise<num
     client.setID(f.unit);
     client.setTimeout(f.timeoutMs);
     let raw: (number | boolean)[];
-    if (f.table === 'holding') raw = (await client.readHoldingRegisters(f.register, count)).data;
-    else if (f.table === 'input') raw = (await client.readInputRegisters(f.register, count)).data;
-    else if (f.table === 'coil') raw = (await client.readCoils(f.register, 1)).data.slice(0, 1);
-    else raw = (await client.readDiscreteInputs(f.register, 1)).data.slice(0, 1);
+    if (f.table === 'holding')
+      raw = (await guarded(client, client.readHoldingRegisters(f.register, count))).data;
+    else if (f.table === 'input')
+      raw = (await guarded(client, client.readInputRegisters(f.register, count))).data;
+    else if (f.table === 'coil')
+      raw = (await guarded(client, client.readCoils(f.register, 1))).data.slice(0, 1);
+    else raw = (await guarded(client, client.readDiscreteInputs(f.register, 1))).data.slice(0, 1);
     const span = count > 1 ? `${f.register}–${f.register + count - 1}` : `${f.register}`;
     io.out(`${where} ${f.table} ${span} ${type}${count > 1 ? ` ${f.order}` : ''}`);
     if (bitTable) {

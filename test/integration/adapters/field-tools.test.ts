@@ -5,7 +5,9 @@ import { HALL_VARIABLES } from '../../../simulators/opcua/hall-variables';
 import { constantWeather } from '../../../simulators/weather';
 import { runCli } from '../../helpers/cli';
 import { memoryLogger } from '../../helpers/logger';
+import { freePort } from '../../helpers/ports';
 import { demoSiteOnFreePorts, type TestPorts } from '../../helpers/sites';
+import { BAD_VALUE, startFaultyTcpServer } from '../../peers/faulty-modbus-tcp';
 
 let host: SimHost;
 let ports: TestPorts;
@@ -133,6 +135,28 @@ describe('heatbridge modbus read', () => {
     ]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('cannot connect to 127.0.0.1:9');
+  });
+
+  it('names a reply that is no answer (wrong protocol id) instead of printing it as the value', async () => {
+    const server = await startFaultyTcpServer(await freePort(), 'mbap');
+    try {
+      server.inject('wrong-protocol');
+      const r = await runCli([
+        'modbus',
+        'read',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(server.port),
+        '--register',
+        '0',
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/framing error: protocol id \d+ in a reply header, not 0/);
+      expect(r.stdout).not.toContain(String(BAD_VALUE));
+    } finally {
+      await server.stop();
+    }
   });
 });
 
