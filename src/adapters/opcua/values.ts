@@ -108,7 +108,7 @@ export function readingOf(variant: Variant | null | undefined, unit: Unit): Read
     // Devices that publish a state as 0/1 in an integer.
     if (NUMERIC.has(variant.dataType) && (v === 0 || v === 1)) return { value: v === 1 };
     return {
-      problem: `${type}${typeof v === 'number' ? ` ${v}` : ''}, expected a Boolean (unit bool)`,
+      problem: `${type}${typeof v === 'number' ? ` (${v})` : ''}, expected a Boolean (unit bool)`,
     };
   }
   if (variant.dataType !== DataType.String || typeof v !== 'string')

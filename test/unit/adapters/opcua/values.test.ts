@@ -69,7 +69,13 @@ describe('OPC UA values', () => {
       'a Double on a Boolean point',
       new Variant({ dataType: DataType.Double, value: 0.5 }),
       'bool',
-      /^a Double 0.5, expected a Boolean \(unit bool\)$/,
+      /^a Double \(0.5\), expected a Boolean \(unit bool\)$/,
+    ],
+    [
+      'NaN on a Boolean point (found by the long fuzz pass)',
+      new Variant({ dataType: DataType.Double, value: Number.NaN }),
+      'bool',
+      /^a Double \(NaN\), expected a Boolean \(unit bool\)$/,
     ],
     [
       'NaN',
