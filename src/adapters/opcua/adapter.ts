@@ -101,6 +101,8 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
   /** Polling mode: ticks skipped because the previous read was still running (issue 18). */
   private skippedPolls = 0;
   private overloads: EpisodeLog | undefined;
+  /** Points whose values are refused now: one warning per episode, not one per notification. */
+  private refusals: EpisodeLog | undefined;
   private readonly counts = {
     connects: 0,
     connectionLosses: 0,
@@ -144,6 +146,13 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
       now: this.now,
       started: 'OPC UA polls skipped: reads take longer than the poll interval',
       cleared: 'OPC UA polls on time again',
+    });
+    this.refusals = new EpisodeLog({
+      log: ctx.log,
+      now: this.now,
+      started: 'OPC UA value refused',
+      cleared: 'OPC UA values accepted again',
+      summaryEveryMs: 60_000,
     });
     routeOpcuaLogs(ctx.log);
     this.running = true;
@@ -515,7 +524,8 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
       item.last,
       this.now(),
     );
-    if (problem) this.log.warn({ point: item.id }, `OPC UA value refused: ${problem}`);
+    if (problem) this.refusals?.occurred(item.id, { point: item.id, problem });
+    else if (sample.quality === 'good') this.refusals?.cleared(item.id, { point: item.id });
     this.emit(item, sample);
   }
 
