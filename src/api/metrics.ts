@@ -36,29 +36,55 @@ export class Metrics {
         .filter((c) => c.name.startsWith('modbus ') || c.name.startsWith('opcua '))
         .map((c) => ({ name: c.name, d: c.details ?? {} }));
 
-    const fromAdapters = (
+    type Put = (labels: Record<string, string>, v: number) => void;
+    /** A gauge or counter filled from the components' details at each scrape. */
+    const collected = (
       name: string,
       help: string,
       kind: 'gauge' | 'counter',
-      pick: (d: Record<string, unknown>) => number | undefined,
+      labelNames: string[],
+      fill: (put: Put) => void,
     ): void => {
       const Metric = kind === 'gauge' ? Gauge : Counter;
       new Metric({
         name,
         help,
-        labelNames: ['adapter'],
+        labelNames,
         registers: [r],
         collect(this: Gauge | Counter) {
           this.reset();
-          for (const a of adapters()) {
-            const v = pick(a.d);
-            if (v === undefined) continue;
-            if (this instanceof Gauge) this.set({ adapter: a.name }, v);
-            else this.inc({ adapter: a.name }, v);
-          }
+          fill((labels, v) => {
+            if (this instanceof Gauge) this.set(labels, v);
+            else this.inc(labels, v);
+          });
         },
       });
     };
+    const fromAdapters = (
+      name: string,
+      help: string,
+      kind: 'gauge' | 'counter',
+      pick: (d: Record<string, unknown>) => number | undefined,
+    ): void =>
+      collected(name, help, kind, ['adapter'], (put) => {
+        for (const a of adapters()) {
+          const v = pick(a.d);
+          if (v !== undefined) put({ adapter: a.name }, v);
+        }
+      });
+    /** From one component's health details (`control`, `historian`), without labels. */
+    const fromComponent = (
+      component: string,
+      name: string,
+      help: string,
+      kind: 'gauge' | 'counter',
+      pick: (d: Record<string, unknown>) => number | undefined,
+    ): void =>
+      collected(name, help, kind, [], (put) => {
+        const d = src.components().find((c) => c.name === component)?.details;
+        const v = d ? pick(d) : undefined;
+        if (v !== undefined) put({}, v);
+      });
     fromAdapters(
       'heatbridge_adapter_connected',
       'Field connection up (1) or down (0)',
@@ -123,34 +149,29 @@ export class Metrics {
       (d) => num(d.roundTrips),
     );
     // Per device: a device slower than its poll interval loses ticks (issue 18).
-    new Counter({
-      name: 'heatbridge_adapter_skipped_polls_total',
-      help: 'Poll ticks skipped because the previous poll of the device was still waiting',
-      labelNames: ['adapter', 'device'],
-      registers: [r],
-      collect(this: Counter) {
-        this.reset();
+    collected(
+      'heatbridge_adapter_skipped_polls_total',
+      'Poll ticks skipped because the previous poll of the device was still waiting',
+      'counter',
+      ['adapter', 'device'],
+      (put) => {
         for (const a of adapters()) {
           const byDevice = a.d.skippedPolls;
           if (typeof byDevice !== 'object' || byDevice === null) continue;
           for (const [device, v] of Object.entries(byDevice as Record<string, unknown>)) {
             const n = num(v);
-            if (n !== undefined) this.inc({ adapter: a.name, device }, n);
+            if (n !== undefined) put({ adapter: a.name, device }, n);
           }
         }
       },
-    });
-    new Counter({
-      name: 'heatbridge_control_skipped_cycles_total',
-      help: 'Control ticks skipped because a cycle was still running (overrun)',
-      registers: [r],
-      collect(this: Counter) {
-        this.reset();
-        const control = src.components().find((c) => c.name === 'control');
-        const n = num(control?.details?.skippedCycles);
-        if (n !== undefined) this.inc(n);
-      },
-    });
+    );
+    fromComponent(
+      'control',
+      'heatbridge_control_skipped_cycles_total',
+      'Control ticks skipped because a cycle was still running (overrun)',
+      'counter',
+      (d) => num(d.skippedCycles),
+    );
 
     const historian = (name: string, point: string, help: string): void => {
       new Gauge({
@@ -194,22 +215,7 @@ export class Metrics {
       help: string,
       kind: 'gauge' | 'counter',
       pick: (d: Record<string, unknown>) => number | undefined,
-    ): void => {
-      const Metric = kind === 'gauge' ? Gauge : Counter;
-      new Metric({
-        name,
-        help,
-        registers: [r],
-        collect(this: Gauge | Counter) {
-          this.reset();
-          const d = src.components().find((c) => c.name === 'historian')?.details;
-          const v = d ? pick(d) : undefined;
-          if (v === undefined) return;
-          if (this instanceof Gauge) this.set(v);
-          else this.inc(v);
-        },
-      });
-    };
+    ): void => fromComponent('historian', name, help, kind, pick);
     const behind = (d: Record<string, unknown>): Record<string, unknown> | undefined =>
       typeof d.behind === 'object' && d.behind !== null
         ? (d.behind as Record<string, unknown>)
