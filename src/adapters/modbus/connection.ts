@@ -5,6 +5,7 @@ import type { Sample, SampleValue } from '../../domain/sample';
 import type { Logger } from '../../log';
 import { Backoff } from '../../util/backoff';
 import { EpisodeLog } from '../../util/episode-log';
+import { LatencyHistogram, type HistogramBuckets } from '../../util/latency-histogram';
 import { encodeValue } from './codec';
 import { planReads, type ReadRequest } from './planner';
 import { decodeRead, type ModbusPoint } from './points';
@@ -76,6 +77,8 @@ export interface ConnectionStats {
   /** Answered reads and the seconds they took, summed (for a mean round trip; /metrics). */
   roundTrips: number;
   roundTripSeconds: number;
+  /** The same reads by duration (the /metrics round-trip histogram). */
+  roundTripBuckets: HistogramBuckets;
   timeouts: number;
   exceptions: number;
   connectionErrors: number;
@@ -158,10 +161,13 @@ export class ModbusConnection {
   private readonly splitFrom = new Map<string, string>();
   /** Points whose registers hold no value (NaN, ±Infinity): one warning, not one per poll. */
   private readonly undecodable: EpisodeLog;
-  private readonly stats: ConnectionStats = {
+  /** Answered reads by duration: count and sum are `roundTrips` and `roundTripSeconds`. */
+  private readonly roundTrip = new LatencyHistogram();
+  private readonly stats: Omit<
+    ConnectionStats,
+    'roundTrips' | 'roundTripSeconds' | 'roundTripBuckets'
+  > = {
     requests: 0,
-    roundTrips: 0,
-    roundTripSeconds: 0,
     timeouts: 0,
     exceptions: 0,
     connectionErrors: 0,
@@ -241,6 +247,9 @@ export class ModbusConnection {
   snapshot(): ConnectionStats & { connected: boolean; failing: string[]; overloaded: string[] } {
     return {
       ...this.stats,
+      roundTrips: this.roundTrip.count,
+      roundTripSeconds: this.roundTrip.sum,
+      roundTripBuckets: this.roundTrip.buckets(),
       skippedPolls: { ...this.stats.skippedPolls },
       overloaded: this.overloads.keys(),
       queueDepth: this.jobs.length,
@@ -483,8 +492,7 @@ export class ModbusConnection {
         const started = performance.now();
         const data = await guarded(client, this.read(client, req));
         this.timeoutsInARow = 0;
-        this.stats.roundTrips += 1;
-        this.stats.roundTripSeconds += (performance.now() - started) / 1000;
+        this.roundTrip.observe((performance.now() - started) / 1000);
         this.succeed(req, reqKey, data);
       } catch (err) {
         if (isTimeout(err)) {

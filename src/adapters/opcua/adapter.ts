@@ -29,6 +29,7 @@ import type { Logger } from '../../log';
 import type { Component, ComponentContext } from '../../runtime/component';
 import { Backoff } from '../../util/backoff';
 import { EpisodeLog } from '../../util/episode-log';
+import { LatencyHistogram } from '../../util/latency-histogram';
 import { routeOpcuaLogs } from '../../util/opcua-log';
 import type { DeviceAdapter } from '../adapter';
 import { qualityOfStatus } from './quality';
@@ -109,10 +110,9 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
     notifications: 0,
     keepalives: 0,
     writes: 0,
-    /** Write service calls answered and the seconds they took, summed (/metrics). */
-    roundTrips: 0,
-    roundTripSeconds: 0,
   };
+  /** Write service calls answered, by the seconds they took (/metrics). */
+  private readonly roundTrip = new LatencyHistogram();
 
   constructor(
     readonly device: string,
@@ -183,6 +183,9 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
       connected: this.connection?.session !== undefined,
       subscriptions: this.connection?.subscriptions.length ?? 0,
       ...this.counts,
+      roundTrips: this.roundTrip.count,
+      roundTripSeconds: this.roundTrip.sum,
+      roundTripBuckets: this.roundTrip.buckets(),
       ...(this.cfg.mode === 'polling'
         ? {
             skippedPolls: { [this.device]: this.skippedPolls },
@@ -206,8 +209,7 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
       attributeId: AttributeIds.Value,
       value: { value: toVariant(value, item.dataType) },
     });
-    this.counts.roundTrips += 1;
-    this.counts.roundTripSeconds += (performance.now() - started) / 1000;
+    this.roundTrip.observe((performance.now() - started) / 1000);
     if (qualityOfStatus(status) !== 'good')
       throw new Error(`${id}: the server answered ${status.toString()}`);
     this.counts.writes += 1;
