@@ -1,12 +1,24 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  type Metric,
+} from 'prom-client';
 import type { Observable, Subscription } from 'rxjs';
+import type { DeviceConfig } from '../config';
 import { pointId } from '../domain/point-id';
 import type { Sample } from '../domain/sample';
-import type { ComponentHealth } from '../runtime/component';
+import { COMPONENT_STATES, type ComponentHealth } from '../runtime/component';
+import { cumulativeBuckets } from '../util/latency-histogram';
+import { adapterIdentities, type AdapterLabels } from './adapter-labels';
 
 export interface MetricsSources {
   /** Every component with its state and details (the supervisor's health report). */
   components: () => ComponentHealth[];
+  /** The site's devices: which field adapters exist and what their labels are. */
+  devices: Readonly<Record<string, DeviceConfig>>;
   /** The latest value of a point (the historian's own status points). */
   latest: (id: ReturnType<typeof pointId>) => Sample | undefined;
   /** Control's own samples (cycle durations). */
@@ -17,11 +29,76 @@ export interface MetricsSources {
 const num = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
+
+type Labels = Record<string, string>;
+
+interface HistogramSeries {
+  labels: Labels;
+  buckets: { le: number; count: number }[];
+  count: number;
+  sum: number;
+}
+
+/**
+ * A Prometheus histogram whose buckets are counted elsewhere (the adapters' health details) and
+ * read when scraped. prom-client's Histogram only counts what is observed into it; this exports
+ * the same `_bucket`/`_sum`/`_count` series from counts kept by the adapters, so nothing there
+ * depends on prom-client.
+ */
+class CollectedHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  readonly labelNames: string[];
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    labelNames: string[],
+    private readonly series: () => HistogramSeries[],
+  ) {
+    this.labelNames = labelNames;
+  }
+
+  get(): Promise<{
+    name: string;
+    help: string;
+    type: string;
+    aggregator: string;
+    values: { metricName: string; labels: Record<string, string | number>; value: number }[];
+  }> {
+    const values = this.series().flatMap((s) => [
+      ...s.buckets.map((b) => ({
+        metricName: `${this.name}_bucket`,
+        labels: { ...s.labels, le: b.le },
+        value: b.count,
+      })),
+      { metricName: `${this.name}_bucket`, labels: { ...s.labels, le: '+Inf' }, value: s.count },
+      { metricName: `${this.name}_sum`, labels: s.labels, value: s.sum },
+      { metricName: `${this.name}_count`, labels: s.labels, value: s.count },
+    ]);
+    return Promise.resolve({
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      aggregator: this.aggregator,
+      values,
+    });
+  }
+
+  reset(): void {
+    // Nothing kept here: every scrape reads the adapters anew.
+  }
+}
+
 /**
  * Prometheus metrics (`GET /metrics`): the process (CPU, memory, event-loop lag from prom-client's
  * default metrics), each field adapter's requests, errors, reconnects, queue depth and round trips,
  * the historian's backlog and drops, and control's cycle durations. Most values are read from the
- * components when scraped, so nothing is counted twice.
+ * components when scraped, so nothing is counted twice. Counters end in `_total`; per-adapter
+ * metrics are labelled `protocol` and `connection` (names from the site file; the addresses are in
+ * `heatbridge_adapter_info`). docs/api.md lists every metric.
  */
 export class Metrics {
   readonly registry = new Registry();
@@ -30,13 +107,19 @@ export class Metrics {
   constructor(src: MetricsSources) {
     const r = this.registry;
     collectDefaultMetrics({ register: r, eventLoopMonitoringPrecision: 10 });
-    const adapters = (): { name: string; d: Record<string, unknown> }[] =>
-      src
-        .components()
-        .filter((c) => c.name.startsWith('modbus ') || c.name.startsWith('opcua '))
-        .map((c) => ({ name: c.name, d: c.details ?? {} }));
+    const identities = adapterIdentities(src.devices);
+    const adapterLabels = (name: string): AdapterLabels | undefined => {
+      const id = identities.get(name);
+      return id && { protocol: id.protocol, connection: id.connection };
+    };
+    const adapters = (): { labels: Labels; d: Record<string, unknown> }[] =>
+      src.components().flatMap((c) => {
+        const labels = adapterLabels(c.name);
+        return labels ? [{ labels: { ...labels }, d: c.details ?? {} }] : [];
+      });
+    const ADAPTER_LABELS = ['protocol', 'connection'];
 
-    type Put = (labels: Record<string, string>, v: number) => void;
+    type Put = (labels: Labels, v: number) => void;
     /** A gauge or counter filled from the components' details at each scrape. */
     const collected = (
       name: string,
@@ -66,10 +149,10 @@ export class Metrics {
       kind: 'gauge' | 'counter',
       pick: (d: Record<string, unknown>) => number | undefined,
     ): void =>
-      collected(name, help, kind, ['adapter'], (put) => {
+      collected(name, help, kind, ADAPTER_LABELS, (put) => {
         for (const a of adapters()) {
           const v = pick(a.d);
-          if (v !== undefined) put({ adapter: a.name }, v);
+          if (v !== undefined) put(a.labels, v);
         }
       });
     /** From one component's health details (`control`, `historian`), without labels. */
@@ -85,14 +168,41 @@ export class Metrics {
         const v = d ? pick(d) : undefined;
         if (v !== undefined) put({}, v);
       });
+
+    // ── Field adapters ──
+    collected(
+      'heatbridge_adapter_info',
+      'Where each field connection goes (always 1): join on protocol and connection for the address',
+      'gauge',
+      [...ADAPTER_LABELS, 'transport', 'host', 'port', 'path', 'devices'],
+      (put) => {
+        for (const id of identities.values()) {
+          put(
+            {
+              protocol: id.protocol,
+              connection: id.connection,
+              transport: id.transport,
+              ...(id.host !== undefined ? { host: id.host } : {}),
+              ...(id.port !== undefined ? { port: String(id.port) } : {}),
+              ...(id.path !== undefined ? { path: id.path } : {}),
+              devices: id.devices.join(','),
+            },
+            1,
+          );
+        }
+      },
+    );
     fromAdapters(
       'heatbridge_adapter_connected',
       'Field connection up (1) or down (0)',
       'gauge',
       (d) => (typeof d.connected === 'boolean' ? Number(d.connected) : undefined),
     );
-    fromAdapters('heatbridge_adapter_requests_total', 'Modbus requests sent', 'counter', (d) =>
-      num(d.requests),
+    fromAdapters(
+      'heatbridge_adapter_requests_total',
+      'Modbus requests sent (reads and writes)',
+      'counter',
+      (d) => num(d.requests),
     );
     fromAdapters(
       'heatbridge_adapter_timeouts_total',
@@ -114,19 +224,24 @@ export class Metrics {
     );
     fromAdapters(
       'heatbridge_adapter_connection_errors_total',
-      'Lost or refused connections',
+      'Modbus: connection attempts refused or timed out and connections dropped; OPC UA: sessions lost after they were ready',
       'counter',
       (d) => num(d.connectionErrors) ?? num(d.connectionLosses),
     );
     fromAdapters(
       'heatbridge_adapter_reconnects_total',
-      'Reconnections',
+      'Connections established again after the first one',
       'counter',
-      (d) => num(d.reconnects) ?? num(d.connects),
+      (d) => {
+        if (num(d.reconnects) !== undefined) return num(d.reconnects);
+        // OPC UA counts every session made ready, the first one included.
+        const connects = num(d.connects);
+        return connects === undefined ? undefined : Math.max(connects - 1, 0);
+      },
     );
     fromAdapters(
       'heatbridge_adapter_queue_depth',
-      'Requests waiting on the connection',
+      'Modbus requests waiting on the connection',
       'gauge',
       (d) => num(d.queueDepth),
     );
@@ -136,35 +251,38 @@ export class Metrics {
       'counter',
       (d) => num(d.notifications),
     );
-    fromAdapters(
-      'heatbridge_adapter_round_trip_seconds_sum',
-      'Time answered requests took (Modbus reads, OPC UA writes), summed',
-      'counter',
-      (d) => num(d.roundTripSeconds),
-    );
-    fromAdapters(
-      'heatbridge_adapter_round_trip_seconds_count',
-      'Answered requests timed',
-      'counter',
-      (d) => num(d.roundTrips),
+    r.registerMetric(
+      new CollectedHistogram(
+        'heatbridge_adapter_round_trip_seconds',
+        'Time answered requests took (Modbus reads, OPC UA writes)',
+        ADAPTER_LABELS,
+        () =>
+          adapters().flatMap((a) => {
+            const h = cumulativeBuckets(a.d.roundTripBuckets);
+            const sum = num(a.d.roundTripSeconds);
+            return h && sum !== undefined ? [{ labels: a.labels, ...h, sum }] : [];
+          }),
+      ) as unknown as Metric,
     );
     // Per device: a device slower than its poll interval loses ticks (issue 18).
     collected(
       'heatbridge_adapter_skipped_polls_total',
       'Poll ticks skipped because the previous poll of the device was still waiting',
       'counter',
-      ['adapter', 'device'],
+      [...ADAPTER_LABELS, 'device'],
       (put) => {
         for (const a of adapters()) {
-          const byDevice = a.d.skippedPolls;
-          if (typeof byDevice !== 'object' || byDevice === null) continue;
-          for (const [device, v] of Object.entries(byDevice as Record<string, unknown>)) {
+          const byDevice = obj(a.d.skippedPolls);
+          if (!byDevice) continue;
+          for (const [device, v] of Object.entries(byDevice)) {
             const n = num(v);
-            if (n !== undefined) put({ adapter: a.name, device }, n);
+            if (n !== undefined) put({ ...a.labels, device }, n);
           }
         }
       },
     );
+
+    // ── Control ──
     fromComponent(
       'control',
       'heatbridge_control_skipped_cycles_total',
@@ -172,102 +290,6 @@ export class Metrics {
       'counter',
       (d) => num(d.skippedCycles),
     );
-
-    const historian = (name: string, point: string, help: string): void => {
-      new Gauge({
-        name,
-        help,
-        registers: [r],
-        collect(this: Gauge) {
-          const v = src.latest(pointId('historian', point))?.value;
-          if (typeof v === 'number') this.set(v);
-        },
-      });
-    };
-    historian(
-      'heatbridge_historian_backlog_lines',
-      'backlog_lines',
-      'Lines waiting for the database',
-    );
-    historian(
-      'heatbridge_historian_backlog_bytes',
-      'backlog_bytes',
-      'Bytes waiting for the database',
-    );
-    historian(
-      'heatbridge_historian_oldest_age_seconds',
-      'oldest_age',
-      'Age of the oldest waiting line',
-    );
-    historian(
-      'heatbridge_historian_dropped_lines',
-      'dropped_lines',
-      'Lines dropped by the spool cap since start',
-    );
-    historian(
-      'heatbridge_historian_refused_lines',
-      'refused_lines',
-      'Lines the database refused since start',
-    );
-    // From the historian's health details (a database historian only).
-    const historianDetail = (
-      name: string,
-      help: string,
-      kind: 'gauge' | 'counter',
-      pick: (d: Record<string, unknown>) => number | undefined,
-    ): void => fromComponent('historian', name, help, kind, pick);
-    const behind = (d: Record<string, unknown>): Record<string, unknown> | undefined =>
-      typeof d.behind === 'object' && d.behind !== null
-        ? (d.behind as Record<string, unknown>)
-        : undefined;
-    historianDetail(
-      'heatbridge_historian_behind',
-      'Historian falling behind: the spool grows faster than the database takes it (1) or not (0)',
-      'gauge',
-      (d) => (typeof behind(d)?.active === 'boolean' ? Number(behind(d)!.active) : undefined),
-    );
-    historianDetail(
-      'heatbridge_historian_behind_episodes_total',
-      'Times the historian started falling behind',
-      'counter',
-      (d) => num(behind(d)?.episodes),
-    );
-    historianDetail(
-      'heatbridge_historian_failed_attempts_total',
-      'Failed attempts to write to the database (each one followed by a backoff)',
-      'counter',
-      (d) => num((d.sent as Record<string, unknown> | undefined)?.failedAttempts),
-    );
-    historianDetail(
-      'heatbridge_historian_spool_dropped_lines_total',
-      'Lines the spool dropped since start (over its cap, or torn by a crash)',
-      'counter',
-      (d) => num((d.spool as Record<string, unknown> | undefined)?.dropped),
-    );
-
-    new Gauge({
-      name: 'heatbridge_component_up',
-      help: 'Component state: 1 running, 0.5 degraded, 0 otherwise',
-      labelNames: ['component'],
-      registers: [r],
-      collect(this: Gauge) {
-        this.reset();
-        for (const c of src.components()) {
-          this.set(
-            { component: c.name },
-            c.state === 'running' ? 1 : c.state === 'degraded' ? 0.5 : 0,
-          );
-        }
-      },
-    });
-    new Gauge({
-      name: 'heatbridge_sse_clients',
-      help: 'Live-update (Server-Sent Events) clients connected',
-      registers: [r],
-      collect(this: Gauge) {
-        this.set(src.sseClients());
-      },
-    });
     const cycle = new Histogram({
       name: 'heatbridge_control_cycle_duration_seconds',
       help: 'Control cycle duration, writes included',
@@ -278,6 +300,104 @@ export class Metrics {
     this.subscription = src.controlSamples$.subscribe((s) => {
       if (s.id === cycleId && typeof s.value === 'number') cycle.observe(s.value);
     });
+
+    // ── Historian: its status points (also in InfluxDB and /api/points) ──
+    const historian = (
+      name: string,
+      point: string,
+      help: string,
+      kind: 'gauge' | 'counter',
+    ): void =>
+      collected(name, help, kind, [], (put) => {
+        const v = src.latest(pointId('historian', point))?.value;
+        if (typeof v === 'number') put({}, v);
+      });
+    historian(
+      'heatbridge_historian_backlog_lines',
+      'backlog_lines',
+      'Lines waiting for the database',
+      'gauge',
+    );
+    historian(
+      'heatbridge_historian_backlog_bytes',
+      'backlog_bytes',
+      'Bytes waiting for the database',
+      'gauge',
+    );
+    historian(
+      'heatbridge_historian_oldest_age_seconds',
+      'oldest_age',
+      'Age of the oldest waiting line',
+      'gauge',
+    );
+    historian(
+      'heatbridge_historian_dropped_lines_total',
+      'dropped_lines',
+      'Lines dropped since start: over the spool cap, torn by a crash, or over the memory buffer while the disk refused writes',
+      'counter',
+    );
+    historian(
+      'heatbridge_historian_refused_lines_total',
+      'refused_lines',
+      'Lines the database refused as data since start (dropped and logged)',
+      'counter',
+    );
+    historian(
+      'heatbridge_historian_rejected_lines_total',
+      'rejected_lines',
+      'Records HeatBridge could not write as a line since start (counted by reason in /api/health)',
+      'counter',
+    );
+    // From the historian's health details (a database historian only).
+    const historianDetail = (
+      name: string,
+      help: string,
+      kind: 'gauge' | 'counter',
+      pick: (d: Record<string, unknown>) => number | undefined,
+    ): void => fromComponent('historian', name, help, kind, pick);
+    historianDetail(
+      'heatbridge_historian_behind',
+      'Historian falling behind: the spool grows faster than the database takes it (1) or not (0)',
+      'gauge',
+      (d) => {
+        const active = obj(d.behind)?.active;
+        return typeof active === 'boolean' ? Number(active) : undefined;
+      },
+    );
+    historianDetail(
+      'heatbridge_historian_behind_episodes_total',
+      'Times the historian started falling behind',
+      'counter',
+      (d) => num(obj(d.behind)?.episodes),
+    );
+    historianDetail(
+      'heatbridge_historian_failed_attempts_total',
+      'Failed attempts to write to the database (each one followed by a backoff)',
+      'counter',
+      (d) => num(obj(d.sent)?.failedAttempts),
+    );
+
+    // ── Components and the API ──
+    collected(
+      'heatbridge_component_state',
+      'Component state: 1 for the state it is in, 0 for the others (adapters: component="adapter" with protocol and connection)',
+      'gauge',
+      ['component', ...ADAPTER_LABELS, 'state'],
+      (put) => {
+        for (const c of src.components()) {
+          const labels = adapterLabels(c.name);
+          const who: Labels = labels ? { component: 'adapter', ...labels } : { component: c.name };
+          for (const state of COMPONENT_STATES) put({ ...who, state }, Number(c.state === state));
+        }
+      },
+    );
+    collected(
+      'heatbridge_sse_clients',
+      'Live-update (Server-Sent Events) clients connected',
+      'gauge',
+      [],
+      (put) => put({}, src.sseClients()),
+    );
   }
 
   async text(): Promise<string> {

@@ -68,6 +68,7 @@ export function createApiApp(config: ApiConfig, deps: ApiServerDeps, log: Logger
   });
   const metrics = new Metrics({
     components: () => deps.health().components,
+    devices: deps.site.devices,
     latest: (id) => deps.latest.get(id),
     controlSamples$: deps.controlSamples$ ?? deps.samples$,
     sseClients: () => hub.size,

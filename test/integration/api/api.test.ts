@@ -14,9 +14,19 @@ import { createApiApp } from '../../../src/api/server';
 import type { SiteConfig } from '../../../src/config';
 import { Secret } from '../../../src/config/secret';
 import type { Sample } from '../../../src/domain/sample';
+import { COMPONENT_STATES } from '../../../src/runtime/component';
 import type { SimHost } from '../../../simulators/host';
 import { eventually, eventuallyAsync } from '../../helpers/components';
 import { memoryLogger } from '../../helpers/logger';
+import {
+  counterNameProblems,
+  histogramProblems,
+  histogramSeries,
+  packedLabelValues,
+  parseExposition,
+  stateSetProblems,
+  type Exposition,
+} from '../../helpers/prometheus';
 import { startDemoStack, type DemoStack } from '../../helpers/stack';
 
 /**
@@ -656,18 +666,81 @@ describe('API: live updates, metrics, docs, headers', () => {
     expect(r.headers.get('content-type')).toMatch(/text\/plain/);
     const text = r.body as string;
     for (const name of [
-      'heatbridge_adapter_requests_total{adapter="modbus tcp:127.0.0.1',
-      'heatbridge_adapter_round_trip_seconds_count',
-      'heatbridge_adapter_connected{adapter="opcua hall1"} 1',
-      'heatbridge_adapter_queue_depth',
+      'heatbridge_adapter_requests_total{protocol="modbus",connection="plant"}',
+      'heatbridge_adapter_requests_total{protocol="modbus",connection="dh"}',
+      'heatbridge_adapter_connected{protocol="opcua",connection="hall1"} 1',
+      'heatbridge_adapter_info{protocol="modbus",connection="plant",transport="tcp",host="127.0.0.1"',
+      'heatbridge_adapter_queue_depth{protocol="modbus",connection="plant"}',
       'heatbridge_historian_backlog_lines',
+      'heatbridge_historian_dropped_lines_total',
       'heatbridge_control_cycle_duration_seconds_count',
-      'heatbridge_component_up{component="control"} 1',
+      'heatbridge_component_state{component="control",state="running"} 1',
+      'heatbridge_component_state{component="adapter",protocol="opcua",connection="hall1",state="running"} 1',
       'nodejs_eventloop_lag_p99_seconds',
       'process_resident_memory_bytes',
     ]) {
       expect(text).toContain(name);
     }
+  });
+
+  it('/metrics is what Prometheus expects: *_total counters, a round-trip histogram that grows with real requests, one state per component, no packed labels (issue 19)', async () => {
+    const ROUND_TRIP = 'heatbridge_adapter_round_trip_seconds';
+    const scrape = async () =>
+      parseExposition((await call('viewer', 'GET', '/metrics')).body as string);
+    const roundTrips = (e: Exposition, connection: string): number =>
+      histogramSeries(e, ROUND_TRIP).find((s) => s.labels.connection === connection)?.count ?? -1;
+    const before = await scrape();
+    expect(counterNameProblems(before)).toEqual([]);
+    expect(histogramProblems(before, ROUND_TRIP)).toEqual([]);
+    expect(stateSetProblems(before, 'heatbridge_component_state', COMPONENT_STATES)).toEqual([]);
+    expect(packedLabelValues(before)).toEqual([]);
+    // Every component has its one state: adapters by protocol and connection name.
+    const running = before.samples
+      .filter((s) => s.name === 'heatbridge_component_state' && s.value === 1)
+      .map((s) => s.labels.connection ?? s.labels.component ?? '');
+    const names = app.supervisor.health().components.map((c) => c.name);
+    expect(running).toHaveLength(names.length);
+    expect(running.filter((n) => !names.includes(n)).sort()).toEqual(['dh', 'hall1', 'plant']);
+    // Modbus reads are timed as they are polled; an OPC UA write (an override of a point the
+    // hall's BMS is told) is timed when the server answers it.
+    expect(roundTrips(before, 'plant')).toBeGreaterThan(0);
+    const set = await call('operator', 'POST', '/api/overrides', {
+      point: 'hall1/recovered_power',
+      value: 1234,
+      durationMin: 5,
+      reason: 'metrics test: an OPC UA write',
+    });
+    expect(set.status).toBe(201);
+    let after = before;
+    await eventuallyAsync(
+      async () => {
+        after = await scrape();
+        return (
+          roundTrips(after, 'hall1') > Math.max(roundTrips(before, 'hall1'), 0) &&
+          roundTrips(after, 'plant') > roundTrips(before, 'plant') &&
+          roundTrips(after, 'dh') > roundTrips(before, 'dh')
+        );
+      },
+      15_000,
+      'round trips of Modbus reads and the OPC UA write',
+    );
+    expect(
+      (
+        await call(
+          'operator',
+          'DELETE',
+          '/api/overrides/hall1/recovered_power?reason=metrics%20test%20over',
+        )
+      ).status,
+    ).toBe(200);
+    expect(histogramProblems(after, ROUND_TRIP)).toEqual([]);
+    const hall1 = histogramSeries(after, ROUND_TRIP).find((s) => s.labels.connection === 'hall1')!;
+    expect(hall1.labels).toEqual({ protocol: 'opcua', connection: 'hall1' });
+    expect(hall1.sum).toBeGreaterThan(0);
+    // The histogram is the health details' count and sum, not a second count.
+    const health = app.supervisor.health().components.find((c) => c.name === 'opcua hall1')!
+      .details as { roundTrips: number };
+    expect(health.roundTrips).toBeGreaterThanOrEqual(hall1.count!);
   });
 
   it('serves the OpenAPI document and its browsable docs from HeatBridge itself', async () => {
