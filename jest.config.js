@@ -7,14 +7,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
-    // node-opcua depends on hexy, an ES-module-only package. Node 20.19+ loads it natively
-    // (require of ESM); jest's module system does not, so it is compiled to CommonJS here.
-    '/node_modules/hexy/.+\\.js$': [
-      'ts-jest',
-      { tsconfig: { allowJs: true, module: 'commonjs', isolatedModules: true } },
-    ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!hexy/)'],
   // Integration tests start servers and child processes; give them room, but no test relies on
   // a timing threshold for its verdict.
   testTimeout: 30000,

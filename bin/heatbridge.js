@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `heatbridge` command. Runs the compiled CLI; tells the user how to build it if it is missing.
 'use strict';
+require('./check-node').checkNode('heatbridge');
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 

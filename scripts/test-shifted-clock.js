@@ -56,6 +56,10 @@ const result = spawnSync(
     '-f',
     shift,
     process.execPath,
+    // As `npm run jest`: node-opcua and commander are ES modules, which jest's module system
+    // loads natively (require of ESM) only with Node's VM modules.
+    '--experimental-vm-modules',
+    '--disable-warning=ExperimentalWarning',
     jest,
     ...args,
     // Last: jest's array options take every word that follows them.

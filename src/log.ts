@@ -35,6 +35,9 @@ export function createLogger(opts: LoggerOptions): Logger {
     redact: { paths: REDACTED_PATHS, censor: '[secret]' },
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // The level as a word ("level":"warn"), as log collectors (journald exporters, Loki,
+    // Elasticsearch, Vector) expect; pino's default is its number (40).
+    formatters: { level: (label) => ({ level: label }) },
   };
   const destination = opts.destination ?? process.stdout;
   if (opts.pretty) {

@@ -43,7 +43,7 @@ export interface HistoryPoint {
   quality?: string;
 }
 
-/** Where the historian's lines end up: InfluxDB 1.x, InfluxDB 2.x/3.x, or local files. */
+/** Where the historian's lines end up: InfluxDB 1.x, InfluxDB 2.x, or local files. */
 export interface HistorianBackend {
   readonly kind: 'file' | 'influxdb-v1' | 'influxdb-v2';
   /** Creates what the database needs (database, retention policies, continuous queries). */

@@ -5,7 +5,7 @@
  *              `npm run fuzz` runs the long pass (FUZZ_RUNS=100000).
  *   FUZZ_SEED  fast-check's seed; default a fixed number, so every CI run tries the same inputs.
  *              A failure prints the seed and the counterexample's path: rerun it with
- *              `FUZZ_SEED=<seed> npx jest test/fuzz/<file>` (and fc.assert's `path` to replay it).
+ *              `FUZZ_SEED=<seed> npm run jest -- test/fuzz/<file>` (and fc.assert's `path` to replay it).
  *
  * A target file:
  *

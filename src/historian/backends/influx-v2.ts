@@ -20,9 +20,9 @@ export interface InfluxV2Options {
 }
 
 /**
- * InfluxDB 2.x and 3.x through @influxdata/influxdb-client. The client's own retry buffer (about
- * three minutes, in memory) is switched off: the spool does that, on disk. Writes are gzipped.
- * History queries use Flux.
+ * InfluxDB 2.x through @influxdata/influxdb-client. The client's own retry buffer (about three
+ * minutes, in memory) is switched off: the spool does that, on disk. Writes are gzipped. History
+ * queries use Flux, which is why InfluxDB 3 (no Flux) is not supported (docs/historian.md).
  */
 export class InfluxV2Backend implements HistorianBackend {
   readonly kind = 'influxdb-v2' as const;

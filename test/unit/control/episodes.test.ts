@@ -134,8 +134,8 @@ describe('control overrun episodes', () => {
     const skipped = h.loop.details().skippedCycles as number;
     expect(skipped).toBeGreaterThanOrEqual(4);
     expect(warns).toHaveLength(1);
-    expect(warns[0]).toMatchObject({ level: 40, cycleMs: 5000 });
-    expect(ends).toEqual([expect.objectContaining({ level: 30, count: skipped })]);
+    expect(warns[0]).toMatchObject({ level: 'warn', cycleMs: 5000 });
+    expect(ends).toEqual([expect.objectContaining({ level: 'info', count: skipped })]);
     expect(h.loop.details()).toMatchObject({ overrun: false });
     expect(h.reports.at(-1)).toEqual({ at: expect.any(Number), state: 'running' });
     await h.loop.stop();
@@ -182,7 +182,7 @@ describe('failed heartbeat writes', () => {
     const cleared = lines().filter((l) => l.msg === 'writes to the device get through again');
     expect(failed).toBeGreaterThanOrEqual(10);
     expect(failures).toHaveLength(1);
-    expect(failures[0]).toMatchObject({ level: 50, point: 'plant/heartbeat' });
+    expect(failures[0]).toMatchObject({ level: 'error', point: 'plant/heartbeat' });
     expect(cleared).toEqual([expect.objectContaining({ point: 'plant/heartbeat', count: failed })]);
     await h.loop.stop();
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { EpisodeLog } from '../../../src/util/episode-log';
-import { memoryLogger } from '../../helpers/logger';
+import { LEVEL_RANK, levelRank, memoryLogger, type LevelWord } from '../../helpers/logger';
 
 function setup(summaryEveryMs?: number) {
   const { log, lines } = memoryLogger('debug');
@@ -12,12 +12,12 @@ function setup(summaryEveryMs?: number) {
     now: () => now,
     ...(summaryEveryMs !== undefined ? { summaryEveryMs } : {}),
   });
-  const at = (level: number): Record<string, unknown>[] =>
-    lines().filter((l) => (l.level as number) >= level);
+  const at = (level: LevelWord): Record<string, unknown>[] =>
+    lines().filter((l) => levelRank(l) >= LEVEL_RANK[level]);
   return { episodes, lines, at, tick: (ms: number) => (now += ms) };
 }
-const WARN = 40;
-const INFO = 30;
+const WARN = 'warn';
+const INFO = 'info';
 
 describe('EpisodeLog', () => {
   it('warns once per episode, counts repeats at debug, and clears with the total', () => {
@@ -28,7 +28,7 @@ describe('EpisodeLog', () => {
       expect(episodes.occurred('a', { point: 'x' })).toBe(false);
     }
     expect(at(WARN).map((l) => l.msg)).toEqual(['thing failed']);
-    expect(lines().filter((l) => l.level === 20)).toHaveLength(57);
+    expect(lines().filter((l) => l.level === 'debug')).toHaveLength(57);
     expect(episodes.count('a')).toBe(58);
     tick(1000);
     expect(episodes.cleared('a', { point: 'x' })).toBe(true);
