@@ -1,5 +1,17 @@
 // Unit tests (test/unit, mirroring src/) and integration tests against real servers over loopback
 // (test/integration). ts-jest compiles with the project's tsconfig so tests see the same strictness.
+// node-opcua and commander are ES modules; jest's module system loads them from require() only
+// with Node's VM modules, so a plain `npx jest` would fail in every suite that imports them.
+const vmModules = '--experimental-vm-modules';
+if (
+  !process.execArgv.includes(vmModules) &&
+  !(process.env.NODE_OPTIONS ?? '').includes(vmModules)
+) {
+  throw new Error(
+    'Run jest through `npm run jest -- [paths]` (or `npm test`): it needs node --experimental-vm-modules.',
+  );
+}
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
