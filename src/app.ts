@@ -189,6 +189,9 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
       log: opts.log,
       now,
       ...(opts.stopTimeoutMs !== undefined ? { stopTimeoutMs: opts.stopTimeoutMs } : {}),
+      // systemd's watchdog is fed from control's cycles (OpenEMS's cycle worker does the same):
+      // every site has the loop, a read-only one or one without controllers included.
+      progress: { source: 'control', periodMs: site.control.cycleMs, events$: control.progress$ },
     },
   );
   return {

@@ -1,5 +1,9 @@
 import type { Logger } from '../log';
 import { StartupError, errorMessage, type Supervisor } from '../runtime/supervisor';
+import { SystemdService } from '../service/systemd';
+
+/** How long the last notifications to systemd (STOPPING=1, a failure) may take before exit. */
+const NOTIFY_FLUSH_MS = 2000;
 
 /** Signals this soon after the first are the same Ctrl-C delivered twice, not a second press. */
 const DUPLICATE_SIGNAL_WINDOW_MS = 1000;
@@ -20,6 +24,11 @@ export interface RunOptions {
    * parent goes away.
    */
   managedChild?: boolean;
+  /**
+   * systemd's notifications (READY=1, STATUS=, STOPPING=1, WATCHDOG=1). Default: from the
+   * environment when run by systemd (`NOTIFY_SOCKET`), none for a managed child; `false` for none.
+   */
+  systemd?: SystemdService | false;
 }
 
 /**
@@ -34,7 +43,19 @@ export function runUntilStopped(
   opts: RunOptions = {},
 ): Promise<number> {
   const name = opts.name ?? 'HeatBridge';
-  return new Promise<number>((resolve) => {
+  const systemd =
+    opts.systemd === false
+      ? undefined
+      : (opts.systemd ??
+        (opts.managedChild
+          ? undefined
+          : SystemdService.fromEnv(process.env, { log, pid: process.pid })));
+  return new Promise<number>((settle) => {
+    // The last notifications get out before the exit code is handed back (and the process ends).
+    const resolve = (code: number): void => {
+      if (!systemd) return settle(code);
+      void systemd.idle(NOTIFY_FLUSH_MS).then(() => settle(code));
+    };
     let stopping: Promise<void> | undefined;
 
     let firstSignalAt = 0;
@@ -71,6 +92,7 @@ export function runUntilStopped(
     function shutdown(reason: string, code: number): void {
       if (stopping) return;
       log.info({ reason }, `stopping ${name}`);
+      systemd?.stopping(reason);
       stopping = supervisor.stop().then(
         ({ clean }) => {
           cleanup();
@@ -92,12 +114,17 @@ export function runUntilStopped(
         const failed = health.components.filter((c) => c.state === 'failed').map((c) => c.name);
         if (failed.length > 0) log.warn({ failed }, `${name} running without some components`);
         else log.info(opts.runningFields?.() ?? {}, `${name} running; Ctrl-C to stop`);
+        // Every critical component is up (start() throws otherwise): READY=1 for systemd.
+        systemd?.ready(supervisor);
         opts.onRunning?.();
       },
       (err: unknown) => {
         cleanup();
         if (err instanceof StartupError) log.fatal(err.message);
         else log.fatal({ err }, `${name} could not start`);
+        systemd?.failed(
+          err instanceof StartupError ? err.message : `could not start: ${errorMessage(err)}`,
+        );
         resolve(1);
       },
     );

@@ -131,6 +131,14 @@ export class ControlLoop implements Component {
   readonly cycles$: Observable<CycleRecord> = this.cyclesSubject.asObservable();
   /** Alarm conditions as they are raised and cleared (the alarm system owns acknowledgement). */
   readonly alarms$: Observable<AlarmChange> = this.alarmsSubject.asObservable();
+  private readonly progressSubject = new Subject<number>();
+  /**
+   * The loop is making progress (its time): a cycle completed, or a tick found it still waiting
+   * for the first values of the points it reads (a restart would not bring them sooner). Silent
+   * while a cycle hangs or keeps failing, as the PLC heartbeat stops then: systemd's watchdog is
+   * fed from this (src/service).
+   */
+  readonly progress$: Observable<number> = this.progressSubject.asObservable();
 
   private state: CycleState = { controllers: {} };
   private hbState: HeartbeatState = initialHeartbeat();
@@ -226,6 +234,7 @@ export class ControlLoop implements Component {
     this.samplesSubject.complete();
     this.cyclesSubject.complete();
     this.alarmsSubject.complete();
+    this.progressSubject.complete();
     return Promise.resolve();
   }
 
@@ -304,7 +313,10 @@ export class ControlLoop implements Component {
   private cycle$(): Observable<unknown> {
     return defer(() => {
       const now = this.now();
-      if (!this.ready(now)) return of(null);
+      if (!this.ready(now)) {
+        this.progressSubject.next(now);
+        return of(null);
+      }
       this.cycleBusy = true;
       let out: CycleResult;
       try {
@@ -444,6 +456,7 @@ export class ControlLoop implements Component {
     this.emit(pointId('control', 'cycle_duration'), (now - startedAt) / 1000, now);
     this.status('skipped_cycles', this.skipped, now);
     this.cyclesSubject.next(record);
+    this.progressSubject.next(now);
   }
 
   private beat(cfg: HeartbeatConfig): void {

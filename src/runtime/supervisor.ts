@@ -1,3 +1,4 @@
+import { Subject, type Observable } from 'rxjs';
 import type { Logger } from '../log';
 import type {
   Component,
@@ -16,6 +17,21 @@ export interface SupervisorOptions {
   startTimeoutMs?: number;
   /** Bound on the whole shutdown; a component that exceeds its share is abandoned and reported. */
   stopTimeoutMs?: number;
+  /** What proves the process makes progress, for systemd's watchdog (src/service). */
+  progress?: Progress;
+}
+
+/**
+ * Evidence that the process is working, not merely alive: the control loop's completed cycles.
+ * systemd's watchdog is pinged from these, so a hung loop (or a blocked event loop) stops the
+ * pings and gets the process restarted.
+ */
+export interface Progress {
+  /** What makes progress, for the log: `control`. */
+  source: string;
+  /** How often it normally fires, to check the watchdog timeout against. */
+  periodMs: number;
+  events$: Observable<unknown>;
 }
 
 /** Thrown by `start()` when a critical component cannot start; everything started is stopped. */
@@ -51,12 +67,17 @@ export class Supervisor {
   private phase: 'idle' | 'starting' | 'started' | 'stopping' | 'stopped' = 'idle';
   /** The start() of the component being started now, so a stop() can wait for it to settle. */
   private inFlight: Promise<unknown> | undefined;
+  private readonly changed = new Subject<void>();
+  /** Fires whenever a component's state changes (for systemd's STATUS= line). */
+  readonly changes$: Observable<void> = this.changed.asObservable();
+  readonly progress: Progress | undefined;
 
   constructor(components: readonly Component[], opts: SupervisorOptions) {
     this.log = opts.log;
     this.now = opts.now ?? Date.now;
     this.startTimeoutMs = opts.startTimeoutMs ?? 30_000;
     this.stopTimeoutMs = opts.stopTimeoutMs ?? 10_000;
+    this.progress = opts.progress;
     const at = this.now();
     this.entries = dependencyOrder(components).map((component) => ({
       component,
@@ -194,6 +215,7 @@ export class Supervisor {
     entry.since = this.now();
     if (message === undefined) delete entry.message;
     else entry.message = message;
+    this.changed.next();
   }
 }
 
