@@ -24,8 +24,10 @@ ENV NODE_ENV=production
 # `node` in a shell in the container (docker exec) is the same runtime.
 ENV PATH=/app/node_modules/.bin:$PATH
 # A bounded heap keeps memory steady: at 10,000 points/s about 60 MB are live, and without a limit
-# V8 lets garbage grow the heap past 200 MB before collecting (docs/performance.md).
-ENV NODE_OPTIONS=--max-old-space-size=192
+# V8 lets garbage grow the heap past 200 MB before collecting (docs/performance.md). The young
+# generation is bounded with it: Node 24's default under this cap spent 63 % of the CPU in garbage
+# collection (1.26 cores instead of 0.18 at 10,000 points/s).
+ENV NODE_OPTIONS="--max-old-space-size=192 --max-semi-space-size=16"
 # A dedicated user without a login shell; runtime data (spool, audit trail, alarm state, OPC UA
 # certificates) is a volume it owns.
 RUN groupadd --system --gid 10001 heatbridge \
