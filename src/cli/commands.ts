@@ -16,7 +16,8 @@ import { projectRoot } from '../util/project-root';
 import type * as SimulatorsModule from '../../simulators/component';
 import { runUntilStopped } from './lifecycle';
 import { ensureDemoTokens } from '../api/demo-tokens';
-import { databaseBackend, replay, replayFiles } from '../historian/replay';
+import { databaseBackend } from '../historian/backends/database';
+import { replay, replayFiles } from '../historian/replay';
 import { writeDashboards } from '../grafana/write';
 
 export interface Io {

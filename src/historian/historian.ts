@@ -13,7 +13,7 @@ import { FileBackend } from './backends/file';
 import { Forwarder } from './forwarder';
 import { encodeLine, LineError, type LineRecord } from './line-protocol';
 import { RecordingFilter } from './policy';
-import { databaseBackend } from './replay';
+import { databaseBackend } from './backends/database';
 import { measurementOfKind, sampleRecord, writeRecord } from './schema';
 import { Spool } from './spool';
 

@@ -1,11 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HistorianConfig } from '../config/historian';
 import type { Logger } from '../log';
 import { Backoff } from '../util/backoff';
 import type { HistorianBackend } from './backend';
-import { InfluxV1Backend } from './backends/influx-v1';
-import { InfluxV2Backend } from './backends/influx-v2';
 import { sendIsolating } from './forwarder';
 import { parseLine } from './line-protocol';
 
@@ -40,33 +37,6 @@ export function replayFiles(dir: string): string[] {
       const [sb, nb] = key(b);
       return sa - sb || na.localeCompare(nb);
     });
-}
-
-export function databaseBackend(config: HistorianConfig, log: Logger): HistorianBackend {
-  switch (config.type) {
-    case 'influxdb-v1':
-      return new InfluxV1Backend({
-        url: config.url,
-        database: config.database,
-        ...(config.username ? { username: config.username } : {}),
-        ...(config.password ? { password: config.password } : {}),
-        retention: config.retention,
-        downsample: config.downsample,
-        timeoutMs: config.timeoutMs,
-        log,
-      });
-    case 'influxdb-v2':
-      return new InfluxV2Backend({
-        url: config.url,
-        org: config.org,
-        bucket: config.bucket,
-        token: config.token,
-        timeoutMs: config.timeoutMs,
-        log,
-      });
-    case 'file':
-      throw new Error('the config names the file historian: replay needs an InfluxDB to send to');
-  }
 }
 
 /**

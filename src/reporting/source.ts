@@ -3,7 +3,7 @@ import { buildPointDefs, type SiteConfig } from '../config';
 import type { HistorianBackend } from '../historian/backend';
 import { FileBackend } from '../historian/backends/file';
 import { historianPointDefs } from '../historian/historian';
-import { databaseBackend } from '../historian/replay';
+import { databaseBackend } from '../historian/backends/database';
 import { measurementOfKind } from '../historian/schema';
 import { isPointId, splitPointId } from '../domain/point-id';
 import type { Logger } from '../log';
