@@ -22,7 +22,7 @@ import { buildPointDefs, type SiteConfig } from './config';
 import { ControlLoop, controlPointDefs } from './control/control-loop';
 import { OperatorControls } from './control/operator';
 import { WriteGuard } from './control/write-guard';
-import { LatestValues } from './core/latest-values';
+import { LatestValues } from './runtime/latest-values';
 import type { PointDef } from './domain/point';
 import type { PointId } from './domain/point-id';
 import { HistorianComponent, historianPointDefs } from './historian/historian';

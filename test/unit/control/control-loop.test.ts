@@ -11,7 +11,7 @@ import {
   type WriteResult,
 } from '../../../src/control/control-loop';
 import { RESERVED_CONTROLLER_NAMES } from '../../../src/config/site';
-import { LatestValues } from '../../../src/core/latest-values';
+import { LatestValues } from '../../../src/runtime/latest-values';
 import type { PointDef } from '../../../src/domain/point';
 import type { PointId } from '../../../src/domain/point-id';
 import type { Sample } from '../../../src/domain/sample';

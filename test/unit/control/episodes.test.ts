@@ -4,7 +4,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { controlSchema } from '../../../src/config/controllers';
 import { ControlLoop, controlPointDefs, type WriteResult } from '../../../src/control/control-loop';
 import { WriteGuard } from '../../../src/control/write-guard';
-import { LatestValues } from '../../../src/core/latest-values';
+import { LatestValues } from '../../../src/runtime/latest-values';
 import type { PointDef } from '../../../src/domain/point';
 import type { PointId } from '../../../src/domain/point-id';
 import type { Sample } from '../../../src/domain/sample';

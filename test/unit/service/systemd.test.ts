@@ -3,7 +3,7 @@ import { interval, NEVER, of, Subject, type ObservableInput } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { controlSchema } from '../../../src/config/controllers';
 import { ControlLoop, controlPointDefs, type WriteResult } from '../../../src/control/control-loop';
-import { LatestValues } from '../../../src/core/latest-values';
+import { LatestValues } from '../../../src/runtime/latest-values';
 import type { PointDef } from '../../../src/domain/point';
 import type { PointId } from '../../../src/domain/point-id';
 import type { Sample } from '../../../src/domain/sample';
