@@ -1,5 +1,5 @@
 import { Subject, type Observable } from 'rxjs';
-import type { AlarmPriority } from '../control/controller';
+import type { AlarmPriority } from '../domain/alarm-priority';
 import type { SampleValue } from '../domain/sample';
 
 /**

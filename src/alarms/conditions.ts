@@ -1,5 +1,5 @@
 import type { AlarmDefinition } from '../config/alarms';
-import type { AlarmPriority } from '../control/controller';
+import type { AlarmPriority } from '../domain/alarm-priority';
 import type { Quality } from '../domain/quality';
 import type { SampleValue } from '../domain/sample';
 

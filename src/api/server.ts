@@ -6,7 +6,7 @@ import { interval, type Observable, type Subscription } from 'rxjs';
 import { z } from 'zod';
 import { hasRole, FailedLoginLimiter, TokenStore, type Principal } from './auth';
 import type { ApiConfig } from '../config/api';
-import type { OperatorEvent } from '../control/operator';
+import type { OperatorEvent } from '../domain/operator-event';
 import type { PointId } from '../domain/point-id';
 import type { Sample } from '../domain/sample';
 import type { Logger } from '../log';

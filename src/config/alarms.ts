@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { durationMs, enumOf, finiteNumber, intBetween, nameSchema, pointRefSchema } from './common';
+import { ALARM_PRIORITIES } from '../domain/alarm-priority';
 
-export const ALARM_PRIORITIES = ['critical', 'high', 'medium', 'low'] as const;
 const prioritySchema = enumOf(ALARM_PRIORITIES, 'a priority: critical, high, medium or low');
 
 /** What every alarm definition has: a name (its key), a priority, delays against chattering. */

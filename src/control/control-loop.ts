@@ -32,7 +32,8 @@ import {
   type HeartbeatConfig,
   type HeartbeatState,
 } from './heartbeat';
-import { OperatorControls, type Override } from './operator';
+import type { Override } from '../domain/operator-event';
+import { OperatorControls } from './operator';
 import { validateOverride } from './override-rules';
 import { ProcessImage } from './process-image';
 import { writeDue } from './write-schedule';

@@ -1,6 +1,7 @@
 import type { PointId } from '../domain/point-id';
 import type { SampleValue } from '../domain/sample';
 import type { ProcessImage } from './process-image';
+import type { AlarmPriority } from '../domain/alarm-priority';
 
 /** What a controller wants written; the cycle arbitrates, the write guard checks. */
 export interface Command {
@@ -15,8 +16,6 @@ export interface Command {
    */
   safety?: boolean;
 }
-
-export type AlarmPriority = 'critical' | 'high' | 'medium' | 'low';
 
 /** A condition a controller raises or clears (the alarm system owns the life cycle). */
 export interface AlarmSignal {

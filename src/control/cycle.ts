@@ -14,7 +14,7 @@ import { coolingSafety, type CoolingSafetyState } from './controllers/cooling-sa
 import { derived } from './controllers/derived';
 import { dispatch } from './controllers/dispatch';
 import { supplySetpoint, type SupplySetpointState } from './controllers/supply-setpoint';
-import type { Override } from './operator';
+import type { Override } from '../domain/operator-event';
 import type { ProcessImage } from './process-image';
 
 type CycleController = Exclude<ControllerConfig, { type: 'heartbeat' }>;

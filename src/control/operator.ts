@@ -1,33 +1,7 @@
 import { Subject, type Observable } from 'rxjs';
 import { splitPointId, type PointId } from '../domain/point-id';
-import type { SampleValue } from '../domain/sample';
 import type { Actor } from '../domain/write-command';
-
-/** An operator's value for a point, replacing the controllers' output until it expires. */
-export interface Override {
-  id: PointId;
-  value: SampleValue;
-  reason: string;
-  actor: Actor;
-  since: number;
-  expiresAt: number;
-}
-
-export type Mode = 'auto' | 'manual';
-
-export type OperatorEvent =
-  | { kind: 'override-set'; override: Override; replaced?: Override; at: number }
-  | { kind: 'override-cancelled'; override: Override; by: Actor; reason: string; at: number }
-  | { kind: 'override-expired'; override: Override; at: number }
-  | {
-      kind: 'mode-changed';
-      device: string;
-      from: Mode;
-      to: Mode;
-      by: Actor;
-      reason: string;
-      at: number;
-    };
+import type { Mode, OperatorEvent, Override } from '../domain/operator-event';
 
 /**
  * Modes and overrides (DESIGN §5.6). A device in manual mode is left alone by the controllers

@@ -6,9 +6,7 @@ import { valueTypeOfUnit } from '../domain/units';
 import { formatActor, type WriteCommand } from '../domain/write-command';
 import type { Logger } from '../log';
 import { EpisodeLog } from '../util/episode-log';
-
-export type RejectCode =
-  'read-only-site' | 'unknown-point' | 'not-writable' | 'wrong-type' | 'not-finite';
+import type { RejectCode, WriteOutcome } from '../domain/write-outcome';
 
 export type GuardDecision =
   | { allow: true; value: SampleValue; adjusted: string[] }
@@ -93,17 +91,6 @@ export function decideWrite(
 }
 
 const round = (x: number): number => Math.round(x * 1e6) / 1e6;
-
-export interface WriteOutcome {
-  command: WriteCommand;
-  status: 'written' | 'rejected' | 'failed';
-  /** The value sent (after clamping), when one was. */
-  value?: SampleValue;
-  adjusted?: string[];
-  reason?: string;
-  code?: RejectCode;
-  at: number;
-}
 
 export interface WriteGuardOptions {
   defs: ReadonlyMap<PointId, PointDef>;

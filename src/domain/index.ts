@@ -5,3 +5,6 @@ export * from './point';
 export * from './sample';
 export * from './stale';
 export * from './write-command';
+export * from './write-outcome';
+export * from './operator-event';
+export * from './alarm-priority';

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import type { HistorianConfig } from '../config/historian';
-import type { WriteOutcome } from '../control/write-guard';
+import type { WriteOutcome } from '../domain/write-outcome';
 import type { PointDef } from '../domain/point';
 import { pointId, splitPointId, type PointId } from '../domain/point-id';
 import type { Sample } from '../domain/sample';

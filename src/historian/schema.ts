@@ -2,8 +2,8 @@ import type { PointDef, PointKind } from '../domain/point';
 import { splitPointId } from '../domain/point-id';
 import type { Sample } from '../domain/sample';
 import { formatActor } from '../domain/write-command';
-import type { WriteOutcome } from '../control/write-guard';
-import type { OperatorEvent } from '../control/operator';
+import type { WriteOutcome } from '../domain/write-outcome';
+import type { OperatorEvent } from '../domain/operator-event';
 import type { LineRecord } from './line-protocol';
 
 /**

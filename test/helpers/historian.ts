@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
 import type { HistorianConfig } from '../../src/config/historian';
-import type { WriteOutcome } from '../../src/control/write-guard';
+import type { WriteOutcome } from '../../src/domain/write-outcome';
 import type { PointDef } from '../../src/domain/point';
 import type { PointId } from '../../src/domain/point-id';
 import type { Sample } from '../../src/domain/sample';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { controlSchema } from '../../../src/config/controllers';
 import { cycleControllers, runCycle, type CycleState } from '../../../src/control/cycle';
-import type { Override } from '../../../src/control/operator';
+import type { Override } from '../../../src/domain/operator-event';
 import { plainImageValues, ProcessImage } from '../../../src/control/process-image';
 import type { PointId } from '../../../src/domain/point-id';
 

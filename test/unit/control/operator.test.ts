@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { OperatorControls, type OperatorEvent, type Override } from '../../../src/control/operator';
+import type { OperatorEvent, Override } from '../../../src/domain/operator-event';
+import { OperatorControls } from '../../../src/control/operator';
 import { validateOverride } from '../../../src/control/override-rules';
 import { writeDue } from '../../../src/control/write-schedule';
 import type { PointDef } from '../../../src/domain/point';
