@@ -3,7 +3,7 @@ import { LOG_LEVELS } from '../config';
 import type { LogLevel } from '../log';
 import { heatbridgeVersion } from '../util/project-root';
 import { FAULT_KINDS } from '../../simulators/faults';
-import { SCENARIOS } from '../control/scenarios';
+import { SCENARIOS } from '../simulation/scenarios';
 import { ROLES, type Role } from '../config/api';
 import { hashTokenCommand, newTokenCommand } from './api-tools';
 import { simulateCommand, type SimulateFlags } from './simulate';

@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { formatProblems, loadSiteConfig } from '../config';
-import { ClosedLoop } from '../control/closed-loop';
-import { formatKpis, scenarioChart, scenarioKpis } from '../control/scenario-report';
-import { SCENARIOS, scenarioStart } from '../control/scenarios';
-import { renderSvgChart } from '../report/svg-chart';
+import { ClosedLoop } from '../simulation/closed-loop';
+import { formatKpis, scenarioChart, scenarioKpis } from '../simulation/scenario-report';
+import { SCENARIOS, scenarioStart } from '../simulation/scenarios';
+import { renderSvgChart } from '../simulation/svg-chart';
 import { projectRoot } from '../util/project-root';
 import {
   DEFAULT_WEATHER_FILE,

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPointDefs, loadSiteConfig, type SiteConfig } from '../../../src/config';
-import { ClosedLoop } from '../../../src/control/closed-loop';
+import { ClosedLoop } from '../../../src/simulation/closed-loop';
 import { FileBackend } from '../../../src/historian/backends/file';
 import { encodeLine } from '../../../src/historian/line-protocol';
 import { sampleRecord } from '../../../src/historian/schema';

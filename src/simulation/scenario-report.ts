@@ -1,4 +1,4 @@
-import type { ChartSpec } from '../report/svg-chart';
+import type { ChartSpec } from './svg-chart';
 import type { ClosedLoopResult } from './closed-loop';
 
 /** What a simulated period comes to: the figures `heatbridge simulate` prints. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { escapeXml, niceTicks, renderSvgChart, timeTicks } from '../../../src/report/svg-chart';
+import { escapeXml, niceTicks, renderSvgChart, timeTicks } from '../../../src/simulation/svg-chart';
 
 describe('svg chart', () => {
   it.each([

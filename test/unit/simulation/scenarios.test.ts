@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { loadSiteConfig, type SiteConfig } from '../../../src/config';
-import { ClosedLoop, type ClosedLoopResult } from '../../../src/control/closed-loop';
-import { SCENARIOS, scenarioStart } from '../../../src/control/scenarios';
+import { ClosedLoop, type ClosedLoopResult } from '../../../src/simulation/closed-loop';
+import { SCENARIOS, scenarioStart } from '../../../src/simulation/scenarios';
 import { DEFAULT_WEATHER_FILE, hourlyCsvWeather } from '../../../simulators/weather';
 
 /**

@@ -10,16 +10,16 @@ import { DEMO_PARAMS, type PlantParams } from '../../simulators/model/params';
 import { airTemperatures, cduTemperatures } from '../../simulators/model/plant';
 import { Simulation } from '../../simulators/simulation';
 import type { WeatherSource } from '../../simulators/weather';
-import { cycleControllers, runCycle, type CycleResult, type CycleState } from './cycle';
+import { cycleControllers, runCycle, type CycleResult, type CycleState } from '../control/cycle';
 import {
   heartbeatStep,
   initialHeartbeat,
   type HeartbeatConfig,
   type HeartbeatState,
-} from './heartbeat';
-import { ProcessImage, type ImageValue } from './process-image';
-import { decideWrite } from './write-guard';
-import { writeDue } from './write-schedule';
+} from '../control/heartbeat';
+import { ProcessImage, type ImageValue } from '../control/process-image';
+import { decideWrite } from '../control/write-guard';
+import { writeDue } from '../control/write-schedule';
 
 /** Things that happen during a scenario, at a time from its start. */
 export type ScenarioEvent =
