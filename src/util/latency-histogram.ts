@@ -55,6 +55,15 @@ export class LatencyHistogram {
   buckets(): HistogramBuckets {
     return { bounds: [...this.bounds], counts: [...this.counts] };
   }
+
+  /** The round-trip fields of an adapter's health details, read by /metrics. */
+  details(): { roundTrips: number; roundTripSeconds: number; roundTripBuckets: HistogramBuckets } {
+    return {
+      roundTrips: this.total,
+      roundTripSeconds: this.seconds,
+      roundTripBuckets: this.buckets(),
+    };
+  }
 }
 
 /**

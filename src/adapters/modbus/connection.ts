@@ -247,9 +247,7 @@ export class ModbusConnection {
   snapshot(): ConnectionStats & { connected: boolean; failing: string[]; overloaded: string[] } {
     return {
       ...this.stats,
-      roundTrips: this.roundTrip.count,
-      roundTripSeconds: this.roundTrip.sum,
-      roundTripBuckets: this.roundTrip.buckets(),
+      ...this.roundTrip.details(),
       skippedPolls: { ...this.stats.skippedPolls },
       overloaded: this.overloads.keys(),
       queueDepth: this.jobs.length,

@@ -183,9 +183,7 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
       connected: this.connection?.session !== undefined,
       subscriptions: this.connection?.subscriptions.length ?? 0,
       ...this.counts,
-      roundTrips: this.roundTrip.count,
-      roundTripSeconds: this.roundTrip.sum,
-      roundTripBuckets: this.roundTrip.buckets(),
+      ...this.roundTrip.details(),
       ...(this.cfg.mode === 'polling'
         ? {
             skippedPolls: { [this.device]: this.skippedPolls },

@@ -57,7 +57,7 @@ function site() {
 function histogramOf(...seconds: number[]): Record<string, unknown> {
   const h = new LatencyHistogram();
   for (const s of seconds) h.observe(s);
-  return { roundTrips: h.count, roundTripSeconds: h.sum, roundTripBuckets: h.buckets() };
+  return h.details();
 }
 
 async function scrape(components: ComponentHealth[]) {
