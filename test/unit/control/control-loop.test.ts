@@ -17,6 +17,7 @@ import type { PointId } from '../../../src/domain/point-id';
 import type { Sample } from '../../../src/domain/sample';
 import type { WriteCommand } from '../../../src/domain/write-command';
 import { memoryLogger } from '../../helpers/logger';
+import { SUPPLY_SETPOINT_CONTROLLER } from '../../helpers/controllers';
 
 const control = controlSchema.parse({
   cycleMs: 5000,
@@ -30,18 +31,7 @@ const control = controlSchema.parse({
       diverterValve: 'plant/valve',
       releaseAfterMs: 20_000,
     },
-    {
-      type: 'supply-setpoint',
-      name: 'supply',
-      outdoorTemp: 'dh/outdoor',
-      curve: [
-        { outdoor: -20, supply: 85 },
-        { outdoor: 15, supply: 70 },
-      ],
-      min: 65,
-      max: 85,
-      outputs: ['hp1/sp'],
-    },
+    SUPPLY_SETPOINT_CONTROLLER,
     {
       type: 'derived',
       name: 'kpis',

@@ -4,6 +4,7 @@ import { cycleControllers, runCycle, type CycleState } from '../../../src/contro
 import type { Override } from '../../../src/domain/operator-event';
 import { plainImageValues, ProcessImage } from '../../../src/control/process-image';
 import type { PointId } from '../../../src/domain/point-id';
+import { SUPPLY_SETPOINT_CONTROLLER } from '../../helpers/controllers';
 
 const control = controlSchema.parse({
   controllers: [
@@ -36,18 +37,7 @@ const control = controlSchema.parse({
       diverterValve: 'plant/valve',
       dryCoolerSetpoint: 'plant/dc_sp',
     },
-    {
-      type: 'supply-setpoint',
-      name: 'supply',
-      outdoorTemp: 'dh/outdoor',
-      curve: [
-        { outdoor: -20, supply: 85 },
-        { outdoor: 15, supply: 70 },
-      ],
-      min: 65,
-      max: 85,
-      outputs: ['hp1/sp'],
-    },
+    SUPPLY_SETPOINT_CONTROLLER,
     {
       type: 'cooling-safety',
       name: 'safety',

@@ -10,6 +10,7 @@ import type { PointId } from '../../../src/domain/point-id';
 import type { Sample } from '../../../src/domain/sample';
 import type { WriteCommand } from '../../../src/domain/write-command';
 import { memoryLogger } from '../../helpers/logger';
+import { SUPPLY_SETPOINT_CONTROLLER } from '../../helpers/controllers';
 
 /**
  * Issue 18: control overruns and failed heartbeat writes are one log line per episode (with the
@@ -20,18 +21,7 @@ const control = controlSchema.parse({
   refreshMs: 60_000,
   startupGraceMs: 0,
   controllers: [
-    {
-      type: 'supply-setpoint',
-      name: 'supply',
-      outdoorTemp: 'dh/outdoor',
-      curve: [
-        { outdoor: -20, supply: 85 },
-        { outdoor: 15, supply: 70 },
-      ],
-      min: 65,
-      max: 85,
-      outputs: ['hp1/sp'],
-    },
+    SUPPLY_SETPOINT_CONTROLLER,
     {
       type: 'heartbeat',
       name: 'hb',

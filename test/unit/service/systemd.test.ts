@@ -12,26 +12,14 @@ import { Supervisor } from '../../../src/runtime/supervisor';
 import type { NotifyFields } from '../../../src/service/sd-notify';
 import { statusLine, SystemdService } from '../../../src/service/systemd';
 import { memoryLogger } from '../../helpers/logger';
+import { SUPPLY_SETPOINT_CONTROLLER } from '../../helpers/controllers';
 
 const control = controlSchema.parse({
   cycleMs: 1000,
   // Every cycle writes its setpoint again, so a write that hangs hangs the next cycle.
   refreshMs: 1000,
   startupGraceMs: 10_000,
-  controllers: [
-    {
-      type: 'supply-setpoint',
-      name: 'supply',
-      outdoorTemp: 'dh/outdoor',
-      curve: [
-        { outdoor: -20, supply: 85 },
-        { outdoor: 15, supply: 70 },
-      ],
-      min: 65,
-      max: 85,
-      outputs: ['hp1/sp'],
-    },
-  ],
+  controllers: [SUPPLY_SETPOINT_CONTROLLER],
 });
 
 const point = (id: string, access: PointDef['access']): PointDef => ({
