@@ -19,9 +19,10 @@ import { KpiTracker } from './api/kpi';
 import { ApiComponent } from './api/server';
 import { formatActor } from './domain/write-command';
 import { buildPointDefs, type SiteConfig } from './config';
-import { ControlLoop, controlPointDefs } from './control/control-loop';
-import { OperatorControls } from './control/operator';
-import { WriteGuard } from './control/write-guard';
+import type { ControlLoop } from './control/control-loop';
+import { controlPointDefs } from './control/control-loop';
+import type { WriteGuard } from './control/write-guard';
+import { wireControl } from './control/control-wiring';
 import { LatestValues } from './runtime/latest-values';
 import type { PointDef } from './domain/point';
 import type { PointId } from './domain/point-id';
@@ -29,7 +30,7 @@ import { HistorianComponent, historianPointDefs } from './historian/historian';
 import { alarmRecord, operatorRecord } from './historian/schema';
 import { ADAPTER_STATS_EVERY_MS, adapterStatsRecord } from './historian/adapter-stats';
 import type { LineRecord } from './historian/line-protocol';
-import type { Sample, SampleValue } from './domain/sample';
+import type { Sample } from './domain/sample';
 import type { Logger } from './log';
 import type { Component } from './runtime/component';
 import { Supervisor } from './runtime/supervisor';
@@ -85,21 +86,14 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
   const defs = buildPointDefs(site);
   for (const d of historianPointDefs()) defs.set(d.id, d);
   for (const d of controlPointDefs(site.control)) defs.set(d.id, d);
-  const writes: WriteGuard = new WriteGuard({
+  const { writes, control } = wireControl({
+    site,
     defs,
-    readOnly: site.site.readOnly,
-    log: opts.log.child({ component: 'write-guard' }),
-    now,
-    current: (id) => latest.get(id),
-    send: (id, value) => route(adapters, id, value),
-  });
-  const control: ControlLoop = new ControlLoop({
-    control: site.control,
-    defs,
-    // Read per cycle, long after `latest` below exists.
+    adapters,
+    // Read per cycle and per write, long after `latest` below exists.
     latest: { all: () => latest.all(), get: (id) => latest.get(id) },
-    write: (cmd) => writes.write(cmd),
-    operator: new OperatorControls(site.control.manual),
+    log: opts.log,
+    now,
     ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
   });
   const siteId = site.site.id;
@@ -246,13 +240,6 @@ function auditWritesAndExpiries(
       result: 'ok',
     });
   });
-}
-
-function route(adapters: readonly DeviceAdapter[], id: PointId, value: SampleValue): Promise<void> {
-  const adapter = adapters.find((a) => a.owns(id));
-  if (!adapter)
-    return Promise.reject(new Error(`no adapter carries ${id} (is its device enabled?)`));
-  return adapter.write(id, value);
 }
 
 /** Adapters start after the plant components, whose devices they connect to. */

@@ -1,6 +1,8 @@
 import type { Observable } from 'rxjs';
+import type { DeviceConfig } from '../config';
 import type { PointId } from '../domain/point-id';
 import type { Sample, SampleValue } from '../domain/sample';
+import type { Component } from '../runtime/component';
 
 /**
  * What every field adapter offers the core (DESIGN §1): a stream of samples and a way to execute
@@ -14,4 +16,37 @@ export interface DeviceAdapter {
   owns(id: PointId): boolean;
   /** Sends a guarded write; rejects with a clear reason when the device refused or is unreachable. */
   write(id: PointId, value: SampleValue): Promise<void>;
+}
+
+/** A device's `protocol` in the site file: the key of the adapter registry (./registry.ts). */
+export type Protocol = DeviceConfig['protocol'];
+
+/** The labels every per-adapter metric carries: stable names, never addresses. */
+export interface AdapterLabels {
+  readonly protocol: Protocol;
+  /**
+   * The connection's name from the site file: the first enabled device (in the site file's order)
+   * of those the adapter serves, e.g. an OPC UA device's name.
+   */
+  readonly connection: string;
+}
+
+/** Where an adapter's connection goes (`heatbridge_adapter_info`, joined on the labels above). */
+export interface AdapterIdentity extends AdapterLabels {
+  /** `tcp`, `rtu-over-tcp`, `rtu` (Modbus) or `opc.tcp`. */
+  transport: string;
+  host?: string;
+  port?: number;
+  /** The OPC UA endpoint's path, or the serial line's device (`/dev/ttyUSB0`). */
+  path?: string;
+  /** The devices behind the connection, in the site file's order. */
+  devices: string[];
+}
+
+/**
+ * A field adapter as HeatBridge runs it: a component (start, stop, health details) that says
+ * itself which protocol and connection it is, so nothing else re-derives that from the site file.
+ */
+export interface FieldAdapter extends Component, DeviceAdapter, AdapterLabels {
+  identity(): AdapterIdentity;
 }

@@ -1,4 +1,16 @@
-import { Subject, type Observable } from 'rxjs';
+import {
+  catchError,
+  defer,
+  endWith,
+  from,
+  ignoreElements,
+  lastValueFrom,
+  map,
+  of,
+  Subject,
+  type Observable,
+  type ObservableInput,
+} from 'rxjs';
 import { isWritable, type PointDef } from '../domain/point';
 import type { PointId } from '../domain/point-id';
 import type { Sample, SampleValue } from '../domain/sample';
@@ -100,7 +112,7 @@ export interface WriteGuardOptions {
   /** The latest sample of a point, for the first rate-limited write. */
   current?: (id: PointId) => Sample | undefined;
   /** Sends an allowed write to the adapter that owns the point. */
-  send: (id: PointId, value: SampleValue) => Promise<void>;
+  send: (id: PointId, value: SampleValue) => ObservableInput<void>;
 }
 
 /**
@@ -134,68 +146,70 @@ export class WriteGuard {
     });
   }
 
-  async write(cmd: WriteCommand): Promise<WriteOutcome> {
-    const now = this.now();
-    const decision = decideWrite(cmd, this.opts.defs.get(cmd.id), {
-      readOnly: this.opts.readOnly,
-      reference: this.reference(cmd.id, now),
-      now,
-    });
-    const who = {
-      point: cmd.id,
-      value: cmd.value,
-      actor: formatActor(cmd.actor),
-      reason: cmd.reason,
-    };
-    if (!decision.allow) {
-      this.counts.rejected += 1;
-      this.rejectedBy[decision.code] = (this.rejectedBy[decision.code] ?? 0) + 1;
-      this.opts.log.warn({ ...who, refused: decision.reason }, 'write refused by the write guard');
-      return this.done({
-        command: cmd,
-        status: 'rejected',
-        reason: decision.reason,
-        code: decision.code,
-        at: now,
+  /** `write$` as a promise, for callers outside a scheduler (the CLI, tests). */
+  write(cmd: WriteCommand): Promise<WriteOutcome> {
+    return lastValueFrom(this.write$(cmd));
+  }
+
+  /**
+   * Decides, then sends what is allowed; emits the outcome once the device has answered and
+   * completes. An Observable rather than a promise, so that a send that settles in virtual time
+   * (the in-process adapters of `heatbridge simulate`) settles the write in virtual time too.
+   */
+  write$(cmd: WriteCommand): Observable<WriteOutcome> {
+    return defer(() => {
+      const now = this.now();
+      const decision = decideWrite(cmd, this.opts.defs.get(cmd.id), {
+        readOnly: this.opts.readOnly,
+        reference: this.reference(cmd.id, now),
+        now,
       });
-    }
-    if (decision.adjusted.length > 0) {
-      this.counts.adjusted += 1;
-      // A controller ramping through the rate limit is routine (the audit keeps it); a value
-      // clamped into its bounds is worth a line in the log.
-      const clamped = decision.adjusted.some((a) => a.startsWith('clamped'));
-      this.opts.log[clamped ? 'info' : 'debug'](
-        { ...who, sent: decision.value, adjusted: decision.adjusted },
-        'write adjusted by the write guard',
+      const who = {
+        point: cmd.id,
+        value: cmd.value,
+        actor: formatActor(cmd.actor),
+        reason: cmd.reason,
+      };
+      if (!decision.allow) {
+        this.counts.rejected += 1;
+        this.rejectedBy[decision.code] = (this.rejectedBy[decision.code] ?? 0) + 1;
+        this.opts.log.warn(
+          { ...who, refused: decision.reason },
+          'write refused by the write guard',
+        );
+        const { reason, code } = decision;
+        return of(this.done({ command: cmd, status: 'rejected', reason, code, at: now }));
+      }
+      if (decision.adjusted.length > 0) {
+        this.counts.adjusted += 1;
+        // A controller ramping through the rate limit is routine (the audit keeps it); a value
+        // clamped into its bounds is worth a line in the log.
+        const clamped = decision.adjusted.some((a) => a.startsWith('clamped'));
+        this.opts.log[clamped ? 'info' : 'debug'](
+          { ...who, sent: decision.value, adjusted: decision.adjusted },
+          'write adjusted by the write guard',
+        );
+      }
+      const { value, adjusted } = decision;
+      const sent = { command: cmd, value, adjusted, at: now };
+      return defer(() => from(this.opts.send(cmd.id, value))).pipe(
+        ignoreElements(),
+        endWith(null),
+        map(() => {
+          this.counts.written += 1;
+          this.failures.cleared(cmd.id, { point: cmd.id });
+          if (typeof value === 'number') this.last.set(cmd.id, { value, at: now });
+          this.opts.log.debug({ ...who, sent: value }, 'write sent');
+          return this.done({ ...sent, status: 'written' });
+        }),
+        catchError((err: unknown) => {
+          this.counts.failed += 1;
+          const reason = err instanceof Error ? err.message : String(err);
+          // No cause given: a reason may carry changing figures ("next attempt in 412 ms").
+          this.failures.occurred(cmd.id, { ...who, sent: value, err: reason });
+          return of(this.done({ ...sent, status: 'failed', reason }));
+        }),
       );
-    }
-    try {
-      await this.opts.send(cmd.id, decision.value);
-    } catch (err) {
-      this.counts.failed += 1;
-      const reason = err instanceof Error ? err.message : String(err);
-      // No cause given: a reason may carry changing figures ("next attempt in 412 ms").
-      this.failures.occurred(cmd.id, { ...who, sent: decision.value, err: reason });
-      return this.done({
-        command: cmd,
-        status: 'failed',
-        value: decision.value,
-        adjusted: decision.adjusted,
-        reason,
-        at: now,
-      });
-    }
-    this.counts.written += 1;
-    this.failures.cleared(cmd.id, { point: cmd.id });
-    if (typeof decision.value === 'number')
-      this.last.set(cmd.id, { value: decision.value, at: now });
-    this.opts.log.debug({ ...who, sent: decision.value }, 'write sent');
-    return this.done({
-      command: cmd,
-      status: 'written',
-      value: decision.value,
-      adjusted: decision.adjusted,
-      at: now,
     });
   }
 
