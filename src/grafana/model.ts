@@ -5,8 +5,8 @@ import type { Unit } from '../domain/units';
  * The Grafana dashboard JSON HeatBridge ships (`grafana/dashboards/*.json`), as a zod schema:
  * the part of Grafana's dashboard model (schemaVersion 39, Grafana 10/11) our dashboards use,
  * strict where a mistake would show up only in a browser — every panel names a datasource, has
- * at least one InfluxQL query and a unit. The dashboards are generated (src/grafana/dashboards.ts)
- * and checked against this schema in the tests and before they are written.
+ * at least one InfluxQL query and a unit. The dashboards are generated (src/grafana/dashboards/,
+ * one module each) and checked against this schema in the tests and before they are written.
  */
 
 /** The provisioned datasources (grafana/provisioning/datasources). */
