@@ -1,4 +1,4 @@
-import type { Observable } from 'rxjs';
+import type { Observable, ObservableInput } from 'rxjs';
 import type { DeviceConfig } from '../config';
 import type { PointId } from '../domain/point-id';
 import type { Sample, SampleValue } from '../domain/sample';
@@ -14,8 +14,12 @@ export interface DeviceAdapter {
   readonly samples$: Observable<Sample>;
   /** Does this adapter carry the point? */
   owns(id: PointId): boolean;
-  /** Sends a guarded write; rejects with a clear reason when the device refused or is unreachable. */
-  write(id: PointId, value: SampleValue): Promise<void>;
+  /**
+   * Sends a guarded write; settles when the device has answered, and fails with a clear reason
+   * when it refused or is unreachable. The protocol adapters return a promise; the in-process
+   * adapters of `heatbridge simulate` an Observable that settles in virtual time.
+   */
+  write(id: PointId, value: SampleValue): ObservableInput<void>;
 }
 
 /** A device's `protocol` in the site file: the key of the adapter registry (./registry.ts). */
