@@ -1,4 +1,4 @@
-import { erfThresholds, pueThresholds } from '../enefg';
+import { erfStat, pueThresholds } from '../enefg';
 import { dashboard, unit, variables } from '../frame';
 import type { Dashboard } from '../model';
 import { bars, Layout, stat, timeseries, type Query } from '../panels';
@@ -89,18 +89,11 @@ export function heatRecovery(ctx: SiteContext): Dashboard {
     ),
   );
   l.newRow().add(
-    stat(
-      {
-        title: 'ERF',
-        description:
-          'Energy reuse factor since start; green from the EnEfG §11 target for the site’s start of operation',
-        unit: 'percentunit',
-        decimals: 1,
-        w: 12,
-        ...erfThresholds(ctx),
-      },
-      [ctx.last('derived/erf', 'ERF')],
-    ),
+    erfStat(ctx, {
+      description:
+        'Energy reuse factor since start; green from the EnEfG §11 target for the site’s start of operation',
+      w: 12,
+    }),
     stat(
       {
         title: 'PUE',

@@ -1,4 +1,4 @@
-import { erfThresholds } from '../enefg';
+import { erfStat } from '../enefg';
 import { dashboard, unit, variables, BY_DEVICE_POINT } from '../frame';
 import { DEVICE, stateOver } from '../influxql';
 import type { Dashboard } from '../model';
@@ -53,16 +53,9 @@ export function plantOverview(ctx: SiteContext): Dashboard {
         },
         [ctx.last('derived/cop', 'COP')],
       ),
-      stat(
-        {
-          title: 'ERF',
-          description: 'Energy reuse factor since HeatBridge started (EN 50600-4-6)',
-          unit: 'percentunit',
-          decimals: 1,
-          ...erfThresholds(ctx),
-        },
-        [ctx.last('derived/erf', 'ERF')],
-      ),
+      erfStat(ctx, {
+        description: 'Energy reuse factor since HeatBridge started (EN 50600-4-6)',
+      }),
     );
   }
   l.newRow().add(
