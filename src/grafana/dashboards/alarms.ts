@@ -1,8 +1,29 @@
 import { dashboard, unit, variables } from '../frame';
 import { select, stateOver } from '../influxql';
 import type { Dashboard } from '../model';
-import { Layout, stat, stateTimeline, table } from '../panels';
+import { Layout, stat, stateTimeline, table, type PanelSpec } from '../panels';
 import type { SiteContext } from '../site-context';
+
+/**
+ * Audit entries an operator made: overrides and mode changes, and writes a user asked for (the
+ * audit trail records every write, the controllers' and the system's too). The count and the
+ * table use this one filter so that they agree.
+ */
+const OPERATOR_ACTION = [`("event" != 'write' OR "actor_kind" = 'user')`];
+/** Audit entries of writes that did not reach the device (refused by the guard or failed). */
+const REFUSED_WRITE = [`"event" = 'write'`, `"status" != 'written'`];
+
+/** A log as a table: the newest rows first, as many as a table shows well. */
+function logTable(
+  c: { title: string; description: string },
+  columns: string,
+  measurement: string,
+  where: string[],
+): PanelSpec {
+  return table({ ...c, unit: 'none' }, [
+    { query: select(columns, measurement, where, 'ORDER BY time DESC LIMIT 1000') },
+  ]);
+}
 
 /** Alarm history, operator actions and refused writes (from the alarm and audit measurements). */
 export function alarmsAndEvents(ctx: SiteContext): Dashboard {
@@ -44,12 +65,7 @@ export function alarmsAndEvents(ctx: SiteContext): Dashboard {
       },
       [
         {
-          query: select(
-            'count("actor")',
-            'audit',
-            [`"event" = 'write'`, `"status" != 'written'`],
-            'GROUP BY "status"',
-          ),
+          query: select('count("actor")', 'audit', REFUSED_WRITE, 'GROUP BY "status"'),
           alias: '$tag_status',
         },
       ],
@@ -63,66 +79,40 @@ export function alarmsAndEvents(ctx: SiteContext): Dashboard {
       },
       [
         {
-          query: select('count("actor")', 'audit', [
-            `("event" != 'write' OR "actor_kind" = 'user')`,
-          ]),
+          query: select('count("actor")', 'audit', OPERATOR_ACTION),
           alias: 'operator actions',
         },
       ],
     ),
   );
   l.newRow().add(
-    table(
+    logTable(
       {
         title: 'Alarm log',
         description:
           'Every alarm transition: raised, cleared, acknowledged, shelved, with who and why',
-        unit: 'none',
       },
-      [
-        {
-          query: select(
-            '"alarm", "priority", "event", "state", "message", "actor", "reason"',
-            'alarm',
-            [],
-            'ORDER BY time DESC LIMIT 1000',
-          ),
-        },
-      ],
+      '"alarm", "priority", "event", "state", "message", "actor", "reason"',
+      'alarm',
+      [],
     ),
-    table(
+    logTable(
       {
         title: 'Operator actions',
         description: 'The audit trail of overrides, mode changes and operator writes',
-        unit: 'none',
       },
-      [
-        {
-          query: select(
-            '"event", "device", "point", "actor", "reason", "value", "state", "expires_at", "status"',
-            'audit',
-            [`("event" != 'write' OR "actor_kind" = 'user')`],
-            'ORDER BY time DESC LIMIT 1000',
-          ),
-        },
-      ],
+      '"event", "device", "point", "actor", "reason", "value", "state", "expires_at", "status"',
+      'audit',
+      OPERATOR_ACTION,
     ),
-    table(
+    logTable(
       {
         title: 'Writes refused or failed',
         description: 'Writes that did not reach the device: who asked, what, and why not',
-        unit: 'none',
       },
-      [
-        {
-          query: select(
-            '"device", "point", "status", "code", "actor", "requested", "message"',
-            'audit',
-            [`"event" = 'write'`, `"status" != 'written'`],
-            'ORDER BY time DESC LIMIT 1000',
-          ),
-        },
-      ],
+      '"device", "point", "status", "code", "actor", "requested", "message"',
+      'audit',
+      REFUSED_WRITE,
     ),
   );
   return dashboard(
