@@ -64,8 +64,16 @@ export function meanOver(
   return select(fn, measurement, where, `GROUP BY ${by} fill(null)`);
 }
 
-/** The last value per `$__interval`, carried forward: for states (0/1) in a state timeline. */
-export function stateOver(measurement: string, where: string[], groupBy: string[]): string {
+/**
+ * The last value per `$__interval`, carried forward: for states (0/1) in a state timeline;
+ * `field` for measurements that record a state under its own name (the adapters' `connected`).
+ */
+export function stateOver(
+  measurement: string,
+  where: string[],
+  groupBy: string[],
+  field = 'value',
+): string {
   const by = ['time($__interval)', ...groupBy.map((t) => `"${t}"`)].join(', ');
-  return select('last("value")', measurement, where, `GROUP BY ${by} fill(previous)`);
+  return select(`last("${field}")`, measurement, where, `GROUP BY ${by} fill(previous)`);
 }

@@ -4,11 +4,28 @@ import type { Dashboard } from '../model';
 import { Layout, stat, stateTimeline, table, timeseries, type Query } from '../panels';
 import type { SiteContext } from '../site-context';
 
+/**
+ * Samples recorded stale, bad or uncertain, counted per `groupBy`. Raw only: counted in the
+ * downsampled series they would be minutes or hours, not samples.
+ */
+const notGoodCount = (groupBy: string): string =>
+  select(
+    'count("value")',
+    ['measurement', 'setpoint', 'status'],
+    [DEVICE, `"quality" != 'good'`],
+    groupBy,
+    true,
+  );
+
+/** The highest value per interval of one of HeatBridge's own status points (historian, control). */
+const statusMax = (id: string, alias: string): Query => ({
+  query: meanOver('status', [pointIs(id)], [], 'max("value")'),
+  alias,
+});
+
 /** Samples not good, field adapters, the historian's backlog and losses, control timing. */
 export function dataQuality(ctx: SiteContext): Dashboard {
   const l = new Layout();
-  const notGood = [DEVICE, `"quality" != 'good'`];
-  const kinds = ['measurement', 'setpoint', 'status'];
   l.add(
     timeseries(
       {
@@ -18,13 +35,7 @@ export function dataQuality(ctx: SiteContext): Dashboard {
       },
       [
         {
-          query: select(
-            'count("value")',
-            kinds,
-            notGood,
-            'GROUP BY time($__interval), "quality" fill(0)',
-            true,
-          ),
+          query: notGoodCount('GROUP BY time($__interval), "quality" fill(0)'),
           alias: '$tag_quality',
         },
       ],
@@ -36,17 +47,7 @@ export function dataQuality(ctx: SiteContext): Dashboard {
         unit: unit('count'),
         w: 12,
       },
-      [
-        {
-          query: select(
-            'count("value")',
-            kinds,
-            notGood,
-            'GROUP BY "device", "point", "quality"',
-            true,
-          ),
-        },
-      ],
+      [{ query: notGoodCount('GROUP BY "device", "point", "quality"') }],
     ),
   );
   l.newRow().add(
@@ -60,10 +61,7 @@ export function dataQuality(ctx: SiteContext): Dashboard {
       },
       [
         {
-          query: stateOver('adapter', [], ['adapter']).replace(
-            'last("value")',
-            'last("connected")',
-          ),
+          query: stateOver('adapter', [], ['adapter'], 'connected'),
           alias: '$tag_adapter',
         },
       ],
@@ -91,10 +89,7 @@ export function dataQuality(ctx: SiteContext): Dashboard {
       ],
     ),
   );
-  const historianPoint = (p: string): Query => ({
-    query: meanOver('status', [pointIs(`historian/${p}`)], [], 'max("value")'),
-    alias: p,
-  });
+  const historianPoint = (p: string): Query => statusMax(`historian/${p}`, p);
   const backlogAlarm = ctx.limits('historian/backlog_lines').high;
   l.newRow().add(
     timeseries(
@@ -129,12 +124,7 @@ export function dataQuality(ctx: SiteContext): Dashboard {
           'How long each control cycle took, writes included (the cycle period is the ceiling)',
         unit: unit('s'),
       },
-      [
-        {
-          query: meanOver('status', [pointIs('control/cycle_duration')], [], 'max("value")'),
-          alias: 'cycle duration',
-        },
-      ],
+      [statusMax('control/cycle_duration', 'cycle duration')],
     ),
     stat(
       {
