@@ -5,7 +5,10 @@ import type { Dashboard } from '../model';
 import { Layout, stat, stateTimeline, timeseries, type Query } from '../panels';
 import type { SiteContext } from '../site-context';
 
-/** The home dashboard: the plant's heat now, where it goes, key temperatures and equipment states. */
+/**
+ * The home dashboard: the plant's heat now and where it goes, key temperatures and equipment
+ * states.
+ */
 export function plantOverview(ctx: SiteContext): Dashboard {
   const l = new Layout();
   const derived = ctx.controller('derived');
