@@ -3,8 +3,8 @@ import type { SiteConfig } from '../../config';
 import type { ModbusDeviceConfig } from '../../config/modbus';
 import type { PointId } from '../../domain/point-id';
 import type { Sample, SampleValue } from '../../domain/sample';
-import type { Component, ComponentContext } from '../../runtime/component';
-import type { DeviceAdapter } from '../adapter';
+import type { ComponentContext } from '../../runtime/component';
+import type { AdapterIdentity, FieldAdapter } from '../adapter';
 import {
   ModbusConnection,
   transportKey,
@@ -19,11 +19,14 @@ import { modbusPoints } from './points';
  * executes guarded writes. Devices on the same transport, host and port (or serial line) share
  * one connection and one request queue, as they share one wire.
  */
-export class ModbusAdapter implements Component, DeviceAdapter {
+export class ModbusAdapter implements FieldAdapter {
   readonly name: string;
+  readonly protocol = 'modbus';
+  readonly connection: string;
   private readonly subject = new Subject<Sample>();
   readonly samples$: Observable<Sample> = this.subject.asObservable();
-  private connection: ModbusConnection | undefined;
+  /** The connection itself (queue, polls, reconnects), while started. */
+  private link: ModbusConnection | undefined;
   private readonly devices: ModbusDeviceRuntime[];
   private readonly ids = new Set<PointId>();
 
@@ -33,6 +36,7 @@ export class ModbusAdapter implements Component, DeviceAdapter {
     private readonly now: () => number = Date.now,
   ) {
     this.name = `modbus ${transportKey(transport)}`;
+    this.connection = configs[0]![0];
     this.devices = configs.map(([name, cfg]) => ({
       name,
       pollIntervalMs: cfg.pollIntervalMs,
@@ -49,13 +53,24 @@ export class ModbusAdapter implements Component, DeviceAdapter {
     return this.devices.map((d) => d.name);
   }
 
+  identity(): AdapterIdentity {
+    const t = this.transport;
+    return {
+      protocol: this.protocol,
+      connection: this.connection,
+      transport: t.kind,
+      ...(t.kind === 'rtu' ? { path: t.path } : { host: t.host, port: t.port }),
+      devices: this.deviceNames,
+    };
+  }
+
   owns(id: PointId): boolean {
     return this.ids.has(id);
   }
 
   start(ctx: ComponentContext): Promise<void> {
     const first = this.configs[0]![1];
-    this.connection = new ModbusConnection({
+    this.link = new ModbusConnection({
       transport: this.transport,
       connectTimeoutMs: Math.max(...this.configs.map(([, c]) => c.timeoutMs), 1000) * 3,
       reconnect: first.reconnect,
@@ -69,29 +84,29 @@ export class ModbusAdapter implements Component, DeviceAdapter {
     });
     // Polling starts now; a device that is down makes the adapter degraded, not failed: it keeps
     // reconnecting in the background.
-    this.connection.start();
+    this.link.start();
     return Promise.resolve();
   }
 
   async stop(): Promise<void> {
-    await this.connection?.stop();
-    this.connection = undefined;
+    await this.link?.stop();
+    this.link = undefined;
     this.subject.complete();
   }
 
   write(id: PointId, value: SampleValue): Promise<void> {
-    if (!this.connection) return Promise.reject(new Error(`${this.name} is not running`));
-    return this.connection.write(id, value);
+    if (!this.link) return Promise.reject(new Error(`${this.name} is not running`));
+    return this.link.write(id, value);
   }
 
   details(): Record<string, unknown> {
-    return { devices: this.deviceNames, ...(this.connection?.snapshot() ?? {}) };
+    return { devices: this.deviceNames, ...(this.link?.snapshot() ?? {}) };
   }
 }
 
 /** One adapter per Modbus connection of the site (enabled devices only). */
 export function createModbusAdapters(
-  site: SiteConfig,
+  site: Pick<SiteConfig, 'devices'>,
   now: () => number = Date.now,
 ): ModbusAdapter[] {
   const groups = new Map<

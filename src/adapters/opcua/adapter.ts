@@ -26,12 +26,13 @@ import { pointId, type PointId } from '../../domain/point-id';
 import type { Sample, SampleValue } from '../../domain/sample';
 import { staleWindowMs } from '../../domain/stale';
 import type { Logger } from '../../log';
-import type { Component, ComponentContext } from '../../runtime/component';
+import type { ComponentContext } from '../../runtime/component';
 import { Backoff } from '../../util/backoff';
 import { EpisodeLog } from '../../util/episode-log';
 import { LatencyHistogram } from '../../util/latency-histogram';
 import { routeOpcuaLogs } from '../../util/opcua-log';
-import type { DeviceAdapter } from '../adapter';
+import type { AdapterIdentity, FieldAdapter } from '../adapter';
+import { endpointParts } from './endpoint';
 import { qualityOfStatus } from './quality';
 import {
   clientCertificateManager,
@@ -86,8 +87,11 @@ export interface OpcuaAdapterOptions {
  * subscriptions is created. All monitored items are therefore restored after a server restart,
  * and none twice.
  */
-export class OpcuaAdapter implements Component, DeviceAdapter {
+export class OpcuaAdapter implements FieldAdapter {
   readonly name: string;
+  readonly protocol = 'opcua';
+  /** One device, one connection: the device's name. */
+  readonly connection: string;
   private readonly subject = new Subject<Sample>();
   readonly samples$: Observable<Sample> = this.subject.asObservable();
   private readonly items = new Map<PointId, ItemState>();
@@ -95,7 +99,8 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
   private readonly backoff: Backoff;
   private running = false;
   private loop: Promise<void> | undefined;
-  private connection: Connection | undefined;
+  /** The connection being made or served; undefined between attempts. */
+  private link: Connection | undefined;
   private wake: (() => void) | undefined;
   private log!: Logger;
   private ctx!: ComponentContext;
@@ -120,6 +125,7 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
     private readonly opts: OpcuaAdapterOptions = {},
   ) {
     this.name = `opcua ${device}`;
+    this.connection = device;
     this.now = opts.now ?? Date.now;
     this.backoff = new Backoff(cfg.reconnect);
     for (const p of cfg.points) {
@@ -132,6 +138,15 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
         staleAfterMs: staleWindowMs(period, p.staleAfterMs),
       });
     }
+  }
+
+  identity(): AdapterIdentity {
+    return {
+      protocol: this.protocol,
+      connection: this.connection,
+      ...endpointParts(this.cfg.endpoint),
+      devices: [this.device],
+    };
   }
 
   owns(id: PointId): boolean {
@@ -164,7 +179,7 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
 
   async stop(): Promise<void> {
     this.running = false;
-    const conn = this.connection;
+    const conn = this.link;
     conn?.fail('stopping');
     // A connect still under way is cut short rather than waited for.
     if (conn && !conn.session) void conn.client.disconnect().catch(() => undefined);
@@ -180,8 +195,8 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
     return {
       endpoint: this.cfg.endpoint,
       mode: this.cfg.mode,
-      connected: this.connection?.session !== undefined,
-      subscriptions: this.connection?.subscriptions.length ?? 0,
+      connected: this.link?.session !== undefined,
+      subscriptions: this.link?.subscriptions.length ?? 0,
       ...this.counts,
       ...this.roundTrip.details(),
       ...(this.cfg.mode === 'polling'
@@ -198,7 +213,7 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
     const item = this.items.get(id);
     if (!item) throw new Error(`${id} is not on ${this.name}`);
     if (item.cfg.access === 'r') throw new Error(`${id} is not writable`);
-    const session = this.connection?.session;
+    const session = this.link?.session;
     if (!session || !item.nodeId) throw new Error(`${this.name} is not connected`);
     if (item.dataType === undefined) item.dataType = await this.readDataType(session, item.nodeId);
     const started = performance.now();
@@ -283,7 +298,7 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
         fail(reason);
       },
     };
-    this.connection = conn;
+    this.link = conn;
     let connectFailed = false;
     client.on('connection_lost', () => conn.fail('connection lost'));
     try {
@@ -329,7 +344,7 @@ export class OpcuaAdapter implements Component, DeviceAdapter {
 
   private async teardown(conn: Connection, quality: 'bad' | 'stale'): Promise<void> {
     for (const t of conn.timers) clearInterval(t);
-    if (this.connection === conn) this.connection = undefined;
+    if (this.link === conn) this.link = undefined;
     // Nothing of this device is current any more.
     const now = this.now();
     for (const item of this.items.values())
