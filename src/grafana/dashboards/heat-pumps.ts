@@ -5,15 +5,20 @@ import type { Dashboard } from '../model';
 import { Layout, stat, stateTimeline, timeseries, xy, type Query } from '../panels';
 import type { Of, SiteContext } from '../site-context';
 
+/** Picks one point of a dispatched heat pump (its heat output, running state, …). */
+type PickPoint = (h: Of<'heat-pump-dispatch'>['heatPumps'][number]) => string;
+
 /** Each heat pump's load, heat and electricity, COP against lift, starts and run hours. */
 export function heatPumps(ctx: SiteContext): Dashboard {
   const l = new Layout();
   const devices = ctx.heatPumpDevices();
   const dispatch = ctx.controller('heat-pump-dispatch');
-  const names = (pick: (h: Of<'heat-pump-dispatch'>['heatPumps'][number]) => string): string[] =>
+  /** The names of the point `pick` picks on each dispatched heat pump (a `point` tag each). */
+  const names = (pick: PickPoint): string[] =>
     (dispatch?.heatPumps ?? []).map((h) => splitPointId(pick(h) as never).point);
-  const perDevice = (measurement: string, points: string[], fn = 'mean("value")'): Query => ({
-    query: meanOver(measurement, [DEVICE, tagIs('point', points), GOOD], ['device'], fn),
+  /** One curve per heat pump: the mean of the point `pick` names on each. */
+  const perDevice = (measurement: string, pick: PickPoint): Query => ({
+    query: meanOver(measurement, [DEVICE, tagIs('point', names(pick)), GOOD], ['device']),
     alias: '$tag_device',
   });
   if (dispatch) {
@@ -26,30 +31,15 @@ export function heatPumps(ctx: SiteContext): Dashboard {
           min: 0,
           max: 100,
         },
-        [
-          perDevice(
-            'setpoint',
-            names((h) => h.loadSetpoint),
-          ),
-        ],
+        [perDevice('setpoint', (h) => h.loadSetpoint)],
       ),
       timeseries(
         { title: 'Heat output', description: 'Condenser heat of each heat pump', unit: unit('kW') },
-        [
-          perDevice(
-            'measurement',
-            names((h) => h.heatOutput),
-          ),
-        ],
+        [perDevice('measurement', (h) => h.heatOutput)],
       ),
       timeseries(
         { title: 'Electricity', description: 'Electric power of each heat pump', unit: unit('kW') },
-        [
-          perDevice(
-            'measurement',
-            names((h) => h.electricPower),
-          ),
-        ],
+        [perDevice('measurement', (h) => h.electricPower)],
       ),
       timeseries(
         {
@@ -57,12 +47,7 @@ export function heatPumps(ctx: SiteContext): Dashboard {
           description: 'Condenser outlet temperature of each heat pump (trip above 90 °C)',
           unit: unit('degC'),
         },
-        [
-          perDevice(
-            'measurement',
-            names((h) => h.condenserOut),
-          ),
-        ],
+        [perDevice('measurement', (h) => h.condenserOut)],
       ),
     );
   }
