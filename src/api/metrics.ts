@@ -7,18 +7,28 @@ import {
   type Metric,
 } from 'prom-client';
 import type { Observable, Subscription } from 'rxjs';
+import type { AdapterIdentity, FieldAdapter } from '../adapters/adapter';
 import type { DeviceConfig } from '../config';
 import { pointId } from '../domain/point-id';
 import type { Sample } from '../domain/sample';
 import { COMPONENT_STATES, type ComponentHealth } from '../runtime/component';
 import { cumulativeBuckets } from '../util/latency-histogram';
-import { adapterIdentities, type AdapterLabels } from './adapter-labels';
+import { adapterIdentities } from './adapter-labels';
+
+/** What /metrics needs of a field adapter: the component name it runs under and its labels. */
+export type LabelledAdapter = Pick<FieldAdapter, 'name' | 'identity'>;
 
 export interface MetricsSources {
   /** Every component with its state and details (the supervisor's health report). */
   components: () => ComponentHealth[];
-  /** The site's devices: which field adapters exist and what their labels are. */
-  devices: Readonly<Record<string, DeviceConfig>>;
+  /** The field adapters: each says its own protocol, connection and address (`identity()`). */
+  adapters?: readonly LabelledAdapter[];
+  /**
+   * Transitional, for callers that do not pass `adapters` yet: the labels are asked of adapters
+   * built (not started) from the site's devices (./adapter-labels.ts). Goes once the API passes
+   * the running adapters.
+   */
+  devices?: Readonly<Record<string, DeviceConfig>>;
   /** The latest value of a point (the historian's own status points). */
   latest: (id: ReturnType<typeof pointId>) => Sample | undefined;
   /** Control's own samples (cycle durations). */
@@ -107,15 +117,19 @@ export class Metrics {
   constructor(src: MetricsSources) {
     const r = this.registry;
     collectDefaultMetrics({ register: r, eventLoopMonitoringPrecision: 10 });
-    const identities = adapterIdentities(src.devices);
-    const adapterLabels = (name: string): AdapterLabels | undefined => {
+    // By the component name each adapter runs under in the health report. Fixed for the
+    // process: the adapters are built once, with the site.
+    const identities: ReadonlyMap<string, AdapterIdentity> = src.adapters
+      ? new Map(src.adapters.map((a) => [a.name, a.identity()]))
+      : adapterIdentities(src.devices ?? {});
+    const adapterLabels = (name: string): Labels | undefined => {
       const id = identities.get(name);
       return id && { protocol: id.protocol, connection: id.connection };
     };
     const adapters = (): { labels: Labels; d: Record<string, unknown> }[] =>
       src.components().flatMap((c) => {
         const labels = adapterLabels(c.name);
-        return labels ? [{ labels: { ...labels }, d: c.details ?? {} }] : [];
+        return labels ? [{ labels, d: c.details ?? {} }] : [];
       });
     const ADAPTER_LABELS = ['protocol', 'connection'];
 

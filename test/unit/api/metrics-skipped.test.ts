@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { EMPTY } from 'rxjs';
+import { createAdapters } from '../../../src/adapters/registry';
 import { Metrics } from '../../../src/api/metrics';
 import { parseSiteConfig } from '../../../src/config';
 
@@ -26,7 +27,7 @@ describe('metrics of overload (issue 18)', () => {
         },
         { name: 'control', state: 'degraded', since: '', details: { skippedCycles: 3 } },
       ],
-      devices: parsed.config.devices,
+      adapters: createAdapters(parsed.config),
       latest: () => undefined,
       controlSamples$: EMPTY,
       sseClients: () => 0,
