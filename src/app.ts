@@ -20,7 +20,7 @@ import { ApiComponent } from './api/server';
 import { formatActor } from './domain/write-command';
 import { buildPointDefs, type SiteConfig } from './config';
 import type { ControlLoop } from './control/control-loop';
-import { controlPointDefs } from './control/control-loop';
+import { controlPointDefs } from './control/control-points';
 import type { WriteGuard } from './control/write-guard';
 import { wireControl } from './control/control-wiring';
 import { LatestValues } from './runtime/latest-values';
@@ -46,6 +46,11 @@ export interface AppOptions {
   extraComponents?: Component[];
   /** The control loop's ticks and clock (default: real time). */
   scheduler?: SchedulerLike;
+  /**
+   * Field adapters in place of those the site's devices name: the plant model's in-process
+   * adapters, when a test runs the site's loop against the model (test/unit/simulation).
+   */
+  adapters?: (Component & DeviceAdapter)[];
 }
 
 export interface HeatBridgeApp {
@@ -79,7 +84,7 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
   const now = opts.now ?? Date.now;
   const extra = opts.extraComponents ?? [];
   const adapters = withDependencies(
-    [...createModbusAdapters(site, now), ...createOpcuaAdapters(site, now)],
+    opts.adapters ?? [...createModbusAdapters(site, now), ...createOpcuaAdapters(site, now)],
     extra,
   );
   const fieldSamples$ = merge(...adapters.map((a) => a.samples$));

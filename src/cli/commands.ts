@@ -13,12 +13,12 @@ import { createLogger, type LogLevel, type Logger } from '../log';
 import { ChildProcessComponent } from '../runtime/child-process';
 import { Supervisor } from '../runtime/supervisor';
 import { projectRoot } from '../util/project-root';
-import type * as SimulatorsModule from '../../simulators/component';
 import { runUntilStopped } from './lifecycle';
 import { ensureDemoTokens } from '../api/demo-tokens';
 import { databaseBackend } from '../historian/backends/database';
 import { replay, replayFiles } from '../historian/replay';
 import { writeDashboards } from '../grafana/write';
+import { loadSimulatorsComponent } from '../../simulators';
 
 export interface Io {
   out: (text: string) => void;
@@ -149,15 +149,6 @@ export async function demoCommand(flags: DemoFlags, io: Io): Promise<number> {
   return runUntilStopped(app.supervisor, log, { runningFields: apiUrl(app) });
 }
 
-/**
- * The simulators, loaded on demand: node-opcua takes most of a second to load, which the other
- * commands need not pay.
- */
-function loadSimulators(): typeof SimulatorsModule {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('../../simulators/component') as typeof SimulatorsModule;
-}
-
 export interface SimFlags extends LogFlags {
   config: string;
   speed?: number;
@@ -174,7 +165,8 @@ export async function simCommand(flags: SimFlags, io: Io): Promise<number> {
     return 1;
   }
   const log = loggerFor(site, flags).child({ process: 'simulators' });
-  const { SimulatorsComponent } = loadSimulators();
+  // Loaded on demand (node-opcua): see simulators/index.ts.
+  const { SimulatorsComponent } = loadSimulatorsComponent();
   const component = new SimulatorsComponent({
     site,
     ...(flags.speed !== undefined ? { speed: flags.speed } : {}),

@@ -2,7 +2,7 @@ import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 
 import { LOG_LEVELS } from '../config';
 import type { LogLevel } from '../log';
 import { heatbridgeVersion } from '../util/project-root';
-import { FAULT_KINDS } from '../../simulators/faults';
+import { FAULT_KINDS } from '../../simulators';
 import { SCENARIOS } from '../simulation/scenarios';
 import { ROLES, type Role } from '../config/api';
 import { hashTokenCommand, newTokenCommand } from './api-tools';

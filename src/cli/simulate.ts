@@ -10,7 +10,7 @@ import {
   DEFAULT_WEATHER_FILE,
   hourlyCsvWeather,
   type HourlySeries,
-} from '../../simulators/weather';
+} from '../../simulators';
 import type { Io } from './commands';
 
 export interface SimulateFlags {

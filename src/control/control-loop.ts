@@ -23,7 +23,6 @@ import type { Actor, WriteCommand } from '../domain/write-command';
 import type { Logger } from '../log';
 import type { Component, ComponentContext } from '../runtime/component';
 import type { AlarmSignal } from './controller';
-import { derivedPointDefs } from './controllers/derived';
 import { cycleControllers, runCycle, type CycleResult, type CycleState } from './cycle';
 import { EpisodeLog } from '../util/episode-log';
 import {
@@ -36,43 +35,7 @@ import type { Override } from '../domain/operator-event';
 import { OperatorControls } from './operator';
 import { validateOverride } from './override-rules';
 import { ProcessImage } from './process-image';
-import { writeDue } from './write-schedule';
-
-/** The loop's own status points (device `control`), beside one text point per controller. */
-export const LOOP_POINTS = {
-  safety_active: {
-    unit: 'bool',
-    description: 'Cooling safety is acting: heat recovery stands down',
-  },
-  cycle_duration: {
-    unit: 's',
-    description: 'How long the last control cycle took, writes included',
-  },
-  skipped_cycles: { unit: 'count', description: 'Ticks skipped because a cycle was still running' },
-} as const;
-
-export function controlPointDefs(control: ControlConfig): PointDef[] {
-  const period = control.cycleMs;
-  const def = (name: string, unit: PointDef['unit'], description: string): PointDef => ({
-    id: pointId('control', name),
-    device: 'control',
-    name,
-    unit,
-    kind: 'status',
-    access: 'r',
-    historian: { mode: 'on-change', deadband: 0 },
-    expectedPeriodMs: period,
-    staleAfterMs: 3 * period,
-    description,
-  });
-  return [
-    ...control.controllers.map((c) =>
-      def(c.name, 'text', `Status of controller ${c.name} (${c.type})`),
-    ),
-    ...Object.entries(LOOP_POINTS).map(([name, p]) => def(name, p.unit, p.description)),
-    ...derivedPointDefs(period),
-  ];
-}
+import { WriteSchedule } from './write-schedule';
 
 /** What a write sink reports back: the status, and the value sent if the guard adjusted it. */
 export interface WriteResult {
@@ -143,9 +106,9 @@ export class ControlLoop implements Component {
 
   private state: CycleState = { controllers: {} };
   private hbState: HeartbeatState = initialHeartbeat();
-  private readonly sent = new Map<PointId, { value: SampleValue; at: number; failures: number }>();
-  private readonly inFlight = new Set<PointId>();
+  private readonly schedule: WriteSchedule;
   private readonly activeAlarms = new Map<string, AlarmSignal>();
+  private readonly statusIds = new Map<string, PointId>();
   private subscriptions: Subscription[] = [];
   private startedAt = 0;
   private primed = false;
@@ -163,6 +126,7 @@ export class ControlLoop implements Component {
 
   constructor(private readonly opts: ControlLoopOptions) {
     this.scheduler = opts.scheduler ?? asyncScheduler;
+    this.schedule = new WriteSchedule(opts.control);
     this.controllers = cycleControllers(opts.control.controllers);
     this.heartbeat = opts.control.controllers.find(
       (c): c is HeartbeatConfig => c.type === 'heartbeat',
@@ -337,7 +301,7 @@ export class ControlLoop implements Component {
         return of(null);
       }
       this.state = out.state;
-      const due = out.commands.filter((c) => this.due(c.id, c.value, c.safety, now));
+      const due = out.commands.filter((c) => this.schedule.due(c.id, c.value, c.safety, now));
       const record: CycleRecord = { ...out, at: now, written: due.length };
       this.publish(record, now);
       const writes = due.map((c) =>
@@ -378,25 +342,8 @@ export class ControlLoop implements Component {
     return true;
   }
 
-  /**
-   * A controller's command is written when it changed or is due for refresh. Retries of an
-   * unchanged value that failed back off; a new value, or a safety command, does not wait.
-   */
-  private due(id: PointId, value: SampleValue, safety: boolean, now: number): boolean {
-    if (this.inFlight.has(id)) return false;
-    const last = this.sent.get(id);
-    if (last && last.failures > 0 && !safety && last.value === value) {
-      const backoff = Math.min(
-        this.opts.control.cycleMs * 2 ** (last.failures - 1),
-        this.opts.control.refreshMs,
-      );
-      return now - last.at >= backoff;
-    }
-    return writeDue(value, last, now, this.opts.control.refreshMs);
-  }
-
   private send(cmd: WriteCommand, at: number): Observable<WriteResult | null> {
-    this.inFlight.add(cmd.id);
+    this.schedule.sending(cmd.id);
     return defer(() => from(this.opts.write(cmd))).pipe(
       catchError((err: unknown) => {
         this.log?.error(
@@ -406,16 +353,10 @@ export class ControlLoop implements Component {
         return of<WriteResult>({ status: 'failed' });
       }),
       map((r) => {
-        this.inFlight.delete(cmd.id);
-        const prev = this.sent.get(cmd.id);
-        const failures = r.status === 'failed' ? (prev?.failures ?? 0) + 1 : 0;
         // What the device got: a value the guard rate-limited differs from the controller's,
         // so it is due again next cycle and the ramp goes on.
-        this.sent.set(cmd.id, {
-          value: r.status === 'written' && r.value !== undefined ? r.value : cmd.value,
-          at,
-          failures,
-        });
+        const got = r.status === 'written' && r.value !== undefined ? r.value : cmd.value;
+        this.schedule.settled(cmd.id, got, r.status === 'failed', at);
         return r;
       }),
     );
@@ -454,7 +395,7 @@ export class ControlLoop implements Component {
       this.overruns?.cleared('cycle', { skippedCycles: this.skipped })
     )
       this.reportHealth(record);
-    this.emit(pointId('control', 'cycle_duration'), (now - startedAt) / 1000, now);
+    this.status('cycle_duration', (now - startedAt) / 1000, now);
     this.status('skipped_cycles', this.skipped, now);
     this.cyclesSubject.next(record);
     this.progressSubject.next(now);
@@ -492,7 +433,7 @@ export class ControlLoop implements Component {
     );
     for (const cmd of step.commands) {
       const beat = cmd.id === cfg.point;
-      if (this.inFlight.has(cmd.id)) {
+      if (this.schedule.isInFlight(cmd.id)) {
         // The previous beat is still on its way: the PLC may miss beats, so heartbeats do not
         // count as flowing (no safe-state reset until they flow again for resetAfterMs).
         if (beat) this.hbState = { ...this.hbState, flowingSince: null };
@@ -522,7 +463,13 @@ export class ControlLoop implements Component {
 
   /** Published every cycle, so it never reads stale; the historian keeps only changes. */
   private status(name: string, value: SampleValue, now: number): void {
-    this.emit(pointId('control', name), value, now);
+    let id = this.statusIds.get(name);
+    if (id === undefined) {
+      // Validated once: a simulated year publishes these millions of times.
+      id = pointId('control', name);
+      this.statusIds.set(name, id);
+    }
+    this.emit(id, value, now);
   }
 
   private emit(id: PointId, value: SampleValue, now: number): void {

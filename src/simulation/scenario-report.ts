@@ -29,7 +29,10 @@ export interface ScenarioKpis {
   trips: number;
   safetyMinutes: number;
   plcSafeStateTrips: number;
+  /** Refused by the write guard. */
   refusedWrites: number;
+  /** Sent, but failed at the device: a fault, no answer, or the PLC refusing the value. */
+  failedWrites: number;
 }
 
 const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -63,6 +66,7 @@ export function scenarioKpis(r: ClosedLoopResult, cycleMs: number): ScenarioKpis
     safetyMinutes: round((r.safetyCycles * cycleMs) / 60_000),
     plcSafeStateTrips: r.plcSafeStateTrips,
     refusedWrites: r.refusedWrites,
+    failedWrites: r.failedWrites,
   };
 }
 
@@ -99,7 +103,8 @@ export function formatKpis(k: ScenarioKpis): string {
     ['Heat-pump trips', String(k.trips)],
     ['Cooling safety acting', `${k.safetyMinutes} min`],
     ['PLC safe-state entries', String(k.plcSafeStateTrips)],
-    ['Writes refused', String(k.refusedWrites)],
+    ['Writes refused by the write guard', String(k.refusedWrites)],
+    ['Writes failed at the device', String(k.failedWrites)],
   ];
   const w = Math.max(...rows.map(([a]) => a.length));
   return rows.map(([a, b]) => `${a.padEnd(w)}  ${b}`).join('\n');

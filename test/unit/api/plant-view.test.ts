@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { plantView } from '../../../src/api/plant-view';
 import { buildPointDefs, loadSiteConfig, type SiteConfig } from '../../../src/config';
-import { controlPointDefs } from '../../../src/control/control-loop';
+import { controlPointDefs } from '../../../src/control/control-points';
 import { demoConfigPath } from '../../../src/cli/commands';
 import type { PointId } from '../../../src/domain/point-id';
 import type { Sample } from '../../../src/domain/sample';

@@ -4,12 +4,11 @@ import { TestScheduler } from 'rxjs/testing';
 import { controlSchema } from '../../../src/config/controllers';
 import {
   ControlLoop,
-  controlPointDefs,
-  LOOP_POINTS,
   type AlarmChange,
   type CycleRecord,
   type WriteResult,
 } from '../../../src/control/control-loop';
+import { controlPointDefs, LOOP_POINTS } from '../../../src/control/control-points';
 import { RESERVED_CONTROLLER_NAMES } from '../../../src/config/site';
 import { LatestValues } from '../../../src/runtime/latest-values';
 import type { PointDef } from '../../../src/domain/point';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadSiteConfig, type SiteConfig } from '../../../src/config';
 import { ClosedLoop, type ClosedLoopResult } from '../../../src/simulation/closed-loop';
 import { SCENARIOS, scenarioStart } from '../../../src/simulation/scenarios';
+import type { HeartbeatConfig } from '../../../src/control/heartbeat';
 import { DEFAULT_WEATHER_FILE, hourlyCsvWeather } from '../../../simulators/weather';
 
 /**
@@ -74,6 +75,8 @@ describe.each(DAY_SCENARIOS.map((s) => [s.name]))(
       expect(Math.abs(r.reportedRecoveredKwh - r.recoveredKwh) / r.recoveredKwh).toBeLessThan(0.01);
       expect(r.recoveredKwh).toBeLessThanOrEqual(r.recoverableKwh * 1.01);
       expect(r.refusedWrites).toBe(0);
+      // Only the lost heartbeats fail at a device; every other scenario's writes get through.
+      if (name !== 'heartbeat-lost') expect(r.failedWrites).toBe(0);
     });
   },
 );
@@ -142,6 +145,10 @@ describe('closed loop: what each scenario is about', () => {
   it('heartbeat lost: the PLC takes its safe state by itself, then HeatBridge brings it back', () => {
     const r = run('heartbeat-lost');
     expect(r.plcSafeStateTrips).toBe(1);
+    // Two minutes of beats, one every periodMs, each failed at the device (and not retried:
+    // the next beat carries a new value).
+    const hb = site.control.controllers.find((c): c is HeartbeatConfig => c.type === 'heartbeat');
+    expect(r.failedWrites).toBe(120_000 / hb!.periodMs);
     expect(hour('heartbeat-lost', r, 8, 24).every((p) => p.heatPumpsOn === 2)).toBe(true);
   });
 

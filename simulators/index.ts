@@ -1,0 +1,29 @@
+/**
+ * The simulators' one interface to HeatBridge's own code (`src/`): what `heatbridge simulate`,
+ * the demo and the CLI use of them. Everything else under `simulators/` is their inside and may
+ * change without `src/` noticing (test/unit/domain/layout.test.ts keeps `src/` to this file).
+ *
+ * - The plant model in virtual time: `Simulation`, its parameters and the temperatures scoring
+ *   reads (`airTemperatures`, `cduTemperatures`).
+ * - Plant faults (`FaultSpec`, `FAULT_KINDS`) and weather (`hourlyCsvWeather`, the bundled year).
+ * - The protocol servers as a component, loaded on demand (`loadSimulatorsComponent`): node-opcua
+ *   takes most of a second to load, which `simulate` and the other commands need not pay.
+ */
+import type * as SimulatorsComponentModule from './component';
+
+export { Simulation, type Measured, type SimulationOptions } from './simulation';
+export { DEMO_PARAMS, type PlantParams } from './model/params';
+export { airTemperatures, cduTemperatures } from './model/plant';
+export { FAULT_KINDS, faultSchema, type Fault, type FaultSpec } from './faults';
+export {
+  constantWeather,
+  DEFAULT_WEATHER_FILE,
+  hourlyCsvWeather,
+  type HourlySeries,
+  type WeatherSource,
+} from './weather';
+
+export function loadSimulatorsComponent(): typeof SimulatorsComponentModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./component') as typeof SimulatorsComponentModule;
+}

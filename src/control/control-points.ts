@@ -1,0 +1,40 @@
+import type { ControlConfig } from '../config/controllers';
+import type { PointDef } from '../domain/point';
+import { pointId } from '../domain/point-id';
+import { derivedPointDefs } from './controllers/derived';
+
+/** The loop's own status points (device `control`), beside one text point per controller. */
+export const LOOP_POINTS = {
+  safety_active: {
+    unit: 'bool',
+    description: 'Cooling safety is acting: heat recovery stands down',
+  },
+  cycle_duration: {
+    unit: 's',
+    description: 'How long the last control cycle took, writes included',
+  },
+  skipped_cycles: { unit: 'count', description: 'Ticks skipped because a cycle was still running' },
+} as const;
+
+export function controlPointDefs(control: ControlConfig): PointDef[] {
+  const period = control.cycleMs;
+  const def = (name: string, unit: PointDef['unit'], description: string): PointDef => ({
+    id: pointId('control', name),
+    device: 'control',
+    name,
+    unit,
+    kind: 'status',
+    access: 'r',
+    historian: { mode: 'on-change', deadband: 0 },
+    expectedPeriodMs: period,
+    staleAfterMs: 3 * period,
+    description,
+  });
+  return [
+    ...control.controllers.map((c) =>
+      def(c.name, 'text', `Status of controller ${c.name} (${c.type})`),
+    ),
+    ...Object.entries(LOOP_POINTS).map(([name, p]) => def(name, p.unit, p.description)),
+    ...derivedPointDefs(period),
+  ];
+}

@@ -1,0 +1,116 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TestScheduler } from 'rxjs/testing';
+import { buildApp } from '../../../src/app';
+import { buildPointDefs, loadSiteConfig, type SiteConfig } from '../../../src/config';
+import { controlPointDefs } from '../../../src/control/control-points';
+import { ClosedLoop, type WriteTrace } from '../../../src/simulation/closed-loop';
+import { PlantCoupling, type ScenarioEvent } from '../../../src/simulation/plant-coupling';
+import { createLogger } from '../../../src/log';
+import { DEFAULT_WEATHER_FILE, hourlyCsvWeather } from '../../../simulators';
+
+/**
+ * One control loop: `heatbridge simulate` (ClosedLoop, on its VirtualClock) and the site's loop
+ * as `buildApp` wires it (on RxJS's TestScheduler), both against the same plant model behind
+ * the same in-process adapters, through a fault scenario: a write that fails twice and a
+ * device whose values stop arriving. The devices must see the same writes, in the same order,
+ * at the same instants, with the same outcomes.
+ */
+const START = Date.UTC(2021, 0, 15, 6);
+const RUN_S = 20 * 60;
+const EVENTS: ScenarioEvent[] = [
+  { atS: 300, kind: 'write-fails', point: 'hp1/enable', times: 2 },
+  { atS: 600, kind: 'stale', point: 'hp2', forS: 120 },
+];
+const weather = hourlyCsvWeather(DEFAULT_WEATHER_FILE);
+let site: SiteConfig;
+
+beforeAll(async () => {
+  const loaded = await loadSiteConfig(join(__dirname, '../../../config/demo.yaml'), {});
+  if (!loaded.ok) throw new Error('demo config invalid');
+  // The app keeps its alarm state and audit trail on disk: somewhere of the test's own.
+  const dir = mkdtempSync(join(tmpdir(), 'heatbridge-one-loop-'));
+  site = {
+    ...loaded.config,
+    alarms: { ...loaded.config.alarms, stateFile: join(dir, 'alarms.json') },
+    api: { ...loaded.config.api, auditFile: join(dir, 'audit.jsonl') },
+  };
+});
+
+function throughSimulate(): WriteTrace[] {
+  const loop = new ClosedLoop({ site, weather, start: START, events: EVENTS });
+  loop.traceWrites = true;
+  loop.run(RUN_S);
+  return loop.trace;
+}
+
+function throughTheSiteLoop(): WriteTrace[] {
+  const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+  scheduler.frame = START;
+  const defs = buildPointDefs(site);
+  for (const d of controlPointDefs(site.control)) defs.set(d.id, d);
+  const plant = new PlantCoupling({ site, defs, weather, start: START, scheduler, events: EVENTS });
+  const app = buildApp(site, {
+    log: createLogger({ level: 'silent' }),
+    now: () => scheduler.now(),
+    scheduler,
+    adapters: plant.adapters,
+  });
+  const trace: WriteTrace[] = [];
+  app.writes.outcomes$.subscribe((o) =>
+    trace.push({
+      at: o.at,
+      id: o.command.id,
+      value: o.value ?? o.command.value,
+      status: o.status,
+    }),
+  );
+  plant.start();
+  void app.control.start({ log: createLogger({ level: 'silent' }), report: () => {} });
+  scheduler.maxFrames = START + RUN_S * 1000 + site.control.cycleMs - 1;
+  scheduler.flush();
+  return trace;
+}
+
+const seconds = (t: WriteTrace) => (t.at - START) / 1000;
+
+describe('one control loop for the site and for simulate', () => {
+  let simulated: WriteTrace[];
+  let live: WriteTrace[];
+  beforeAll(() => {
+    simulated = throughSimulate();
+    live = throughTheSiteLoop();
+  });
+
+  it('sends the same writes, at the same instants, with the same outcomes', () => {
+    // Setpoints, heat-pump commands and heartbeats of 20 minutes: a comparison of substance.
+    expect(simulated.length).toBeGreaterThan(500);
+    expect(new Set(simulated.map((w) => w.id)).size).toBeGreaterThanOrEqual(8);
+    expect(live).toEqual(simulated);
+  });
+
+  it('retries a failed write with the live loop’s back-off: one cycle, then two', () => {
+    const cycleS = site.control.cycleMs / 1000;
+    const enable = simulated.filter((w) => w.id === 'hp1/enable' && seconds(w) >= 300);
+    expect(enable.slice(0, 3).map((w) => w.status)).toEqual(['failed', 'failed', 'written']);
+    const [first, second, third] = enable.map(seconds);
+    expect(second! - first!).toBe(cycleS);
+    expect(third! - second!).toBe(2 * cycleS);
+    expect(enable.slice(0, 3).map((w) => w.value)).toEqual([true, true, true]);
+  });
+
+  it('stands a heat pump down once its values have gone stale, not before', () => {
+    const staleAfterS = Math.max(
+      ...[...buildPointDefs(site).values()]
+        .filter((d) => d.device === 'hp2')
+        .map((d) => d.staleAfterMs / 1000),
+    );
+    const enable = simulated.filter((w) => w.id === 'hp2/enable');
+    expect(enable.filter((w) => seconds(w) < 600).at(-1)?.value).toBe(true);
+    const after = enable.find((w) => seconds(w) >= 600)!;
+    expect(after.value).toBe(false);
+    expect(seconds(after)).toBeGreaterThanOrEqual(600 + Math.min(staleAfterS, 3));
+  });
+});
