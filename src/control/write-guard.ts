@@ -1,16 +1,4 @@
-import {
-  catchError,
-  defer,
-  endWith,
-  from,
-  ignoreElements,
-  lastValueFrom,
-  map,
-  of,
-  Subject,
-  type Observable,
-  type ObservableInput,
-} from 'rxjs';
+import { defer, from, lastValueFrom, Observable, of, Subject, type ObservableInput } from 'rxjs';
 import { isWritable, type PointDef } from '../domain/point';
 import type { PointId } from '../domain/point-id';
 import type { Sample, SampleValue } from '../domain/sample';
@@ -192,25 +180,44 @@ export class WriteGuard {
       }
       const { value, adjusted } = decision;
       const sent = { command: cmd, value, adjusted, at: now };
-      return defer(() => from(this.opts.send(cmd.id, value))).pipe(
-        ignoreElements(),
-        endWith(null),
-        map(() => {
-          this.counts.written += 1;
-          this.failures.cleared(cmd.id, { point: cmd.id });
-          if (typeof value === 'number') this.last.set(cmd.id, { value, at: now });
-          this.opts.log.debug({ ...who, sent: value }, 'write sent');
-          return this.done({ ...sent, status: 'written' });
-        }),
-        catchError((err: unknown) => {
-          this.counts.failed += 1;
-          const reason = err instanceof Error ? err.message : String(err);
-          // No cause given: a reason may carry changing figures ("next attempt in 412 ms").
-          this.failures.occurred(cmd.id, { ...who, sent: value, err: reason });
-          return of(this.done({ ...sent, status: 'failed', reason }));
-        }),
-      );
+      // Subscribed by hand rather than through operators: a simulated year sends millions.
+      return new Observable<WriteOutcome>((out) => {
+        const settle = (outcome: WriteOutcome): void => {
+          out.next(this.done(outcome));
+          out.complete();
+        };
+        let sending: ObservableInput<void>;
+        try {
+          sending = this.opts.send(cmd.id, value);
+        } catch (err) {
+          settle(this.failed(cmd, err, sent, who));
+          return undefined;
+        }
+        return from(sending).subscribe({
+          error: (err: unknown) => settle(this.failed(cmd, err, sent, who)),
+          complete: () => {
+            this.counts.written += 1;
+            this.failures.cleared(cmd.id, { point: cmd.id });
+            if (typeof value === 'number') this.last.set(cmd.id, { value, at: now });
+            this.opts.log.debug({ ...who, sent: value }, 'write sent');
+            settle({ ...sent, status: 'written' });
+          },
+        });
+      });
     });
+  }
+
+  private failed(
+    cmd: WriteCommand,
+    err: unknown,
+    sent: Omit<WriteOutcome, 'status'>,
+    who: Record<string, unknown>,
+  ): WriteOutcome {
+    this.counts.failed += 1;
+    const reason = err instanceof Error ? err.message : String(err);
+    // No cause given: a reason may carry changing figures ("next attempt in 412 ms").
+    this.failures.occurred(cmd.id, { ...who, sent: sent.value, err: reason });
+    return { ...sent, status: 'failed', reason };
   }
 
   stats(): Record<string, unknown> {
