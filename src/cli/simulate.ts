@@ -28,9 +28,10 @@ const DAY_S = 86_400;
 const CHART_POINTS = 1500;
 
 /**
- * `heatbridge simulate`: HeatBridge's controllers against the plant model in virtual time (no
- * protocols, no clock), then the KPIs and a chart. A day takes well under a second, a year a few
- * minutes; progress goes to stderr, the report to stdout (`--json` for machines).
+ * `heatbridge simulate`: the site's own control loop against the plant model in virtual time
+ * (in-process adapters instead of protocols, no clock), then the KPIs and a chart. A day takes
+ * a second or two, a year some minutes; progress goes to stderr, the report to stdout (`--json`
+ * for machines).
  */
 export async function simulateCommand(flags: SimulateFlags, io: Io): Promise<number> {
   const scenario = SCENARIOS[flags.scenario];
