@@ -1,4 +1,4 @@
-import type { Observable, ObservableInput } from 'rxjs';
+import { Subject, type Observable, type ObservableInput } from 'rxjs';
 import type { DeviceConfig } from '../config';
 import type { PointId } from '../domain/point-id';
 import type { Sample, SampleValue } from '../domain/sample';
@@ -53,4 +53,29 @@ export interface AdapterIdentity extends AdapterLabels {
  */
 export interface FieldAdapter extends Component, DeviceAdapter, AdapterLabels {
   identity(): AdapterIdentity;
+}
+
+/**
+ * What every protocol's adapter has alike: the names it goes by, and its stream of samples, which
+ * ends when the adapter stops.
+ */
+export abstract class AdapterBase implements AdapterLabels {
+  private readonly subject = new Subject<Sample>();
+  readonly samples$: Observable<Sample> = this.subject.asObservable();
+
+  constructor(
+    readonly protocol: Protocol,
+    readonly connection: string,
+    /** The component name, in /api/health and the logs (`modbus tcp:10.0.0.5:502`, `opcua hall1`). */
+    readonly name: string,
+  ) {}
+
+  protected emit(sample: Sample): void {
+    this.subject.next(sample);
+  }
+
+  /** The stream ends: the adapter has stopped. */
+  protected endSamples(): void {
+    this.subject.complete();
+  }
 }

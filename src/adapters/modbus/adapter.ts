@@ -1,30 +1,19 @@
-import { Subject, type Observable } from 'rxjs';
 import type { SiteConfig } from '../../config';
 import type { ModbusDeviceConfig } from '../../config/modbus';
 import type { PointId } from '../../domain/point-id';
-import type { Sample, SampleValue } from '../../domain/sample';
+import type { SampleValue } from '../../domain/sample';
 import type { ComponentContext } from '../../runtime/component';
-import type { AdapterIdentity, FieldAdapter } from '../adapter';
-import {
-  ModbusConnection,
-  transportKey,
-  transportOf,
-  type ModbusDeviceRuntime,
-  type ModbusTransport,
-} from './connection';
-import { modbusPoints } from './points';
+import { AdapterBase, type AdapterIdentity, type FieldAdapter } from '../adapter';
+import { ModbusConnection } from './connection';
+import { modbusDevice, type ModbusDeviceRuntime } from './points';
+import { transportKey, transportOf, type ModbusTransport } from './transport';
 
 /**
  * The Modbus devices behind one connection, as a component: polls them, emits their samples,
  * executes guarded writes. Devices on the same transport, host and port (or serial line) share
  * one connection and one request queue, as they share one wire.
  */
-export class ModbusAdapter implements FieldAdapter {
-  readonly name: string;
-  readonly protocol = 'modbus';
-  readonly connection: string;
-  private readonly subject = new Subject<Sample>();
-  readonly samples$: Observable<Sample> = this.subject.asObservable();
+export class ModbusAdapter extends AdapterBase implements FieldAdapter {
   /** The connection itself (queue, polls, reconnects), while started. */
   private link: ModbusConnection | undefined;
   private readonly devices: ModbusDeviceRuntime[];
@@ -35,17 +24,8 @@ export class ModbusAdapter implements FieldAdapter {
     private readonly configs: readonly [string, ModbusDeviceConfig][],
     private readonly now: () => number = Date.now,
   ) {
-    this.name = `modbus ${transportKey(transport)}`;
-    this.connection = configs[0]![0];
-    this.devices = configs.map(([name, cfg]) => ({
-      name,
-      pollIntervalMs: cfg.pollIntervalMs,
-      timeoutMs: cfg.timeoutMs,
-      maxGap: cfg.maxGap,
-      maxRegistersPerRead: cfg.maxRegistersPerRead,
-      multipleWritesOnly: cfg.multipleWritesOnly,
-      points: modbusPoints(name, cfg),
-    }));
+    super('modbus', configs[0]![0], `modbus ${transportKey(transport)}`);
+    this.devices = configs.map(([name, cfg]) => modbusDevice(name, cfg));
     for (const d of this.devices) for (const p of d.points) this.ids.add(p.key);
   }
 
@@ -79,7 +59,7 @@ export class ModbusAdapter implements FieldAdapter {
       devices: this.devices,
       log: ctx.log,
       now: this.now,
-      emit: (s) => this.subject.next(s),
+      emit: (s) => this.emit(s),
       report: (state, message) => ctx.report(state, message),
     });
     // Polling starts now; a device that is down makes the adapter degraded, not failed: it keeps
@@ -91,7 +71,7 @@ export class ModbusAdapter implements FieldAdapter {
   async stop(): Promise<void> {
     await this.link?.stop();
     this.link = undefined;
-    this.subject.complete();
+    this.endSamples();
   }
 
   write(id: PointId, value: SampleValue): Promise<void> {

@@ -1,58 +1,20 @@
 import type ModbusRTU from 'modbus-serial';
-import type { ModbusDeviceConfig } from '../../config/modbus';
 import type { PointId } from '../../domain/point-id';
 import type { Sample, SampleValue } from '../../domain/sample';
 import type { Logger } from '../../log';
-import { Backoff } from '../../util/backoff';
-import { EpisodeLog } from '../../util/episode-log';
+import type { EpisodeLog } from '../../util/episode-log';
 import { LatencyHistogram, type HistogramBuckets } from '../../util/latency-histogram';
-import { encodeValue } from './codec';
-import { planReads, type ReadRequest } from './planner';
-import { decodeRead, type ModbusPoint } from './points';
-import { bufferedBytes, discardStale, guarded, newClient, openClient } from './framed-client';
+import { episodeLogs } from '../episodes';
+import { describe, isTimeout, modbusCode, NotConnectedError, withTimeout } from './errors';
+import { bufferedBytes, discardStale, guarded, newClient, openTransport } from './framed-client';
 import { isFramingError, ModbusFramingError } from './mbap-port';
-
-/** Where a connection goes: one TCP endpoint, one serial line, one RTU-over-TCP gateway. */
-export type ModbusTransport =
-  | { kind: 'tcp' | 'rtu-over-tcp'; host: string; port: number }
-  | {
-      kind: 'rtu';
-      path: string;
-      baudRate: number;
-      parity: 'none' | 'even' | 'odd';
-      dataBits: number;
-      stopBits: number;
-    };
-
-export function transportOf(cfg: ModbusDeviceConfig): ModbusTransport {
-  if (cfg.transport === 'rtu') {
-    const s = cfg.serial!;
-    return {
-      kind: 'rtu',
-      path: s.path,
-      baudRate: s.baudRate,
-      parity: s.parity,
-      dataBits: s.dataBits,
-      stopBits: s.stopBits,
-    };
-  }
-  return { kind: cfg.transport, host: cfg.host!, port: cfg.port };
-}
-
-export function transportKey(t: ModbusTransport): string {
-  return t.kind === 'rtu' ? `rtu:${t.path}` : `${t.kind}:${t.host}:${t.port}`;
-}
-
-export interface ModbusDeviceRuntime {
-  name: string;
-  pollIntervalMs: number;
-  /** Per-request timeout for this device's units. */
-  timeoutMs: number;
-  maxGap: number;
-  maxRegistersPerRead: number;
-  multipleWritesOnly: boolean;
-  points: ModbusPoint[];
-}
+import type { ReadRequest } from './planner';
+import { decodeRead, type ModbusDeviceRuntime, type ModbusPoint } from './points';
+import { ReadPlans } from './read-plans';
+import { Reconnects, STABLE_MS } from './reconnects';
+import { RequestQueue } from './request-queue';
+import { transportKey, type ModbusTransport } from './transport';
+import { readRequest, writePoint } from './wire';
 
 export interface ConnectionOptions {
   transport: ModbusTransport;
@@ -96,8 +58,6 @@ export interface ConnectionStats {
   skippedPolls: Record<string, number>;
 }
 
-class NotConnectedError extends Error {}
-
 type Job =
   | { kind: 'poll'; device: ModbusDeviceRuntime }
   | {
@@ -106,19 +66,6 @@ type Job =
       resolve: () => void;
       reject: (e: Error) => void;
     };
-
-/** A connection up this long after its last drop ends the episode of drops. */
-const STABLE_MS = 60_000;
-
-const isTimeout = (err: unknown): boolean =>
-  (err as { name?: string }).name === 'TransactionTimedOutError' ||
-  (err as { errno?: string }).errno === 'ETIMEDOUT';
-
-const modbusCode = (err: unknown): number | undefined =>
-  (err as { modbusCode?: number }).modbusCode;
-
-const describe = (err: unknown): string =>
-  err instanceof Error ? err.message : String((err as { message?: unknown }).message ?? err);
 
 /**
  * One Modbus connection (TCP endpoint, serial line or gateway) shared by the devices (units)
@@ -130,35 +77,20 @@ const describe = (err: unknown): string =>
  */
 export class ModbusConnection {
   private client: ModbusRTU | undefined;
-  private readonly backoff: Backoff;
-  private nextAttemptAt = 0;
-  private readonly jobs: Job[] = [];
-  private working: Promise<void> | undefined;
+  private readonly reconnects: Reconnects;
+  /** Everything on the wire, writes first. */
+  private readonly queue = new RequestQueue<Job>((job) => this.execute(job));
   private readonly timers: NodeJS.Timeout[] = [];
   private stopped = true;
-  private everConnected = false;
-  private readonly plans = new Map<string, ReadRequest<PointId>[]>();
+  private readonly plans: ReadPlans;
   private readonly points = new Map<PointId, ModbusPoint>();
   private readonly last = new Map<PointId, SampleValue>();
-  /** Requests failing now, by a key of unit, table and registers, with the reason (for logs). */
-  private readonly failing = new Map<string, string>();
   /** Requests in a row that got no answer (any answer, exceptions too, resets it). */
   private timeoutsInARow = 0;
-  /**
-   * Drops of this connection (one warning per episode). A device that garbles every other reply
-   * would otherwise log a drop and a restore per poll; the episode ends once the connection has
-   * stayed up for STABLE_MS.
-   */
-  private readonly drops: EpisodeLog;
-  private lastDropAt = 0;
-  /** One warning per failing request, not one per poll (issue 18). */
-  private readonly readFailures: EpisodeLog;
   /** Devices whose polls are being skipped now (one warning per episode, degraded meanwhile). */
   private readonly overloads: EpisodeLog;
   /** Devices whose poll is running now: a tick then queues the next one, it is not skipped. */
   private readonly polling = new Set<ModbusDeviceRuntime>();
-  /** Single reads split from a failed merged read, until their first answer: the merged key. */
-  private readonly splitFrom = new Map<string, string>();
   /** Points whose registers hold no value (NaN, ±Infinity): one warning, not one per poll. */
   private readonly undecodable: EpisodeLog;
   /** Answered reads by duration: count and sum are `roundTrips` and `roundTripSeconds`. */
@@ -178,42 +110,29 @@ export class ModbusConnection {
   };
 
   constructor(private readonly opts: ConnectionOptions) {
-    this.backoff = new Backoff(opts.reconnect);
-    this.readFailures = new EpisodeLog({
+    const episodes = episodeLogs(opts.log, opts.now);
+    this.overloads = episodes(
+      'Modbus polls skipped: the device takes longer than its poll interval',
+      'Modbus polls on time again',
+    );
+    this.reconnects = new Reconnects({
+      key: this.key,
+      reconnect: opts.reconnect,
       log: opts.log,
       now: opts.now,
-      started: 'Modbus read failed; its points are bad',
-      cleared: 'Modbus read recovered',
+      drops: episodes('Modbus connection lost; reconnecting', 'Modbus connection stable again', {
+        summaryEveryMs: STABLE_MS,
+      }),
     });
-    this.overloads = new EpisodeLog({
-      log: opts.log,
-      now: opts.now,
-      started: 'Modbus polls skipped: the device takes longer than its poll interval',
-      cleared: 'Modbus polls on time again',
-    });
-    this.drops = new EpisodeLog({
-      log: opts.log,
-      now: opts.now,
-      started: 'Modbus connection lost; reconnecting',
-      cleared: 'Modbus connection stable again',
-      summaryEveryMs: STABLE_MS,
-    });
-    this.undecodable = new EpisodeLog({
-      log: opts.log,
-      now: opts.now,
-      started: 'Modbus value not decodable',
-      cleared: 'Modbus value decodable again',
-    });
-    for (const d of opts.devices) this.stats.skippedPolls[d.name] = 0;
+    this.undecodable = episodes('Modbus value not decodable', 'Modbus value decodable again');
+    // One warning per failing request, not one per poll (issue 18).
+    this.plans = new ReadPlans(
+      opts.devices,
+      episodes('Modbus read failed; its points are bad', 'Modbus read recovered'),
+    );
     for (const d of opts.devices) {
+      this.stats.skippedPolls[d.name] = 0;
       for (const p of d.points) this.points.set(p.key, p);
-      this.plans.set(
-        d.name,
-        this.plan(
-          d.points.filter((p) => p.readable),
-          d,
-        ),
-      );
     }
   }
 
@@ -238,9 +157,9 @@ export class ModbusConnection {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
-    for (const job of this.jobs.splice(0))
+    for (const job of this.queue.close())
       if (job.kind === 'write') job.reject(new Error('adapter stopping'));
-    await this.working;
+    await this.queue.idle();
     this.dropClient();
   }
 
@@ -250,9 +169,9 @@ export class ModbusConnection {
       ...this.roundTrip.details(),
       skippedPolls: { ...this.stats.skippedPolls },
       overloaded: this.overloads.keys(),
-      queueDepth: this.jobs.length,
+      queueDepth: this.queue.depth,
       connected: this.connected,
-      failing: [...this.failing.entries()].map(([k, v]) => `${k}: ${v}`),
+      failing: this.plans.failingNow().map(([k, v]) => `${k}: ${v}`),
     };
   }
 
@@ -263,25 +182,19 @@ export class ModbusConnection {
     if (!p.writable) return Promise.reject(new Error(`${id} is not writable`));
     const device = this.opts.devices.find((d) => d.name === p.device)!;
     return new Promise<void>((resolve, reject) => {
-      this.jobs.unshift({
-        kind: 'write',
-        run: (client) => this.writePoint(client, p, value, device),
-        resolve,
-        reject,
-      });
-      this.kick();
+      const run = (client: ModbusRTU): Promise<void> => {
+        this.stats.requests += 1;
+        return writePoint(client, p, value, device);
+      };
+      this.queue.add({ kind: 'write', run, resolve, reject }, true);
     });
-  }
-
-  private plan(points: ModbusPoint[], d: ModbusDeviceRuntime): ReadRequest<PointId>[] {
-    return planReads(points, { maxGap: d.maxGap, maxRegisters: d.maxRegistersPerRead });
   }
 
   private enqueuePoll(device: ModbusDeviceRuntime): void {
     if (this.stopped) return;
     // Coalesce: a device whose previous poll still waits in the queue is not polled twice. That
     // tick is lost, so it is counted, and an episode of them is an overload worth a warning.
-    if (this.jobs.some((j) => j.kind === 'poll' && j.device === device)) {
+    if (this.queue.has((j) => j.kind === 'poll' && j.device === device)) {
       this.stats.skippedPolls[device.name] = (this.stats.skippedPolls[device.name] ?? 0) + 1;
       const fields = {
         device: device.name,
@@ -297,68 +210,48 @@ export class ModbusConnection {
       this.overloads.cleared(device.name, { device: device.name });
       this.updateHealth();
     }
-    this.jobs.push({ kind: 'poll', device });
-    this.kick();
+    this.queue.add({ kind: 'poll', device });
   }
 
-  private kick(): void {
-    if (this.working) return;
-    this.working = this.drain().finally(() => {
-      this.working = undefined;
-      if (this.jobs.length > 0 && !this.stopped) this.kick();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (this.jobs.length > 0) {
-      const job = this.jobs.shift()!;
-      if (job.kind === 'poll') {
-        this.polling.add(job.device);
-        try {
-          await this.poll(job.device);
-        } finally {
-          this.polling.delete(job.device);
-        }
-        continue;
-      }
+  private async execute(job: Job): Promise<void> {
+    if (job.kind === 'poll') {
+      this.polling.add(job.device);
       try {
-        const client = await this.ensureClient();
-        await guarded(client, job.run(client));
-        job.resolve();
-      } catch (err) {
-        if (err instanceof NotConnectedError) job.reject(err);
-        else job.reject(new Error(describe(err)));
-        if (
-          !(err instanceof NotConnectedError) &&
-          modbusCode(err) === undefined &&
-          !isTimeout(err)
-        ) {
-          this.connectionFailed(err);
-        }
+        await this.poll(job.device);
+      } finally {
+        this.polling.delete(job.device);
       }
+      return;
+    }
+    try {
+      const client = await this.ensureClient();
+      await guarded(client, job.run(client));
+      job.resolve();
+    } catch (err) {
+      if (err instanceof NotConnectedError) job.reject(err);
+      else job.reject(new Error(describe(err)));
+      if (!(err instanceof NotConnectedError) && modbusCode(err) === undefined && !isTimeout(err))
+        this.connectionFailed(err);
     }
   }
 
   private async ensureClient(): Promise<ModbusRTU> {
     if (this.client?.isOpen) return this.client;
-    if (this.opts.now() < this.nextAttemptAt) {
-      throw new NotConnectedError(
-        `not connected to ${this.key} (next attempt in ${this.nextAttemptAt - this.opts.now()} ms)`,
-      );
-    }
+    const notDue = this.reconnects.notDue();
+    if (notDue !== undefined) throw new NotConnectedError(notDue);
     this.dropClient();
     const client = newClient(this.opts.transport);
     try {
-      await withTimeout(this.open(client), this.opts.connectTimeoutMs, `connecting to ${this.key}`);
+      await withTimeout(
+        openTransport(client, this.opts.transport),
+        this.opts.connectTimeoutMs,
+        `connecting to ${this.key}`,
+      );
     } catch (err) {
       client.close(() => undefined);
       // A refused or timed-out attempt is a connection error too (/metrics, the adapter series).
       this.stats.connectionErrors += 1;
-      const delay = this.backoff.next();
-      this.nextAttemptAt = this.opts.now() + delay;
-      const fields = { connection: this.key, err: describe(err), retryInMs: delay };
-      if (this.backoff.failures === 1) this.opts.log.warn(fields, 'Modbus connection failed');
-      else this.opts.log.debug(fields, 'Modbus connection still failing');
+      this.reconnects.attemptFailed(describe(err));
       this.opts.report('degraded', `${this.key}: ${describe(err)}`);
       throw new NotConnectedError(`cannot connect to ${this.key}: ${describe(err)}`);
     }
@@ -367,42 +260,16 @@ export class ModbusConnection {
       this.client = undefined;
       if (this.stopped) return;
       this.stats.connectionErrors += 1;
-      this.connectionLost('connection closed by the device');
+      this.connectionLost('connection closed by the device', 'after-backoff');
     });
     client.on('error', (err: unknown) =>
       this.opts.log.debug({ connection: this.key, err: describe(err) }, 'Modbus socket error'),
     );
-    if (this.everConnected) {
-      this.stats.reconnects += 1;
-      // The first restore of an episode is news; the next ones are counted by the episode.
-      const level = this.drops.count(this.key) > 1 ? 'debug' : 'info';
-      this.opts.log[level]({ connection: this.key }, 'Modbus connection restored');
-    }
-    this.everConnected = true;
-    this.backoff.reset();
+    if (this.reconnects.connected()) this.stats.reconnects += 1;
     this.timeoutsInARow = 0;
     this.client = client;
     this.updateHealth();
     return client;
-  }
-
-  private open(client: ModbusRTU): Promise<void> {
-    const t = this.opts.transport;
-    switch (t.kind) {
-      case 'tcp':
-        return openClient(client); // its MbapPort knows host and port
-      case 'rtu-over-tcp':
-        // modbus-serial's "telnet" port sends raw RTU frames (with CRC) over TCP, which is what
-        // serial-to-Ethernet gateways expect. (Its "TcpRTUBuffered" port speaks MBAP, i.e. TCP.)
-        return client.connectTelnet(t.host, { port: t.port });
-      case 'rtu':
-        return client.connectRTUBuffered(t.path, {
-          baudRate: t.baudRate,
-          parity: t.parity,
-          dataBits: t.dataBits,
-          stopBits: t.stopBits,
-        });
-    }
   }
 
   private dropClient(): void {
@@ -433,24 +300,17 @@ export class ModbusConnection {
     return true;
   }
 
-  /**
-   * We drop a connection that is up (a framing error, timeouts in a row, a socket error): the
-   * device was reachable a moment ago, so the first new connection is opened at the next request
-   * rather than after a backoff delay; with the default 1 s backoff and a 1 s poll, waiting would
-   * cost a second poll period of blindness. If that attempt fails, the backoff applies as usual.
-   */
+  /** We drop a connection that is up (a framing error, timeouts in a row, a socket error). */
   private connectionFailed(err: unknown): void {
     if (isFramingError(err)) this.stats.framingErrors += 1;
     this.stats.connectionErrors += 1;
     this.dropClient();
-    this.connectionLost(describe(err), this.opts.now());
+    this.connectionLost(describe(err), 'now');
   }
 
   /** Every point on the connection goes stale: nothing on it is current any more. */
-  private connectionLost(reason: string, retryAt = this.opts.now() + this.backoff.next()): void {
-    this.drops.occurred(this.key, { connection: this.key, reason });
-    this.lastDropAt = this.opts.now();
-    this.nextAttemptAt = retryAt;
+  private connectionLost(reason: string, retry: 'now' | 'after-backoff'): void {
+    this.reconnects.lost(reason, retry);
     for (const d of this.opts.devices) this.markAll(d.points, 'stale');
     this.opts.report('degraded', `${this.key}: ${reason}`);
   }
@@ -468,11 +328,11 @@ export class ModbusConnection {
       );
       return;
     }
-    const plan = this.plans.get(device.name) ?? [];
+    const plan = this.plans.of(device);
     const silentUnits = new Set<number>();
     const split: ReadRequest<PointId>[] = [];
     for (const req of plan) {
-      const reqKey = this.requestKey(device, req);
+      const reqKey = this.plans.key(device, req);
       if (silentUnits.has(req.unitId)) {
         this.fail(
           req,
@@ -488,7 +348,7 @@ export class ModbusConnection {
         client.setTimeout(device.timeoutMs);
         this.stats.requests += 1;
         const started = performance.now();
-        const data = await guarded(client, this.read(client, req));
+        const data = await guarded(client, readRequest(client, req));
         this.timeoutsInARow = 0;
         this.roundTrip.observe((performance.now() - started) / 1000);
         this.succeed(req, reqKey, data);
@@ -524,62 +384,13 @@ export class ModbusConnection {
         }
       }
     }
-    if (split.length > 0) {
-      // The merged request is never sent again: its key would stay in `failing` (and the adapter
-      // degraded) forever. Its points are bad until their single reads answer.
-      for (const r of split) {
-        const key = this.requestKey(device, r);
-        this.failing.delete(key);
-        // Its episode goes on in the single reads: the one that still fails takes it over (one
-        // warning for one failed sensor); if they all answer, the merged read has recovered.
-        for (const p of r.points)
-          this.splitFrom.set(
-            this.requestKey(device, { ...r, start: p.register, count: p.count }),
-            key,
-          );
-      }
-      const rest = plan.filter((r) => !split.includes(r));
-      const singles = split.flatMap((r) =>
-        r.points.map((p) => ({
-          unitId: r.unitId,
-          table: r.table,
-          start: p.register,
-          count: p.count,
-          points: [p],
-        })),
-      );
-      this.plans.set(device.name, [...rest, ...singles]);
-    }
+    if (split.length > 0) this.plans.split(device, split);
     this.updateHealth();
-  }
-
-  private requestKey(device: ModbusDeviceRuntime, req: ReadRequest<PointId>): string {
-    return `${device.name} unit ${req.unitId} ${req.table} ${req.start}+${req.count}`;
-  }
-
-  private async read(client: ModbusRTU, req: ReadRequest<PointId>): Promise<(number | boolean)[]> {
-    switch (req.table) {
-      case 'holding':
-        return (await client.readHoldingRegisters(req.start, req.count)).data;
-      case 'input':
-        return (await client.readInputRegisters(req.start, req.count)).data;
-      case 'coil':
-        return (await client.readCoils(req.start, req.count)).data;
-      case 'discrete':
-        return (await client.readDiscreteInputs(req.start, req.count)).data;
-    }
   }
 
   private succeed(req: ReadRequest<PointId>, reqKey: string, data: (number | boolean)[]): void {
     const now = this.opts.now();
-    this.failing.delete(reqKey);
-    this.readFailures.cleared(reqKey, { request: reqKey });
-    const merged = this.splitFrom.get(reqKey);
-    if (merged !== undefined) {
-      this.splitFrom.delete(reqKey);
-      if (![...this.splitFrom.values()].includes(merged))
-        this.readFailures.cleared(merged, { request: merged });
-    }
+    this.plans.succeeded(reqKey);
     for (const d of decodeRead(req, this.points, data)) {
       if ('error' in d) {
         this.undecodable.occurred(d.id, { point: d.id, reason: d.error }, d.error);
@@ -593,20 +404,7 @@ export class ModbusConnection {
   }
 
   private fail(req: ReadRequest<PointId>, reqKey: string, reason: string, log = true): void {
-    const merged = this.splitFrom.get(reqKey);
-    if (merged !== undefined) {
-      this.splitFrom.delete(reqKey);
-      this.readFailures.forget(merged);
-      this.readFailures.adopt(reqKey, reason);
-    }
-    if (log) {
-      this.readFailures.occurred(
-        reqKey,
-        { request: reqKey, reason, points: req.points.map((p) => p.key) },
-        reason,
-      );
-    }
-    this.failing.set(reqKey, reason);
+    this.plans.failed(req, reqKey, reason, log);
     const now = this.opts.now();
     for (const p of req.points) this.emitQuality(p.key, 'bad', now);
   }
@@ -622,9 +420,8 @@ export class ModbusConnection {
 
   private updateHealth(): void {
     if (!this.connected) return;
-    if (this.drops.active(this.key) && this.opts.now() - this.lastDropAt >= STABLE_MS)
-      this.drops.cleared(this.key, { connection: this.key });
-    const failing = [...this.failing.entries()];
+    this.reconnects.settle();
+    const failing = this.plans.failingNow();
     const problems: string[] = [];
     if (failing.length > 0)
       problems.push(
@@ -639,45 +436,5 @@ export class ModbusConnection {
       );
     if (problems.length === 0) this.opts.report('running');
     else this.opts.report('degraded', problems.join('; '));
-  }
-
-  private async writePoint(
-    client: ModbusRTU,
-    p: ModbusPoint,
-    value: SampleValue,
-    d: ModbusDeviceRuntime,
-  ): Promise<void> {
-    client.setID(p.unitId);
-    client.setTimeout(d.timeoutMs);
-    this.stats.requests += 1;
-    if (p.table === 'coil') {
-      if (d.multipleWritesOnly) await client.writeCoils(p.register, [Boolean(value)]);
-      else await client.writeCoil(p.register, Boolean(value));
-      return;
-    }
-    if (p.table !== 'holding') throw new Error(`${p.key}: ${p.table} is read-only in Modbus`);
-    let current = 0;
-    if (p.encoding.type === 'bit') {
-      // One bit of a register: read it, change the bit, write it back.
-      current = (await client.readHoldingRegisters(p.register, 1)).data[0] ?? 0;
-    }
-    const words = encodeValue(value, p.encoding, current);
-    if (words.length === 1 && !d.multipleWritesOnly)
-      await client.writeRegister(p.register, words[0]!);
-    else await client.writeRegisters(p.register, words);
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -1,5 +1,5 @@
 import ModbusRTU from 'modbus-serial';
-import type { ModbusTransport } from './connection';
+import type { ModbusTransport } from './transport';
 import { MbapPort } from './mbap-port';
 
 /**
@@ -16,6 +16,25 @@ export function openClient(client: ModbusRTU): Promise<void> {
   return new Promise((resolve, reject) =>
     client.open((err?: Error | null) => (err ? reject(err) : resolve())),
   );
+}
+
+/** Opens a client from `newClient` over its transport. */
+export function openTransport(client: ModbusRTU, t: ModbusTransport): Promise<void> {
+  switch (t.kind) {
+    case 'tcp':
+      return openClient(client); // its MbapPort knows host and port
+    case 'rtu-over-tcp':
+      // modbus-serial's "telnet" port sends raw RTU frames (with CRC) over TCP, which is what
+      // serial-to-Ethernet gateways expect. (Its "TcpRTUBuffered" port speaks MBAP, i.e. TCP.)
+      return client.connectTelnet(t.host, { port: t.port });
+    case 'rtu':
+      return client.connectRTUBuffered(t.path, {
+        baudRate: t.baudRate,
+        parity: t.parity,
+        dataBits: t.dataBits,
+        stopBits: t.stopBits,
+      });
+  }
 }
 
 function portOf(client: ModbusRTU): unknown {

@@ -13,6 +13,30 @@ export interface ModbusPoint extends PlannablePoint<PointId> {
   writable: boolean;
 }
 
+/** A device on a connection: how it is polled and written, and its points. */
+export interface ModbusDeviceRuntime {
+  name: string;
+  pollIntervalMs: number;
+  /** Per-request timeout for this device's units. */
+  timeoutMs: number;
+  maxGap: number;
+  maxRegistersPerRead: number;
+  multipleWritesOnly: boolean;
+  points: ModbusPoint[];
+}
+
+export function modbusDevice(name: string, cfg: ModbusDeviceConfig): ModbusDeviceRuntime {
+  return {
+    name,
+    pollIntervalMs: cfg.pollIntervalMs,
+    timeoutMs: cfg.timeoutMs,
+    maxGap: cfg.maxGap,
+    maxRegistersPerRead: cfg.maxRegistersPerRead,
+    multipleWritesOnly: cfg.multipleWritesOnly,
+    points: modbusPoints(name, cfg),
+  };
+}
+
 export function modbusPoints(device: string, cfg: ModbusDeviceConfig): ModbusPoint[] {
   return cfg.points.map((p: ModbusPointConfig) => {
     const encoding: Encoding = {
