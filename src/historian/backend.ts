@@ -11,6 +11,21 @@ export class WriteFailure extends Error {
     super(message);
     this.name = 'WriteFailure';
   }
+
+  /** The database answered with an error status: retryable or not by the status. */
+  static answered(status: number, body: string): WriteFailure {
+    return new WriteFailure(
+      `InfluxDB answered ${status}: ${body.slice(0, 500)}`,
+      retryableStatus(status),
+      status,
+    );
+  }
+
+  /** No answer at all (refused, reset, timed out): always worth another try. */
+  static unreachable(where: string, err: unknown): WriteFailure {
+    const why = err instanceof Error ? err.message : String(err);
+    return new WriteFailure(`InfluxDB unreachable at ${where}: ${why}`, true);
+  }
 }
 
 /** Statuses that mean "not now" rather than "not this". */

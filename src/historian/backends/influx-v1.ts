@@ -5,7 +5,6 @@ import type { Logger } from '../../log';
 import {
   WriteFailure,
   newest,
-  retryableStatus,
   type HistorianBackend,
   type HistoryPoint,
   type HistoryQuery,
@@ -111,18 +110,10 @@ export class InfluxV1Backend implements HistorianBackend {
         signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
     } catch (err) {
-      throw new WriteFailure(
-        `InfluxDB unreachable at ${this.base.origin}: ${(err as Error).message}`,
-        true,
-      );
+      throw WriteFailure.unreachable(this.base.origin, err);
     }
     if (res.status === 204 || res.status === 200) return;
-    const body = (await res.text()).slice(0, 500);
-    throw new WriteFailure(
-      `InfluxDB answered ${res.status}: ${body}`,
-      retryableStatus(res.status),
-      res.status,
-    );
+    throw WriteFailure.answered(res.status, await res.text());
   }
 
   async query(hq: HistoryQuery): Promise<HistoryPoint[]> {

@@ -2,9 +2,8 @@ import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influ
 import type { Secret } from '../../config/secret';
 import type { Logger } from '../../log';
 import {
-  WriteFailure,
   newest,
-  retryableStatus,
+  WriteFailure,
   type HistorianBackend,
   type HistoryPoint,
   type HistoryQuery,
@@ -65,17 +64,9 @@ export class InfluxV2Backend implements HistorianBackend {
     try {
       await api.flush();
     } catch (err) {
-      if (err instanceof HttpError) {
-        throw new WriteFailure(
-          `InfluxDB answered ${err.statusCode}: ${(err.body ?? err.message).slice(0, 500)}`,
-          retryableStatus(err.statusCode),
-          err.statusCode,
-        );
-      }
-      throw new WriteFailure(
-        `InfluxDB unreachable at ${this.opts.url}: ${(err as Error).message}`,
-        true,
-      );
+      if (err instanceof HttpError)
+        throw WriteFailure.answered(err.statusCode, err.body ?? err.message);
+      throw WriteFailure.unreachable(this.opts.url, err);
     }
   }
 
