@@ -18,7 +18,7 @@ import { clientCertificateManager, securityModeOf, securityPolicyOf } from './se
 import { builtInDataType } from './values';
 
 export { routeOpcuaLogs } from '../../util/opcua-log';
-export { describeConnectError } from './adapter';
+export { describeConnectError } from './security';
 
 export interface BrowsedVariable {
   nodeId: string;

@@ -61,3 +61,17 @@ export function identityOf(cfg: Pick<OpcuaDeviceConfig, 'auth'>): UserIdentityIn
       };
   }
 }
+
+/** A connect failure in words an engineer can act on. */
+export function describeConnectError(err: unknown, cfg: Pick<OpcuaDeviceConfig, 'pkiDir'>): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/BadCertificateUntrusted/.test(message)) {
+    return `the server certificate is not trusted: it was filed under ${rejectedFolder(cfg)}; move it to trusted/certs/ there to trust it (or set trustOnFirstUse)`;
+  }
+  if (/BadSecurityChecksFailed/.test(message)) {
+    return `the server refused our certificate (${ownCertificate(cfg)}): trust it on the server (it is in the server's rejected folder)`;
+  }
+  if (/BadUserAccessDenied|BadIdentityTokenRejected/.test(message))
+    return `the server refused our identity: ${message}`;
+  return message;
+}
