@@ -57,6 +57,30 @@ function wordsToBytes(words: readonly number[], order: ModbusOrder): Buffer {
   return bytes;
 }
 
+type NumericType = Exclude<ModbusType, 'bool' | 'bit' | 'string'>;
+
+/** Each numeric type's big-endian bytes, read and written: one table for both directions. */
+const NUMERIC: Record<
+  NumericType,
+  { read(b: Buffer): number; write(b: Buffer, raw: number): void }
+> = {
+  int16: { read: (b) => b.readInt16BE(0), write: (b, v) => b.writeInt16BE(v) },
+  uint16: { read: (b) => b.readUInt16BE(0), write: (b, v) => b.writeUInt16BE(v) },
+  int32: { read: (b) => b.readInt32BE(0), write: (b, v) => b.writeInt32BE(v) },
+  uint32: { read: (b) => b.readUInt32BE(0), write: (b, v) => b.writeUInt32BE(v) },
+  float32: { read: (b) => b.readFloatBE(0), write: (b, v) => b.writeFloatBE(v) },
+  float64: { read: (b) => b.readDoubleBE(0), write: (b, v) => b.writeDoubleBE(v) },
+  // Beyond 2^53 a JS number loses precision; energy counters never get there.
+  int64: {
+    read: (b) => Number(b.readBigInt64BE(0)),
+    write: (b, v) => b.writeBigInt64BE(BigInt(v)),
+  },
+  uint64: {
+    read: (b) => Number(b.readBigUInt64BE(0)),
+    write: (b, v) => b.writeBigUInt64BE(BigInt(v)),
+  },
+};
+
 /** The raw integer or float a register value holds, before scale and offset. */
 export function decodeRaw(words: readonly number[], enc: Encoding): number | string | boolean {
   const n = wordCount(enc);
@@ -79,22 +103,7 @@ export function decodeRaw(words: readonly number[], enc: Encoding): number | str
       .toString('latin1')
       .replace(/[\0 ]+$/, '');
   }
-  const b = wordsToBytes(w, enc.order);
-  switch (enc.type) {
-    case 'int32':
-      return b.readInt32BE(0);
-    case 'uint32':
-      return b.readUInt32BE(0);
-    case 'float32':
-      return b.readFloatBE(0);
-    case 'float64':
-      return b.readDoubleBE(0);
-    case 'int64':
-      // Beyond 2^53 a JS number loses precision; energy counters never get there.
-      return Number(b.readBigInt64BE(0));
-    case 'uint64':
-      return Number(b.readBigUInt64BE(0));
-  }
+  return NUMERIC[enc.type].read(wordsToBytes(w, enc.order));
 }
 
 /** The engineering value of registers: raw × scale + offset (numbers), or the bool/string. */
@@ -158,31 +167,6 @@ export function encodeValue(
     throw new TypeError(`${enc.type} needs a number, got ${typeof value}`);
   const raw = rawOf(value, enc);
   const b = Buffer.alloc(wordCount(enc) * 2);
-  switch (enc.type) {
-    case 'int16':
-      b.writeInt16BE(raw);
-      break;
-    case 'uint16':
-      b.writeUInt16BE(raw);
-      break;
-    case 'int32':
-      b.writeInt32BE(raw);
-      break;
-    case 'uint32':
-      b.writeUInt32BE(raw);
-      break;
-    case 'float32':
-      b.writeFloatBE(raw);
-      break;
-    case 'float64':
-      b.writeDoubleBE(raw);
-      break;
-    case 'int64':
-      b.writeBigInt64BE(BigInt(raw));
-      break;
-    case 'uint64':
-      b.writeBigUInt64BE(BigInt(raw));
-      break;
-  }
+  NUMERIC[enc.type].write(b, raw);
   return bytesToWords(b, enc.order);
 }
