@@ -77,6 +77,13 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride();
 
+  /** An action that runs `command(flags, io)` and hands its exit code on. */
+  const runs =
+    <F>(command: (flags: F, io: Io) => Promise<number>) =>
+    (flags: F): void => {
+      setResult(command(flags, io));
+    };
+
   const logOptions = (cmd: Command): Command =>
     cmd
       .addOption(
@@ -111,9 +118,7 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
         'simulated seconds per second (default: from the config)',
         parsePositive,
       ),
-  ).action((opts: DemoFlags) => {
-    setResult(demoCommand(opts, io));
-  });
+  ).action(runs<DemoFlags>(demoCommand));
 
   const sim = logOptions(
     program
@@ -142,15 +147,11 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
   const adminOption = (cmd: Command): Command =>
     cmd.option('--admin <url>', "the simulators' admin API", 'http://127.0.0.1:8091');
   adminOption(sim.command('state').description('print the simulated plant state')).action(
-    (opts: AdminFlags) => {
-      setResult(simStateCommand(opts, io));
-    },
+    runs<AdminFlags>(simStateCommand),
   );
   const fault = sim.command('fault').description('inject, list and clear simulated faults');
   adminOption(fault.command('list').description('list active faults')).action(
-    (opts: AdminFlags) => {
-      setResult(faultListCommand(opts, io));
-    },
+    runs<AdminFlags>(faultListCommand),
   );
   adminOption(
     fault
@@ -204,9 +205,7 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
         .default('tcp'),
     )
     .option('--timeout-ms <ms>', 'request timeout', parseNonNegativeInt, 1000)
-    .action((opts: ModbusReadFlags) => {
-      setResult(modbusReadCommand(opts, io));
-    });
+    .action(runs<ModbusReadFlags>(modbusReadCommand));
 
   const opcua = program.command('opcua').description('OPC UA tools for commissioning');
   opcua
@@ -236,7 +235,7 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
   program
     .command('simulate')
     .description(
-      'run the controllers against the plant model in virtual time; print KPIs, write a chart',
+      "run the site's control loop against the plant model in virtual time; print KPIs, write a chart",
     )
     .addOption(
       new Option('-s, --scenario <name>', 'what to simulate')
@@ -262,9 +261,7 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
       parseNonNegativeInt,
     )
     .option('--json', 'print the KPIs as JSON', false)
-    .action((opts: SimulateFlags) => {
-      setResult(simulateCommand(opts, io));
-    });
+    .action(runs<SimulateFlags>(simulateCommand));
 
   const apiCmd = program.command('api').description('API tokens');
   apiCmd
@@ -303,9 +300,7 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
     .requiredOption('--to <date>', 'end (exclusive): YYYY-MM-DD or an ISO time')
     .option('--format <format>', 'md, csv or json', 'md')
     .option('-o, --out <file>', 'write it to a file instead of standard output')
-    .action((opts: ReportFlags) => {
-      setResult(reportCommand(opts, io));
-    });
+    .action(runs<ReportFlags>(reportCommand));
 
   program
     .command('grafana')

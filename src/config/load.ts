@@ -62,31 +62,23 @@ export function parseSiteConfig(
   if (data === null || data === undefined) {
     return { ok: false, problems: [{ path: '(file)', message: 'the file is empty' }] };
   }
-  const escaped = refusedInValues(data);
-  if (escaped.length > 0) {
-    return {
-      ok: false,
-      problems: escaped.map((p) => ({
-        path: formatPath(p.segments),
-        message: p.message,
-        line: lineOfPath(doc, lines, p.segments),
-      })),
-    };
-  }
-  if (base) data = mergeConfig(base, data);
-  const schema = siteSchema(env);
-  const result = schema.safeParse(data, { reportInput: true });
-  if (result.success) return { ok: true, config: result.data };
-
-  const problems = formatIssues(result.error.issues, (path) => schemaKeysAt(schema, data, path));
-  return {
-    ok: false,
+  // Each problem with the line of the file it stands on.
+  const located = (problems: readonly PathProblem[]) => ({
+    ok: false as const,
     problems: problems.map((p) => ({
       path: formatPath(p.segments),
       message: p.message,
       line: lineOfPath(doc, lines, p.segments),
     })),
-  };
+  });
+  const escaped = refusedInValues(data);
+  if (escaped.length > 0) return located(escaped);
+  if (base) data = mergeConfig(base, data);
+  const schema = siteSchema(env);
+  const result = schema.safeParse(data, { reportInput: true });
+  if (result.success) return { ok: true, config: result.data };
+
+  return located(formatIssues(result.error.issues, (path) => schemaKeysAt(schema, data, path)));
 }
 
 /** At most this many refused characters are listed: a binary file would have thousands. */
