@@ -176,8 +176,10 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
     setResult(faultClearCommand(opts, id, io));
   });
 
-  const modbus = program.command('modbus').description('Modbus tools for commissioning');
-  modbus
+  // One tool each so far, chained: `heatbridge modbus read`, `heatbridge opcua browse`.
+  program
+    .command('modbus')
+    .description('Modbus tools for commissioning')
     .command('read')
     .description('read one value from a device and print it decoded, with its raw registers')
     .requiredOption('--host <host>', 'device or gateway host')
@@ -207,8 +209,9 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
     .option('--timeout-ms <ms>', 'request timeout', parseNonNegativeInt, 1000)
     .action(runs<ModbusReadFlags>(modbusReadCommand));
 
-  const opcua = program.command('opcua').description('OPC UA tools for commissioning');
-  opcua
+  program
+    .command('opcua')
+    .description('OPC UA tools for commissioning')
     .command('browse')
     .description('list the variables of an OPC UA server: NodeId, browse path, data type, unit')
     .argument('<endpoint>', 'opc.tcp://host:port/path')
