@@ -102,6 +102,82 @@ class CollectedHistogram {
   }
 }
 
+type Read = (d: Record<string, unknown>) => number | undefined;
+type Series = readonly [name: string, kind: 'gauge' | 'counter', read: Read, help: string];
+
+/** A number the health details carry as it is. */
+function field(key: string): Read {
+  return (d) => num(d[key]);
+}
+
+/**
+ * The per-adapter series read from each adapter's health details at each scrape (Modbus and
+ * OPC UA name some facts differently; a series an adapter has no value for is left out).
+ */
+const ADAPTER_SERIES: readonly Series[] = [
+  [
+    'heatbridge_adapter_connected',
+    'gauge',
+    (d) => (typeof d.connected === 'boolean' ? Number(d.connected) : undefined),
+    'Field connection up (1) or down (0)',
+  ],
+  [
+    'heatbridge_adapter_requests_total',
+    'counter',
+    field('requests'),
+    'Modbus requests sent (reads and writes)',
+  ],
+  [
+    'heatbridge_adapter_timeouts_total',
+    'counter',
+    field('timeouts'),
+    'Modbus requests without an answer in time',
+  ],
+  [
+    'heatbridge_adapter_exceptions_total',
+    'counter',
+    field('exceptions'),
+    'Modbus exception responses',
+  ],
+  [
+    'heatbridge_adapter_framing_errors_total',
+    'counter',
+    field('framingErrors'),
+    'Modbus replies that were not a well-formed answer to the request in flight (each drops the connection)',
+  ],
+  [
+    'heatbridge_adapter_connection_errors_total',
+    'counter',
+    (d) => num(d.connectionErrors) ?? num(d.connectionLosses),
+    'Modbus: connection attempts refused or timed out and connections dropped; OPC UA: sessions lost after they were ready',
+  ],
+  [
+    'heatbridge_adapter_reconnects_total',
+    'counter',
+    reconnectsOf,
+    'Connections established again after the first one',
+  ],
+  [
+    'heatbridge_adapter_queue_depth',
+    'gauge',
+    field('queueDepth'),
+    'Modbus requests waiting on the connection',
+  ],
+  [
+    'heatbridge_adapter_notifications_total',
+    'counter',
+    field('notifications'),
+    'OPC UA data-change notifications',
+  ],
+];
+
+/** Modbus counts reconnects; OPC UA counts every session made ready, the first one included. */
+function reconnectsOf(d: Record<string, unknown>): number | undefined {
+  if (num(d.reconnects) !== undefined) return num(d.reconnects);
+  const connects = num(d.connects);
+  return connects === undefined ? undefined : Math.max(connects - 1, 0);
+}
+
 /**
  * Prometheus metrics (`GET /metrics`): the process (CPU, memory, event-loop lag from prom-client's
  * default metrics), each field adapter's requests, errors, reconnects, queue depth and round trips,
@@ -161,7 +237,7 @@ export class Metrics {
       name: string,
       help: string,
       kind: 'gauge' | 'counter',
-      pick: (d: Record<string, unknown>) => number | undefined,
+      pick: Read,
     ): void =>
       collected(name, help, kind, ADAPTER_LABELS, (put) => {
         for (const a of adapters()) {
@@ -175,7 +251,7 @@ export class Metrics {
       name: string,
       help: string,
       kind: 'gauge' | 'counter',
-      pick: (d: Record<string, unknown>) => number | undefined,
+      pick: Read,
     ): void =>
       collected(name, help, kind, [], (put) => {
         const d = src.components().find((c) => c.name === component)?.details;
@@ -206,65 +282,7 @@ export class Metrics {
         }
       },
     );
-    fromAdapters(
-      'heatbridge_adapter_connected',
-      'Field connection up (1) or down (0)',
-      'gauge',
-      (d) => (typeof d.connected === 'boolean' ? Number(d.connected) : undefined),
-    );
-    fromAdapters(
-      'heatbridge_adapter_requests_total',
-      'Modbus requests sent (reads and writes)',
-      'counter',
-      (d) => num(d.requests),
-    );
-    fromAdapters(
-      'heatbridge_adapter_timeouts_total',
-      'Modbus requests without an answer in time',
-      'counter',
-      (d) => num(d.timeouts),
-    );
-    fromAdapters(
-      'heatbridge_adapter_exceptions_total',
-      'Modbus exception responses',
-      'counter',
-      (d) => num(d.exceptions),
-    );
-    fromAdapters(
-      'heatbridge_adapter_framing_errors_total',
-      'Modbus replies that were not a well-formed answer to the request in flight (each drops the connection)',
-      'counter',
-      (d) => num(d.framingErrors),
-    );
-    fromAdapters(
-      'heatbridge_adapter_connection_errors_total',
-      'Modbus: connection attempts refused or timed out and connections dropped; OPC UA: sessions lost after they were ready',
-      'counter',
-      (d) => num(d.connectionErrors) ?? num(d.connectionLosses),
-    );
-    fromAdapters(
-      'heatbridge_adapter_reconnects_total',
-      'Connections established again after the first one',
-      'counter',
-      (d) => {
-        if (num(d.reconnects) !== undefined) return num(d.reconnects);
-        // OPC UA counts every session made ready, the first one included.
-        const connects = num(d.connects);
-        return connects === undefined ? undefined : Math.max(connects - 1, 0);
-      },
-    );
-    fromAdapters(
-      'heatbridge_adapter_queue_depth',
-      'Modbus requests waiting on the connection',
-      'gauge',
-      (d) => num(d.queueDepth),
-    );
-    fromAdapters(
-      'heatbridge_adapter_notifications_total',
-      'OPC UA data-change notifications',
-      'counter',
-      (d) => num(d.notifications),
-    );
+    for (const [name, kind, read, help] of ADAPTER_SERIES) fromAdapters(name, help, kind, read);
     r.registerMetric(
       new CollectedHistogram(
         'heatbridge_adapter_round_trip_seconds',
@@ -367,7 +385,7 @@ export class Metrics {
       name: string,
       help: string,
       kind: 'gauge' | 'counter',
-      pick: (d: Record<string, unknown>) => number | undefined,
+      pick: Read,
     ): void => fromComponent('historian', name, help, kind, pick);
     historianDetail(
       'heatbridge_historian_behind',
