@@ -55,6 +55,11 @@ export interface FieldAdapter extends Component, DeviceAdapter, AdapterLabels {
   identity(): AdapterIdentity;
 }
 
+/** A protocol's adapter (it says its identity), not an in-process one like simulate's plant. */
+export function isFieldAdapter<A extends DeviceAdapter>(a: A): a is A & FieldAdapter {
+  return typeof (a as Partial<FieldAdapter>).identity === 'function';
+}
+
 /**
  * What every protocol's adapter has alike: the names it goes by, and its stream of samples, which
  * ends when the adapter stops.

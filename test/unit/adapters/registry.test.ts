@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import { EMPTY } from 'rxjs';
+import { isFieldAdapter } from '../../../src/adapters/adapter';
 import { ADAPTER_FACTORIES, createAdapters, protocolsOf } from '../../../src/adapters/registry';
 import { parseSiteConfig, type SiteConfig } from '../../../src/config';
 import { pointId } from '../../../src/domain/point-id';
@@ -37,6 +39,9 @@ describe('the adapter registry', () => {
       ['modbus rtu:/dev/ttyUSB0', 'modbus', 'meter'],
       ['opcua hall', 'opcua', 'hall'],
     ]);
+    expect(adapters.every(isFieldAdapter)).toBe(true);
+    const inProcess = { name: 'plant', samples$: EMPTY, owns: () => true, write: () => EMPTY };
+    expect(isFieldAdapter(inProcess)).toBe(false);
     // A disabled device has no adapter, so nothing carries its points.
     expect(adapters.some((a) => a.owns(pointId('off', 'a')))).toBe(false);
     expect(adapters.find((a) => a.owns(pointId('hp1', 'a')))?.name).toBe('modbus tcp:10.0.0.5:502');
