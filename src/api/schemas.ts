@@ -232,6 +232,15 @@ export const alarmSchema = z
   })
   .meta({ id: 'Alarm' });
 
+export const floodSchema = z
+  .object({
+    start: z.string(),
+    end: z.string().optional(),
+    raised: z.number(),
+    byKey: z.record(z.string(), z.number()),
+  })
+  .meta({ id: 'AlarmFlood' });
+
 /** The longest text a person may send (a reason, a comment): every such field has this limit. */
 export const HUMAN_TEXT_MAX = 500;
 
@@ -306,14 +315,6 @@ export function endOf(b: { durationMin?: number; until?: string }, now: number):
 }
 
 export const shelveBody = timedBody({});
-export const floodSchema = z
-  .object({
-    start: z.string(),
-    end: z.string().optional(),
-    raised: z.number(),
-    byKey: z.record(z.string(), z.number()),
-  })
-  .meta({ id: 'AlarmFlood' });
 
 export const overrideSchema = z
   .object({
