@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { heatbridgeVersion } from '../util/project-root';
-import type { RouteSpec } from './routes';
+import type { RouteSpec } from './route-spec';
 import { errorSchema } from './schemas';
 
 type JsonSchema = Record<string, unknown>;

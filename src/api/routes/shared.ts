@@ -1,0 +1,62 @@
+import type { SiteConfig } from '../../config';
+import type { ControlLoop } from '../../control/control-loop';
+import type { AlarmList } from '../../alarms/alarm-list';
+import type { Actor } from '../../domain/write-command';
+import type { PointDef } from '../../domain/point';
+import type { PointId } from '../../domain/point-id';
+import type { Sample } from '../../domain/sample';
+import type { HistoryPoint } from '../../historian/backend';
+import type { HealthReport } from '../../runtime/component';
+import { ApiError } from '../api-error';
+import type { AuditLog } from '../audit-log';
+import type { Principal } from '../auth';
+import type { KpiTracker } from '../kpi';
+
+/** What the routes read and act on. */
+export interface ApiDeps {
+  site: SiteConfig;
+  defs: ReadonlyMap<PointId, PointDef>;
+  latest: { get(id: PointId): Sample | undefined; all(): Iterable<Sample> };
+  /** The supervisor's view of every component, this one included. */
+  health: () => HealthReport;
+  historian?: {
+    query(
+      def: Pick<PointDef, 'id' | 'kind'>,
+      from: number,
+      to: number,
+      everyMs?: number,
+      limit?: number,
+    ): Promise<HistoryPoint[]>;
+  };
+  control?: ControlLoop;
+  alarms: AlarmList;
+  audit: AuditLog;
+  kpi: KpiTracker;
+  now: () => number;
+}
+
+/** The longest time range one request may ask for (history, reports). */
+export const MAX_HISTORY_SPAN_MS = 400 * 86_400_000;
+
+export function notFoundPoint(id: string): ApiError {
+  return new ApiError(404, 'not_found', `no point ${id} (GET /api/points lists them)`);
+}
+
+/** The user behind a state-changing call. */
+export function actorOf(p: Principal | undefined): Actor & { kind: 'user' } {
+  // State-changing routes require a principal; this is for the type checker.
+  return { kind: 'user', name: p?.name ?? 'anonymous' };
+}
+
+/** The control loop, or 503 on a HeatBridge without one. */
+export function controlOf(deps: Pick<ApiDeps, 'control'>): ControlLoop {
+  if (!deps.control)
+    throw new ApiError(503, 'unavailable', 'control is not part of this HeatBridge');
+  return deps.control;
+}
+
+/** The historian, or 503 when none is configured. */
+export function historianOf(deps: Pick<ApiDeps, 'historian'>): NonNullable<ApiDeps['historian']> {
+  if (!deps.historian) throw new ApiError(503, 'unavailable', 'no historian is configured');
+  return deps.historian;
+}
