@@ -1,0 +1,77 @@
+import { interval, type Observable, type Subscription } from 'rxjs';
+import type { OperatorEvent } from '../domain/operator-event';
+import type { PointId } from '../domain/point-id';
+import type { Sample } from '../domain/sample';
+import { pointValue, type PointValue } from './plant-view';
+import type { ApiDeps } from './routes';
+import type { SseHub } from './sse';
+
+/** How often live point values go out (batched), and how often staleness is re-judged. */
+const POINTS_FLUSH_MS = 1000;
+const QUALITY_CHECK_MS = 5000;
+
+export interface LiveSources extends Pick<
+  ApiDeps,
+  'defs' | 'latest' | 'now' | 'alarms' | 'audit' | 'control'
+> {
+  /** Every sample (field, control, historian): live updates. */
+  samples$: Observable<Sample>;
+  operatorEvents$?: Observable<OperatorEvent>;
+}
+
+/**
+ * What live views get over SSE: changed point values each second (quality judged now, so a value
+ * going stale is sent too), alarm transitions, audit entries and the overrides after each change.
+ */
+export function liveUpdates(deps: LiveSources, hub: SseHub): Subscription[] {
+  const changed = new Map<PointId, Sample>();
+  const sentQuality = new Map<PointId, string>();
+  const value = (id: PointId): PointValue =>
+    pointValue(id, deps.defs, (i) => deps.latest.get(i), deps.now());
+  const subs: Subscription[] = [];
+  subs.push(deps.samples$.subscribe((s) => changed.set(s.id, s)));
+  subs.push(
+    interval(POINTS_FLUSH_MS).subscribe(() => {
+      if (changed.size === 0 || hub.size === 0) {
+        changed.clear();
+        return;
+      }
+      const points = [...changed.keys()].filter((id) => deps.defs.has(id)).map(value);
+      changed.clear();
+      for (const p of points) sentQuality.set(p.id as PointId, p.quality);
+      if (points.length > 0) hub.publish('points', points);
+    }),
+  );
+  subs.push(
+    interval(QUALITY_CHECK_MS).subscribe(() => {
+      const now = deps.now();
+      const points: PointValue[] = [];
+      for (const s of deps.latest.all()) {
+        if (!deps.defs.has(s.id)) continue;
+        const v = pointValue(s.id, deps.defs, (i) => deps.latest.get(i), now);
+        if (sentQuality.get(s.id) !== undefined && sentQuality.get(s.id) !== v.quality)
+          points.push(v);
+        sentQuality.set(s.id, v.quality);
+      }
+      if (points.length > 0) hub.publish('points', points);
+    }),
+  );
+  subs.push(deps.alarms.transitions$.subscribe((t) => hub.publish('alarm', t)));
+  subs.push(deps.audit.entries$.subscribe((e) => hub.publish('audit', e)));
+  if (deps.operatorEvents$ && deps.control) {
+    const control = deps.control;
+    subs.push(
+      deps.operatorEvents$.subscribe(() =>
+        hub.publish(
+          'overrides',
+          control.operator.active(deps.now()).map((o) => ({
+            point: o.id,
+            value: o.value,
+            expiresAt: new Date(o.expiresAt).toISOString(),
+          })),
+        ),
+      ),
+    );
+  }
+  return subs;
+}
