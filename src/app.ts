@@ -15,9 +15,9 @@ import { AlarmEngine } from './alarms/alarm-engine';
 import { AlarmList } from './alarms/alarm-list';
 import { AlarmStore } from './alarms/alarm-store';
 import { AuditLog } from './api/audit-log';
+import { auditWritesAndExpiries } from './api/audit-trail';
 import { KpiTracker } from './api/kpi';
 import { ApiComponent } from './api/server';
-import { formatActor } from './domain/write-command';
 import { buildPointDefs, type SiteConfig } from './config';
 import type { ControlLoop } from './control/control-loop';
 import { controlPointDefs } from './control/control-points';
@@ -206,45 +206,6 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     alarms,
     audit,
   };
-}
-
-/**
- * The audit log gets what operators did through the API from the API itself (with old and new
- * values); here it also gets the writes those actions caused, every write that was refused or
- * failed, and overrides that expired on their own.
- */
-function auditWritesAndExpiries(
-  audit: AuditLog,
-  writes: WriteGuard,
-  control: ControlLoop,
-  latest: LatestValues,
-): void {
-  writes.outcomes$.subscribe((o) => {
-    if (o.command.actor.kind !== 'user' && (o.status === 'written' || o.command.routine)) return;
-    audit.record({
-      at: o.at,
-      actor: formatActor(o.command.actor),
-      action: 'write',
-      target: o.command.id,
-      old: latest.get(o.command.id)?.value ?? null,
-      new: o.value ?? o.command.value,
-      reason: o.command.reason,
-      result: o.status === 'written' ? 'ok' : `${o.status}: ${o.reason ?? ''}`,
-    });
-  });
-  control.operator.events$.subscribe((e) => {
-    if (e.kind !== 'override-expired') return;
-    audit.record({
-      at: e.at,
-      actor: 'system:heatbridge',
-      action: 'override-expired',
-      target: e.override.id,
-      old: e.override.value,
-      new: null,
-      reason: `override by ${formatActor(e.override.actor)} expired`,
-      result: 'ok',
-    });
-  });
 }
 
 /** Adapters start after the plant components, whose devices they connect to. */
