@@ -7,9 +7,8 @@ import {
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
-import type { DeviceAdapter } from './adapters/adapter';
-import type * as OpcuaAdapterModule from './adapters/opcua/adapter';
-import { createModbusAdapters } from './adapters/modbus/adapter';
+import { isFieldAdapter, type DeviceAdapter } from './adapters/adapter';
+import { createAdapters } from './adapters/registry';
 import { resolve } from 'node:path';
 import { AlarmEngine } from './alarms/alarm-engine';
 import { AlarmList } from './alarms/alarm-list';
@@ -83,10 +82,7 @@ export interface HeatBridgeApp {
 export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
   const now = opts.now ?? Date.now;
   const extra = opts.extraComponents ?? [];
-  const adapters = withDependencies(
-    opts.adapters ?? [...createModbusAdapters(site, now), ...createOpcuaAdapters(site, now)],
-    extra,
-  );
+  const adapters = withDependencies(opts.adapters ?? createAdapters(site, { now }), extra);
   const fieldSamples$ = merge(...adapters.map((a) => a.samples$));
   const defs = buildPointDefs(site);
   for (const d of historianPointDefs()) defs.set(d.id, d);
@@ -168,6 +164,7 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
   const kpi = new KpiTracker(control.samples$, site.site.timezone);
   const api: ApiComponent = new ApiComponent(site.api, {
     site,
+    adapters: adapters.filter(isFieldAdapter),
     defs,
     latest,
     // Called per request, long after `supervisor` below exists.
@@ -213,15 +210,4 @@ function withDependencies<A extends Component>(adapters: A[], plant: readonly Co
   const names = plant.map((c) => c.name);
   if (names.length === 0) return adapters;
   return adapters.map((a) => Object.assign(a, { dependsOn: [...(a.dependsOn ?? []), ...names] }));
-}
-
-/** OPC UA adapters, loading node-opcua only when the site has OPC UA devices. */
-function createOpcuaAdapters(site: SiteConfig, now: () => number): (Component & DeviceAdapter)[] {
-  if (!Object.values(site.devices).some((d) => d.protocol === 'opcua' && d.enabled)) return [];
-  return loadOpcuaAdapter().createOpcuaAdapters(site.devices, { now });
-}
-
-function loadOpcuaAdapter(): typeof OpcuaAdapterModule {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('./adapters/opcua/adapter') as typeof OpcuaAdapterModule;
 }

@@ -8,12 +8,10 @@ import {
 } from 'prom-client';
 import type { Observable, Subscription } from 'rxjs';
 import type { AdapterIdentity, FieldAdapter } from '../adapters/adapter';
-import type { DeviceConfig } from '../config';
 import { pointId } from '../domain/point-id';
 import type { Sample } from '../domain/sample';
 import { COMPONENT_STATES, type ComponentHealth } from '../runtime/component';
 import { cumulativeBuckets } from '../util/latency-histogram';
-import { adapterIdentities } from './adapter-labels';
 
 /** What /metrics needs of a field adapter: the component name it runs under and its labels. */
 export type LabelledAdapter = Pick<FieldAdapter, 'name' | 'identity'>;
@@ -22,13 +20,7 @@ export interface MetricsSources {
   /** Every component with its state and details (the supervisor's health report). */
   components: () => ComponentHealth[];
   /** The field adapters: each says its own protocol, connection and address (`identity()`). */
-  adapters?: readonly LabelledAdapter[];
-  /**
-   * Transitional, for callers that do not pass `adapters` yet: the labels are asked of adapters
-   * built (not started) from the site's devices (./adapter-labels.ts). Goes once the API passes
-   * the running adapters.
-   */
-  devices?: Readonly<Record<string, DeviceConfig>>;
+  adapters: readonly LabelledAdapter[];
   /** The latest value of a point (the historian's own status points). */
   latest: (id: ReturnType<typeof pointId>) => Sample | undefined;
   /** Control's own samples (cycle durations). */
@@ -195,9 +187,9 @@ export class Metrics {
     collectDefaultMetrics({ register: r, eventLoopMonitoringPrecision: 10 });
     // By the component name each adapter runs under in the health report. Fixed for the
     // process: the adapters are built once, with the site.
-    const identities: ReadonlyMap<string, AdapterIdentity> = src.adapters
-      ? new Map(src.adapters.map((a) => [a.name, a.identity()]))
-      : adapterIdentities(src.devices ?? {});
+    const identities: ReadonlyMap<string, AdapterIdentity> = new Map(
+      src.adapters.map((a) => [a.name, a.identity()]),
+    );
     const adapterLabels = (name: string): Labels | undefined => {
       const id = identities.get(name);
       return id && { protocol: id.protocol, connection: id.connection };

@@ -10,7 +10,7 @@ import type { Component, ComponentContext } from '../runtime/component';
 import { errorHandler } from './http-errors';
 import { responseHeaders } from './http-headers';
 import { liveUpdates } from './live-updates';
-import { Metrics } from './metrics';
+import { Metrics, type LabelledAdapter } from './metrics';
 import { mountRoutes } from './mount-routes';
 import { openApiDocument } from './openapi';
 import { tokenAuthentication } from './request-auth';
@@ -24,6 +24,8 @@ export interface ApiServerDeps extends ApiDeps {
   /** Control's own samples (cycle durations for /metrics). */
   controlSamples$?: Observable<Sample>;
   operatorEvents$?: Observable<OperatorEvent>;
+  /** The field adapters, which label the per-adapter metrics themselves. */
+  adapters?: readonly LabelledAdapter[];
 }
 
 export interface ApiApp {
@@ -42,7 +44,7 @@ export function createApiApp(config: ApiConfig, deps: ApiServerDeps, log: Logger
   });
   const metrics = new Metrics({
     components: () => deps.health().components,
-    devices: deps.site.devices,
+    adapters: deps.adapters ?? [],
     latest: (id) => deps.latest.get(id),
     controlSamples$: deps.controlSamples$ ?? deps.samples$,
     sseClients: () => hub.size,

@@ -229,7 +229,7 @@ describe('longer database outages', () => {
           details: h.running.component.details(),
         },
       ],
-      devices: {},
+      adapters: [],
       latest: (id) => latest.get(id),
       controlSamples$: EMPTY,
       sseClients: () => 0,

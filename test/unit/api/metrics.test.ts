@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { EMPTY } from 'rxjs';
 import { createAdapters } from '../../../src/adapters/registry';
-import { adapterIdentities } from '../../../src/api/adapter-labels';
 import { Metrics } from '../../../src/api/metrics';
 import { parseSiteConfig } from '../../../src/config';
 import { COMPONENT_STATES, type ComponentHealth } from '../../../src/runtime/component';
@@ -14,7 +13,6 @@ import {
   parseExposition,
   stateSetProblems,
 } from '../../helpers/prometheus';
-import { demoSiteOnFreePorts } from '../../helpers/sites';
 
 /** Two Modbus connections (one of them shared by two devices, one a serial line) and OPC UA. */
 const SITE = parseSiteConfig(
@@ -93,20 +91,6 @@ describe('LatencyHistogram', () => {
     });
     expect(cumulativeBuckets({ bounds: [1], counts: [1] })).toBeUndefined();
     expect(() => new LatencyHistogram([0.1, 0.1])).toThrow(/increasing/);
-  });
-});
-
-describe('adapter labels while the API passes only the site (transitional)', () => {
-  it('are the ones the adapters give, by the component names they run under', async () => {
-    const { site: demo } = await demoSiteOnFreePorts();
-    const adapters = createAdapters(demo);
-    expect([...adapterIdentities(demo.devices)]).toEqual(
-      adapters.map((a) => [a.name, a.identity()]),
-    );
-    expect(adapters.find((a) => a.protocol === 'modbus')?.identity()).toMatchObject({
-      protocol: 'modbus',
-      connection: 'plant',
-    });
   });
 });
 
