@@ -6,11 +6,7 @@ import { formatKpis, scenarioChart, scenarioKpis } from '../simulation/scenario-
 import { SCENARIOS, scenarioStart } from '../simulation/scenarios';
 import { renderSvgChart } from '../simulation/svg-chart';
 import { projectRoot } from '../util/project-root';
-import {
-  DEFAULT_WEATHER_FILE,
-  hourlyCsvWeather,
-  type HourlySeries,
-} from '../../simulators';
+import { DEFAULT_WEATHER_FILE, hourlyCsvWeather, type HourlySeries } from '../../simulators';
 import type { Io } from './commands';
 
 export interface SimulateFlags {

@@ -47,7 +47,9 @@ function folderOf(file: string): string {
 /** Every relative import of a file (static, dynamic and `require`), resolved to a path. */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  const specs = [...text.matchAll(/(?:from |import |import\(|require\()'(\.[^']*)'/g)].map((m) => m[1]!);
+  const specs = [...text.matchAll(/(?:from |import |import\(|require\()'(\.[^']*)'/g)].map(
+    (m) => m[1]!,
+  );
   return specs.map((s) => resolve(dirname(file), s));
 }
 
