@@ -1,4 +1,4 @@
-import { from, type ObservableInput, type SchedulerLike } from 'rxjs';
+import { from, throwError, type ObservableInput, type SchedulerLike } from 'rxjs';
 import type { DeviceAdapter } from '../adapters/adapter';
 import type { SiteConfig } from '../config';
 import type { PointDef } from '../domain/point';
@@ -62,7 +62,9 @@ function route(
   value: SampleValue,
 ): ObservableInput<void> {
   const adapter = adapters.find((a) => a.owns(id));
+  // Failed at once, not in a microtask: in virtual time (simulate) no microtask runs until the
+  // run returns, and the write would stay in flight all that while.
   if (!adapter)
-    return Promise.reject(new Error(`no adapter carries ${id} (is its device enabled?)`));
+    return throwError(() => new Error(`no adapter carries ${id} (is its device enabled?)`));
   return from(adapter.write(id, value));
 }

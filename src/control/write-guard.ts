@@ -182,8 +182,13 @@ export class WriteGuard {
       const sent = { command: cmd, value, adjusted, at: now };
       // Subscribed by hand rather than through operators: a simulated year sends millions.
       return new Observable<WriteOutcome>((out) => {
+        // Once sent, a write's outcome is recorded whatever becomes of the caller: a control
+        // loop stopping mid-cycle unsubscribes, yet the device may have got the value, and the
+        // audit trail and the historian must say so.
         const settle = (outcome: WriteOutcome): void => {
-          out.next(this.done(outcome));
+          const done = this.done(outcome);
+          if (out.closed) return;
+          out.next(done);
           out.complete();
         };
         let sending: ObservableInput<void>;
@@ -191,9 +196,9 @@ export class WriteGuard {
           sending = this.opts.send(cmd.id, value);
         } catch (err) {
           settle(this.failed(cmd, err, sent, who));
-          return undefined;
+          return;
         }
-        return from(sending).subscribe({
+        from(sending).subscribe({
           error: (err: unknown) => settle(this.failed(cmd, err, sent, who)),
           complete: () => {
             this.counts.written += 1;

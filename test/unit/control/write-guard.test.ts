@@ -1,3 +1,4 @@
+import { Subject } from 'rxjs';
 import { describe, expect, it } from '@jest/globals';
 import { decideWrite, WriteGuard, type GuardContext } from '../../../src/control/write-guard';
 import type { PointDef } from '../../../src/domain/point';
@@ -153,5 +154,27 @@ describe('WriteGuard', () => {
       reason: 'Modbus exception 3: Illegal data value',
     });
     expect(g.stats()).toMatchObject({ failed: 1, written: 0 });
+  });
+
+  it('records the outcome of a write already sent when its caller stops waiting', () => {
+    // A control loop stopping mid-cycle unsubscribes from its writes; the device may have got
+    // the value all the same, and the audit trail and historian must say what became of it.
+    const answer = new Subject<void>();
+    const g = new WriteGuard({
+      defs: new Map([[def().id, def()]]),
+      readOnly: false,
+      log: memoryLogger().log,
+      send: () => answer,
+    });
+    const outcomes: string[] = [];
+    g.outcomes$.subscribe((o) => outcomes.push(o.status));
+    const caller: string[] = [];
+    const waiting = g.write$(cmd(5)).subscribe((o) => caller.push(o.status));
+    waiting.unsubscribe();
+    expect(outcomes).toEqual([]);
+    answer.complete();
+    expect(outcomes).toEqual(['written']);
+    expect(caller).toEqual([]);
+    expect(g.stats()).toMatchObject({ written: 1 });
   });
 });
