@@ -139,13 +139,11 @@ export class ClosedLoop {
     return this.account(steps, energy);
   }
 
-  /** The plant first, then control (ControlLoop.start subscribes its timers synchronously). */
   private start(): void {
     if (this.started) return;
     this.started = true;
-    this.plant.start();
     const log = this.opts.log ?? createLogger({ level: 'silent' });
-    void this.control.start({ log, report: () => {} });
+    this.plant.start(this.control, { log, report: () => {} });
   }
 
   /** Scores the plant once per step, after the control cycle and its writes. */

@@ -1,12 +1,4 @@
-import {
-  interval,
-  map,
-  Subject,
-  timer,
-  type Observable,
-  type SchedulerLike,
-  type Subscription,
-} from 'rxjs';
+import { map, Subject, timer, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import type { DeviceAdapter } from '../adapters/adapter';
 import type { PointDef } from '../domain/point';
 import type { PointId } from '../domain/point-id';
@@ -14,6 +6,7 @@ import type { Sample, SampleValue } from '../domain/sample';
 import type { Component } from '../runtime/component';
 import type { Simulation } from '../../simulators';
 import type { LinkFaults } from './link-faults';
+import { every } from './virtual-clock';
 
 /** A polled point and its key in the plant model. */
 interface Polled {
@@ -68,9 +61,7 @@ export class PlantAdapter implements DeviceAdapter, Component {
     for (const [period, points] of byPeriod) {
       // As a protocol adapter does once connected: a first poll at once, then every period.
       this.poll(points);
-      this.subscriptions.push(
-        interval(period, this.opts.scheduler).subscribe(() => this.poll(points)),
-      );
+      this.subscriptions.push(every(this.opts.scheduler, period, () => this.poll(points)));
     }
     return Promise.resolve();
   }

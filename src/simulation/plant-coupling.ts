@@ -1,4 +1,4 @@
-import { interval, merge, type Observable, type SchedulerLike } from 'rxjs';
+import { merge, type Observable, type SchedulerLike } from 'rxjs';
 import type { SiteConfig } from '../config';
 import { controllerPointRefs } from '../config/controllers';
 import type { PointDef } from '../domain/point';
@@ -13,6 +13,8 @@ import {
 } from '../../simulators';
 import { LinkFaults } from './link-faults';
 import { PlantAdapter } from './plant-adapter';
+import { every } from './virtual-clock';
+import type { Component, ComponentContext } from '../runtime/component';
 
 /** Things that happen during a scenario, at a time from its start. */
 export type ScenarioEvent =
@@ -27,6 +29,10 @@ export type ScenarioEvent =
   | { atS: number; kind: 'heartbeat-lost'; forS: number }
   /** The next `times` writes to the point fail: the device answers with an error. */
   | { atS: number; kind: 'write-fails'; point: string; times: number };
+
+/** How long after the plant steps the adapters poll, and control runs. */
+const ADAPTERS_AFTER_MS = 1;
+const CONTROL_AFTER_MS = 2;
 
 export interface PlantCouplingOptions {
   site: SiteConfig;
@@ -103,18 +109,26 @@ export class PlantCoupling {
   }
 
   /**
-   * Starts stepping the plant, then the adapters: started before control, at each instant the
-   * plant steps first, the adapters poll next and control runs last, as the scheduler keeps
-   * the order of actions due at the same time.
+   * Starts the plant stepping, the adapters polling and `control` running, each at instants of
+   * its own: the plant steps at the start and every cycle after, the adapters poll from 1 ms
+   * later, control runs from 2 ms later. So a cycle reads values polled from the plant just
+   * stepped, 1 ms old, and its writes land well before the next step. (At one instant the
+   * scheduler runs actions in the order they were last scheduled, which for periods of
+   * different lengths is not the order they started in: hence no shared instants.)
    */
-  start(): void {
-    const cycleMs = this.opts.site.control.cycleMs;
-    interval(cycleMs, this.opts.scheduler).subscribe(() => {
+  start(control: Component, ctx: ComponentContext): void {
+    const { scheduler, site } = this.opts;
+    const cycleMs = site.control.cycleMs;
+    every(scheduler, cycleMs, () => {
       this.opts.beforeStep?.();
       this.applyEvents();
       this.sim.advance(cycleMs / 1000);
     });
-    for (const a of this.adapters) void a.start();
+    scheduler.schedule(() => {
+      for (const a of this.adapters) void a.start();
+    }, ADAPTERS_AFTER_MS);
+    // ControlLoop.start subscribes its timers at once (its promise is only for the supervisor).
+    scheduler.schedule(() => void control.start(ctx), CONTROL_AFTER_MS);
   }
 
   /** Simulated seconds since the start. */

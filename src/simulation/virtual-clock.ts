@@ -6,9 +6,9 @@ import { Subscription, type SchedulerAction, type SchedulerLike } from 'rxjs';
  * for short tests: each time a periodic action reschedules itself it creates a new action and
  * chains it to the old one, so a simulated year (millions of ticks) keeps every tick alive, and
  * each schedule re-sorts the whole queue. Here a periodic action reuses itself and the queue is
- * a binary heap. Actions due at the same instant run in the order they were scheduled, as with
- * RxJS's schedulers, so "the plant steps, then the adapters poll, then control runs" holds when
- * they were started in that order.
+ * a binary heap. Actions due at the same instant run in the order they were last scheduled, as
+ * with RxJS's schedulers: for periodic actions of different periods that is not the order they
+ * started in, so `PlantCoupling` gives the plant, the adapters and control instants of their own.
  *
  * Time is in epoch milliseconds (`now()` is the virtual instant), nothing runs until `runUntil`.
  */
@@ -96,6 +96,18 @@ export class VirtualClock implements SchedulerLike {
     }
     heap[i] = e;
   }
+}
+
+/**
+ * Runs `work` every `periodMs` on the scheduler, the first time after one period. Scheduled
+ * directly rather than through `interval(…).subscribe`: a throw then stops the run it happens in
+ * (`runUntil`, or a `TestScheduler`'s flush) instead of surfacing later as an unhandled error.
+ */
+export function every(scheduler: SchedulerLike, periodMs: number, work: () => void): Subscription {
+  return scheduler.schedule(function (this: SchedulerAction<undefined>) {
+    work();
+    this.schedule(undefined, periodMs);
+  }, periodMs);
 }
 
 interface Entry {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
-import { loadSiteConfig, type SiteConfig } from '../../../src/config';
+import { buildPointDefs, loadSiteConfig, type SiteConfig } from '../../../src/config';
+import { parsePointId } from '../../../src/domain/point-id';
 import { ClosedLoop, type ClosedLoopResult } from '../../../src/simulation/closed-loop';
 import { SCENARIOS, scenarioStart } from '../../../src/simulation/scenarios';
 import type { HeartbeatConfig } from '../../../src/control/heartbeat';
@@ -135,8 +136,12 @@ describe('closed loop: what each scenario is about', () => {
 
   it('stale sensor: cooling safety acts while the CDU supply temperature is unknown, then lets go', () => {
     const r = run('stale-sensor');
-    // 30 min stale + 5 min release delay, at 5 s cycles (give or take a cycle).
-    expect(r.safetyCycles * 5).toBeGreaterThanOrEqual(35 * 60 - 10);
+    // 30 min without values + 5 min release delay, at 5 s cycles: less the point's stale window
+    // (it counts as stale only once that has passed from its last poll), give or take two cycles
+    // (the poll's and the cycle's phase against the event).
+    const staleS =
+      buildPointDefs(site).get(parsePointId('hall1/cdu_supply_temp'))!.staleAfterMs / 1000;
+    expect(r.safetyCycles * 5).toBeGreaterThanOrEqual(35 * 60 - staleS - 10);
     expect(r.safetyCycles * 5).toBeLessThan(40 * 60);
     expect(hour('stale-sensor', r, 6.2, 6.5).every((p) => p.recoveredKw < 1)).toBe(true);
     expect(hour('stale-sensor', r, 8, 24).every((p) => p.recoveredKw > 500)).toBe(true);
