@@ -28,17 +28,12 @@ import {
   type Exposition,
 } from '../../helpers/prometheus';
 import { startDemoStack, type DemoStack } from '../../helpers/stack';
+import { authorization, TOKENS, USERS, type Who } from '../../helpers/api-users';
 
 /**
  * The HTTP API over loopback, on the demo site with its simulators (real OPC UA and Modbus), the
  * control loop and the file historian. Every endpoint, every role, bad inputs.
  */
-const TOKENS = {
-  viewer: 'vera-token-0123456789',
-  operator: 'olli-token-0123456789',
-  engineer: 'erik-token-0123456789',
-};
-type Who = 'none' | keyof typeof TOKENS;
 
 let stack: DemoStack;
 let site: SiteConfig;
@@ -49,11 +44,7 @@ let base: string;
 beforeAll(async () => {
   stack = await startDemoStack({
     openReads: false,
-    users: {
-      vera: { role: 'viewer', token: TOKENS.viewer },
-      olli: { role: 'operator', token: TOKENS.operator },
-      erik: { role: 'engineer', token: TOKENS.engineer },
-    },
+    users: USERS,
     tweak: (s) => {
       s.api.failedLogins = { max: 5, windowMs: 60_000 };
       s.api.maxBodyBytes = 2048;
@@ -74,7 +65,7 @@ async function call(
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: unknown; headers: Headers }> {
   const h: Record<string, string> = { ...headers };
-  if (who !== 'none') h.Authorization = `Bearer ${TOKENS[who]}`;
+  Object.assign(h, authorization(who));
   if (body !== undefined && !h['Content-Type']) h['Content-Type'] = 'application/json';
   const res = await fetch(`${base}${path}`, {
     method,

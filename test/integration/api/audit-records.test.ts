@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { startDemoStack, type DemoStack } from '../../helpers/stack';
+import { authorization, USERS, type Who } from '../../helpers/api-users';
 
 /**
  * The audit file, line by line, for every state-changing API call, allowed and refused, over
@@ -8,22 +9,12 @@ import { startDemoStack, type DemoStack } from '../../helpers/stack';
  * that key order. It pins the records themselves (not just that there is one), so a change to
  * how they are made cannot change what operators and auditors read.
  */
-const TOKENS = {
-  viewer: 'vera-token-0123456789',
-  operator: 'olli-token-0123456789',
-  engineer: 'erik-token-0123456789',
-};
-type Who = keyof typeof TOKENS | 'none';
 
 let stack: DemoStack;
 beforeAll(async () => {
   stack = await startDemoStack({
     openReads: false,
-    users: {
-      vera: { role: 'viewer', token: TOKENS.viewer },
-      olli: { role: 'operator', token: TOKENS.operator },
-      erik: { role: 'engineer', token: TOKENS.engineer },
-    },
+    users: USERS,
   });
 }, 60_000);
 afterAll(async () => {
@@ -40,7 +31,7 @@ async function call(
   const res = await fetch(`${stack.base}${path}`, {
     method,
     headers: {
-      ...(who !== 'none' ? { Authorization: `Bearer ${TOKENS[who]}` } : {}),
+      ...authorization(who),
       ...(body !== undefined ? { 'Content-Type': contentType } : {}),
     },
     ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),

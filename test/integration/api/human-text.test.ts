@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { stopAfterEach } from '../../helpers/cleanup';
 import { eventuallyAsync } from '../../helpers/components';
 import { startDemoStack, type DemoStack } from '../../helpers/stack';
+import { authorization, USERS, type Who } from '../../helpers/api-users';
 
 /**
  * Text people type into the API (override and mode reasons, alarm acknowledgement and shelve
@@ -9,16 +10,12 @@ import { startDemoStack, type DemoStack } from '../../helpers/stack';
  * and bidirectional controls are refused with a 400 that names the field, the character and its
  * position, and nothing is stored (issue 18.4).
  */
-const TOKENS = { viewer: 'vera-token-0123456789', operator: 'olli-token-0123456789' };
 const stopLater = stopAfterEach();
 
 async function start(): Promise<DemoStack> {
   const stack = await startDemoStack({
     openReads: false,
-    users: {
-      vera: { role: 'viewer', token: TOKENS.viewer },
-      olli: { role: 'operator', token: TOKENS.operator },
-    },
+    users: USERS,
   });
   stopLater(stack);
   return stack;
@@ -36,7 +33,7 @@ interface Answer {
 
 function client(base: string) {
   return async (
-    who: keyof typeof TOKENS,
+    who: Exclude<Who, 'none'>,
     method: string,
     path: string,
     body?: unknown,
@@ -44,7 +41,7 @@ function client(base: string) {
     const res = await fetch(`${base}${path}`, {
       method,
       headers: {
-        Authorization: `Bearer ${TOKENS[who]}`,
+        ...authorization(who),
         ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
