@@ -16,10 +16,7 @@ import { VirtualClock } from './virtual-clock';
 export type { ScenarioEvent } from './plant-coupling';
 export type { ClosedLoopResult, LimitWatch, TimelinePoint } from './scenario-meter';
 
-export interface ClosedLoopOptions extends Omit<
-  PlantCouplingOptions,
-  'defs' | 'scheduler' | 'beforeStep'
-> {
+export interface ClosedLoopOptions extends Omit<PlantCouplingOptions, 'scheduler' | 'beforeStep'> {
   /** A timeline point averages this many seconds (for charts; default 300). */
   timelineEveryS?: number;
   /** Where the loop's own log lines go (default: nowhere; the figures say what happened). */
@@ -59,6 +56,8 @@ export class ClosedLoop {
   readonly trace: WriteTrace[] = [];
   traceWrites = false;
   private readonly latest: LatestValues;
+  /** The loop's own log lines (default: nowhere; the figures say what happened). */
+  private readonly log: Logger;
   private readonly meter: ScenarioMeter;
   private readonly cycleMs: number;
   private started = false;
@@ -70,6 +69,7 @@ export class ClosedLoop {
 
   constructor(private readonly opts: ClosedLoopOptions) {
     const { site } = opts;
+    this.log = opts.log ?? createLogger({ level: 'silent' });
     // Virtual time in epoch milliseconds, as the loop's timestamps are on a site.
     this.scheduler = new VirtualClock(opts.start);
     this.until = opts.start;
@@ -78,7 +78,6 @@ export class ClosedLoop {
     for (const d of controlPointDefs(site.control)) defs.set(d.id, d);
     this.plant = new PlantCoupling({
       ...opts,
-      defs,
       scheduler: this.scheduler,
       // Scored before the plant steps on: the cycle's writes have landed by then.
       beforeStep: () => {
@@ -92,7 +91,7 @@ export class ClosedLoop {
       adapters: this.plant.adapters,
       // Read per cycle and per write, long after `latest` below exists.
       latest: { all: () => this.latest.all(), get: (id) => this.latest.get(id) },
-      log: opts.log ?? createLogger({ level: 'silent' }),
+      log: this.log,
       now: () => this.scheduler.now(),
       scheduler: this.scheduler,
     });
@@ -142,8 +141,7 @@ export class ClosedLoop {
   private start(): void {
     if (this.started) return;
     this.started = true;
-    const log = this.opts.log ?? createLogger({ level: 'silent' });
-    this.plant.start(this.control, { log, report: () => {} });
+    this.plant.start(this.control, { log: this.log, report: () => {} });
   }
 
   /** Scores the plant once per step, after the control cycle and its writes. */

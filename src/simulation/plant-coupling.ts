@@ -1,7 +1,7 @@
 import { merge, type Observable, type SchedulerLike } from 'rxjs';
 import type { SiteConfig } from '../config';
 import { controllerPointRefs } from '../config/controllers';
-import type { PointDef } from '../domain/point';
+import { buildPointDefs } from '../config/point-defs';
 import { parsePointId, type PointId } from '../domain/point-id';
 import type { Sample } from '../domain/sample';
 import {
@@ -36,8 +36,6 @@ const CONTROL_AFTER_MS = 2;
 
 export interface PlantCouplingOptions {
   site: SiteConfig;
-  /** Every point HeatBridge knows: the adapters poll those of their device the controllers name. */
-  defs: ReadonlyMap<PointId, PointDef>;
   weather: WeatherSource;
   start: number;
   scheduler: SchedulerLike;
@@ -83,6 +81,7 @@ export class PlantCoupling {
     });
     // The adapters poll what the controllers name (reads and writes): polling all 70 points
     // would double a simulated year's run time for values no one in simulate looks at.
+    const defs = buildPointDefs(site);
     const used = new Set(
       site.control.controllers.flatMap((c) => controllerPointRefs(c).map((r) => r.id)),
     );
@@ -93,7 +92,7 @@ export class PlantCoupling {
           new PlantAdapter({
             device,
             sim: this.sim,
-            points: [...opts.defs.values()].filter((d) => d.device === device && used.has(d.id)),
+            points: [...defs.values()].filter((d) => d.device === device && used.has(d.id)),
             scheduler: opts.scheduler,
             faults: this.faults,
             writeLatencyMs: opts.writeLatencyMs ?? 20,

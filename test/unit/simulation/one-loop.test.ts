@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestScheduler } from 'rxjs/testing';
 import { buildApp } from '../../../src/app';
-import { buildPointDefs, loadSiteConfig, type SiteConfig } from '../../../src/config';
-import { controlPointDefs } from '../../../src/control/control-points';
+import { loadSiteConfig, type SiteConfig } from '../../../src/config';
 import { ClosedLoop, type WriteTrace } from '../../../src/simulation/closed-loop';
 import { PlantCoupling, type ScenarioEvent } from '../../../src/simulation/plant-coupling';
 import { createLogger } from '../../../src/log';
@@ -57,9 +56,7 @@ function throughSimulate(): WriteTrace[] {
 function throughTheSiteLoop(): WriteTrace[] {
   const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
   scheduler.frame = START;
-  const defs = buildPointDefs(site);
-  for (const d of controlPointDefs(site.control)) defs.set(d.id, d);
-  const plant = new PlantCoupling({ site, defs, weather, start: START, scheduler, events: EVENTS });
+  const plant = new PlantCoupling({ site, weather, start: START, scheduler, events: EVENTS });
   const app = buildApp(site, {
     log: createLogger({ level: 'silent' }),
     now: () => scheduler.now(),
