@@ -33,10 +33,27 @@ export class Influxd {
   }
 
   async start(): Promise<void> {
-    if (this.port === 0) {
-      this.port = await freePort();
-      this.rpcPort = await freePort();
+    // A free port found here can be taken by another test worker before influxd binds it: then
+    // pick new ones and try again. A restart keeps its ports (clients know the URL).
+    for (let attempt = 1; ; attempt++) {
+      const fresh = this.port === 0;
+      if (fresh) {
+        this.port = await freePort();
+        this.rpcPort = await freePort();
+      }
+      try {
+        await this.launch();
+        return;
+      } catch (err) {
+        const taken = this.log.includes('address already in use');
+        if (!fresh || !taken || attempt >= 3) throw err;
+        this.port = 0;
+        this.log = '';
+      }
     }
+  }
+
+  private async launch(): Promise<void> {
     for (const d of ['meta', 'data', 'wal']) mkdirSync(join(this.dir, d), { recursive: true });
     const conf = join(this.dir, 'influxdb.conf');
     writeFileSync(
