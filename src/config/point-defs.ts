@@ -30,6 +30,7 @@ export function buildPointDefs(site: SiteConfig): Map<PointId, PointDef> {
         expectedPeriodMs: period,
         staleAfterMs: staleWindowMs(period, p.staleAfterMs),
         ...(p.description ? { description: p.description } : {}),
+        ...(p.resolution !== undefined ? { resolution: p.resolution } : {}),
       });
     }
   }

@@ -44,6 +44,11 @@ export const basePointFields = {
   kind: enumOf(POINT_KINDS, 'a point kind').default('measurement'),
   access: enumOf(ACCESS_MODES, 'an access mode').default('r'),
   bounds: boundsSchema.optional(),
+  /**
+   * The step values are shown at (API, page, CLI, reports, alarm text), e.g. 0.5 or 1; default
+   * from the unit (0.1 for °C and kW, 0.01 for ratios). Stored data keeps full precision.
+   */
+  resolution: finiteNumber.positive({ error: 'expected a number > 0' }).optional(),
   historian: historianPolicySchema.default({ mode: 'every' }),
   /** Age after which the value counts as stale; default 3 × the device's poll/sampling period. */
   staleAfterMs: durationMs().optional(),

@@ -34,6 +34,8 @@ export interface PointDef {
   /** Age after which the value counts as stale; defaults to 3 × expectedPeriodMs. */
   staleAfterMs: number;
   description?: string;
+  /** The step the value is shown at; the unit's default when absent (see resolution.ts). */
+  resolution?: number;
 }
 
 export function isWritable(def: Pick<PointDef, 'access'>): boolean {
