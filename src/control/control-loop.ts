@@ -33,7 +33,7 @@ import {
 } from './heartbeat';
 import type { Override } from '../domain/operator-event';
 import { OperatorControls } from './operator';
-import { validateOverride } from './override-rules';
+import { overrideRefusal, validateOverride } from './override-rules';
 import { ProcessImage } from './process-image';
 import { WriteSchedule } from './write-schedule';
 
@@ -242,9 +242,9 @@ export class ControlLoop implements Component {
     reason: string;
     actor: Actor;
   }): Override {
-    // An override of the watchdog would keep the PLC content while control is dead.
-    if (this.opts.control.controllers.some((c) => c.type === 'heartbeat' && c.point === req.id))
-      throw new Error(`${req.id} is the PLC watchdog: only HeatBridge's heartbeat writes it`);
+    const def = this.opts.defs.get(req.id);
+    const refusal = def && overrideRefusal(def, this.opts.control.controllers);
+    if (refusal) throw new Error(refusal);
     const problem = validateOverride(
       req,
       this.opts.defs.get(req.id),

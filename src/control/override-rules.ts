@@ -1,6 +1,7 @@
 import { isWritable, type PointDef } from '../domain/point';
 import type { SampleValue } from '../domain/sample';
 import { valueTypeOfUnit } from '../domain/units';
+import type { ControllerConfig } from '../config/controllers';
 
 /**
  * Is this operator override acceptable? An operator gets a plain refusal rather than the write
@@ -30,5 +31,31 @@ export function validateOverride(
     return `an override lasts at most ${maxDurationMs / 60_000} min (control.maxOverrideMs)`;
   if (req.reason.trim().length === 0)
     return 'an override needs a reason (it goes into the audit trail)';
+  return undefined;
+}
+
+/**
+ * Why an operator may not override this point at all, or undefined if they may. The one rule
+ * behind both the refusal (`ControlLoop.setOverride`) and what the page's point picker offers
+ * (`overridable` in /api/points), so the picker never offers what is then refused.
+ * - the PLC watchdog: an override would keep the PLC content while control is dead;
+ * - one-shot commands (trip resets, the watchdog reset): a held value is not a pulse;
+ * - status reports to the BMS: HeatBridge states them, an operator does not overrule a fact.
+ */
+export function overrideRefusal(
+  def: PointDef,
+  controllers: readonly ControllerConfig[],
+): string | undefined {
+  if (!isWritable(def)) return `${def.id} is not writable (access ${def.access})`;
+  for (const c of controllers) {
+    if (c.type === 'heartbeat') {
+      if (c.point === def.id)
+        return `${def.id} is the PLC watchdog: only HeatBridge's heartbeat writes it`;
+      if (c.reset === def.id) return `${def.id} is a one-shot reset command, not a held value`;
+    }
+    if (c.type === 'heat-pump-dispatch' && c.heatPumps.some((hp) => hp.tripReset === def.id))
+      return `${def.id} is a one-shot reset command, not a held value`;
+  }
+  if (def.kind === 'status') return `${def.id} is a status HeatBridge reports, not a setpoint`;
   return undefined;
 }
