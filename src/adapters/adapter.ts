@@ -20,6 +20,26 @@ export interface DeviceAdapter {
    * adapters of `heatbridge simulate` an Observable that settles in virtual time.
    */
   write(id: PointId, value: SampleValue): ObservableInput<void>;
+  /**
+   * Why the device cannot hold `value` at `id` — its data type, or its register's type, scale or
+   * range — or undefined when it can, or when that is not known (yet: OPC UA learns a node's
+   * DataType at connect). Synchronous and without I/O: the API asks before it accepts an
+   * operator's value, so the operator gets a 400 saying why instead of a write that fails at the
+   * device later, seen only in the log. The text starts with the value and leaves the point to
+   * the caller: `2.55 cannot be held exactly by a uint16 register with scale 0.1 (nearest 2.5 or
+   * 2.6)`.
+   */
+  checkValue?(id: PointId, value: SampleValue): string | undefined;
+}
+
+/**
+ * What the device that carries `id` says about holding `value` (DeviceAdapter.checkValue), from
+ * the adapter that owns the point; undefined when it can, or when nobody can tell.
+ */
+export function deviceValueCheck(
+  adapters: readonly DeviceAdapter[],
+): (id: PointId, value: SampleValue) => string | undefined {
+  return (id, value) => adapters.find((a) => a.owns(id))?.checkValue?.(id, value);
 }
 
 /** A device's `protocol` in the site file: the key of the adapter registry (./registry.ts). */
