@@ -2,6 +2,7 @@ import { interval, type Observable, type Subscription } from 'rxjs';
 import type { OperatorEvent } from '../domain/operator-event';
 import type { PointId } from '../domain/point-id';
 import type { Sample } from '../domain/sample';
+import { isoInZone } from '../util/site-time';
 import { pointValue, type PointValue } from './plant-view';
 import type { ApiDeps } from './routes';
 import type { SseHub } from './sse';
@@ -12,7 +13,7 @@ const QUALITY_CHECK_MS = 5000;
 
 export interface LiveSources extends Pick<
   ApiDeps,
-  'defs' | 'latest' | 'now' | 'alarms' | 'audit' | 'control'
+  'site' | 'defs' | 'latest' | 'now' | 'alarms' | 'audit' | 'control'
 > {
   /** Every sample (field, control, historian): live updates. */
   samples$: Observable<Sample>;
@@ -26,8 +27,9 @@ export interface LiveSources extends Pick<
 export function liveUpdates(deps: LiveSources, hub: SseHub): Subscription[] {
   const changed = new Map<PointId, Sample>();
   const sentQuality = new Map<PointId, string>();
-  const value = (id: PointId): PointValue =>
-    pointValue(id, deps.defs, (i) => deps.latest.get(i), deps.now());
+  const tz = deps.site.site.timezone;
+  const value = (id: PointId, now = deps.now()): PointValue =>
+    pointValue(id, deps.defs, (i) => deps.latest.get(i), now, tz);
   const subs: Subscription[] = [];
   subs.push(deps.samples$.subscribe((s) => changed.set(s.id, s)));
   subs.push(
@@ -36,7 +38,7 @@ export function liveUpdates(deps: LiveSources, hub: SseHub): Subscription[] {
         changed.clear();
         return;
       }
-      const points = [...changed.keys()].filter((id) => deps.defs.has(id)).map(value);
+      const points = [...changed.keys()].filter((id) => deps.defs.has(id)).map((id) => value(id));
       changed.clear();
       for (const p of points) sentQuality.set(p.id as PointId, p.quality);
       if (points.length > 0) hub.publish('points', points);
@@ -48,7 +50,7 @@ export function liveUpdates(deps: LiveSources, hub: SseHub): Subscription[] {
       const points: PointValue[] = [];
       for (const s of deps.latest.all()) {
         if (!deps.defs.has(s.id)) continue;
-        const v = pointValue(s.id, deps.defs, (i) => deps.latest.get(i), now);
+        const v = value(s.id, now);
         if (sentQuality.get(s.id) !== undefined && sentQuality.get(s.id) !== v.quality)
           points.push(v);
         sentQuality.set(s.id, v.quality);
@@ -67,7 +69,7 @@ export function liveUpdates(deps: LiveSources, hub: SseHub): Subscription[] {
           control.operator.active(deps.now()).map((o) => ({
             point: o.id,
             value: o.value,
-            expiresAt: new Date(o.expiresAt).toISOString(),
+            expiresAt: isoInZone(o.expiresAt, tz),
           })),
         ),
       ),

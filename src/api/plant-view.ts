@@ -2,22 +2,40 @@ import type { SiteConfig } from '../config';
 import type { ControllerConfig } from '../config/controllers';
 import type { PointDef } from '../domain/point';
 import { pointId, splitPointId, type PointId } from '../domain/point-id';
-import type { Quality } from '../domain/quality';
+import { worstQuality, type Quality } from '../domain/quality';
+import { atResolution } from '../domain/resolution';
 import type { Sample, SampleValue } from '../domain/sample';
 import { qualityAt } from '../domain/stale';
+import { isoInZone } from '../util/site-time';
 
-/** A point's latest value as the API shows it: quality judged now, so a stale value says so. */
+/**
+ * A point's latest value as the API shows it: quality judged now, so a stale value says so; a
+ * number at the point's resolution (the stored value keeps full precision).
+ */
 export interface PointValue {
   id: string;
   value: SampleValue | null;
   unit: string;
   quality: Quality;
-  /** ISO 8601 source time; null when nothing was ever received. */
+  /** Source time, ISO 8601 with the site's offset; null when nothing was ever received. */
   ts: string | null;
 }
 
+/**
+ * A figure computed from points (a heat flow): the value with the quality and source time of
+ * what it came from, so an old figure is drawn as old, never as current (issue 21). The value is
+ * kept when stale (the last known), null only when never known.
+ */
+export interface Figure {
+  value: number | null;
+  unit: string;
+  quality: Quality;
+  /** Source time of the oldest input, ISO 8601 with the site's offset. */
+  at: string | null;
+}
+
 export interface PlantView {
-  site: { id: string; name: string };
+  site: { id: string; name: string; timezone: string };
   at: string;
   hall: {
     itPower: PointValue | null;
@@ -53,14 +71,14 @@ export interface PlantView {
     outdoorTemp: PointValue | null;
     utilityRequest: PointValue | null;
   };
-  /** Heat flows, kW, from the derived points (null when not known). */
+  /** Heat flows, kW, from the derived points, each with its quality and age. */
   flows: {
-    recoverableKw: number | null;
-    recoveredKw: number | null;
-    deliveredKw: number | null;
+    recoverableKw: Figure;
+    recoveredKw: Figure;
+    deliveredKw: Figure;
     /** What the heat pumps do not take: recoverable − recovered. */
-    toDryCoolersKw: number | null;
-    heatPumpElectricKw: number | null;
+    toDryCoolersKw: Figure;
+    heatPumpElectricKw: Figure;
   };
   plc: { safeState: PointValue | null; heartbeat: PointValue | null };
   modes: Record<string, 'auto' | 'manual'>;
@@ -79,16 +97,41 @@ export function pointValue(
   defs: ReadonlyMap<PointId, PointDef>,
   latest: (id: PointId) => Sample | undefined,
   now: number,
+  timeZone: string,
 ): PointValue {
   const def = defs.get(id);
   const s = latest(id);
   if (!s) return { id, value: null, unit: def?.unit ?? '', quality: 'bad', ts: null };
   return {
     id,
-    value: s.value,
+    value: def ? atResolution(s.value, def) : s.value,
     unit: def?.unit ?? '',
     quality: def ? qualityAt(s, def.staleAfterMs, now) : s.quality,
-    ts: new Date(s.ts).toISOString(),
+    ts: isoInZone(s.ts, timeZone),
+  };
+}
+
+/** A point's value as a figure: a number or null, its quality and source time. */
+export function figureOf(p: PointValue | null, unit: string): Figure {
+  if (!p) return { value: null, unit, quality: 'bad', at: null };
+  return {
+    value: typeof p.value === 'number' ? p.value : null,
+    unit: p.unit || unit,
+    quality: p.value === null ? 'bad' : p.quality,
+    at: p.ts,
+  };
+}
+
+/**
+ * recoverable − recovered (never below 0): as good as the worse of the two, as old as the older.
+ */
+function difference(a: Figure, b: Figure): Figure {
+  const known = a.value !== null && b.value !== null && a.at !== null && b.at !== null;
+  return {
+    value: known ? atResolution(Math.max(a.value! - b.value!, 0), { unit: 'kW' }) : null,
+    unit: a.unit,
+    quality: known ? worstQuality([a.quality, b.quality]) : 'bad',
+    at: known ? (Date.parse(a.at!) <= Date.parse(b.at!) ? a.at : b.at) : null,
   };
 }
 
@@ -101,7 +144,8 @@ type Of<T extends ControllerConfig['type']> = Extract<ControllerConfig, { type: 
  */
 export function plantView(inp: PlantViewInputs): PlantView {
   const { site, defs, latest, now } = inp;
-  const v = (id: PointId): PointValue => pointValue(id, defs, latest, now);
+  const tz = site.site.timezone;
+  const v = (id: PointId): PointValue => pointValue(id, defs, latest, now, tz);
   const opt = (id: PointId | undefined): PointValue | null => (id ? v(id) : null);
   const find = <T extends ControllerConfig['type']>(type: T): Of<T> | undefined =>
     site.control.controllers.find((c): c is Of<T> => c.type === type);
@@ -114,15 +158,15 @@ export function plantView(inp: PlantViewInputs): PlantView {
     p && typeof p.value === 'number' && (p.quality === 'good' || p.quality === 'uncertain')
       ? p.value
       : null;
-  const d = (name: string): number | null =>
-    defs.has(pointId('derived', name)) ? num(v(pointId('derived', name))) : null;
+  const flow = (name: string): Figure =>
+    figureOf(defs.has(pointId('derived', name)) ? v(pointId('derived', name)) : null, 'kW');
 
   const devices = Object.keys(site.devices);
-  const recoverable = d('recoverable_heat');
-  const recovered = d('recovered_heat');
+  const recoverable = flow('recoverable_heat');
+  const recovered = flow('recovered_heat');
   return {
-    site: { id: site.site.id, name: site.site.name },
-    at: new Date(now).toISOString(),
+    site: { id: site.site.id, name: site.site.name, timezone: tz },
+    at: isoInZone(now, tz),
     hall: {
       itPower: opt(derived?.itPower),
       facilityPower: opt(derived?.facilityPower),
@@ -175,10 +219,9 @@ export function plantView(inp: PlantViewInputs): PlantView {
     flows: {
       recoverableKw: recoverable,
       recoveredKw: recovered,
-      deliveredKw: d('delivered_heat'),
-      toDryCoolersKw:
-        recoverable !== null && recovered !== null ? Math.max(recoverable - recovered, 0) : null,
-      heatPumpElectricKw: d('hp_electric_power'),
+      deliveredKw: flow('delivered_heat'),
+      toDryCoolersKw: difference(recoverable, recovered),
+      heatPumpElectricKw: flow('hp_electric_power'),
     },
     plc: { safeState: opt(heartbeat?.safeState), heartbeat: opt(heartbeat?.point) },
     modes: Object.fromEntries(devices.map((dev) => [dev, inp.mode(dev)])),

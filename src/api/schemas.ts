@@ -70,10 +70,9 @@ export const pointValueSchema = z
     value: sampleValueSchema,
     unit: z.string(),
     quality: z.enum(QUALITIES),
-    ts: z
-      .string()
-      .nullable()
-      .meta({ description: 'Source time, ISO 8601; null when never received' }),
+    ts: z.string().nullable().meta({
+      description: 'Source time, ISO 8601 with the site’s offset; null when never received',
+    }),
   })
   .meta({ id: 'PointValue' });
 
@@ -83,10 +82,20 @@ export const pointSummarySchema = pointValueSchema
     name: z.string(),
     kind: z.enum(POINT_KINDS),
     access: z.enum(['r', 'w', 'rw']),
-    description: z.string().optional(),
+    description: z.string().meta({ description: 'What the point is; empty when not configured' }),
     bounds: z
       .object({ min: z.number(), max: z.number(), maxRatePerMin: z.number().optional() })
       .optional(),
+    resolution: z
+      .number()
+      .meta({ description: 'The step values are shown at (configured, else the unit default)' }),
+    overridable: z
+      .boolean()
+      .meta({ description: 'Whether an operator may override it (POST /api/overrides)' }),
+    overrideRefusal: z
+      .string()
+      .optional()
+      .meta({ description: 'Why an operator may not override it, when not overridable' }),
   })
   .meta({ id: 'Point' });
 
@@ -99,6 +108,10 @@ export const pointsQuery = z.strictObject({
   unit: z.enum(UNITS).optional(),
   /** Substring of the id or description. */
   q: z.string().max(100).optional(),
+  overridable: z
+    .enum(['true', 'false'], { error: 'expected true or false' })
+    .optional()
+    .meta({ description: 'true: only the points an operator may override' }),
 });
 
 export const historyQuery = z.strictObject({
@@ -128,10 +141,31 @@ export const historySchema = z
   })
   .meta({ id: 'History' });
 
+/**
+ * A figure derived from points (a heat flow, a KPI): its value with the quality and source time
+ * of what it was computed from, so a page draws an old figure as old (issue 21).
+ */
+export const figureSchema = z
+  .object({
+    value: z.number().nullable().meta({ description: 'null when never known' }),
+    unit: z.string(),
+    quality: z.enum(QUALITIES),
+    at: z
+      .string()
+      .nullable()
+      .meta({ description: 'Source time of the oldest input, ISO 8601 with the site offset' }),
+  })
+  .meta({ id: 'Figure' });
+
 const pv = pointValueSchema;
+const fig = figureSchema;
 export const plantSchema = z
   .object({
-    site: z.object({ id: z.string(), name: z.string() }),
+    site: z.object({
+      id: z.string(),
+      name: z.string(),
+      timezone: z.string().meta({ description: 'IANA zone the site’s times are shown in' }),
+    }),
     at: z.string(),
     hall: z.object({
       itPower: pv.nullable(),
@@ -167,11 +201,11 @@ export const plantSchema = z
       utilityRequest: pv.nullable(),
     }),
     flows: z.object({
-      recoverableKw: z.number().nullable(),
-      recoveredKw: z.number().nullable(),
-      deliveredKw: z.number().nullable(),
-      toDryCoolersKw: z.number().nullable(),
-      heatPumpElectricKw: z.number().nullable(),
+      recoverableKw: fig,
+      recoveredKw: fig,
+      deliveredKw: fig,
+      toDryCoolersKw: fig,
+      heatPumpElectricKw: fig,
     }),
     plc: z.object({ safeState: pv.nullable(), heartbeat: pv.nullable() }),
     modes: z.record(z.string(), z.enum(['auto', 'manual'])),

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { ActionResult, Alarm } from '../../alarms/alarm-list';
 import type { SampleValue } from '../../domain/sample';
 import { formatActor } from '../../domain/write-command';
+import { siteTimeText } from '../../util/site-time';
 import { ApiError } from '../api-error';
 import type { AuditAction } from '../audit-log';
 import { changed, get, post, resource, type Changed, type HandlerContext } from '../route-spec';
@@ -76,7 +77,7 @@ export const alarmRoutes = resource('alarms', (deps: ApiDeps) => {
         const alarm = alarmOrThrow(deps.alarms.shelve(params.key!, by, b.reason, t, until));
         return changed(alarm, {
           old: alarm.state,
-          new: `shelved until ${new Date(until).toISOString()}`,
+          new: `shelved until ${siteTimeText(until, site.site.timezone)}`,
           reason: b.reason,
         });
       },

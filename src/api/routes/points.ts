@@ -1,6 +1,9 @@
 import type { z } from 'zod';
+import { overrideRefusal } from '../../control/override-rules';
 import type { PointDef } from '../../domain/point';
 import { isPointId } from '../../domain/point-id';
+import { atResolution, resolutionOf } from '../../domain/resolution';
+import { isoInZone } from '../../util/site-time';
 import type { HistoryPoint } from '../../historian/backend';
 import { ApiError } from '../api-error';
 import { pointValue } from '../plant-view';
@@ -13,16 +16,24 @@ const MAX_HISTORY_POINTS = 20_000;
 
 /** The points: their definitions with the latest values, and their history. */
 export const pointRoutes = resource('points', (deps: ApiDeps) => {
-  const { defs, now } = deps;
-  const summary = (def: PointDef): z.infer<typeof S.pointSummarySchema> => ({
-    ...pointValue(def.id, defs, (id) => deps.latest.get(id), now()),
-    device: def.device,
-    name: def.name,
-    kind: def.kind,
-    access: def.access,
-    ...(def.description ? { description: def.description } : {}),
-    ...(def.bounds ? { bounds: def.bounds } : {}),
-  });
+  const { defs, now, site } = deps;
+  const tz = site.site.timezone;
+  const summary = (def: PointDef): z.infer<typeof S.pointSummarySchema> => {
+    // The same rule the override API refuses by, so a picker never offers what is then refused.
+    const refusal = overrideRefusal(def, site.control.controllers);
+    return {
+      ...pointValue(def.id, defs, (id) => deps.latest.get(id), now(), tz),
+      device: def.device,
+      name: def.name,
+      kind: def.kind,
+      access: def.access,
+      description: def.description ?? '',
+      ...(def.bounds ? { bounds: def.bounds } : {}),
+      resolution: resolutionOf(def),
+      overridable: refusal === undefined,
+      ...(refusal !== undefined ? { overrideRefusal: refusal } : {}),
+    };
+  };
   const defOf = (params: Record<string, string>): PointDef => {
     const id = `${params.device}/${params.point}`;
     const def = isPointId(id) ? defs.get(id) : undefined;
@@ -43,7 +54,8 @@ export const pointRoutes = resource('points', (deps: ApiDeps) => {
           .filter((d) => !query.unit || d.unit === query.unit)
           .filter((d) => !q || d.id.includes(q) || (d.description ?? '').toLowerCase().includes(q))
           .map(summary)
-          .filter((p) => !query.quality || p.quality === query.quality);
+          .filter((p) => !query.quality || p.quality === query.quality)
+          .filter((p) => !query.overridable || p.overridable === (query.overridable === 'true'));
       },
     }),
     get('/api/points/:device/:point', 'read', {
@@ -77,13 +89,13 @@ export const pointRoutes = resource('points', (deps: ApiDeps) => {
         return {
           id: def.id,
           unit: def.unit,
-          from: new Date(from).toISOString(),
-          to: new Date(to).toISOString(),
+          from: isoInZone(from, tz),
+          to: isoInZone(to, tz),
           everyMs: everyMs ?? null,
           truncated: points.length > MAX_HISTORY_POINTS,
           points: points.slice(-MAX_HISTORY_POINTS).map((p) => ({
-            t: new Date(p.t).toISOString(),
-            value: p.value,
+            t: isoInZone(p.t, tz),
+            value: atResolution(p.value, def),
             ...(p.state !== undefined ? { state: p.state } : {}),
             ...(p.quality !== undefined ? { quality: p.quality } : {}),
           })),

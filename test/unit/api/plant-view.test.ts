@@ -23,6 +23,48 @@ const sample = (id: string, value: Sample['value'], age = 0): Sample => ({
 });
 
 describe('plant view', () => {
+  it('gives every flow its quality and age: an old figure is stale, not current (issue 21)', () => {
+    const defs = buildPointDefs(site);
+    for (const d of controlPointDefs(site.control)) defs.set(d.id, d);
+    const values = new Map<string, Sample>(
+      [
+        // The substation went offline ten minutes ago: its last delivered heat is old.
+        sample('derived/delivered_heat', 1523.4, 600_000),
+        sample('derived/recoverable_heat', 1300.000000000002),
+        sample('derived/recovered_heat', 900, 600_000),
+        // A float sum: shown at the point's resolution (°C: 0.1).
+        sample('dh/supply_temp', 80.30000000000001),
+      ].map((s) => [s.id, s]),
+    );
+    const view = plantView({
+      site,
+      defs,
+      latest: (id) => values.get(id),
+      mode: () => 'auto',
+      now: NOW,
+    });
+    expect(view.flows.deliveredKw).toEqual({
+      value: 1523.4,
+      unit: 'kW',
+      quality: 'stale',
+      at: '2026-01-15T07:50:00+02:00',
+    });
+    expect(view.flows.recoverableKw.value).toBe(1300);
+    // recoverable − recovered is as old as its older input, and stale with it.
+    expect(view.flows.toDryCoolersKw).toEqual({
+      value: 400,
+      unit: 'kW',
+      quality: 'stale',
+      at: '2026-01-15T07:50:00+02:00',
+    });
+    expect(view.network.supplyTemp).toMatchObject({
+      value: 80.3,
+      ts: '2026-01-15T08:00:00+02:00',
+    });
+    expect(view.site.timezone).toBe('Europe/Helsinki');
+    expect(view.at).toBe('2026-01-15T08:00:00+02:00');
+  });
+
   it('is assembled from the controllers’ configuration: every role of every point', () => {
     const defs = buildPointDefs(site);
     for (const d of controlPointDefs(site.control)) defs.set(d.id, d);
@@ -64,9 +106,11 @@ describe('plant view', () => {
       ts: null,
     });
     expect(view.flows).toMatchObject({
-      recoverableKw: 1300,
-      recoveredKw: 900,
-      toDryCoolersKw: 400,
+      recoverableKw: { value: 1300, unit: 'kW', quality: 'good', at: '2026-01-15T08:00:00+02:00' },
+      recoveredKw: { value: 900, quality: 'good' },
+      toDryCoolersKw: { value: 400, quality: 'good' },
+      // Never received: no number, and said so.
+      deliveredKw: { value: null, quality: 'bad', at: null },
     });
     expect(view.network.supplyTemp?.value).toBe(84.6);
     expect(view.network.supplySetpoints.map((p) => p.id)).toEqual([
