@@ -136,6 +136,7 @@ export class AlarmEngine implements Component {
         return { value: s.value ?? undefined, quality: qualityAt(s, def.staleAfterMs, now) };
       },
       devicePoints: (device: string): string[] => this.pointsOf.get(device) ?? [],
+      presentation: (id: string) => defs.get(id as PointId),
     };
   }
 }

@@ -1,6 +1,7 @@
 import type { AlarmDefinition } from '../config/alarms';
 import type { AlarmPriority } from '../domain/alarm-priority';
 import type { Quality } from '../domain/quality';
+import { formatWithUnit, type Resolved } from '../domain/resolution';
 import type { SampleValue } from '../domain/sample';
 
 /** A point's latest value with its quality judged now (stale when too old). */
@@ -14,6 +15,8 @@ export interface ConditionInputs {
   value(id: string): JudgedValue;
   /** Every point of a device. */
   devicePoints(device: string): string[];
+  /** A point's unit and resolution, for the alarm text ("59.8 °C"); plain numbers without. */
+  presentation?(id: string): Resolved | undefined;
 }
 
 /** Per definition: the raw condition, since when, and whether the (delayed) alarm is active. */
@@ -70,7 +73,7 @@ export function evaluateConditions(
         key: def.name,
         active,
         priority: def.priority,
-        message: def.message ?? defaultMessage(def, active, judged.value),
+        message: def.message ?? defaultMessage(def, active, judged.value, inputs),
         ...(judged.value !== undefined ? { value: judged.value } : {}),
       });
     }
@@ -96,8 +99,11 @@ function judge(
       const v = inputs.value(def.point);
       if (!usable(v) || typeof v.value !== 'number') return { raw: undefined };
       const x = v.value;
-      // Hysteresis: once raised, the value must come `deadband` back inside to clear.
-      const band = prev.raw ? def.deadband : 0;
+      // Hysteresis on clearing only: once the alarm is active, the value must come `deadband`
+      // back inside to clear. Before that the limit itself counts, so the on delay measures
+      // time beyond the limit (not time within the deadband), and a raised alarm's value is
+      // always beyond it: "below 60 (60.18)" came from counting the deadband while raising.
+      const band = prev.active ? def.deadband : 0;
       const high = def.high !== undefined && x > def.high - band;
       const low = def.low !== undefined && x < def.low + band;
       return { raw: high || low, value: x };
@@ -135,19 +141,34 @@ const keep = (count: number | undefined, rosAt: number | undefined) => ({
 
 const usable = (v: JudgedValue): boolean => v.quality === 'good' || v.quality === 'uncertain';
 
-function defaultMessage(def: AlarmDefinition, active: boolean, value: SampleValue | undefined) {
-  const shown = value === undefined ? '' : ` (${String(value)})`;
+function defaultMessage(
+  def: AlarmDefinition,
+  active: boolean,
+  value: SampleValue | undefined,
+  inputs: ConditionInputs,
+): string {
+  const shown = (x: unknown, id: string): string => {
+    const p = inputs.presentation?.(id);
+    return p ? formatWithUnit(x, p) : String(x);
+  };
   switch (def.type) {
     case 'limit': {
-      const limits = [
-        def.high !== undefined ? `above ${def.high}` : '',
-        def.low !== undefined ? `below ${def.low}` : '',
-      ]
-        .filter(Boolean)
-        .join(' or ');
-      return active
-        ? `${def.point} ${limits}${shown}`
-        : `${def.point} back within its limits${shown}`;
+      const limit = (side: 'high' | 'low'): string => {
+        const at = def[side];
+        return at === undefined ? '' : `${side} limit ${shown(at, def.point)}`;
+      };
+      if (value === undefined)
+        return `${def.point} ${active ? 'beyond' : 'back within'} its limits`;
+      const now = shown(value, def.point);
+      if (!active) {
+        const limits = [limit('low'), limit('high')].filter(Boolean).join(', ');
+        return `${def.point} ${now} back within its limits (${limits})`;
+      }
+      // The side the value is on: an alarm with both limits says which one it crossed.
+      const above = def.high !== undefined && typeof value === 'number' && value > def.high;
+      return above
+        ? `${def.point} ${now} above ${limit('high')}`
+        : `${def.point} ${now} below ${limit('low')}`;
     }
     case 'quality': {
       const what = def.point ?? `device ${def.device}`;
@@ -155,8 +176,12 @@ function defaultMessage(def: AlarmDefinition, active: boolean, value: SampleValu
       return active ? `${what} ${def.when.join(' or ')}` : `${what} good again`;
     }
     case 'state':
-      return active ? `${def.point} is ${String(value)}` : `${def.point} left ${def.in.join('/')}`;
+      return active
+        ? `${def.point} is ${shown(value, def.point)}`
+        : `${def.point} left ${def.in.map((x) => shown(x, def.point)).join('/')}`;
     case 'counter':
-      return active ? `${def.point} went up${shown}` : `${def.point} steady`;
+      return active
+        ? `${def.point} went up${value === undefined ? '' : ` to ${shown(value, def.point)}`}`
+        : `${def.point} steady`;
   }
 }

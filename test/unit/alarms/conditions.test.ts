@@ -181,6 +181,63 @@ describe('alarm conditions', () => {
     ).toEqual(['2000:on', '19000:off']);
   });
 
+  describe('limit alarm text (issue 21: "dh/supply_temp below 60 (60.18)")', () => {
+    const supply = def({
+      type: 'limit',
+      name: 'network_supply_low',
+      point: 'dh/supply_temp',
+      low: 60,
+      deadband: 1,
+      onDelayMs: 300_000,
+      offDelayMs: 120_000,
+    });
+    /** [time, value] through the definition; the messages of the changes, at their times. */
+    const messages = (d: AlarmDefinition, series: [number, number][]): string[] => {
+      let state: ConditionsState = {};
+      const out: string[] = [];
+      for (const [t, value] of series) {
+        const inputs: ConditionInputs = {
+          value: () => ({ value, quality: 'good' }),
+          devicePoints: () => [],
+          presentation: () => ({ unit: 'degC' }),
+        };
+        const r = evaluateConditions([d], inputs, state, t);
+        state = r.state;
+        for (const c of r.changes) out.push(`${t}: ${c.message}`);
+      }
+      return out;
+    };
+
+    it('the on delay counts time beyond the limit, not time inside the deadband', () => {
+      // A dip below 60, then 60.18 for five minutes: never five minutes below the limit.
+      expect(
+        messages(supply, [
+          [0, 59.9],
+          [60_000, 60.18],
+          [300_000, 60.18],
+          [360_000, 60.18],
+        ]),
+      ).toEqual([]);
+    });
+
+    it('says the value and the limit with the unit, at the resolution, and which side', () => {
+      expect(
+        messages(supply, [
+          [0, 59.84],
+          [300_000, 59.81234],
+          [400_000, 60.5], // inside the deadband: still active
+          [500_000, 61.04],
+          [620_000, 61.2],
+        ]),
+      ).toEqual([
+        '300000: dh/supply_temp 59.8 °C below low limit 60.0 °C',
+        '620000: dh/supply_temp 61.2 °C back within its limits (low limit 60.0 °C)',
+      ]);
+      const both = def({ type: 'limit', name: 'b', point: 'a/t', low: 10, high: 20 });
+      expect(messages(both, [[0, 21.26]])).toEqual(['0: a/t 21.3 °C above high limit 20.0 °C']);
+    });
+  });
+
   it('refuses a limit without limits and a quality alarm with both point and device', () => {
     expect(
       alarmDefinitionSchema.safeParse({ type: 'limit', name: 'x', point: 'a/b' }).success,
@@ -267,6 +324,7 @@ describe('alarm engine', () => {
       source: 'definition',
       // First evaluation at 1 s, then the 5 s on delay.
       raisedAt: new Date(6000).toISOString(),
+      message: 'hall/t 47.0 °C above high limit 45.0 °C',
     });
     expect(alarms.get('cooling-safety')?.state).toBe('active-unacked');
     expect(alarms.get('controller-failed:dispatch')).toMatchObject({
