@@ -2,6 +2,7 @@ import type { ControlConfig } from '../config/controllers';
 import type { PointDef } from '../domain/point';
 import { pointId } from '../domain/point-id';
 import { derivedPointDefs } from './controllers/derived';
+import { derivedConfigs } from './controllers/derived-figures';
 
 /** The loop's own status points (device `control`), beside one text point per controller. */
 export const LOOP_POINTS = {
@@ -35,6 +36,7 @@ export function controlPointDefs(control: ControlConfig): PointDef[] {
       def(c.name, 'text', `Status of controller ${c.name} (${c.type})`),
     ),
     ...Object.entries(LOOP_POINTS).map(([name, p]) => def(name, p.unit, p.description)),
-    ...derivedPointDefs(period),
+    // Only what the site's derived controllers compute: none without one (issue 21).
+    ...derivedPointDefs(period, derivedConfigs(control.controllers)),
   ];
 }

@@ -1,5 +1,3 @@
-import type { z } from 'zod';
-import type { derivedSchema } from '../../config/controllers';
 import type { PointDef } from '../../domain/point';
 import { pointId, type PointId } from '../../domain/point-id';
 import type { Unit } from '../../domain/units';
@@ -9,8 +7,10 @@ import {
   type ControllerResult,
   type CycleContext,
 } from '../controller';
+import type { ProcessImage } from '../process-image';
+import { derivedInputs, type DerivedConfig } from './derived-figures';
 
-export type DerivedConfig = z.output<typeof derivedSchema>;
+export type { DerivedConfig } from './derived-figures';
 
 /** The derived points (device `derived`), with their units. */
 export const DERIVED_POINTS: Record<string, { unit: Unit; description: string }> = {
@@ -18,25 +18,39 @@ export const DERIVED_POINTS: Record<string, { unit: Unit; description: string }>
     unit: 'kW',
     description: "Heat the heat pumps take from the data center's coolant",
   },
-  recovered_energy: { unit: 'kWh', description: 'Recovered heat, integrated since start' },
+  recovered_energy: {
+    unit: 'kWh',
+    description: 'Recovered heat, integrated since the counters began (kept across restarts)',
+  },
   delivered_heat: { unit: 'kW', description: 'Heat delivered to the district network (meter)' },
-  delivered_energy: { unit: 'kWh', description: 'Delivered heat, integrated since start' },
+  delivered_energy: {
+    unit: 'kWh',
+    description: 'Delivered heat, integrated since the counters began (kept across restarts)',
+  },
   hp_electric_power: { unit: 'kW', description: 'Heat-pump electricity' },
-  hp_electric_energy: { unit: 'kWh', description: 'Heat-pump electricity, integrated since start' },
+  hp_electric_energy: {
+    unit: 'kWh',
+    description:
+      'Heat-pump electricity, integrated since the counters began (kept across restarts)',
+  },
   cop: { unit: 'ratio', description: 'Heat-pump COP now: condenser heat / electricity' },
-  cop_running: { unit: 'ratio', description: 'Heat-pump COP since start, from the integrals' },
+  cop_running: {
+    unit: 'ratio',
+    description: 'Heat-pump COP since the counters began, from the integrals',
+  },
   recoverable_heat: {
     unit: 'kW',
     description: 'Heat the coolant carries through the plant (ṁ·c_p·ΔT)',
   },
   facility_energy: {
     unit: 'kWh',
-    description: 'Facility electricity, integrated since start (the ERF and PUE base)',
+    description:
+      'Facility electricity, integrated since the counters began (kept across restarts; the ERF base)',
   },
   erf: {
     unit: 'ratio',
     description:
-      'Energy reuse factor since start: recovered energy / facility energy (EN 50600-4-6)',
+      'Energy reuse factor since the counters began: recovered energy / facility energy (EN 50600-4-6)',
   },
   pue: { unit: 'ratio', description: 'Power usage effectiveness now: facility power / IT power' },
   lift: {
@@ -55,19 +69,31 @@ const DERIVED_IDS: Record<string, PointId> = Object.fromEntries(
   Object.keys(DERIVED_POINTS).map((name) => [name, pointId('derived', name)]),
 );
 
-export function derivedPointDefs(expectedPeriodMs: number): PointDef[] {
-  return Object.entries(DERIVED_POINTS).map(([name, p]) => ({
-    id: pointId('derived', name),
-    device: 'derived',
-    name,
-    unit: p.unit,
-    kind: 'derived',
-    access: 'r',
-    historian: { mode: 'every' },
-    expectedPeriodMs,
-    staleAfterMs: 3 * expectedPeriodMs,
-    description: p.description,
-  }));
+/**
+ * The derived points of a site: only what its derived controllers' configs can compute (none
+ * without a derived controller). Without `configs`, every derived point there is.
+ */
+export function derivedPointDefs(
+  expectedPeriodMs: number,
+  configs?: readonly DerivedConfig[],
+): PointDef[] {
+  const computed = configs
+    ? new Set(configs.flatMap((c) => [...derivedInputs(c).keys()]))
+    : undefined;
+  return Object.entries(DERIVED_POINTS)
+    .filter(([name]) => computed === undefined || computed.has(name))
+    .map(([name, p]) => ({
+      id: pointId('derived', name),
+      device: 'derived',
+      name,
+      unit: p.unit,
+      kind: 'derived',
+      access: 'r',
+      historian: { mode: 'every' },
+      expectedPeriodMs,
+      staleAfterMs: 3 * expectedPeriodMs,
+      description: p.description,
+    }));
 }
 
 export interface DerivedState {
@@ -106,6 +132,44 @@ function weightedLift(
 /** A longer gap between cycles (a stalled process) is not integrated at all: nothing is invented. */
 const MAX_INTEGRATION_MS = 60_000;
 
+/** Per config, computed once: a simulated year runs the step millions of times. */
+const figuresOf = new WeakMap<DerivedConfig, ReadonlySet<string>>();
+function figures(cfg: DerivedConfig): ReadonlySet<string> {
+  let set = figuresOf.get(cfg);
+  if (!set) {
+    set = new Set(derivedInputs(cfg).keys());
+    figuresOf.set(cfg, set);
+  }
+  return set;
+}
+
+/**
+ * The integrals go on from the counters' last values when the image has them (HeatBridge's
+ * previous run, restored from the data folder before control starts, as OpenEMS's energy
+ * calculators continue from their last values): a restart does not put the energies, ERF and
+ * running COP back to zero. Their age does not matter (they are old by nature); a value that is
+ * not a finite, non-negative number is not taken. The heat-pump heat is not a point: it is the
+ * running COP times the electricity, or recovered + electricity without it (the same thing while
+ * the units deliver heat).
+ */
+function resumed(image: ProcessImage, state: DerivedState): DerivedState {
+  const last = (name: string): number | undefined => {
+    const v = image.get(DERIVED_IDS[name]!)?.value;
+    return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+  };
+  const recoveredKwh = last('recovered_energy') ?? state.recoveredKwh;
+  const electricKwh = last('hp_electric_energy') ?? state.electricKwh;
+  const cop = last('cop_running');
+  return {
+    ...state,
+    recoveredKwh,
+    electricKwh,
+    deliveredKwh: last('delivered_energy') ?? state.deliveredKwh,
+    facilityKwh: last('facility_energy') ?? state.facilityKwh,
+    heatKwh: cop !== undefined ? cop * electricKwh : recoveredKwh + electricKwh,
+  };
+}
+
 /**
  * Derived points (DESIGN §5.7): recovered heat (what the heat pumps take from the coolant:
  * condenser heat − electricity), delivered heat, heat-pump electricity, COP now and since start,
@@ -122,7 +186,8 @@ export const derived: Controller<DerivedConfig, DerivedState> = {
     facilityKwh: 0,
   }),
 
-  step(ctx: CycleContext, prev: DerivedState, cfg: DerivedConfig): ControllerResult<DerivedState> {
+  step(ctx: CycleContext, last: DerivedState, cfg: DerivedConfig): ControllerResult<DerivedState> {
+    const prev = last.lastAt === null ? resumed(ctx.image, last) : last;
     const num = (id: PointId | undefined): number | undefined =>
       id ? ctx.image.number(id) : undefined;
     let heat = 0;
@@ -185,13 +250,18 @@ export const derived: Controller<DerivedConfig, DerivedState> = {
       lift,
       drycooler_share: dryShare,
     };
+    const computed = figures(cfg);
     return {
       state,
       commands: [],
       status: complete ? 'ok' : 'degraded',
       ...(complete ? {} : { message: 'some heat-pump values unknown' }),
+      // Only the figures this config can compute: the site lists no others (derivedPointDefs).
       derived: Object.entries(out)
-        .filter((e): e is [string, number] => e[1] !== undefined && Number.isFinite(e[1]))
+        .filter(
+          (e): e is [string, number] =>
+            e[1] !== undefined && Number.isFinite(e[1]) && computed.has(e[0]),
+        )
         .map(([name, value]) => ({ id: DERIVED_IDS[name]!, value })),
     };
   },
