@@ -8,6 +8,7 @@ import { controlSchema, controllerPointRefs } from './controllers';
 import { historianSchema } from './historian';
 import { REPORTING_DEFAULTS, reportingSchema } from './reporting';
 import { modbusDeviceSchema } from './modbus';
+import { notificationsSchema } from './notifications';
 import { opcuaDeviceSchema } from './opcua';
 import type { Env } from './secret';
 import { EQUIPMENT_PROTOCOL, SIMULATED_EQUIPMENT, simulationSchema } from './simulation';
@@ -78,6 +79,8 @@ export function siteSchema(env: Env) {
       api: apiSchema(env).default({ ...API_DEFAULTS, tokens: [], corsOrigins: [] }),
       alarms: alarmsSchema.default({ ...ALARMS_DEFAULTS, definitions: [] }),
       reporting: reportingSchema.default({ ...REPORTING_DEFAULTS, wrapAt: {} }),
+      /** Alarm notifications (webhooks, e-mail) by priority; absent: none are sent. */
+      notifications: notificationsSchema(env).optional(),
       logging: z
         .strictObject({ level: enumOf(LOG_LEVELS, 'a log level').default('info') })
         .default({ level: 'info' }),

@@ -15,7 +15,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['config'],
   ['runtime'],
   ['adapters', 'historian', 'alarms'],
-  ['control'],
+  ['control', 'notify'],
   ['reporting'],
   ['grafana', 'simulation'],
   ['api'],

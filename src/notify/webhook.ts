@@ -1,0 +1,63 @@
+import type { WebhookTargetConfig } from '../config/notifications';
+import { DeliveryError, type NotifyTarget } from './delivery';
+import type { Notification } from './message';
+
+/**
+ * Answers that refuse the message itself: sending it again cannot help. Everything else (5xx,
+ * 408, 429, but also 401/403/404 — a receiver set up wrongly, which someone will fix) keeps the
+ * message and retries, so a misconfiguration loses no alarm.
+ */
+const REFUSES_MESSAGE = new Set([400, 413, 415, 422]);
+
+/** POSTs each notification as JSON; only a 2xx answer counts as delivered. */
+export class WebhookTarget implements NotifyTarget {
+  readonly type = 'webhook';
+  readonly address: string;
+
+  constructor(
+    readonly name: string,
+    private readonly config: WebhookTargetConfig,
+  ) {
+    // Only the origin: a URL's path or query often carries the receiver's token.
+    this.address = new URL(config.url.reveal()).origin;
+  }
+
+  async send(n: Notification, signal: AbortSignal): Promise<void> {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'HeatBridge',
+      'x-heatbridge-id': n.id,
+    };
+    for (const [name, value] of Object.entries(this.config.headers)) headers[name] = value.reveal();
+    let res: Response;
+    try {
+      res = await fetch(this.config.url.reveal(), {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(n),
+        // A redirect would resend the body (and the headers) to an address nobody configured.
+        redirect: 'manual',
+        signal: AbortSignal.any([signal, AbortSignal.timeout(this.config.timeoutMs)]),
+      });
+    } catch (err) {
+      throw new DeliveryError(`${this.address}: ${networkError(err)}`);
+    }
+    // Read the answer to the end so the connection can be reused.
+    await res.arrayBuffer().catch(() => undefined);
+    if (res.status >= 200 && res.status < 300) return;
+    throw new DeliveryError(
+      `${this.address} answered HTTP ${res.status}`,
+      REFUSES_MESSAGE.has(res.status),
+    );
+  }
+}
+
+/** fetch's "fetch failed" hides the cause: name it (ECONNREFUSED, a timeout). */
+function networkError(err: unknown): string {
+  if (err instanceof Error && err.name === 'TimeoutError') return 'no answer in time';
+  const cause =
+    err instanceof Error ? (err.cause as { code?: string; message?: string }) : undefined;
+  if (cause?.code) return cause.code;
+  if (cause?.message) return cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
