@@ -1,6 +1,7 @@
 import type { SiteConfig } from '../config';
 import type { HistoryPoint } from '../historian/backend';
 import { localDays } from './calendar';
+import { figure } from './figures';
 import {
   counterEnergy,
   coverage,
@@ -68,8 +69,6 @@ export interface EnergyReport {
 }
 
 const MWH = 1000;
-const round = (x: number | null, digits: number): number | null =>
-  x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits));
 const ratio = (a: number | null, b: number | null): number | null =>
   a === null || b === null || b <= 0 ? null : a / b;
 
@@ -162,13 +161,13 @@ export async function energyReport(
     const heat = energy.heatPumpHeat ?? energy.heatDelivered;
     out.push({
       date: day.date,
-      energy: Object.fromEntries(ENERGIES.map((e) => [e, round(energy[e], 3)])) as Record<
+      energy: Object.fromEntries(ENERGIES.map((e) => [e, figure(energy[e], 'mwh')])) as Record<
         EnergyName,
         number | null
       >,
-      scop: round(ratio(heat, energy.heatPumpElectricity), 2),
-      avgWasteHeatTempC: round(dayTemp, 1),
-      coverage: round(dayCoverage, 4)!,
+      scop: figure(ratio(heat, energy.heatPumpElectricity), 'scop'),
+      avgWasteHeatTempC: figure(dayTemp, 'degC'),
+      coverage: figure(dayCoverage, 'coverage')!,
     });
     opts.progress?.(i + 1, days.length);
   }
@@ -184,14 +183,14 @@ export async function energyReport(
   const ere = erf !== null && pue !== null ? (1 - erf) * pue : null;
   const span = to - from;
   const coverageByPoint = Object.fromEntries(
-    Object.entries(coveredMs).map(([id, ms]) => [id, round(ms / span, 4)!]),
+    Object.entries(coveredMs).map(([id, ms]) => [id, figure(ms / span, 'coverage')!]),
   );
   const overallCoverage = Object.values(coverageByPoint).length
     ? Math.min(...Object.values(coverageByPoint))
     : 0;
   const avgTemp = tempWeight > 0 ? tempSum / tempWeight : null;
   const totalsMwh = Object.fromEntries(
-    ENERGIES.map((e) => [e, round(metered(e) === null ? null : totals[e] / MWH, 3)]),
+    ENERGIES.map((e) => [e, figure(metered(e) === null ? null : totals[e] / MWH, 'mwh')]),
   ) as Record<EnergyName, number | null>;
   const heatForScop = metered('heatPumpHeat') ?? eReuse;
   const notes: string[] = [];
@@ -221,20 +220,30 @@ export async function energyReport(
     >,
     totals: {
       energy: totalsMwh,
-      scop: round(ratio(heatForScop, eUpgrade), 2),
-      avgWasteHeatTempC: round(avgTemp, 1),
-      maxThermalPowerKw: round(peak, 0),
-      coverage: round(overallCoverage, 4)!,
+      scop: figure(ratio(heatForScop, eUpgrade), 'scop'),
+      avgWasteHeatTempC: figure(avgTemp, 'degC'),
+      maxThermalPowerKw: figure(peak, 'kw'),
+      coverage: figure(overallCoverage, 'coverage')!,
     },
     kpis: {
-      erf: round(erf, 4),
-      pue: round(pue, 3),
-      pueEnEfG: round(pueEnEfG, 3),
-      ere: round(ere, 3),
+      erf: figure(erf, 'erf'),
+      pue: figure(pue, 'pue'),
+      pueEnEfG: figure(pueEnEfG, 'pue'),
+      ere: figure(ere, 'pue'),
     },
     days: out,
-    dataQuality: { gaps, resets, wraps, coverageByPoint },
-    enefg11: enefg11Check(cfg.startOfOperation, erf, pueEnEfG, to),
+    dataQuality: {
+      gaps: gaps.map((g) => ({ ...g, kwh: figure(g.kwh, 'kwh')! })),
+      resets: resets.map((r) => ({
+        ...r,
+        from: figure(r.from, 'counter')!,
+        to: figure(r.to, 'counter')!,
+      })),
+      wraps,
+      coverageByPoint,
+    },
+    // Judged on the figures as reported, so the verdict agrees with the number printed beside it.
+    enefg11: enefg11Check(cfg.startOfOperation, figure(erf, 'erf'), figure(pueEnEfG, 'pue'), to),
     eed: eedFigures({ from, to, tz, totalsMwh, avgTemp, erf, pue }),
     enefg17: enefg17Disclosure({
       heatMwh: totalsMwh.heatDelivered,
@@ -242,9 +251,9 @@ export async function energyReport(
       avgTemp,
       monthly: [...monthly].map(([month, m]) => ({
         month,
-        mwh: round(m.kwh / MWH, 3),
-        meanKw: round(m.powerW > 0 ? m.powerSum / m.powerW : null, 0),
-        maxKw: round(m.maxKw, 0),
+        mwh: figure(m.kwh / MWH, 'mwh'),
+        meanKw: figure(m.powerW > 0 ? m.powerSum / m.powerW : null, 'kw'),
+        maxKw: figure(m.maxKw, 'kw'),
       })),
       controlOptions: cfg.controlOptions,
     }),

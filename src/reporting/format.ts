@@ -1,4 +1,5 @@
 import { ENERGIES, type EnergyName, type EnergyReport } from './energy-report';
+import { showFigure, showShare, type Figure } from './figures';
 
 export const REPORT_FORMATS = ['md', 'csv', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -12,9 +13,13 @@ const LABELS: Record<EnergyName, string> = {
   facilityEnergy: 'Facility energy (MWh)',
 };
 
-const show = (v: number | null | undefined, unit = ''): string =>
-  v === null || v === undefined ? 'n/a' : `${v}${unit}`;
-const pct = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(1)} %`);
+/** Every number printed goes through its figure's resolution (src/reporting/figures.ts). */
+const show = (v: number | null | undefined, kind: Figure): string => showFigure(v, kind);
+const withUnit = (v: number | null | undefined, kind: Figure): string => showFigure(v, kind, true);
+const pct = showShare;
+/** A CSV cell: the figure at its resolution, empty when unknown. */
+const cell = (v: number | null | undefined, kind: Figure): string =>
+  v === null || v === undefined ? '' : showFigure(v, kind);
 
 export function formatReport(r: EnergyReport, format: ReportFormat): string {
   if (format === 'json') return JSON.stringify(r, null, 2) + '\n';
@@ -39,10 +44,10 @@ function csv(r: EnergyReport): string {
   ) =>
     [
       date,
-      ...ENERGIES.map((k) => (e[k] === null ? '' : String(e[k]))),
-      scop ?? '',
-      t ?? '',
-      c,
+      ...ENERGIES.map((k) => cell(e[k], 'mwh')),
+      cell(scop, 'scop'),
+      cell(t, 'degC'),
+      cell(c, 'coverage'),
     ].join(',');
   return (
     [
@@ -64,24 +69,24 @@ function markdown(r: EnergyReport): string {
     '',
     '| figure | value |',
     '| --- | --- |',
-    ...used.map((e) => `| ${LABELS[e]} | ${show(r.totals.energy[e])} |`),
-    `| Seasonal COP of the heat pumps | ${show(r.totals.scop)} |`,
-    `| Average waste-heat temperature | ${show(r.totals.avgWasteHeatTempC, ' °C')} |`,
-    `| Maximum thermal power (hourly mean) | ${show(r.totals.maxThermalPowerKw, ' kW')} |`,
+    ...used.map((e) => `| ${LABELS[e]} | ${show(r.totals.energy[e], 'mwh')} |`),
+    `| Seasonal COP of the heat pumps | ${show(r.totals.scop, 'scop')} |`,
+    `| Average waste-heat temperature | ${withUnit(r.totals.avgWasteHeatTempC, 'degC')} |`,
+    `| Maximum thermal power (hourly mean) | ${withUnit(r.totals.maxThermalPowerKw, 'kw')} |`,
     `| Data coverage (worst meter) | ${pct(r.totals.coverage)} |`,
     '',
     '## KPIs',
     '',
     '| KPI | definition | value |',
     '| --- | --- | --- |',
-    `| ERF | E_reuse / E_DC (EN 50600-4-6, ISO/IEC 30134-6) | ${show(r.kpis.erf)} |`,
-    `| PUE | E_DC / E_IT (ISO/IEC 30134-2) | ${show(r.kpis.pue)} |`,
-    `| PUE (EnEfG §11(2)) | (E_DC − heat-upgrade electricity) / E_IT | ${show(r.kpis.pueEnEfG)} |`,
-    `| ERE | (1 − ERF) · PUE | ${show(r.kpis.ere)} |`,
+    `| ERF | E_reuse / E_DC (EN 50600-4-6, ISO/IEC 30134-6) | ${show(r.kpis.erf, 'erf')} |`,
+    `| PUE | E_DC / E_IT (ISO/IEC 30134-2) | ${show(r.kpis.pue, 'pue')} |`,
+    `| PUE (EnEfG §11(2)) | (E_DC − heat-upgrade electricity) / E_IT | ${show(r.kpis.pueEnEfG, 'pue')} |`,
+    `| ERE | (1 − ERF) · PUE | ${show(r.kpis.ere, 'pue')} |`,
     '',
     '## EnEfG §11 targets',
     '',
-    `Start of operation: ${r.enefg11.startOfOperation ?? 'not set'}. ERF ${show(r.enefg11.erf)} against ${r.enefg11.erfTarget === null ? 'no target' : `≥ ${r.enefg11.erfTarget}`}: ${verdict(r.enefg11.erfMet)}. PUE ${show(r.enefg11.pue)} against ≤ ${show(r.enefg11.pueTarget)}: ${verdict(r.enefg11.pueMet)}. ${r.enefg11.note}`,
+    `Start of operation: ${r.enefg11.startOfOperation ?? 'not set'}. ERF ${show(r.enefg11.erf, 'erf')} against ${r.enefg11.erfTarget === null ? 'no target' : `≥ ${r.enefg11.erfTarget}`}: ${verdict(r.enefg11.erfMet)}. PUE ${show(r.enefg11.pue, 'pue')} against ≤ ${r.enefg11.pueTarget ?? 'n/a'}: ${verdict(r.enefg11.pueMet)}. ${r.enefg11.note}`,
     '',
     '## EU data-center reporting (Directive 2023/1791 Art. 12, Delegated Regulation 2024/1364)',
     '',
@@ -91,19 +96,22 @@ function markdown(r: EnergyReport): string {
     '',
     '| indicator | value | unit |',
     '| --- | --- | --- |',
-    ...r.eed.figures.map((f) => `| ${f.label} | ${show(f.value)} | ${f.unit} |`),
+    ...r.eed.figures.map(
+      (f) => `| ${f.label} | ${show(f.value, EED_FIGURE[f.key] ?? 'kwh')} | ${f.unit} |`,
+    ),
     '',
     `Not measured by HeatBridge: ${r.eed.notMeasuredHere.join('; ')}.`,
     '',
     '## EnEfG §17 waste-heat disclosure',
     '',
-    `Annual heat quantity ${show(r.enefg17.annualHeatMwh, ' MWh')}; maximum thermal power ${show(r.enefg17.maxThermalPowerKw, ' kW')}; average temperature ${show(r.enefg17.averageTemperatureC, ' °C')}.`,
+    `Annual heat quantity ${withUnit(r.enefg17.annualHeatMwh, 'mwh')}; maximum thermal power ${withUnit(r.enefg17.maxThermalPowerKw, 'kw')}; average temperature ${withUnit(r.enefg17.averageTemperatureC, 'degC')}.`,
     `Control options: ${r.enefg17.controlOptions ?? 'not described (reporting.controlOptions)'}`,
     '',
     '| month | MWh | mean kW | max kW (hourly) |',
     '| --- | --- | --- | --- |',
     ...r.enefg17.profile.map(
-      (m) => `| ${m.month} | ${show(m.mwh)} | ${show(m.meanKw)} | ${show(m.maxKw)} |`,
+      (m) =>
+        `| ${m.month} | ${show(m.mwh, 'mwh')} | ${show(m.meanKw, 'kw')} | ${show(m.maxKw, 'kw')} |`,
     ),
     '',
     '## Per day',
@@ -112,7 +120,7 @@ function markdown(r: EnergyReport): string {
     `| --- | ${used.map(() => '---').join(' | ')} | --- | --- | --- |`,
     ...r.days.map(
       (d) =>
-        `| ${d.date} | ${used.map((e) => show(d.energy[e])).join(' | ')} | ${show(d.scop)} | ${show(d.avgWasteHeatTempC)} | ${pct(d.coverage)} |`,
+        `| ${d.date} | ${used.map((e) => show(d.energy[e], 'mwh')).join(' | ')} | ${show(d.scop, 'scop')} | ${show(d.avgWasteHeatTempC, 'degC')} | ${pct(d.coverage)} |`,
     ),
     '',
     '## Data quality',
@@ -122,16 +130,24 @@ function markdown(r: EnergyReport): string {
       .slice(0, 50)
       .map(
         (g) =>
-          `- gap ${g.point}: ${new Date(g.from).toISOString()} → ${new Date(g.to).toISOString()}, ${g.kwh} kWh across it`,
+          `- gap ${g.point}: ${new Date(g.from).toISOString()} → ${new Date(g.to).toISOString()}, ${withUnit(g.kwh, 'kwh')} across it`,
       ),
     ...r.dataQuality.resets.map(
-      (x) => `- reset ${x.point} at ${new Date(x.at).toISOString()}: ${x.from} → ${x.to} kWh`,
+      (x) =>
+        `- reset ${x.point} at ${new Date(x.at).toISOString()}: ${show(x.from, 'counter')} → ${withUnit(x.to, 'counter')}`,
     ),
     ...Object.entries(r.dataQuality.wraps).map(([p, n]) => `- ${p} wrapped ${n}× (handled)`),
     '',
   ];
   return lines.join('\n');
 }
+
+/** The EU scheme's figures by key: energies in kWh, the rest as the report's own. */
+const EED_FIGURE: Record<string, Figure> = {
+  average_waste_heat_temperature: 'degC',
+  energy_reuse_factor: 'erf',
+  power_usage_effectiveness: 'pue',
+};
 
 const verdict = (met: boolean | null): string =>
   met === null ? 'cannot tell' : met ? 'met' : 'not met';

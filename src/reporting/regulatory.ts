@@ -1,4 +1,5 @@
 import { localDate } from './calendar';
+import { figure } from './figures';
 
 /**
  * EnEfG §11 targets. §11(2): a data center starting operation from 1 July 2026 needs an energy
@@ -102,7 +103,7 @@ export function eedFigures(x: {
   const year = Number(fromDate.slice(0, 4));
   const full = fromDate === `${year}-01-01` && toDate === `${year + 1}-01-01`;
   const kwh = (mwh: number | null | undefined): number | null =>
-    mwh === null || mwh === undefined ? null : Math.round(mwh * 1000);
+    mwh === null || mwh === undefined ? null : figure(mwh * 1000, 'kwh');
   return {
     reportingYear: full ? year : null,
     fullCalendarYear: full,
@@ -129,19 +130,19 @@ export function eedFigures(x: {
       {
         key: 'average_waste_heat_temperature',
         label: 'Average waste heat temperature',
-        value: x.avgTemp === null ? null : Number(x.avgTemp.toFixed(1)),
+        value: figure(x.avgTemp, 'degC'),
         unit: '°C',
       },
       {
         key: 'energy_reuse_factor',
         label: 'Energy reuse factor (ERF)',
-        value: x.erf === null ? null : Number(x.erf.toFixed(4)),
+        value: figure(x.erf, 'erf'),
         unit: '',
       },
       {
         key: 'power_usage_effectiveness',
         label: 'Power usage effectiveness (PUE)',
-        value: x.pue === null ? null : Number(x.pue.toFixed(3)),
+        value: figure(x.pue, 'pue'),
         unit: '',
       },
     ],
@@ -177,8 +178,8 @@ export function enefg17Disclosure(x: {
 }): Enefg17 {
   return {
     annualHeatMwh: x.heatMwh,
-    maxThermalPowerKw: x.maxKw === null ? null : Math.round(x.maxKw),
-    averageTemperatureC: x.avgTemp === null ? null : Number(x.avgTemp.toFixed(1)),
+    maxThermalPowerKw: figure(x.maxKw, 'kw'),
+    averageTemperatureC: figure(x.avgTemp, 'degC'),
     profile: x.monthly,
     controlOptions: x.controlOptions ?? null,
   };

@@ -171,6 +171,24 @@ describe('energy-reuse report on a recorded simulation', () => {
     expect(csv[0]).toMatch(/^date,heatDelivered_mwh,/);
   });
 
+  it('gives every figure at its resolution in Markdown, CSV and JSON (no "PUE 1.0781893004115226")', () => {
+    // Float noise: a number with more places than any report figure has (ERF and coverage: 4).
+    const noise = /\d\.\d{5,}/g;
+    const md = formatReport(report, 'md');
+    expect(md.match(noise)).toBeNull();
+    expect(formatReport(report, 'csv').match(noise)).toBeNull();
+    const json = formatReport(report, 'json');
+    expect(json.match(noise)).toBeNull();
+    // The EnEfG §11 line prints the same PUE (EnEfG) as the KPI table, at three places.
+    const pue = report.kpis.pueEnEfG!.toFixed(3);
+    expect(md).toContain(
+      `| PUE (EnEfG §11(2)) | (E_DC − heat-upgrade electricity) / E_IT | ${pue} |`,
+    );
+    expect(md).toMatch(new RegExp(`PUE ${pue.replace('.', '\\.')} against ≤ 1\\.2`));
+    expect(report.enefg11.pue).toBe(report.kpis.pueEnEfG);
+    expect(report.enefg11.erf).toBe(report.kpis.erf);
+  });
+
   it('heatbridge report prints the same report from the site’s historian', async () => {
     const file = join(dir, 'site.yaml');
     writeFileSync(
