@@ -10,8 +10,9 @@ import type { Change } from './route-spec';
 
 /**
  * What goes into the audit log, and from where: every state-changing API call by a known user,
- * done or refused (auditApiCall, called by the route wrapper only), and the writes and expiries
- * that happen without a call (auditWritesAndExpiries).
+ * done or refused (auditApiCall, called by the route wrapper only), and what happens without a
+ * call (auditWritesAndExpiries): overrides expiring, and writes refused or failing (once per
+ * episode).
  */
 
 /** How a state-changing call ended: what it changed, or why it was refused (and the reason sent). */
@@ -65,27 +66,71 @@ export function auditUnavailable(audit: AuditLog): ApiError | undefined {
 }
 
 /**
- * The audit log gets what operators did through the API from the API itself (with old and new
- * values); here it also gets the writes those actions caused, every write that was refused or
- * failed, and overrides that expired on their own.
+ * After a point's writes get through again, a refusal or failure within this long goes on with
+ * the episode rather than starting a new one: a device that fails every other write is one entry,
+ * not one per flap.
+ */
+export const WRITE_EPISODE_QUIET_MS = 10 * 60_000;
+
+/** One actor's writes to one point being refused or failing: recorded once, then counted. */
+interface WriteEpisode {
+  count: number;
+  /** When a write to the point got through since the last refusal or failure. */
+  clearSince: number | undefined;
+}
+
+/**
+ * The audit log records actions, one entry each: what operators did through the API (with old
+ * and new values, written by the route wrapper) and overrides that expired on their own. The
+ * writes the controllers make — an operator's override included, ramped by the rate limit over
+ * many cycles and refreshed every `refreshMs` — are not actions but their execution: every one of
+ * them, with its actor (`user:olli` for an override's), is in the historian's write record (the
+ * `audit` measurement, `event=write`), never here, so a 30-minute override is one entry, not 30.
+ *
+ * What is audited of writes is what somebody must notice: a write refused by the write guard or
+ * failed at the device, once per episode — the first refusal or failure of an actor's writes to a
+ * point, with its reason. Retries and repeats are counted, not recorded; the episode ends once a
+ * write to the point has got through and none failed for WRITE_EPISODE_QUIET_MS, so neither a
+ * dead PLC (the heartbeat every 2 s) nor a flapping one floods the log.
  */
 export function auditWritesAndExpiries(
   audit: AuditLog,
-  writes: WriteGuard,
+  writes: Pick<WriteGuard, 'outcomes$'>,
   control: ControlLoop,
-  latest: LatestValues,
+  latest: Pick<LatestValues, 'get'>,
 ): void {
+  const episodes = new Map<string, WriteEpisode>();
   writes.outcomes$.subscribe((o) => {
-    if (o.command.actor.kind !== 'user' && (o.status === 'written' || o.command.routine)) return;
+    const id = o.command.id;
+    if (o.status === 'written') {
+      for (const [key, e] of episodes) {
+        if (!key.startsWith(`${id} `)) continue;
+        e.clearSince ??= o.at;
+        if (o.at - e.clearSince >= WRITE_EPISODE_QUIET_MS) episodes.delete(key);
+      }
+      return;
+    }
+    const actor = formatActor(o.command.actor);
+    const key = `${id} ${actor}`;
+    const going = episodes.get(key);
+    if (
+      going &&
+      (going.clearSince === undefined || o.at - going.clearSince < WRITE_EPISODE_QUIET_MS)
+    ) {
+      going.count += 1;
+      going.clearSince = undefined;
+      return;
+    }
+    episodes.set(key, { count: 1, clearSince: undefined });
     audit.record({
       at: o.at,
-      actor: formatActor(o.command.actor),
+      actor,
       action: 'write',
-      target: o.command.id,
-      old: latest.get(o.command.id)?.value ?? null,
+      target: id,
+      old: latest.get(id)?.value ?? null,
       new: o.value ?? o.command.value,
       reason: o.command.reason,
-      result: o.status === 'written' ? 'ok' : `${o.status}: ${o.reason ?? ''}`,
+      result: `${o.status}: ${o.reason ?? ''}`,
     });
   });
   control.operator.events$.subscribe((e) => {
