@@ -4,8 +4,9 @@ import type { PointId } from '../../domain/point-id';
 import type { SampleValue } from '../../domain/sample';
 import type { ComponentContext } from '../../runtime/component';
 import { AdapterBase, type AdapterIdentity, type FieldAdapter } from '../adapter';
+import { checkEncodable } from './codec';
 import { ModbusConnection } from './connection';
-import { modbusDevice, type ModbusDeviceRuntime } from './points';
+import { modbusDevice, type ModbusDeviceRuntime, type ModbusPoint } from './points';
 import { transportKey, transportOf, type ModbusTransport } from './transport';
 
 /**
@@ -17,7 +18,7 @@ export class ModbusAdapter extends AdapterBase implements FieldAdapter {
   /** The connection itself (queue, polls, reconnects), while started. */
   private link: ModbusConnection | undefined;
   private readonly devices: ModbusDeviceRuntime[];
-  private readonly ids = new Set<PointId>();
+  private readonly points = new Map<PointId, ModbusPoint>();
 
   constructor(
     private readonly transport: ModbusTransport,
@@ -26,7 +27,7 @@ export class ModbusAdapter extends AdapterBase implements FieldAdapter {
   ) {
     super('modbus', configs[0]![0], `modbus ${transportKey(transport)}`);
     this.devices = configs.map(([name, cfg]) => modbusDevice(name, cfg));
-    for (const d of this.devices) for (const p of d.points) this.ids.add(p.key);
+    for (const d of this.devices) for (const p of d.points) this.points.set(p.key, p);
   }
 
   get deviceNames(): string[] {
@@ -45,7 +46,19 @@ export class ModbusAdapter extends AdapterBase implements FieldAdapter {
   }
 
   owns(id: PointId): boolean {
-    return this.ids.has(id);
+    return this.points.has(id);
+  }
+
+  /**
+   * Whether the point's register holds the value exactly (DeviceAdapter.checkValue): its type,
+   * scale and range; a coil holds true or false. Known from the site file, so before connecting.
+   */
+  checkValue(id: PointId, value: SampleValue): string | undefined {
+    const p = this.points.get(id);
+    if (!p) return undefined;
+    if (p.table === 'coil' || p.table === 'discrete')
+      return checkEncodable(value, { ...p.encoding, type: 'bool' });
+    return checkEncodable(value, p.encoding);
   }
 
   start(ctx: ComponentContext): Promise<void> {

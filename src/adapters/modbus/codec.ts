@@ -1,4 +1,6 @@
 import { registerCount, type ModbusOrder, type ModbusType } from '../../config/modbus';
+import { decimalsOf } from '../../domain/resolution';
+import type { SampleValue } from '../../domain/sample';
 
 /**
  * Encoding of engineering values into 16-bit Modbus registers and back.
@@ -123,24 +125,84 @@ const INT_RANGE: Partial<Record<ModbusType, [number, number]>> = {
   uint64: [0, Number.MAX_SAFE_INTEGER],
 };
 
+/** Does the register hold this raw value (before rounding to a whole step)? */
+function inRange(raw: number, type: ModbusType): boolean {
+  const range = INT_RANGE[type];
+  if (range) return Math.round(raw) >= range[0] && Math.round(raw) <= range[1];
+  return type !== 'float32' || Math.abs(raw) <= FLOAT32_MAX;
+}
+
+/** What a register holds, as people read it: `a uint16 register with scale 0.1`. */
+function registerText(enc: Encoding): string {
+  const parts = [
+    ...(enc.scale !== 1 ? [`scale ${enc.scale}`] : []),
+    ...(enc.offset !== 0 ? [`offset ${enc.offset}`] : []),
+  ];
+  const article = enc.type.startsWith('int') ? 'an' : 'a';
+  return `${article} ${enc.type} register${parts.length > 0 ? ` with ${parts.join(' and ')}` : ''}`;
+}
+
 /** The raw value an engineering value encodes to (rounded for integer types), or why it cannot. */
 export function rawOf(value: number, enc: Encoding): number {
   if (!Number.isFinite(value)) throw new RangeError(`cannot encode ${value} as ${enc.type}`);
   const raw = (value - enc.offset) / enc.scale;
+  if (!inRange(raw, enc.type))
+    throw new RangeError(`${value} is outside what ${registerText(enc)} holds`);
+  return INT_RANGE[enc.type] ? Math.round(raw) : raw;
+}
+
+/**
+ * A raw step off a whole number by less than this is float noise (78.1 / 0.1 is
+ * 780.9999999999999), not a value between two steps.
+ */
+const EXACT = 1e-6;
+
+/**
+ * Why the register cannot hold `value`, or undefined when it can: the check an operator's value
+ * gets before it is accepted (DeviceAdapter.checkValue). Stricter than `encodeValue`, which rounds
+ * to the register's step because a controller's ramp value (80.8333 °C) means the step nearest
+ * to it: an operator who asks for 2.55 on a register of 0.1 steps is refused with the two values
+ * it can hold, since the device would otherwise hold a value nobody asked for while the API says
+ * 2.55. Out of the register's range is always refused (encodeValue refuses it too, later, at the
+ * device). Pure.
+ */
+export function checkEncodable(value: SampleValue, enc: Encoding): string | undefined {
+  const v = String(value);
+  if (enc.type === 'bool' || enc.type === 'bit') {
+    if (typeof value === 'boolean' || value === 0 || value === 1) return undefined;
+    return `${v} cannot be held by a ${enc.type === 'bit' ? 'register bit' : 'coil'}: true or false only`;
+  }
+  if (enc.type === 'string') {
+    if (typeof value !== 'string') return `${v} cannot be held by a text register: text only`;
+    const chars = wordCount(enc) * 2;
+    if ([...value].some((c) => c.codePointAt(0)! > 0xff))
+      return `${v} cannot be held by a text register: Latin-1 only`;
+    if (value.length > chars)
+      return `${v} is longer than the ${chars} characters the registers hold`;
+    return undefined;
+  }
+  const held = registerText(enc);
+  if (typeof value !== 'number') return `${v} cannot be held by ${held}: numbers only`;
+  if (!Number.isFinite(value)) return `${v} is not a finite number`;
+  const raw = (value - enc.offset) / enc.scale;
   const range = INT_RANGE[enc.type];
-  if (!range) {
-    if (enc.type === 'float32' && Math.abs(raw) > FLOAT32_MAX) {
-      throw new RangeError(`${value} is outside what float32 holds`);
-    }
-    return raw;
+  if (!inRange(raw, enc.type)) {
+    const limits = range
+      ? ` (${[engineering(range[0], enc), engineering(range[1], enc)].sort((a, b) => a - b).join(' to ')})`
+      : '';
+    return `${v} is outside what ${held} holds${limits}`;
   }
-  const rounded = Math.round(raw);
-  if (rounded < range[0] || rounded > range[1]) {
-    throw new RangeError(
-      `${value} is outside what ${enc.type} holds with scale ${enc.scale} and offset ${enc.offset}`,
-    );
+  if (range && Math.abs(raw - Math.round(raw)) > EXACT) {
+    const nearest = [engineering(Math.floor(raw), enc), engineering(Math.ceil(raw), enc)];
+    return `${v} cannot be held exactly by ${held} (nearest ${nearest.sort((a, b) => a - b).join(' or ')})`;
   }
-  return rounded;
+  return undefined;
+}
+
+/** The engineering value of a raw step, at the scale's decimals (no 6553.500000000001). */
+function engineering(raw: number, enc: Encoding): number {
+  const decimals = Math.max(decimalsOf(Math.abs(enc.scale)), decimalsOf(Math.abs(enc.offset)));
+  return Number((raw * enc.scale + enc.offset).toFixed(decimals));
 }
 
 /**
