@@ -52,12 +52,17 @@ export class WebhookTarget implements NotifyTarget {
   }
 }
 
-/** fetch's "fetch failed" hides the cause: name it (ECONNREFUSED, a timeout). */
+/**
+ * fetch's "fetch failed" hides the cause: name it (ECONNREFUSED, a timeout). Duck-typed: the
+ * error may come from another realm (undici's), where `instanceof Error` is false.
+ */
 function networkError(err: unknown): string {
-  if (err instanceof Error && err.name === 'TimeoutError') return 'no answer in time';
-  const cause =
-    err instanceof Error ? (err.cause as { code?: string; message?: string }) : undefined;
-  if (cause?.code) return cause.code;
-  if (cause?.message) return cause.message;
-  return err instanceof Error ? err.message : String(err);
+  const e = (err ?? {}) as {
+    name?: string;
+    message?: string;
+    cause?: { code?: string; message?: string };
+  };
+  if (e.name === 'TimeoutError') return 'no answer in time';
+  if (e.name === 'AbortError') return 'stopped';
+  return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
 }
