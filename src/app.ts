@@ -23,6 +23,7 @@ import { controlPointDefs } from './control/control-points';
 import type { WriteGuard } from './control/write-guard';
 import { wireControl } from './control/control-wiring';
 import { LatestValues } from './runtime/latest-values';
+import { Notifier, alarmPoints } from './notify/notifier';
 import type { PointDef } from './domain/point';
 import type { PointId } from './domain/point-id';
 import { HistorianComponent, historianPointDefs } from './historian/historian';
@@ -157,6 +158,17 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     },
     now,
   });
+  // Alarm notifications (webhooks, e-mail) by the site's rules; it takes transitions from now on.
+  const notifier = site.notifications
+    ? new Notifier({
+        config: site.notifications,
+        site: site.site,
+        alarms,
+        pointOf: alarmPoints(site.alarms.definitions, defs),
+        log: opts.log,
+        now,
+      })
+    : undefined;
   const samples$ = merge(fieldSamples$, control.samples$, historian.samples$);
   const latest = new LatestValues(samples$);
   const audit = new AuditLog(site.api.auditFile, now);
@@ -180,7 +192,8 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     now,
   });
   const supervisor: Supervisor = new Supervisor(
-    [api, historian, ...extra, ...adapters, control, alarmEngine],
+    // The notifier stops after control and the alarms, so their last transitions are spooled.
+    [api, historian, ...(notifier ? [notifier] : []), ...extra, ...adapters, control, alarmEngine],
     {
       log: opts.log,
       now,
