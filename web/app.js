@@ -1,7 +1,18 @@
 // HeatBridge's control-room page: the plant mimic, key figures, alarms, overrides, a trend and the
 // audit trail, kept live over Server-Sent Events. Plain modules, no framework, no build step.
-import { display, el, formatValue, timeOf } from './format.js';
+import { el, formatValue, setTimeZone, timeOf, timeZone } from './format.js';
+import { renderKpis } from './kpi-tiles.js';
 import { renderMimic } from './mimic.js';
+import { renderMimicList } from './mimic-list.js';
+import { overrideHint, overrideItem } from './overrides.js';
+import {
+  chosenPoints,
+  fillOverridePicker,
+  filterPicker,
+  limitChoice,
+  renderTrendPicker,
+  trendable,
+} from './point-picker.js';
 import { renderTrend } from './trend.js';
 
 const state = {
@@ -12,6 +23,8 @@ const state = {
   defs: [],
   overrides: [],
   stream: null,
+  /** Known once /api/plant answered: until then no time is shown rather than a wrong one. */
+  zoneKnown: false,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -42,6 +55,7 @@ function drawMimic() {
   requestAnimationFrame(() => {
     mimicQueued = false;
     renderMimic($('mimic'), state.plant, state.points);
+    renderMimicList($('mimic-list'), state.plant, state.points);
     $('safety-banner').hidden = !state.plant.control.safetyActive;
   });
 }
@@ -59,30 +73,10 @@ function renderWho() {
   btn.title = canOperate() ? '' : "needs an operator's token";
 }
 
-function tile(label, value, hint) {
-  return el(
-    'div',
-    { class: 'tile' },
-    el('span', { class: 'tile-label' }, label),
-    el('span', { class: 'tile-value' }, value),
-    hint ? el('span', { class: 'tile-hint muted' }, hint) : null,
-  );
-}
-
-function renderKpis(k) {
-  const mwh = (kwh) => (kwh === null ? '—' : formatValue(kwh / 1000, 'MWh', 2));
-  $('kpi-tiles').replaceChildren(
-    tile('Recovered now', formatValue(k.now.recoveredKw, 'kW'), 'heat taken from the coolant'),
-    tile('Delivered now', formatValue(k.now.deliveredKw, 'kW'), 'to the district network'),
-    tile('COP now', k.now.cop === null ? '—' : k.now.cop.toFixed(2), 'heat pumps'),
-    tile('Recovered today', mwh(k.today.recoveredKwh), `since ${timeOf(k.today.since)}`),
-    tile(
-      'ERF today',
-      k.today.erf === null ? '—' : k.today.erf.toFixed(3),
-      'reused / facility energy',
-    ),
-    tile('PUE now', k.now.pue === null ? '—' : k.now.pue.toFixed(3), 'facility / IT power'),
-  );
+/** A value of a point as the page shows it: at the point's resolution, with its unit. */
+function valueOf(id, v) {
+  const def = state.points.get(id);
+  return formatValue(v, def?.unit, def?.resolution);
 }
 
 function renderAlarms(alarms) {
@@ -127,16 +121,7 @@ function renderOverrides() {
     ...(state.overrides.length === 0
       ? [el('li', { class: 'muted' }, 'No overrides: the controllers are in charge')]
       : state.overrides.map((o) =>
-          el(
-            'li',
-            { class: 'override', 'data-override': o.point },
-            el('strong', {}, o.point),
-            ` = ${formatValue(o.value)} `,
-            el(
-              'span',
-              { class: 'muted small' },
-              `until ${timeOf(o.expiresAt)}${o.actor ? ` · ${o.actor}` : ''}${o.reason ? ` · ${o.reason}` : ''}`,
-            ),
+          overrideItem(o, state.points.get(o.point), [
             canOperate()
               ? el(
                   'button',
@@ -144,24 +129,24 @@ function renderOverrides() {
                   'Cancel',
                 )
               : null,
-          ),
+          ]),
         )),
   );
 }
 
-function renderAudit(entries) {
+function renderAudit(entries, filtered) {
   $('audit').replaceChildren(
     ...(entries.length === 0
-      ? [el('li', { class: 'muted' }, 'Nothing yet')]
+      ? [el('li', { class: 'muted' }, filtered ? 'Nothing matches the filter' : 'Nothing yet')]
       : entries.map((e) =>
           el(
             'li',
-            { 'data-audit': e.action },
+            { 'data-audit': e.action, 'data-actor': e.actor, 'data-target': e.target },
             el('span', { class: 'muted small' }, timeOf(e.at)),
             ` ${e.actor} `,
             el('strong', {}, e.action),
             ` ${e.target}`,
-            e.new !== undefined ? ` → ${formatValue(e.new)}` : '',
+            e.new !== undefined ? ` → ${valueOf(e.target, e.new)}` : '',
             el('span', { class: 'muted small' }, ` ${e.reason} (${e.result})`),
           ),
         )),
@@ -184,11 +169,13 @@ async function refreshHealth() {
 
 async function refreshPlant() {
   state.plant = await api('/api/plant');
+  setTimeZone(state.plant.site.timezone);
+  state.zoneKnown = true;
   drawMimic();
 }
 
 async function refreshKpis() {
-  renderKpis(await api('/api/kpi'));
+  renderKpis($('kpi-tiles'), await api('/api/kpi'));
 }
 
 async function refreshAlarms() {
@@ -200,8 +187,18 @@ async function refreshOverrides() {
   renderOverrides();
 }
 
+/** The audit view, filtered by who and what (GET /api/audit's actor, action, target). */
 async function refreshAudit() {
-  renderAudit(await api('/api/audit?limit=20'));
+  const q = new URLSearchParams({ limit: '50' });
+  for (const [param, id] of [
+    ['actor', 'audit-actor'],
+    ['action', 'audit-action'],
+    ['target', 'audit-target'],
+  ]) {
+    const v = $(id).value.trim();
+    if (v) q.set(param, v);
+  }
+  renderAudit(await api(`/api/audit?${q}`), [...q.keys()].length > 1);
 }
 
 async function loadAll() {
@@ -222,14 +219,11 @@ async function loadAll() {
   }
   state.defs = await api('/api/points');
   for (const p of state.defs) state.points.set(p.id, p);
+  // The plant first: it names the site's time zone, which every time shown is in.
+  await refreshPlant();
+  tick();
   fillPointSelectors();
-  await Promise.all([
-    refreshPlant(),
-    refreshKpis(),
-    refreshAlarms(),
-    refreshOverrides(),
-    refreshAudit(),
-  ]);
+  await Promise.all([refreshKpis(), refreshAlarms(), refreshOverrides(), refreshAudit()]);
   connectStream();
 }
 
@@ -263,33 +257,31 @@ function connectStream() {
 }
 
 function fillPointSelectors() {
-  const numeric = state.defs.filter(
-    (p) => typeof p.value === 'number' || ['degC', 'kW', '%', 'ratio', 'm3/h'].includes(p.unit),
-  );
   const trend = $('trend-points');
-  const chosen = new Set([...trend.selectedOptions].map((o) => o.value));
+  const chosen = new Set(chosenPoints(trend));
   if (chosen.size === 0) {
-    for (const p of numeric.filter((p) => /supply_temp$/.test(p.id)).slice(0, 2)) chosen.add(p.id);
+    for (const p of trendable(state.defs)
+      .filter((p) => /supply_temp$/.test(p.id))
+      .slice(0, 2))
+      chosen.add(p.id);
   }
-  trend.replaceChildren(
-    ...numeric.map((p) =>
-      el('option', { value: p.id, selected: chosen.has(p.id) }, `${p.id} (${p.unit})`),
-    ),
-  );
-  const writable = state.defs.filter((p) => p.access !== 'r');
-  $('override-point').replaceChildren(...writable.map((p) => el('option', { value: p.id }, p.id)));
+  renderTrendPicker(trend, state.defs, chosen);
+  filterPicker(trend, $('trend-search').value);
+  fillOverridePicker($('override-point'), state.defs);
   showBounds();
 }
 
+/** The dialog's line about the chosen point (bounds, rate, now) and when a value is reached. */
 function showBounds() {
-  const p = state.defs.find((d) => d.id === $('override-point').value);
-  $('override-bounds').textContent = !p
-    ? ''
-    : p.unit === 'bool'
-      ? 'true or false'
-      : p.bounds
-        ? `${p.bounds.min} to ${p.bounds.max} ${p.unit}; now ${display(state.points.get(p.id) ?? p)}`
-        : '';
+  const id = $('override-point').value;
+  const hint = overrideHint(
+    state.points.get(id),
+    state.points.get(id),
+    $('override-value').value.trim(),
+  );
+  $('override-bounds').textContent = hint.info;
+  $('override-eta').textContent = hint.eta;
+  $('override-eta').className = hint.bad ? 'error' : 'muted';
 }
 
 // ── Actions ──────────────────────────────────────────────────────────────────────────────────
@@ -374,6 +366,7 @@ function wireDialogs() {
     dialog.showModal();
   });
   $('override-point').addEventListener('change', showBounds);
+  $('override-value').addEventListener('input', showBounds);
   $('override-cancel').addEventListener('click', () => dialog.close());
   $('override-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -398,7 +391,7 @@ function wireDialogs() {
 
   $('trend-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const ids = [...$('trend-points').selectedOptions].map((o) => o.value).slice(0, 6);
+    const ids = chosenPoints($('trend-points'));
     const span = Number($('trend-range').value);
     const to = Date.now();
     const from = to - span;
@@ -409,6 +402,7 @@ function wireDialogs() {
           api(`/api/points/${id}/history?from=${from}&to=${to}&every=${every}s`).then((h) => ({
             id,
             unit: h.unit,
+            resolution: state.points.get(id)?.resolution,
             points: h.points,
           })),
         ),
@@ -419,10 +413,23 @@ function wireDialogs() {
       alert(`No trend: ${err.message}`);
     }
   });
+  $('trend-points').addEventListener('change', () => limitChoice($('trend-points')));
+  $('trend-search').addEventListener('input', () =>
+    filterPicker($('trend-points'), $('trend-search').value),
+  );
+
+  $('audit-filter').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    void refreshAudit().catch((err) => alert(`No audit: ${err.message}`));
+  });
+  $('audit-filter').addEventListener('change', () => void refreshAudit().catch(() => {}));
 }
 
+/** The site's time, 24-hour, zone named: the clock a control room means, not the browser's. */
 function tick() {
-  $('clock').textContent = new Date().toLocaleTimeString();
+  if (!state.zoneKnown) return;
+  $('clock').textContent = timeOf(Date.now());
+  $('clock').title = `site time (${timeZone()})`;
 }
 
 wireDialogs();

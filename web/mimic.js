@@ -1,26 +1,42 @@
 // The plant mimic: data hall → diverter valve → heat pumps → district network, the dry coolers
 // taking the rest, and the PLC. Drawn from /api/plant (any number of heat pumps), values kept
 // current from the live point stream.
-import { display, formatValue, qualityClass, svg } from './format.js';
+import { dateTimeOf, display, qualityClass, qualityTag, svg, worstQuality } from './format.js';
 
 const COLORS = { pipeHot: '#e0703a', pipeWarm: '#d9a441', pipeCool: '#4a90d9', net: '#c94b4b' };
 
-/** Value text bound to a point: class by quality, the point id kept for tests and tooltips. */
+/** A flow figure of /api/plant ({ value, unit, quality, at }) as a value the views draw. */
+export function figureValue(name, fig) {
+  return fig
+    ? { id: `flows.${name}`, value: fig.value, unit: fig.unit, quality: fig.quality, ts: fig.at }
+    : null;
+}
+
+/** What the tooltip says of a value: which point, its quality, its source time. */
+export function describe(pv) {
+  return `${pv.id} · ${pv.quality}${pv.ts ? ` · ${dateTimeOf(pv.ts)}` : ' · never received'}`;
+}
+
+/**
+ * Value text bound to a point (or a flow figure): class by quality, a plain-text tag after a
+ * value that is not good, the id kept for tests and tooltips.
+ */
 function valueText(x, y, pv, opts = {}) {
+  const tag = pv && pv.value !== null ? qualityTag(pv.quality) : '';
   const t = svg(
     'text',
     {
       x,
       y,
-      class: `val ${qualityClass(pv?.quality)}${opts.cls ? ` ${opts.cls}` : ''}`,
+      class: `${opts.base ?? 'val'} ${qualityClass(pv?.quality)}${opts.cls ? ` ${opts.cls}` : ''}`,
       'data-point': pv?.id,
       'text-anchor': opts.anchor ?? 'start',
     },
     opts.label ? `${opts.label} ` : '',
-    svg('tspan', {}, display(pv, opts.digits)),
+    svg('tspan', { class: 'v' }, opts.text ?? display(pv)),
+    tag ? svg('tspan', { class: 'qtag', dx: 4 }, tag) : null,
   );
-  if (pv?.ts)
-    t.append(svg('title', {}, `${pv.id} · ${pv.quality} · ${new Date(pv.ts).toLocaleString()}`));
+  if (pv) t.append(svg('title', {}, describe(pv)));
   return t;
 }
 
@@ -35,11 +51,15 @@ function box(x, y, w, h, title, cls = '') {
   ];
 }
 
-function pipe(d, kw, maxKw, color, id) {
-  const width = kw === null || kw === undefined ? 2 : 2 + 16 * Math.min(Math.max(kw, 0) / maxKw, 1);
+/** A pipe as wide as its heat flow; thin and dashed when the flow is not known now. */
+function pipe(d, fig, share, maxKw, color, id) {
+  const known =
+    fig && typeof fig.value === 'number' && (fig.quality === 'good' || fig.quality === 'uncertain');
+  const kw = known ? fig.value * share : null;
+  const width = kw === null ? 2 : 2 + 16 * Math.min(Math.max(kw, 0) / maxKw, 1);
   return svg('path', {
     d,
-    class: 'pipe',
+    class: known ? 'pipe' : 'pipe unknown',
     stroke: color,
     'stroke-width': width.toFixed(1),
     fill: 'none',
@@ -48,29 +68,46 @@ function pipe(d, kw, maxKw, color, id) {
 }
 
 /** A point value with the freshest of the plant snapshot and the live stream. */
-function fresh(pv, points) {
+export function fresh(pv, points) {
   if (!pv) return pv;
   return points.get(pv.id) ?? pv;
+}
+
+/** A heat pump's COP now, as good as the worse of its heat and electricity. */
+export function copOf(name, heat, electric, running) {
+  const h = heat?.value;
+  const e = electric?.value;
+  const known = running && typeof h === 'number' && typeof e === 'number' && e > 1;
+  return {
+    id: `${name}.cop`,
+    value: known ? h / e : null,
+    unit: 'ratio',
+    quality: known ? worstQuality([heat.quality, electric.quality]) : 'good',
+    ts: heat?.ts ?? null,
+  };
 }
 
 export function renderMimic(root, plant, points) {
   const f = (pv) => fresh(pv, points);
   const flows = plant.flows;
+  const fv = (name) => figureValue(name, flows[name]);
   const maxKw = Math.max(3000, Number(f(plant.hall.itPower)?.value) || 0);
   const parts = [];
   const hps = plant.heatPumps;
   const hpH = Math.min(110, 300 / Math.max(hps.length, 1) - 10);
 
   // Pipes first, under the boxes.
+  const share = 1 / Math.max(hps.length, 1);
   parts.push(
-    pipe('M 200 235 L 290 235', flows.recoverableKw, maxKw, COLORS.pipeHot, 'recoverable'),
+    pipe('M 200 235 L 290 235', flows.recoverableKw, 1, maxKw, COLORS.pipeHot, 'recoverable'),
   );
   hps.forEach((_hp, i) => {
     const y = 50 + i * (hpH + 10) + hpH / 2;
     parts.push(
       pipe(
         `M 350 225 C 380 225, 380 ${y}, 420 ${y}`,
-        flows.recoveredKw / Math.max(hps.length, 1),
+        flows.recoveredKw,
+        share,
         maxKw,
         COLORS.pipeWarm,
         `recovered-${i}`,
@@ -79,7 +116,8 @@ export function renderMimic(root, plant, points) {
     parts.push(
       pipe(
         `M 620 ${y} C 680 ${y}, 690 150, 760 150`,
-        flows.deliveredKw / Math.max(hps.length, 1),
+        flows.deliveredKw,
+        share,
         maxKw,
         COLORS.net,
         `delivered-${i}`,
@@ -90,6 +128,7 @@ export function renderMimic(root, plant, points) {
     pipe(
       'M 350 245 C 380 245, 380 400, 420 400',
       flows.toDryCoolersKw,
+      1,
       maxKw,
       COLORS.pipeCool,
       'drycoolers',
@@ -114,15 +153,7 @@ export function renderMimic(root, plant, points) {
     parts.push(valueText(110, y + 20, f(c.returnTemp), { label: '←' }));
     parts.push(valueText(30, y + 40, f(c.flow)));
   });
-  parts.push(
-    label(
-      245,
-      225,
-      flows.recoverableKw === null ? '' : formatValue(flows.recoverableKw, 'kW'),
-      'flow-lbl',
-      'middle',
-    ),
-  );
+  parts.push(valueText(245, 225, fv('recoverableKw'), { base: 'flow-lbl', anchor: 'middle' }));
 
   // Diverter valve.
   parts.push(svg('polygon', { points: '290,205 350,235 290,265', class: 'valve' }));
@@ -151,39 +182,22 @@ export function renderMimic(root, plant, points) {
     g.append(valueText(430, y + 45, f(hp.heatOutput), { label: 'heat' }));
     g.append(valueText(530, y + 45, f(hp.loadSetpoint), { label: 'load' }));
     g.append(valueText(430, y + 66, f(hp.condenserOut), { label: 'out' }));
-    const heat = Number(f(hp.heatOutput)?.value);
-    const el = Number(f(hp.electricPower)?.value);
-    g.append(
-      label(
-        530,
-        y + 66,
-        running && el > 1 ? `COP ${(heat / el).toFixed(2)}` : 'COP —',
-        'lbl small',
-      ),
-    );
+    const cop = copOf(hp.name, f(hp.heatOutput), f(hp.electricPower), running);
+    g.append(valueText(530, y + 66, cop, { label: 'COP' }));
     parts.push(g);
   });
   parts.push(
-    label(
-      520,
-      28,
-      flows.recoveredKw === null ? '' : `recovered ${formatValue(flows.recoveredKw, 'kW')}`,
-      'flow-lbl',
-      'middle',
-    ),
+    valueText(520, 28, fv('recoveredKw'), {
+      base: 'flow-lbl',
+      anchor: 'middle',
+      label: 'recovered',
+    }),
   );
 
   // Dry coolers.
   parts.push(...box(420, 370, 200, 70, 'Dry coolers'));
   parts.push(valueText(430, 412, f(plant.dryCoolers.setpoint), { label: 'setpoint' }));
-  parts.push(
-    label(
-      430,
-      432,
-      flows.toDryCoolersKw === null ? '' : `taking ≈ ${formatValue(flows.toDryCoolersKw, 'kW')}`,
-      'lbl small',
-    ),
-  );
+  parts.push(valueText(430, 432, fv('toDryCoolersKw'), { label: 'taking ≈' }));
 
   // District network.
   const n = plant.network;
@@ -193,16 +207,7 @@ export function renderMimic(root, plant, points) {
     parts.push(valueText(770, 104, f(n.supplySetpoints[0]), { label: 'setpoint' }));
   parts.push(valueText(770, 124, f(n.returnTemp), { label: 'return' }));
   parts.push(valueText(770, 154, f(n.acceptance), { label: 'accepts' }));
-  parts.push(
-    label(
-      770,
-      174,
-      flows.deliveredKw === null
-        ? 'delivered —'
-        : `delivered ${formatValue(flows.deliveredKw, 'kW')}`,
-      'lbl',
-    ),
-  );
+  parts.push(valueText(770, 174, fv('deliveredKw'), { label: 'delivered' }));
   parts.push(valueText(770, 194, f(n.offeredHeat), { label: 'offered' }));
   parts.push(valueText(770, 228, f(n.outdoorTemp), { label: 'outdoor' }));
   if (n.utilityRequest)

@@ -1,5 +1,5 @@
 // The trend chart: chosen points over a time range, from the history endpoint.
-import { formatValue, svg } from './format.js';
+import { formatValue, hourMinuteOf, svg, zoneName } from './format.js';
 
 const PALETTE = ['#e0703a', '#4a90d9', '#5cb85c', '#c94b4b', '#b07cd9', '#d9c441'];
 const W = 1200;
@@ -12,7 +12,7 @@ function niceStep(span, target) {
   return [1, 2, 5, 10].map((m) => m * mag).find((s) => span / s <= target * 1.5) ?? 10 * mag;
 }
 
-/** series: [{ id, unit, points: [{ t, value }] }] */
+/** series: [{ id, unit, resolution, points: [{ t, value }] }]; times in the site's zone. */
 export function renderTrend(root, series, from, to) {
   const values = series.flatMap((s) =>
     s.points.map((p) => p.value).filter((v) => typeof v === 'number'),
@@ -57,10 +57,13 @@ export function renderTrend(root, series, from, to) {
       svg(
         'text',
         { x: x(t), y: H - 8, 'text-anchor': 'middle', class: 'lbl small' },
-        new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }),
+        hourMinuteOf(t),
       ),
     );
   }
+  parts.push(
+    svg('text', { x: W - M.r + 30, y: H - 8, class: 'lbl small' }, `times in ${zoneName(to)}`),
+  );
   series.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length];
     let d = '';
@@ -91,7 +94,7 @@ export function renderTrend(root, series, from, to) {
       svg(
         'text',
         { x: W - M.r + 30, y: M.t + 6 + i * 22, class: 'lbl small' },
-        `${s.id} ${last ? formatValue(last.value, s.unit) : ''}`,
+        `${s.id} ${last ? formatValue(last.value, s.unit, s.resolution) : ''}`,
       ),
     );
   });
