@@ -7,6 +7,7 @@ export type { ConfigProblem } from './format-issues';
 export type { ControllerConfig, ControlConfig } from './controllers';
 export type { HistorianConfig } from './historian';
 export type { ApiConfig } from './api';
+export type { NotificationsConfig } from './notifications';
 export type { OpcuaDeviceConfig, OpcuaPointConfig } from './opcua';
 export type { ModbusDeviceConfig, ModbusPointConfig } from './modbus';
 export type { SimulationConfig, SimulatedEquipment } from './simulation';
