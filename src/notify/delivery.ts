@@ -2,6 +2,7 @@ import { Spool, type Segment } from '../historian/spool';
 import type { Logger } from '../log';
 import { Backoff, type BackoffOptions } from '../util/backoff';
 import { EpisodeLog } from '../util/episode-log';
+import { WakeableSleep } from '../util/wakeable-sleep';
 import type { Notification } from './message';
 
 /** Where notifications go: a webhook, an SMTP server. */
@@ -69,7 +70,7 @@ export class DeliveryQueue {
   private spool: Spool;
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly sleeper = new WakeableSleep();
   private backingOff = false;
   private readonly aborter = new AbortController();
   private readonly backoff: Backoff;
@@ -108,7 +109,7 @@ export class DeliveryQueue {
   /** Writes the message to disk (fsynced) and wakes an idle delivery loop. */
   enqueue(n: Notification): void {
     this.spool.append([JSON.stringify(n)]);
-    if (!this.backingOff) this.wake?.();
+    if (!this.backingOff) this.sleeper.wake();
   }
 
   get failing(): boolean {
@@ -123,7 +124,7 @@ export class DeliveryQueue {
   async stop(): Promise<void> {
     this.running = false;
     this.aborter.abort();
-    this.wake?.();
+    this.sleeper.wake();
     await this.loop;
     this.spool.close();
     this.target.close?.();
@@ -145,7 +146,7 @@ export class DeliveryQueue {
     while (this.running) {
       const seg = this.spool.take();
       if (!seg) {
-        await this.sleep(60_000);
+        await this.sleeper.sleep(60_000);
         continue;
       }
       const line = this.spool.read(seg)[0];
@@ -172,7 +173,7 @@ export class DeliveryQueue {
       }
       if (this.backingOff) {
         try {
-          await this.sleep(this.backoff.next());
+          await this.sleeper.sleep(this.backoff.next());
         } finally {
           this.backingOff = false;
         }
@@ -216,20 +217,6 @@ export class DeliveryQueue {
       address: this.target.address,
       pending: this.spool.stats().lines,
     };
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = undefined;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-    });
   }
 }
 
