@@ -48,7 +48,7 @@ function ageLines(fig, quality) {
     lines.push(
       el(
         'span',
-        { class: 'tile-age' },
+        { class: `tile-age ${qualityClass(quality)}` },
         fig?.at === null || fig?.at === undefined
           ? 'not known now'
           : `${quality}: value of ${timeOf(fig.at)}, ${ageText(fig.at)} ago`,
@@ -68,7 +68,7 @@ function tile(t, k) {
   return el(
     'div',
     {
-      class: `tile ${qualityClass(quality)}`,
+      class: `tile tile-${quality}`,
       'data-kpi': t.key,
       'data-quality': quality,
       title: fig?.at ? `${t.key} · ${quality} · ${dateTimeOf(fig.at)}` : `${t.key} · not known`,
@@ -76,7 +76,7 @@ function tile(t, k) {
     el('span', { class: 'tile-label' }, t.label),
     el(
       'span',
-      { class: 'tile-value' },
+      { class: `tile-value ${qualityClass(quality)}` },
       el('span', { class: 'v' }, formatValue(value, unit, t.mwh ? 0.001 : t.resolution)),
       tag ? el('span', { class: 'qtag' }, tag) : null,
     ),
