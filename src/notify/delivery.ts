@@ -11,6 +11,8 @@ export interface NotifyTarget {
   readonly type: 'webhook' | 'email';
   /** Safe to show in health and logs (no secret): the receiver's origin, the SMTP host. */
   readonly address: string;
+  /** Reads what it needs from disk (a CA file); throws saying what is wrong. */
+  open?(): void;
   /** Resolves once the target has the message; throws a `DeliveryError` (or any error) if not. */
   send(n: Notification, signal: AbortSignal): Promise<void>;
   close?(): void;
@@ -101,6 +103,7 @@ export class DeliveryQueue {
 
   /** Opens the spool (messages an earlier run left are sent first) and starts delivering. */
   start(): void {
+    this.target.open?.();
     this.spool.open();
     this.running = true;
     this.loop = this.run();

@@ -15,7 +15,7 @@ const DEFAULT_PORT = { starttls: 587, tls: 465, none: 25 } as const;
 export class EmailTarget implements NotifyTarget {
   readonly type = 'email';
   readonly address: string;
-  private readonly transport: Transporter;
+  private transport: Transporter | undefined;
   private warnedRejected = false;
 
   constructor(
@@ -23,18 +23,29 @@ export class EmailTarget implements NotifyTarget {
     private readonly config: EmailTargetConfig,
     private readonly log: Logger,
   ) {
-    const port = config.port ?? DEFAULT_PORT[config.security];
-    this.address = `smtp://${config.host}:${port}`;
+    this.address = `smtp://${config.host}:${config.port ?? DEFAULT_PORT[config.security]}`;
+  }
+
+  open(): Transporter {
+    const { config } = this;
+    let ca: Buffer | undefined;
+    if (config.caFile) {
+      try {
+        ca = readFileSync(config.caFile);
+      } catch (err) {
+        throw new Error(`caFile ${config.caFile}: ${(err as Error).message}`, { cause: err });
+      }
+    }
     this.transport = createTransport({
       host: config.host,
-      port,
+      port: config.port ?? DEFAULT_PORT[config.security],
       secure: config.security === 'tls',
       requireTLS: config.security === 'starttls',
       ignoreTLS: config.security === 'none',
       ...(config.username && config.password
         ? { auth: { user: config.username, pass: config.password.reveal() } }
         : {}),
-      ...(config.caFile ? { tls: { ca: readFileSync(config.caFile) } } : {}),
+      ...(ca ? { tls: { ca } } : {}),
       connectionTimeout: config.timeoutMs,
       greetingTimeout: config.timeoutMs,
       socketTimeout: config.timeoutMs,
@@ -42,12 +53,13 @@ export class EmailTarget implements NotifyTarget {
       disableFileAccess: true,
       disableUrlAccess: true,
     });
+    return this.transport;
   }
 
   async send(n: Notification): Promise<void> {
     let info: { rejected: unknown[] };
     try {
-      info = (await this.transport.sendMail({
+      info = (await (this.transport ?? this.open()).sendMail({
         from: this.config.from,
         to: this.config.to,
         subject: n.subject,
@@ -74,7 +86,8 @@ export class EmailTarget implements NotifyTarget {
   }
 
   close(): void {
-    this.transport.close();
+    this.transport?.close();
+    this.transport = undefined;
   }
 }
 

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Observable, Subscription } from 'rxjs';
 import {
@@ -110,11 +111,22 @@ export class Notifier implements Component {
     this.sub = opts.alarms.transitions$.subscribe((t) => this.take(t));
   }
 
-  start(ctx: ComponentContext): Promise<void> {
+  async start(ctx: ComponentContext): Promise<void> {
+    const started: DeliveryQueue[] = [];
+    try {
+      for (const q of this.queues) {
+        started.push(q);
+        q.start();
+      }
+    } catch (err) {
+      this.sub.unsubscribe();
+      await Promise.all(started.map((q) => q.stop()));
+      const name = started.at(-1)?.target.name;
+      throw new Error(`target ${name}: ${(err as Error).message}`, { cause: err });
+    }
+    this.warnAboutOrphans(ctx);
     this.ctx = ctx;
-    for (const q of this.queues) q.start();
     this.drain();
-    return Promise.resolve();
   }
 
   async stop(): Promise<void> {
@@ -202,6 +214,20 @@ export class Notifier implements Component {
     this.overflow.cleared('queue');
   }
 
+  /** Messages for a target no longer in the config would wait forever unseen: say so. */
+  private warnAboutOrphans(ctx: ComponentContext): void {
+    const dir = resolve(this.opts.config.spoolDir);
+    const known = new Set(this.queues.map((q) => q.target.name));
+    for (const name of entries(dir) ?? []) {
+      const waiting = known.has(name) ? 0 : (entries(join(dir, name))?.length ?? 0);
+      if (waiting > 0)
+        ctx.log.warn(
+          { folder: join(dir, name), waiting },
+          'notifications wait for a target that is no longer configured; they will not be sent',
+        );
+    }
+  }
+
   private reportHealth(): void {
     const failing = this.queues.filter((q) => q.failing);
     if (failing.length === 0) this.ctx?.report('running');
@@ -212,6 +238,15 @@ export class Notifier implements Component {
           .map((q) => `${q.target.name} failing (${q.error}); ${q.stats().pending} waiting`)
           .join('; '),
       );
+  }
+}
+
+/** A folder's entries; undefined when it is not a folder (or not there). */
+function entries(dir: string): string[] | undefined {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return undefined;
   }
 }
 

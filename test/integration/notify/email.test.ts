@@ -131,6 +131,19 @@ describe('e-mail notifications (a real SMTP server on loopback: aiosmtpd)', () =
     expect(String(stats(notifier).error)).toMatch(/STARTTLS/i);
   });
 
+  it('a CA file that cannot be read fails the start with its name, not the app', async () => {
+    const server = new SmtpServer({ user: USER, password: PASSWORD });
+    server.port = 2525; // never reached
+    const { notifier, list } = makeNotifier(server, { caFile: '/nonexistent/ca.pem' });
+    await expect(startComponent(notifier)).rejects.toThrow(
+      /^target on-call: caFile \/nonexistent\/ca\.pem: ENOENT/,
+    );
+    // It let go of the alarm list: nothing piles up behind a component that did not start (a
+    // transition it still took would be counted, here as one without a rule).
+    list.apply({ key: 'hp9-info', active: true, priority: 'low', message: 'hp9', at: 1 });
+    expect(notifier.details()).toMatchObject({ suppressed: { 'no-rule': 0 } });
+  });
+
   it('security none: plain SMTP to a relay that needs neither TLS nor a login', async () => {
     const server = new SmtpServer({ user: USER, password: PASSWORD });
     await server.start();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlarmList, FLOOD_KEY } from '../../../src/alarms/alarm-list';
@@ -195,6 +195,21 @@ describe('webhook notifications (a real HTTP receiver on loopback)', () => {
     await run2.stop();
     expect(receiver.received.map((r) => r.body.alarm.key)).toEqual(['a1', 'a2', 'a3', 'a4']);
     expect(new Set(receiver.received.map((r) => r.body.id)).size).toBe(4);
+  });
+
+  it('warns about messages waiting for a target that is no longer configured', async () => {
+    const receiver = new WebhookReceiver();
+    const dir = mkdtempSync(join(tmpdir(), 'hb-notify-'));
+    mkdirSync(join(dir, 'old-hook'));
+    writeFileSync(join(dir, 'old-hook', 'seg-0000000001-1000-1.lp'), '{}\n');
+    const { notifier } = makeNotifier({ receiver, dir });
+    const running = await startComponent(notifier);
+    stopLater(running);
+    expect(running.lines().find((l) => l.level === 'warn')).toMatchObject({
+      msg: 'notifications wait for a target that is no longer configured; they will not be sent',
+      folder: join(dir, 'old-hook'),
+      waiting: 1,
+    });
   });
 
   it('a flood is one summary at its start and one at its end, not a message per alarm', async () => {
