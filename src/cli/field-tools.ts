@@ -8,7 +8,8 @@ import {
   type ModbusType,
 } from '../config/modbus';
 import { OPCUA_SECURITY_MODES, OPCUA_SECURITY_POLICIES } from '../config/opcua';
-import { decodeValue, wordCount, type Encoding } from '../adapters/modbus/codec';
+import { decodeRaw, decodeValue, wordCount, type Encoding } from '../adapters/modbus/codec';
+import { decimalsOf, formatAtResolution } from '../domain/resolution';
 import { createLogger } from '../log';
 import type * as BrowseModule from '../adapters/opcua/browse';
 import type { Io } from './commands';
@@ -33,6 +34,35 @@ export interface ModbusReadFlags extends Encoding {
 }
 
 const hex = (w: number): string => `0x${w.toString(16).padStart(4, '0')}`;
+
+/** The shortest decimal that is still this float32: 2705.448, not 2705.447998046875. */
+function float32Text(x: number): string {
+  for (let digits = 1; digits <= 9; digits++) {
+    const shortest = Number(x.toPrecision(digits));
+    if (Math.fround(shortest) === x) return String(shortest);
+  }
+  return String(x);
+}
+
+/**
+ * A decoded register value as an engineer reads it. An ad-hoc read has no point definition and
+ * so no configured resolution: the value is as fine as the raw number and the scale make it
+ * (raw 419 × 0.1 → 41.9, not 41.900000000000006; a float32 to the digits it holds).
+ */
+export function registerValueText(words: readonly number[], enc: Encoding): string {
+  const raw = decodeRaw(words, enc);
+  if (typeof raw !== 'number') return String(decodeValue(words, enc));
+  const rawText = enc.type === 'float32' ? float32Text(raw) : String(raw);
+  if (enc.scale === 1 && enc.offset === 0) return rawText;
+  const value = Number(rawText) * enc.scale + enc.offset;
+  if (/e/i.test(rawText)) return String(Number(value.toPrecision(15)));
+  const rawDecimals = rawText.split('.')[1]?.length ?? 0;
+  const decimals = Math.max(
+    rawDecimals + decimalsOf(Math.abs(enc.scale)),
+    decimalsOf(Math.abs(enc.offset)),
+  );
+  return formatAtResolution(value, { unit: 'count', resolution: 10 ** -Math.min(decimals, 9) });
+}
 
 /**
  * Reads one value the way the adapter would and prints the decoded value with the raw registers,
@@ -82,7 +112,7 @@ export async function modbusReadCommand(f: ModbusReadFlags, io: Io): Promise<num
     } else {
       const words = raw as number[];
       io.out(`raw:   ${words.map(hex).join(' ')} (${words.join(' ')})`);
-      io.out(`value: ${String(decodeValue(words, enc))}`);
+      io.out(`value: ${registerValueText(words, enc)}`);
     }
     return 0;
   } catch (err) {
@@ -97,8 +127,9 @@ export async function modbusReadCommand(f: ModbusReadFlags, io: Io): Promise<num
 }
 
 export interface OpcuaBrowseFlags {
-  securityPolicy: (typeof OPCUA_SECURITY_POLICIES)[number];
-  securityMode: (typeof OPCUA_SECURITY_MODES)[number];
+  /** Absent (with the mode): the most secure endpoint the server offers that we can use. */
+  securityPolicy?: (typeof OPCUA_SECURITY_POLICIES)[number];
+  securityMode?: (typeof OPCUA_SECURITY_MODES)[number];
   pkiDir: string;
   trustOnFirstUse: boolean;
   user?: string;
@@ -113,13 +144,28 @@ function loadBrowse(): typeof BrowseModule {
   return require('../adapters/opcua/browse') as typeof BrowseModule;
 }
 
-/** Lists an OPC UA server's variables (NodeId, browse path, data type, unit), for a point list. */
+/** Columns padded to their widest cell. */
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) =>
+    r
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/**
+ * Lists an OPC UA server's variables (NodeId, browse path, data type, access, unit, range), for a
+ * point list. Says on stderr which security it browsed over, and why when it is not the most
+ * secure the server offers.
+ */
 export async function opcuaBrowseCommand(
   endpoint: string,
   f: OpcuaBrowseFlags,
   io: Io,
 ): Promise<number> {
-  const { browseVariables, describeConnectError, routeOpcuaLogs } = loadBrowse();
+  const { browseVariables, routeOpcuaLogs } = loadBrowse();
   const password = io.env.HEATBRIDGE_OPCUA_PASSWORD;
   if (f.user && !password) {
     io.err('--user needs the password in the environment variable HEATBRIDGE_OPCUA_PASSWORD');
@@ -130,33 +176,35 @@ export async function opcuaBrowseCommand(
   routeOpcuaLogs(createLogger({ level: 'error', destination: process.stderr }));
   try {
     const { user, ...rest } = f;
-    const vars = await browseVariables(endpoint, {
+    const browsed = await browseVariables(endpoint, {
       ...rest,
       ...(user ? { user: { username: user, password: password! } } : {}),
       progress: (n) => io.err(`… ${n} nodes browsed`),
     });
+    const vars = browsed.variables;
     if (f.json) {
       io.out(JSON.stringify(vars, null, 2));
     } else {
       const rows = [
-        ['NodeId', 'browse path', 'data type', 'unit'],
-        ...vars.map((v) => [v.nodeId, v.browsePath, v.dataType, v.unit ?? '']),
+        ['NodeId', 'browse path', 'data type', 'access', 'unit', 'range'],
+        ...vars.map((v) => [
+          v.nodeId,
+          v.browsePath,
+          v.dataType,
+          v.access,
+          v.unit ?? '',
+          v.range ? `${v.range.low} – ${v.range.high}` : '',
+        ]),
       ];
-      const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-      for (const r of rows)
-        io.out(
-          r
-            .map((cell, c) => cell.padEnd(widths[c]!))
-            .join('  ')
-            .trimEnd(),
-        );
-      io.err(`${vars.length} variables`);
+      for (const line of table(rows)) io.out(line);
     }
+    if (browsed.note) io.err(`note: ${browsed.note}`);
+    io.err(
+      `${vars.length} variables (security ${browsed.security.policy} ${browsed.security.mode})`,
+    );
     return 0;
   } catch (err) {
-    io.err(
-      `cannot browse ${endpoint}: ${describeConnectError(err, f)}${/BadCertificateUntrusted/.test(String(err)) ? ' — or use --trust-on-first-use' : ''}`,
-    );
+    io.err(`cannot browse ${endpoint}: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
 }

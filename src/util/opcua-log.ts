@@ -12,6 +12,35 @@ import type { Logger } from '../log';
  */
 const HARMLESS = /NODE-OPCUA-W27|security-revert=CVE-2023-46809/;
 
+/**
+ * node-opcua's page about one refused certificate (a dozen lines: thumbprints, a base64 dump, the
+ * chain, SKI/AKI, validity), client side and server side. HeatBridge says it in one line where
+ * it decides (our client: describeConnectError names the certificate and its file; the plant
+ * simulator: its refusal line), so the page goes to debug.
+ */
+const CERTIFICATE_PAGE = [
+  /^serverCertificate = /,
+  /NODE-OPCUA-W25/,
+  /^clientCertificateManager\.rootDir/,
+  /^server certificate chain contains/,
+  /^\[\d+\/\d+\] /,
+  /^(thumbprint|issuer|SKI|AKI|validity): /,
+  /^verify that the server certificate is trusted/,
+  /^Sender Certificate/,
+  /^ServerSecureChannel sendError: +BadSecurityChecksFailed.*certificate/,
+];
+
+/** Its base64 dump is not kept even at debug: the certificate itself is in the rejected/ folder. */
+const CERTIFICATE_DUMP = /^serverCertificate = +[A-Za-z0-9+/=]{64,}$/;
+
+/**
+ * Routine events node-opcua announces as warnings. The application certificate is made once, on
+ * the first start, whether or not the security in use needs it (a later secure endpoint will).
+ */
+const ROUTINE: [RegExp, string][] = [
+  [/^Creating default certificate/, 'creating the OPC UA application certificate (first start)'],
+];
+
 let target: Logger | undefined;
 
 /** node-opcua passes its source location as a first argument: not part of the message. */
@@ -23,6 +52,9 @@ const text = (args: unknown[]): string =>
     .filter((a) => !isLocation(a))
     .map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : JSON.stringify(a)))
     .join(' ')
+    // chalk colours some of it when stderr is a terminal.
+    // eslint-disable-next-line no-control-regex
+    .replace(/\x1b\[[0-9;]*m/g, '')
     // node-opcua prefixes a timestamp and a source column; keep the message.
     .replace(/^\S+Z\s+:\S+\s+:\d+\s+/, '')
     .trim();
@@ -40,7 +72,13 @@ function forward(level: 'warn' | 'error', args: unknown[]): void {
   if (last !== undefined && now - last < REPEAT_AFTER_MS) return;
   recent.set(key, now);
   if (recent.size > 1000) recent.clear();
-  if (target) target[level](message);
+  if (CERTIFICATE_DUMP.test(message)) return;
+  const routine = ROUTINE.find(([re]) => re.test(message));
+  if (routine) {
+    if (target) target.info(routine[1]);
+    else console.info(routine[1]);
+  } else if (CERTIFICATE_PAGE.some((re) => re.test(message))) target?.debug(message);
+  else if (target) target[level](message);
   else console[level](message);
 }
 

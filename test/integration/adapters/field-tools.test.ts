@@ -1,9 +1,22 @@
+import { spawn } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ServerTCP } from 'modbus-serial';
+import { certificateId } from '../../../src/adapters/opcua/certificates';
 import { SimHost } from '../../../simulators/host';
 import { HALL_VARIABLES } from '../../../simulators/opcua/hall-variables';
 import { constantWeather } from '../../../simulators/weather';
-import { runCli } from '../../helpers/cli';
+import { BIN, finished, runCli, type Finished } from '../../helpers/cli';
+import { eventuallyAsync } from '../../helpers/components';
 import { memoryLogger } from '../../helpers/logger';
 import { freePort } from '../../helpers/ports';
 import { demoSiteOnFreePorts, type TestPorts } from '../../helpers/sites';
@@ -160,6 +173,44 @@ describe('heatbridge modbus read', () => {
   });
 });
 
+describe('heatbridge modbus read: values as an engineer reads them', () => {
+  /** Holding registers: 419 (41.9 at scale 0.1), then 41.9 as a float32 (ABCD). */
+  const registers = [419, 0x4227, 0x999a];
+
+  async function withServer<T>(fn: (port: number) => Promise<T>): Promise<T> {
+    const port = await freePort();
+    const vector = { getHoldingRegister: (addr: number) => registers[addr] ?? 0 };
+    const server = new ServerTCP(vector, {
+      host: '127.0.0.1',
+      port,
+      unitID: 1,
+    });
+    await new Promise<void>((resolve) => server.once('initialized', () => resolve()));
+    try {
+      return await fn(port);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  const read = (port: number, ...args: string[]): Promise<Finished> =>
+    runCli(['modbus', 'read', '--host', '127.0.0.1', '--port', String(port), ...args]);
+
+  it('prints a scaled integer at the decimals of its scale, and a float32 to the digits it holds', async () => {
+    await withServer(async (port) => {
+      const scaled = await read(port, '--register', '0', '--type', 'int16', '--scale', '0.1');
+      expect(scaled.stdout).toContain('value: 41.9\n'); // not 41.900000000000006
+      const float = await read(port, '--register', '1', '--type', 'float32');
+      expect(float.stdout).toContain('raw:   0x4227 0x999a');
+      expect(float.stdout).toContain('value: 41.9\n'); // not 41.900001525878906
+      const offset = await read(port, '--register', '0', '--scale', '0.01', '--offset', '-4');
+      expect(offset.stdout).toContain('value: 0.19\n');
+      const plain = await read(port, '--register', '0');
+      expect(plain.stdout).toContain('value: 419\n');
+    });
+  });
+});
+
 describe('heatbridge opcua browse', () => {
   const endpoint = (): string => `opc.tcp://127.0.0.1:${ports.opcua}/heatbridge/hall1`;
 
@@ -181,6 +232,7 @@ describe('heatbridge opcua browse', () => {
       nodeId: string;
       browsePath: string;
       dataType: string;
+      access: string;
       unit?: string;
     }[];
     expect(vars).toHaveLength(HALL_VARIABLES.length);
@@ -188,25 +240,176 @@ describe('heatbridge opcua browse', () => {
       nodeId: 'ns=1;s=Hall1.CDU.SupplyTemperature',
       browsePath: '/1:Hall1/1:CDU/1:SupplyTemperature',
       dataType: 'Double',
+      access: 'r',
       unit: '°C',
+      range: { low: 0, high: 80 },
     });
     expect(vars).toContainEqual(
       expect.objectContaining({
         nodeId: 'ns=1;s=Hall1.HeatRecovery.RecoveredPower',
         dataType: 'Float',
+        access: 'rw',
       }),
+    );
+    expect(vars).toContainEqual(
+      expect.objectContaining({ nodeId: 'ns=1;s=Hall1.HeatRecovery.Active', access: 'rw' }),
     );
   });
 
-  it('refuses an untrusted server certificate by default and says where it went', async () => {
+  it('shows access, unit and range as columns of the table', async () => {
+    const r = await runCli([
+      'opcua',
+      'browse',
+      endpoint(),
+      '--security-policy',
+      'None',
+      '--security-mode',
+      'None',
+      '--pki-dir',
+      join(dir, 'browse-table'),
+    ]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]!.split(/ {2,}/)).toEqual([
+      'NodeId',
+      'browse path',
+      'data type',
+      'access',
+      'unit',
+      'range',
+    ]);
+    const row = (id: string): string[] => lines.find((l) => l.startsWith(id))!.split(/ {2,}/);
+    expect(row('ns=1;s=Hall1.HeatRecovery.RecoveredPower')).toEqual([
+      'ns=1;s=Hall1.HeatRecovery.RecoveredPower',
+      '/1:Hall1/1:HeatRecovery/1:RecoveredPower',
+      'Float',
+      'rw',
+      'kW',
+      '0 – 10000',
+    ]);
+    expect(row('ns=1;s=Hall1.CDU.Flow').slice(2)).toEqual(['Double', 'r', 'm³/h', '0 – 500']);
+    expect(r.stderr).toContain(`${HALL_VARIABLES.length} variables (security None None)`);
+  });
+
+  const secure = ['--security-policy', 'Basic256Sha256', '--security-mode', 'SignAndEncrypt'];
+  const pemsIn = (folder: string): string[] =>
+    existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.pem')) : [];
+
+  it('refuses an untrusted server certificate when a secure endpoint is asked for, naming it and its file', async () => {
     const pki = join(dir, 'browse-strict');
-    const r = await runCli(['opcua', 'browse', endpoint(), '--pki-dir', pki]);
+    const r = await runCli(['opcua', 'browse', endpoint(), ...secure, '--pki-dir', pki]);
     expect(r.code).toBe(1);
+    const [file] = pemsIn(join(pki, 'rejected'));
+    const id = certificateId(readFileSync(join(pki, 'rejected', file!)));
     expect(r.stderr).toContain(
-      `the server certificate is not trusted: it was filed under ${join(pki, 'rejected')}`,
+      `the server certificate "${id.subject}" (thumbprint ${id.thumbprint}) is not trusted: ` +
+        `it was filed as ${join(pki, 'rejected', file!)}; move it to ${join(pki, 'trusted', 'certs')}/ to trust it`,
     );
     expect(r.stderr).toContain('--trust-on-first-use');
     // One line, not node-opcua's page of certificate details.
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
+
+  it('says so when the certificate was copied to trusted/ but is still in rejected/ (which wins)', async () => {
+    const pki = join(dir, 'browse-both');
+    expect((await runCli(['opcua', 'browse', endpoint(), ...secure, '--pki-dir', pki])).code).toBe(
+      1,
+    );
+    const [file] = pemsIn(join(pki, 'rejected'));
+    copyFileSync(join(pki, 'rejected', file!), join(pki, 'trusted', 'certs', file!));
+    const r = await runCli(['opcua', 'browse', endpoint(), ...secure, '--pki-dir', pki]);
+    expect(r.code).toBe(1);
+    const trusted = join(pki, 'trusted', 'certs', file!);
+    const rejected = join(pki, 'rejected', file!);
+    expect(r.stderr).toContain(
+      `it is in both ${trusted} and ${rejected}, and the copy in rejected/ wins: delete ${rejected} to trust it`,
+    );
+  });
+
+  it('lists what the server offers when no endpoint matches, instead of node-opcua\'s "Cannot find an Endpoint"', async () => {
+    const r = await runCli([
+      'opcua',
+      'browse',
+      endpoint(),
+      '--security-policy',
+      'Aes256_Sha256_RsaPss',
+      '--security-mode',
+      'SignAndEncrypt',
+      '--pki-dir',
+      join(dir, 'browse-nomatch'),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toContain('Cannot find an Endpoint');
+    expect(r.stderr).toContain(
+      'the server offers no endpoint for Aes256_Sha256_RsaPss, SignAndEncrypt, anonymous sign-in; it offers:',
+    );
+    for (const [policy, mode] of [
+      ['None', 'None'],
+      ['Basic256Sha256', 'Sign'],
+      ['Basic256Sha256', 'SignAndEncrypt'],
+      ['Aes128_Sha256_RsaOaep', 'SignAndEncrypt'],
+    ])
+      expect(r.stderr).toContain(
+        `  ${policy} ${mode}  ${endpoint()}  sign-in: UserName, Certificate, Anonymous`,
+      );
+  });
+
+  it("the README's command works against the demo simulator as it is, then over the most secure endpoint once both sides trust each other", async () => {
+    // Exactly the documented command, run in a fresh folder (its default PKI is data/pki/opcua-client).
+    const cwd = mkdtempSync(join(tmpdir(), 'hb-browse-'));
+    const browse = (): Promise<Finished> =>
+      finished(spawn(process.execPath, [BIN, 'opcua', 'browse', endpoint()], { cwd }));
+    const pki = join(cwd, 'data', 'pki', 'opcua-client');
+
+    // 1. Nobody trusts anybody yet: the address space is listed over None, and the note names the
+    //    server's certificate, where it went and where to move it.
+    const first = await browse();
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('ns=1;s=Hall1.CDU.SupplyTemperature');
+    const [serverCert] = pemsIn(join(pki, 'rejected'));
+    expect(first.stderr).toContain(
+      'note: browsed without security: Basic256Sha256 SignAndEncrypt failed: the server certificate "HeatBridge plant simulator (data hall)',
+    );
+    expect(first.stderr).toContain(`it was filed as ${join(pki, 'rejected', serverCert!)}`);
+    expect(first.stderr).toContain('(security None None)');
+
+    // 2. We trust the server; it does not know us yet: the note says which file of ours, and
+    //    (this being HeatBridge's simulator) which of its folders to move it to.
+    renameSync(join(pki, 'rejected', serverCert!), join(pki, 'trusted', 'certs', serverCert!));
+    const second = await browse();
+    expect(second.code).toBe(0);
+    const ours = certificateId(readFileSync(join(pki, 'own', 'certs', 'client_certificate.pem')));
+    expect(second.stderr).toContain(
+      `the server refused our certificate "${ours.subject}" (thumbprint ${ours.thumbprint})`,
+    );
+    expect(second.stderr).toContain(
+      `move the file ending in [${ours.thumbprint}].pem from there to data/pki/sim-opcua-server/server/trusted/certs/`,
+    );
+    expect(second.stderr).toContain('(security None None)');
+
+    // 3. The server's engineer trusts us: the same command now browses signed and encrypted.
+    const serverPki = join(dir, 'pki-sim', 'server');
+    const ourFile = pemsIn(join(serverPki, 'rejected')).find((f) =>
+      f.endsWith(`[${ours.thumbprint}].pem`),
+    );
+    expect(ourFile).toBeDefined();
+    renameSync(
+      join(serverPki, 'rejected', ourFile!),
+      join(serverPki, 'trusted', 'certs', ourFile!),
+    );
+    let third: Finished | undefined;
+    // The server notices the moved file through a file watcher.
+    await eventuallyAsync(
+      async () => {
+        third = await browse();
+        return third.code === 0 && !third.stderr.includes('note:');
+      },
+      20_000,
+      'a secure browse',
+    );
+    expect(third!.stderr).toContain(
+      `${HALL_VARIABLES.length} variables (security Basic256Sha256 SignAndEncrypt)`,
+    );
+    expect(third!.stdout).toContain('ns=1;s=Hall1.CDU.SupplyTemperature');
+  }, 60_000);
 });

@@ -1,13 +1,14 @@
-import { existsSync, readdirSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { OpcuaAdapter } from '../../../src/adapters/opcua/adapter';
+import { certificateId } from '../../../src/adapters/opcua/certificates';
 import { Secret, type OpcuaDeviceConfig, type SiteConfig } from '../../../src/config';
 import type { Sample } from '../../../src/domain/sample';
 import { SimHost } from '../../../simulators/host';
 import { constantWeather } from '../../../simulators/weather';
 import { eventually, startComponent } from '../../helpers/components';
-import { memoryLogger } from '../../helpers/logger';
+import { LEVEL_RANK, levelRank, memoryLogger } from '../../helpers/logger';
 import { demoSiteOnFreePorts } from '../../helpers/sites';
 
 let host: SimHost;
@@ -67,15 +68,51 @@ describe('OPC UA adapter security', () => {
     try {
       await eventually(() => r.reports.some((x) => x.state === 'degraded'), 10_000, 'degraded');
       expect(r.reports.find((x) => x.state === 'degraded')!.message).toContain(
-        'the server certificate is not trusted',
+        'is not trusted: it was filed as',
       );
-      expect(
-        readdirSync(join(cfg.pkiDir, 'rejected')).filter((f) => f.endsWith('.pem')),
-      ).toHaveLength(1);
+      const rejected = readdirSync(join(cfg.pkiDir, 'rejected')).filter((f) => f.endsWith('.pem'));
+      expect(rejected).toHaveLength(1);
       expect(got.filter((s) => s.quality === 'good')).toEqual([]);
       expect(host.opcua[0]!.monitoredItemCount().sessions).toBe(0);
+      // One clear line for the event, naming the certificate and the file it now lies in; not
+      // node-opcua's dozen warnings with a base64 dump of it.
+      const file = join(cfg.pkiDir, 'rejected', rejected[0]!);
+      const id = certificateId(readFileSync(file));
+      const warnings = r.lines().filter((l) => levelRank(l) >= LEVEL_RANK.warn);
+      const about = warnings.filter((l) => JSON.stringify(l).includes(id.thumbprint));
+      expect(about).toHaveLength(1);
+      expect(JSON.stringify(about[0])).toContain(
+        `the server certificate \\"${id.subject}\\" (thumbprint ${id.thumbprint}) is not trusted: it was filed as ${file}; move it to ${join(cfg.pkiDir, 'trusted', 'certs')}/ to trust it`,
+      );
+      expect(warnings.filter((l) => l.source === 'node-opcua')).toEqual([]);
+      expect(JSON.stringify(r.lines())).not.toMatch(/[A-Za-z0-9+/]{64,}/);
+      // The application certificate made on the first start is routine, not a warning.
+      expect(JSON.stringify(warnings)).not.toContain('Creating default certificate');
     } finally {
       await r.stop();
+    }
+  });
+
+  it('says that a server certificate copied (not moved) to trusted/ stays refused because its copy in rejected/ wins', async () => {
+    const cfg = secureConfig('pki-both');
+    const first = await startComponent(new OpcuaAdapter('hall1', cfg));
+    try {
+      await eventually(() => first.reports.some((x) => x.state === 'degraded'), 10_000, 'refused');
+    } finally {
+      await first.stop();
+    }
+    const [name] = readdirSync(join(cfg.pkiDir, 'rejected')).filter((f) => f.endsWith('.pem'));
+    const rejected = join(cfg.pkiDir, 'rejected', name!);
+    const trusted = join(cfg.pkiDir, 'trusted', 'certs', name!);
+    copyFileSync(rejected, trusted);
+    const again = await startComponent(new OpcuaAdapter('hall1', cfg));
+    try {
+      await eventually(() => again.reports.some((x) => x.state === 'degraded'), 10_000, 'refused');
+      expect(again.reports.find((x) => x.state === 'degraded')!.message).toContain(
+        `it is in both ${trusted} and ${rejected}, and the copy in rejected/ wins: delete ${rejected} to trust it`,
+      );
+    } finally {
+      await again.stop();
     }
   });
 
