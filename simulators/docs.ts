@@ -37,17 +37,18 @@ function registerTable(map: readonly RegisterPoint[], equipment: string): string
 export function simulatorReference(): string {
   const opcua = HALL_VARIABLES.map(
     (v) =>
-      `| \`${hallNodeId(v)}\` | \`${hallBrowsePath(v)}\` | ${v.unit} | ${v.range[0]} – ${v.range[1]} | ${v.minimumSamplingIntervalMs} ms | ${v.description} |`,
+      `| \`${hallNodeId(v)}\` | \`${hallBrowsePath(v)}\` | ${v.dataType} | ${v.access} | ${v.unit} | ${v.dataType === 'Boolean' ? '' : `${v.range[0]} – ${v.range[1]}`} | ${v.minimumSamplingIntervalMs} ms | ${v.description} |`,
   );
   return [
     START,
     '',
     '### Data hall (OPC UA)',
     '',
-    'AnalogItems (Double) with EngineeringUnits and EURange properties.',
+    'AnalogItems with EngineeringUnits and EURange properties (read-only for every client); the',
+    'two-state variable is a plain Boolean. Access is what any client may do with the value.',
     '',
-    '| NodeId | browse path | unit | EURange | min. sampling | meaning |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| NodeId | browse path | data type | access | unit | EURange | min. sampling | meaning |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...opcua,
     '',
     '### Heat-recovery PLC: plant (Modbus unit 1)',

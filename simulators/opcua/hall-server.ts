@@ -1,6 +1,7 @@
 import { resolve as resolvePath } from 'node:path';
 import { routeOpcuaLogs } from '../../src/util/opcua-log';
 import {
+  AccessLevelFlag,
   DataType,
   DataValue,
   MessageSecurityMode,
@@ -14,11 +15,13 @@ import {
   type EUInformation,
   type StatusCode,
   type UAObject,
+  type UAVariable,
 } from 'node-opcua';
 import type { Secret } from '../../src/config/secret';
 import type { Unit } from '../../src/domain/units';
 import type { Logger } from '../../src/log';
 import type { Simulation } from '../simulation';
+import { logCertificateRefusals } from './certificate-refusals';
 import { HALL_FOLDERS, HALL_VARIABLES, type HallVariable } from './hall-variables';
 
 export interface HallServerOptions {
@@ -87,6 +90,8 @@ export class HallOpcuaServer {
       rootFolder: `${pki}/users`,
       automaticallyAcceptUnknownCertificate: false,
     });
+    logCertificateRefusals(serverCertificateManager, `${pki}/server`, this.log, 'client');
+    logCertificateRefusals(userCertificateManager, `${pki}/users`, this.log, 'user');
     const users = new Map(this.opts.users.map((u) => [u.username, u.password]));
     const server = new OPCUAServer({
       host,
@@ -178,14 +183,16 @@ export class HallOpcuaServer {
           userAccessLevel: accessLevel(v),
         });
       } else {
-        ns.addAnalogDataItem({
-          ...common,
-          dataType: v.dataType,
-          accessLevel: accessLevel(v),
-          userAccessLevel: accessLevel(v),
-          engineeringUnitsRange: { low: v.range[0], high: v.range[1] },
-          engineeringUnits: euOf(v.unit),
-        });
+        readOnlyProperties(
+          ns.addAnalogDataItem({
+            ...common,
+            dataType: v.dataType,
+            accessLevel: accessLevel(v),
+            userAccessLevel: accessLevel(v),
+            engineeringUnitsRange: { low: v.range[0], high: v.range[1] },
+            engineeringUnits: euOf(v.unit),
+          }),
+        );
       }
     }
   }
@@ -244,6 +251,22 @@ export class HallOpcuaServer {
 /** Read-only measurements; read-write for what clients may write. */
 function accessLevel(v: HallVariable): string {
   return v.access === 'rw' ? 'CurrentRead | CurrentWrite' : 'CurrentRead';
+}
+
+const WRITE_BITS =
+  AccessLevelFlag.CurrentWrite | AccessLevelFlag.StatusWrite | AccessLevelFlag.TimestampWrite;
+
+/**
+ * A variable's properties (EURange, EngineeringUnits) describe the device: no client may change
+ * them. node-opcua makes EURange writable (AccessLevel 3), which let any anonymous client change
+ * the range a percent deadband is computed from.
+ */
+function readOnlyProperties(variable: UAVariable): void {
+  for (const property of variable.getProperties()) {
+    const p = property as UAVariable;
+    p.accessLevel = p.accessLevel & ~WRITE_BITS;
+    p.userAccessLevel = (p.userAccessLevel ?? p.accessLevel) & ~WRITE_BITS;
+  }
 }
 
 function euOf(unit: Unit): EUInformation {

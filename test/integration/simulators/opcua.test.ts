@@ -1,10 +1,11 @@
 import { X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   AttributeIds,
   BrowseDirection,
+  DataType,
   MessageSecurityMode,
   NodeClassMask,
   OPCUACertificateManager,
@@ -14,8 +15,9 @@ import {
   makeBrowsePath,
   type ClientSession,
   type EUInformation,
-  type Range,
+  Range,
 } from 'node-opcua';
+import { certificateId } from '../../../src/adapters/opcua/certificates';
 import { Secret } from '../../../src/config';
 import {
   HALL_FOLDERS,
@@ -25,13 +27,14 @@ import {
 } from '../../../simulators/opcua/hall-variables';
 import { SimHost } from '../../../simulators/host';
 import { constantWeather } from '../../../simulators/weather';
-import { memoryLogger } from '../../helpers/logger';
+import { LEVEL_RANK, levelRank, memoryLogger } from '../../helpers/logger';
 import { demoSiteOnFreePorts } from '../../helpers/sites';
 
 let host: SimHost;
 let endpoint: string;
 let dir: string;
 let pkiDir: string;
+const simLog = memoryLogger('debug');
 
 beforeAll(async () => {
   const made = await demoSiteOnFreePorts();
@@ -42,7 +45,7 @@ beforeAll(async () => {
   endpoint = `opc.tcp://127.0.0.1:${made.ports.opcua}/heatbridge/hall1`;
   host = new SimHost({
     site: made.site,
-    log: memoryLogger().log,
+    log: simLog.log,
     realtime: false,
     adminPort: 0,
     weather: constantWeather(0),
@@ -176,6 +179,53 @@ describe('the data hall over OPC UA (node-opcua client)', () => {
   });
 });
 
+describe("the data hall's properties", () => {
+  it('are read-only: no client (anonymous or signed in) can change an EURange or EngineeringUnits', async () => {
+    const nodeId = 'ns=1;s=Hall1.CDU.SupplyTemperature';
+    for (const user of [undefined, ['operator', 'correct horse'] as [string, string]]) {
+      await withSession({ ...(user ? { user } : {}) }, async (s) => {
+        for (const property of ['.EURange', '.EngineeringUnits']) {
+          const found = await s.translateBrowsePath(makeBrowsePath(nodeId, property));
+          const target = found.targets![0]!.targetId;
+          const [access, userAccess] = await s.read([
+            { nodeId: target, attributeId: AttributeIds.AccessLevel },
+            { nodeId: target, attributeId: AttributeIds.UserAccessLevel },
+          ]);
+          expect({ property, access: access!.value.value as number }).toEqual({
+            property,
+            access: 1, // CurrentRead only
+          });
+          expect(userAccess!.value.value).toBe(1);
+        }
+        const range = await s.translateBrowsePath(makeBrowsePath(nodeId, '.EURange'));
+        const status = await s.write({
+          nodeId: range.targets![0]!.targetId,
+          attributeId: AttributeIds.Value,
+          value: {
+            value: { dataType: DataType.ExtensionObject, value: new Range({ low: 0, high: 1 }) },
+          },
+        });
+        expect(['BadNotWritable', 'BadUserAccessDenied']).toContain(status.name);
+        const after = await s.read({
+          nodeId: range.targets![0]!.targetId,
+          attributeId: AttributeIds.Value,
+        });
+        const r = after.value.value as Range;
+        expect([r.low, r.high]).toEqual([0, 80]);
+      });
+    }
+  });
+});
+
+/** The simulator's lines at warn or above that mention this certificate. */
+const warningsAbout = (thumbprint: string): Record<string, unknown>[] =>
+  simLog
+    .lines()
+    .filter((l) => levelRank(l) >= LEVEL_RANK.warn && JSON.stringify(l).includes(thumbprint));
+
+const ownCertificate = (clientFolder: string): ReturnType<typeof certificateId> =>
+  certificateId(readFileSync(join(dir, clientFolder, 'own', 'certs', 'client_certificate.pem')));
+
 describe('OPC UA security of the simulated server', () => {
   it('refuses SignAndEncrypt from an untrusted client certificate, and files it under rejected/', async () => {
     const cm = await clientManager('untrusted-client');
@@ -188,6 +238,59 @@ describe('OPC UA security of the simulated server', () => {
     ).rejects.toThrow(/BadSecurityChecksFailed|rejected/);
     const rejected = readdirSync(join(pkiDir, 'server', 'rejected'));
     expect(rejected.some((f) => f.startsWith('HeatBridgeTestClient'))).toBe(true);
+  });
+
+  it('logs a refused client certificate in one line: whose, the file it lies in, where to move it', async () => {
+    const cm = await clientManager('one-line-client');
+    await cm.trustCertificate(serverCertificate());
+    const attempt = (): Promise<void> =>
+      withSession(
+        { cm, policy: SecurityPolicy.Basic256Sha256, mode: MessageSecurityMode.SignAndEncrypt },
+        () => Promise.resolve(),
+      );
+    await expect(attempt()).rejects.toThrow();
+    await expect(attempt()).rejects.toThrow(); // a client retrying is not a new event
+    const { subject, thumbprint } = ownCertificate('one-line-client');
+    expect(subject).toMatch(/^HeatBridgeTestClient@/);
+    const file = readdirSync(join(pkiDir, 'server', 'rejected')).find((f) =>
+      f.endsWith(`[${thumbprint}].pem`),
+    )!;
+    const lines = warningsAbout(thumbprint);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.msg).toBe(
+      `OPC UA client certificate "${subject}" ` +
+        `(thumbprint ${thumbprint}) of urn:heatbridge:test-client is not trusted: it was filed as ` +
+        `${join(pkiDir, 'server', 'rejected', file)}; move it to ${join(pkiDir, 'server', 'trusted', 'certs')}/ to trust it`,
+    );
+    // node-opcua's own lines about it (thumbprints, "Sender Certificate Error") stay at debug.
+    const warnings = simLog.lines().filter((l) => levelRank(l) >= LEVEL_RANK.warn);
+    expect(
+      warnings.filter((l) => /Sender Certificate|certificate invalid/.test(String(l.msg))),
+    ).toEqual([]);
+  });
+
+  it('says that a certificate copied (not moved) to trusted/ is still refused because its copy in rejected/ wins', async () => {
+    const cm = await clientManager('copied-client');
+    await cm.trustCertificate(serverCertificate());
+    const attempt = (): Promise<void> =>
+      withSession(
+        { cm, policy: SecurityPolicy.Basic256Sha256, mode: MessageSecurityMode.SignAndEncrypt },
+        () => Promise.resolve(),
+      );
+    await expect(attempt()).rejects.toThrow();
+    const { thumbprint } = ownCertificate('copied-client');
+    const file = readdirSync(join(pkiDir, 'server', 'rejected')).find((f) =>
+      f.endsWith(`[${thumbprint}].pem`),
+    )!;
+    const rejected = join(pkiDir, 'server', 'rejected', file);
+    const trusted = join(pkiDir, 'server', 'trusted', 'certs', file);
+    copyFileSync(rejected, trusted);
+    await expect(attempt()).rejects.toThrow();
+    const lines = warningsAbout(thumbprint);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]!.msg).toContain(
+      `is not trusted: it is in both ${trusted} and ${rejected}, and the copy in rejected/ wins: delete ${rejected} to trust it`,
+    );
   });
 
   it('accepts the client once an engineer moves its certificate to trusted/, with username sign-in', async () => {
