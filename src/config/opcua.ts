@@ -134,3 +134,17 @@ export function opcuaExpectedPeriodMs(
   const keepAlive = device.publishingIntervalMs * opcuaKeepAliveCount(device.publishingIntervalMs);
   return Math.max(device.publishingIntervalMs, sampling, keepAlive);
 }
+
+/**
+ * How often a device that is down is probed (a TCP connect to the endpoint's host and port) while
+ * reconnect attempts back off: half the period its values come at (publishing or poll interval),
+ * between 100 ms and 1 s. A server that comes back is found within that, and the session that
+ * follows delivers within another period: values resume within about two periods of the server
+ * answering again, however long the backoff has grown.
+ */
+export function opcuaProbeIntervalMs(
+  device: Pick<OpcuaDeviceConfig, 'mode' | 'pollIntervalMs' | 'publishingIntervalMs'>,
+): number {
+  const period = device.mode === 'polling' ? device.pollIntervalMs : device.publishingIntervalMs;
+  return Math.min(1000, Math.max(100, Math.round(period / 2)));
+}

@@ -1,5 +1,5 @@
 import { AttributeIds, type ClientSession, type DataType, type NodeId } from 'node-opcua';
-import type { OpcuaDeviceConfig } from '../../config/opcua';
+import { opcuaProbeIntervalMs, type OpcuaDeviceConfig } from '../../config/opcua';
 import type { PointId } from '../../domain/point-id';
 import type { SampleValue } from '../../domain/sample';
 import type { Logger } from '../../log';
@@ -8,6 +8,9 @@ import { Backoff } from '../../util/backoff';
 import type { EpisodeLog } from '../../util/episode-log';
 import { LatencyHistogram } from '../../util/latency-histogram';
 import { routeOpcuaLogs } from '../../util/opcua-log';
+import { ProbingWait } from '../../util/probing-wait';
+import { ReconnectLog } from '../../util/reconnect-log';
+import { probeTcp } from '../../util/tcp-probe';
 import { AdapterBase, type AdapterIdentity, type FieldAdapter } from '../adapter';
 import { episodeLogs } from '../episodes';
 import { livenessOf, newClient, newConnection, type Connection } from './client';
@@ -30,11 +33,14 @@ export interface OpcuaAdapterOptions {
 /**
  * One OPC UA device: a session with its monitored items (or periodic reads in polling mode).
  *
- * Reconnection is HeatBridge's own, not node-opcua's: when the connection is lost (socket closed,
- * keep-alive watchdog, subscription terminated), every point goes stale at once, the whole client
- * is thrown away, and after a capped exponential backoff a brand-new client, session and set of
- * subscriptions is created. All monitored items are therefore restored after a server restart,
- * and none twice.
+ * Reconnection is HeatBridge's own, not node-opcua's (its connectionStrategy has maxRetry 0, so
+ * it gives up at the first break and says `connection_lost`): when the connection is lost (socket
+ * closed, keep-alive watchdog, subscription terminated), every point goes stale at once, the whole
+ * client is thrown away, and a brand-new client, session and set of subscriptions is created. All
+ * monitored items are therefore restored after a server restart, and none twice. Full attempts
+ * follow a capped exponential backoff; between them a TCP probe watches the endpoint, and when
+ * it answers again after not answering, the next attempt is made at once (ProbingWait), so
+ * values resume within about two periods of the server being back however long it was away.
  */
 export class OpcuaAdapter extends AdapterBase implements FieldAdapter {
   private readonly items: OpcuaItems;
@@ -44,7 +50,8 @@ export class OpcuaAdapter extends AdapterBase implements FieldAdapter {
   private loop: Promise<void> | undefined;
   /** The connection being made or served; undefined between attempts. */
   private link: Connection | undefined;
-  private wake: (() => void) | undefined;
+  private waiting: ProbingWait | undefined;
+  private reconnects!: ReconnectLog;
   private log!: Logger;
   private ctx!: ComponentContext;
   /** Polling mode: ticks skipped because the previous read was still running (issue 18). */
@@ -53,6 +60,12 @@ export class OpcuaAdapter extends AdapterBase implements FieldAdapter {
   private readonly counts = {
     connects: 0,
     connectionLosses: 0,
+    /** Connection attempts, each begun with a probe of the endpoint. */
+    attempts: 0,
+    /** TCP probes of the endpoint (an attempt's own and those between attempts). */
+    probes: 0,
+    /** Attempts made at once because the endpoint answered again, not after the backoff. */
+    resumedOnProbe: 0,
     notifications: 0,
     keepalives: 0,
     writes: 0,
@@ -96,6 +109,7 @@ export class OpcuaAdapter extends AdapterBase implements FieldAdapter {
     this.items.refusals = episodes('OPC UA value refused', 'OPC UA values accepted again', {
       summaryEveryMs: 60_000,
     });
+    this.reconnects = new ReconnectLog({ name: this.device, log: ctx.log, now: this.now });
     routeOpcuaLogs(ctx.log);
     this.running = true;
     // Connecting happens in the background: a device that is down at start makes the adapter
@@ -110,7 +124,7 @@ export class OpcuaAdapter extends AdapterBase implements FieldAdapter {
     conn?.fail('stopping');
     // A connect still under way is cut short rather than waited for.
     if (conn && !conn.session) void conn.client.disconnect().catch(() => undefined);
-    this.wake?.();
+    this.waiting?.cancel();
     await this.loop;
     this.endSamples();
   }
@@ -131,7 +145,17 @@ export class OpcuaAdapter extends AdapterBase implements FieldAdapter {
           }
         : {}),
       ...(problems.length > 0 ? { problems } : {}),
+      ...(this.items.warnings().length > 0 ? { warnings: this.items.warnings() } : {}),
     };
+  }
+
+  /**
+   * Why the point's node cannot hold `value` (its DataType and ValueRank, read at connect), or
+   * undefined when it can or that is not known yet: "2.5 is not an Int16 (whole numbers
+   * −32768..32767)". The override API refuses such a value before it is written (C6).
+   */
+  checkValue(id: PointId, value: SampleValue): string | undefined {
+    return this.items.checkValue(id, value);
   }
 
   async write(id: PointId, value: SampleValue): Promise<void> {
@@ -139,13 +163,16 @@ export class OpcuaAdapter extends AdapterBase implements FieldAdapter {
     if (!item) throw new Error(`${id} is not on ${this.name}`);
     if (item.cfg.access === 'r') throw new Error(`${id} is not writable`);
     const session = this.link?.session;
+    if (item.problem) throw new Error(`${id} cannot be used: ${item.problem}`);
     if (!session || !item.nodeId) throw new Error(`${this.name} is not connected`);
-    if (item.dataType === undefined) item.dataType = await this.readDataType(session, item.nodeId);
+    // Known from connect; read now if the server would not say then.
+    item.info ??= {};
+    item.info.dataType ??= await this.readDataType(session, item.nodeId);
     const started = performance.now();
     const status = await session.write({
       nodeId: item.nodeId,
       attributeId: AttributeIds.Value,
-      value: { value: toVariant(value, item.dataType) },
+      value: { value: toVariant(value, item.info.dataType) },
     });
     this.roundTrip.observe((performance.now() - started) / 1000);
     if (qualityOfStatus(status) !== 'good')
@@ -154,28 +181,53 @@ export class OpcuaAdapter extends AdapterBase implements FieldAdapter {
   }
 
   private async run(): Promise<void> {
+    const { host = '', port = 0 } = endpointParts(this.cfg.endpoint);
+    const probeEveryMs = opcuaProbeIntervalMs(this.cfg);
+    const probe = (timeoutMs: number): Promise<string | undefined> => {
+      this.counts.probes += 1;
+      return probeTcp(host, port, timeoutMs);
+    };
     while (this.running) {
+      this.counts.attempts += 1;
+      // A server that is down costs one TCP probe, not a client with its certificates.
+      const unreachable = await probe(Math.max(probeEveryMs, 1000));
       let reason: string;
-      try {
-        reason = await this.connectAndServe();
-      } catch (err) {
-        reason = describeConnectError(err, this.cfg);
+      let served = false;
+      if (unreachable !== undefined) {
+        reason = unreachable;
+        // As for a refused connect (teardown): the values cannot be had.
+        this.items.lost('bad');
+      } else {
+        try {
+          reason = await this.connectAndServe();
+          served = true;
+        } catch (err) {
+          reason = describeConnectError(err, this.cfg);
+        }
       }
       if (!this.running) break;
       const delay = this.backoff.next();
-      const fields = { endpoint: this.cfg.endpoint, reason, retryInMs: delay };
-      if (this.backoff.failures === 1)
-        this.log.warn(fields, 'OPC UA connection failed or lost; reconnecting');
-      else this.log.debug(fields, 'OPC UA connection still failing');
+      const fields = { endpoint: this.cfg.endpoint, retryInMs: delay };
+      if (served) this.reconnects.lost(reason, fields);
+      else this.reconnects.failed(reason, unreachable !== undefined, fields);
       this.ctx.report('degraded', `${this.cfg.endpoint}: ${reason}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
+      this.waiting = new ProbingWait({
+        delayMs: delay,
+        probeEveryMs,
+        probe,
+        down: !served && unreachable !== undefined,
       });
-      this.wake = undefined;
+      const end = await this.waiting.done;
+      this.waiting = undefined;
+      if (end === 'reachable') {
+        // The server is back: a fresh start, not the backoff an outage has grown.
+        this.counts.resumedOnProbe += 1;
+        this.backoff.reset();
+        this.log.debug(
+          { endpoint: this.cfg.endpoint },
+          `${this.device}: the endpoint answers again; connecting`,
+        );
+      }
     }
   }
 
@@ -226,14 +278,11 @@ export class OpcuaAdapter extends AdapterBase implements FieldAdapter {
       if (stopping()) return await lost;
       this.counts.connects += 1;
       this.backoff.reset();
-      this.log.info(
-        {
-          endpoint: this.cfg.endpoint,
-          items: this.items.size,
-          problems: this.items.problems().length,
-        },
-        'OPC UA session ready',
-      );
+      this.reconnects.connected({
+        endpoint: this.cfg.endpoint,
+        items: this.items.size,
+        problems: this.items.problems().length,
+      });
       this.reportReady();
       const reason = await lost;
       this.counts.connectionLosses += reason === 'stopping' ? 0 : 1;

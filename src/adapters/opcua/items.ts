@@ -2,7 +2,6 @@ import {
   makeBrowsePath,
   resolveNodeId,
   type ClientSession,
-  type DataType,
   type DataValue,
   type NodeId,
 } from 'node-opcua';
@@ -12,10 +11,12 @@ import {
   type OpcuaPointConfig,
 } from '../../config/opcua';
 import { pointId, type PointId } from '../../domain/point-id';
-import type { Sample } from '../../domain/sample';
+import type { Sample, SampleValue } from '../../domain/sample';
 import { staleWindowMs } from '../../domain/stale';
 import type { Logger } from '../../log';
 import type { EpisodeLog } from '../../util/episode-log';
+import { readNodeInfo } from './node-info';
+import { typeProblem, unitWarnings, valueProblem, type NodeInfo } from './node-checks';
 import { qualityOfStatus } from './quality';
 import { sampleOfDataValue } from './values';
 
@@ -25,8 +26,11 @@ export interface ItemState {
   nodeId?: NodeId;
   /** Why the point cannot be read, when it cannot. */
   problem?: string;
-  dataType?: DataType;
+  /** What the server said about the node at the last connect (kept while disconnected). */
+  info?: NodeInfo;
   last?: Sample;
+  /** The source time of the point's last DataValue in this session (sampleTime). */
+  sourceTs?: number;
   lastEmittedAt: number;
   staleAfterMs: number;
 }
@@ -43,6 +47,10 @@ export class OpcuaItems {
    * when the adapter starts and has its logger.
    */
   refusals: EpisodeLog | undefined;
+  /** What was logged about the nodes, so a reconnect does not say it again. */
+  private readonly said = new Set<string>();
+  /** The doubts about points (unit, deadband) the server's answers raised: `hall1/t: …`. */
+  private readonly doubts = new Map<PointId, string[]>();
 
   constructor(
     device: string,
@@ -70,9 +78,25 @@ export class OpcuaItems {
     return this.items.get(id);
   }
 
-  /** The points a session reads: found on the server, and not write-only. */
+  /** The points a session reads: found on the server, usable, and not write-only. */
   readable(): ItemState[] {
-    return [...this.items.values()].filter((i) => i.nodeId && i.cfg.access !== 'w');
+    return [...this.items.values()].filter((i) => i.nodeId && !i.problem && i.cfg.access !== 'w');
+  }
+
+  /** The warnings about points the server's answers raised (`hall1/t: unit kW is configured…`). */
+  warnings(): string[] {
+    return [...this.doubts].flatMap(([id, ws]) => ws.map((w) => `${id}: ${w}`));
+  }
+
+  /**
+   * Why the point's node cannot hold `value` (C6), from what the server said at connect; undefined
+   * when it can or that is not known yet.
+   */
+  checkValue(id: PointId, value: SampleValue): string | undefined {
+    const item = this.items.get(id);
+    if (!item) return undefined;
+    if (item.problem) return item.problem;
+    return item.info ? valueProblem(value, item.info) : undefined;
   }
 
   /** The points that cannot be read, each with the reason (`hall1/t: browse path … not found`). */
@@ -86,6 +110,7 @@ export class OpcuaItems {
     for (const item of this.items.values()) {
       item.problem = undefined;
       item.nodeId = undefined;
+      item.sourceTs = undefined;
       if (item.cfg.nodeId !== undefined) {
         try {
           item.nodeId = resolveNodeId(item.cfg.nodeId);
@@ -106,22 +131,70 @@ export class OpcuaItems {
           item.problem = `browse path ${item.cfg.browsePath} not found (${r.statusCode.toString()})`;
       });
     }
+    await this.inspect(session, log);
     for (const item of this.items.values()) {
       if (item.problem) {
-        log.warn({ point: item.id, problem: item.problem }, 'OPC UA point cannot be read');
+        const type = item.info !== undefined && item.nodeId !== undefined;
+        this.once(`${item.id}|${item.problem}`, () =>
+          type
+            ? log.error({ point: item.id, problem: item.problem }, 'OPC UA point not used')
+            : log.warn({ point: item.id, problem: item.problem }, 'OPC UA point cannot be read'),
+        );
         this.emitQuality(item, 'bad', this.now());
       }
     }
   }
 
+  /**
+   * Reads what the server says about every found node and checks the point against it: a type
+   * the point's unit cannot be (a Boolean node for a kW point) makes the point unusable (bad, with
+   * the reason, at error); a unit other than the server's EngineeringUnits, or a percent deadband
+   * without an EURange, is warned about once.
+   */
+  private async inspect(session: ClientSession, log: Logger): Promise<void> {
+    const found = [...this.items.values()].filter((i) => i.nodeId);
+    let infos: NodeInfo[];
+    try {
+      infos = await readNodeInfo(
+        session,
+        found.map((i) => i.nodeId!),
+      );
+    } catch (err) {
+      // The values can still be read; only the checks are lost, and checkValue stays unknown.
+      log.warn({ err: (err as Error).message }, 'OPC UA node attributes could not be read');
+      return;
+    }
+    found.forEach((item, k) => {
+      const info = infos[k]!;
+      item.info = info;
+      const problem = typeProblem(info, item.cfg.unit);
+      if (problem) item.problem = problem;
+      const warnings = problem ? [] : unitWarnings(info, item.cfg);
+      this.doubts.delete(item.id);
+      if (warnings.length > 0) this.doubts.set(item.id, warnings);
+      for (const w of warnings)
+        this.once(`${item.id}|${w}`, () =>
+          log.warn({ point: item.id, problem: w }, 'OPC UA point doubtful'),
+        );
+    });
+  }
+
+  private once(key: string, say: () => void): void {
+    if (this.said.has(key)) return;
+    this.said.add(key);
+    say();
+  }
+
   /** A value from the server (a notification or a read). */
   onValue(item: ItemState, dv: DataValue): void {
-    const { sample, problem } = sampleOfDataValue(
+    const { sample, problem, sourceTs } = sampleOfDataValue(
       dv,
       { id: item.id, unit: item.cfg.unit },
       item.last,
       this.now(),
+      item.sourceTs,
     );
+    if (sourceTs !== undefined) item.sourceTs = sourceTs;
     if (problem) this.refusals?.occurred(item.id, { point: item.id, problem });
     else if (sample.quality === 'good') this.refusals?.cleared(item.id, { point: item.id });
     this.emit(item, sample);

@@ -16,6 +16,18 @@ const INTEGER_RANGES: Partial<Record<DataType, [number, number]>> = {
   [DataType.UInt64]: [0, Number.MAX_SAFE_INTEGER],
 };
 
+/** The integer data types (a `bool` point may be one that carries a state as 0/1). */
+export const INTEGER_TYPES: ReadonlySet<DataType> = new Set(
+  Object.keys(INTEGER_RANGES).map((k) => Number(k) as DataType),
+);
+
+/** The data types a number point can be. */
+export const NUMERIC_TYPES: ReadonlySet<DataType> = new Set([
+  ...INTEGER_TYPES,
+  DataType.Float,
+  DataType.Double,
+]);
+
 /** The built-in DataType a DataType attribute (a NodeId) names, when it is a built-in one. */
 export function builtInDataType(id: NodeId): DataType | undefined {
   return id.namespace === 0 && typeof id.value === 'number' && id.value >= 1 && id.value <= 25
@@ -23,26 +35,46 @@ export function builtInDataType(id: NodeId): DataType | undefined {
     : undefined;
 }
 
+/** A data type's name for messages: "Int16", "data type 27". */
+export function typeName(t: DataType): string {
+  return DataType[t] ?? `data type ${String(t)}`;
+}
+
+/** "an Int16", "an SByte", "a UInt16", "a Double". */
+export const withArticle = (name: string): string =>
+  `${/^([AEIO]|S[A-Z])/.test(name) ? 'an' : 'a'} ${name}`;
+
+/** A number as people write it, with a real minus sign: "−32768". */
+const shown = (n: number): string => String(n).replace(/^-/, '\u2212');
+
+/** The largest finite Float (IEEE 754 single precision). */
+const FLOAT_MAX = 3.4028234663852886e38;
+
 /**
  * A Variant of the node's own data type: OPC UA servers do not coerce (a Double written to a Float
- * node is BadTypeMismatch). Refuses what the type cannot hold instead of rounding or wrapping.
+ * node is BadTypeMismatch). Refuses what the type cannot hold instead of rounding or wrapping,
+ * with a message the override API passes on: "2.5 is not an Int16 (whole numbers −32768..32767)".
  */
 export function toVariant(value: SampleValue, dataType: DataType): Variant {
+  const name = typeName(dataType);
+  const isNot = `${JSON.stringify(value)} is not ${withArticle(name)}`;
   if (dataType === DataType.Boolean) {
-    if (typeof value !== 'boolean') throw new TypeError(`the node is Boolean; got ${typeof value}`);
+    if (typeof value !== 'boolean') throw new TypeError(`${isNot} (true or false)`);
     return new Variant({ dataType, value });
   }
   if (dataType === DataType.String) return new Variant({ dataType, value: String(value) });
-  if (typeof value !== 'number')
-    throw new TypeError(`the node is ${DataType[dataType]}; got ${typeof value}`);
-  if (dataType === DataType.Float || dataType === DataType.Double)
+  if (!NUMERIC_TYPES.has(dataType)) throw new TypeError(`writing ${name} nodes is not supported`);
+  if (typeof value !== 'number') throw new TypeError(`${isNot} (a number)`);
+  if (!Number.isFinite(value)) throw new RangeError(`${isNot} (a finite number)`);
+  if (dataType === DataType.Double) return new Variant({ dataType, value });
+  if (dataType === DataType.Float) {
+    if (Math.abs(value) > FLOAT_MAX)
+      throw new RangeError(`${isNot} (numbers within ±${FLOAT_MAX.toPrecision(5)})`);
     return new Variant({ dataType, value });
-  const range = INTEGER_RANGES[dataType];
-  if (!range) throw new TypeError(`writing ${DataType[dataType]} nodes is not supported`);
+  }
+  const range = INTEGER_RANGES[dataType]!;
   if (!Number.isInteger(value) || value < range[0] || value > range[1]) {
-    throw new RangeError(
-      `${value} is not a ${DataType[dataType]} (integers ${range[0]}..${range[1]})`,
-    );
+    throw new RangeError(`${isNot} (whole numbers ${shown(range[0])}..${shown(range[1])})`);
   }
   if (dataType === DataType.Int64 || dataType === DataType.UInt64) {
     // node-opcua carries 64-bit integers as [high, low] 32-bit halves.
@@ -59,19 +91,6 @@ export function toVariant(value: SampleValue, dataType: DataType): Variant {
 /** The longest text value a `text` point takes from a device. */
 export const MAX_TEXT_VALUE = 1000;
 
-const NUMERIC = new Set<DataType>([
-  DataType.SByte,
-  DataType.Byte,
-  DataType.Int16,
-  DataType.UInt16,
-  DataType.Int32,
-  DataType.UInt32,
-  DataType.Int64,
-  DataType.UInt64,
-  DataType.Float,
-  DataType.Double,
-]);
-
 /** What a Variant holds for a point of `unit`: a value of the point's type, or why it holds none. */
 export type Reading = { value: SampleValue } | { problem: string };
 
@@ -80,8 +99,8 @@ export function readingOf(variant: Variant | null | undefined, unit: Unit): Read
   const want =
     expected === 'number' ? 'a number' : expected === 'boolean' ? 'a Boolean' : 'a String';
   if (!variant || variant.dataType === DataType.Null) return { problem: 'no value (Null)' };
-  const name = DataType[variant.dataType] ?? `data type ${String(variant.dataType)}`;
-  const type = `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`; // "an Int64", "a Double"
+  const name = typeName(variant.dataType);
+  const type = withArticle(name);
   if (variant.arrayType !== VariantArrayType.Scalar) {
     const n = (variant.value as { length?: unknown } | null)?.length;
     return {
@@ -91,7 +110,7 @@ export function readingOf(variant: Variant | null | undefined, unit: Unit): Read
   const v: unknown = variant.value;
   if (v === null || v === undefined) return { problem: `${type} without a value (null)` };
   if (expected === 'number') {
-    if (!NUMERIC.has(variant.dataType))
+    if (!NUMERIC_TYPES.has(variant.dataType))
       return { problem: `${type}, expected a number (unit ${unit})` };
     const n = numberOf(v);
     if (n === undefined) return { problem: `${type} that is not a number` };
@@ -106,7 +125,7 @@ export function readingOf(variant: Variant | null | undefined, unit: Unit): Read
   if (expected === 'boolean') {
     if (variant.dataType === DataType.Boolean && typeof v === 'boolean') return { value: v };
     // Devices that publish a state as 0/1 in an integer.
-    if (NUMERIC.has(variant.dataType) && (v === 0 || v === 1)) return { value: v === 1 };
+    if (NUMERIC_TYPES.has(variant.dataType) && (v === 0 || v === 1)) return { value: v === 1 };
     return {
       problem: `${type}${typeof v === 'number' ? ` (${v})` : ''}, expected a Boolean (unit bool)`,
     };
@@ -133,19 +152,42 @@ function timeOf(d: Date | null | undefined): number | undefined {
 }
 
 /**
+ * The time a sample carries (docs/adapters.md, "Sample times"): when the value is known to hold.
+ * A change the server reports while HeatBridge watches the node (a notification after the first,
+ * a poll whose source time moved on) carries the change's source time, kept between the previous
+ * sample's time and the time it arrived so a device clock that is off never moves a series back
+ * or into the future. Anything else is a confirmation that the value holds now and carries the
+ * time it arrived: the first value of a session (whose source time is when the value last
+ * changed, possibly days ago), a poll of an unchanged value, a value without a source time.
+ */
+export function sampleTime(
+  source: number | undefined,
+  previousSource: number | undefined,
+  lastTs: number | undefined,
+  now: number,
+): number {
+  if (source === undefined || previousSource === undefined || source <= previousSource) return now;
+  return Math.min(now, Math.max(source, lastTs ?? source));
+}
+
+/**
  * The sample a DataValue received for a point makes, and why it is bad when its status is good
  * but its value is not one the point can take (the adapter logs that). A bad or uncertain status
- * keeps its quality; a value it cannot take is replaced by the last one.
+ * keeps its quality; a value it cannot take is replaced by the last one. `previousSource` is the
+ * source time of the point's previous DataValue in this session (undefined for its first), which
+ * tells a change from a confirmation (sampleTime); `sourceTs` is this one's, for the next.
  */
 export function sampleOfDataValue(
   dv: DataValue,
   point: { id: PointId; unit: Unit },
   last: Sample | undefined,
   now: number,
-): { sample: Sample; problem?: string } {
+  previousSource?: number,
+): { sample: Sample; problem?: string; sourceTs?: number } {
   const quality = qualityOfStatus(dv.statusCode);
   const reading = readingOf(dv.value, point.unit);
-  const ts = timeOf(dv.sourceTimestamp) ?? timeOf(dv.serverTimestamp) ?? now;
+  const sourceTs = timeOf(dv.sourceTimestamp) ?? timeOf(dv.serverTimestamp);
+  const source = sourceTs === undefined ? {} : { sourceTs };
   if ('problem' in reading && quality === 'good') {
     return {
       sample: {
@@ -156,15 +198,17 @@ export function sampleOfDataValue(
         quality: 'bad',
       },
       problem: reading.problem,
+      ...source,
     };
   }
   return {
     sample: {
       id: point.id,
       value: 'value' in reading ? reading.value : (last?.value ?? null),
-      ts,
+      ts: sampleTime(sourceTs, previousSource, last?.ts, now),
       receivedAt: now,
       quality,
     },
+    ...source,
   };
 }

@@ -65,14 +65,10 @@ describe('OPC UA adapter vs a hung server', () => {
       20_000,
       'stale while hung',
     );
-    await eventually(
-      () => running.lines().some((l) => l.msg === 'OPC UA connection failed or lost; reconnecting'),
-      5_000,
-      'the loss logged',
-    );
-    const line = running
-      .lines()
-      .find((l) => l.msg === 'OPC UA connection failed or lost; reconnecting')!;
+    const lost = (l: Record<string, unknown>): boolean =>
+      /^hall1: connection lost \(.*\); retrying$/.test(String(l.msg));
+    await eventually(() => running.lines().some(lost), 5_000, 'the loss logged');
+    const line = running.lines().find(lost)!;
     expect(line.reason).toMatch(/no publish response|connection lost/);
     sim.kill('SIGCONT');
     const resumed = Date.now();

@@ -19,7 +19,11 @@ import { freePort } from '../../helpers/ports';
 
 const cleanup = stopAfterEach();
 
-/** A node-opcua server with one Double variable the test sets. */
+/**
+ * A node-opcua server with one variable the test sets to Doubles. Its DataType is BaseDataType
+ * (any value): a Double node would not be used for a `bool` point at all (refused at connect,
+ * issue 21.13), and what is tested here is a value refused as it arrives.
+ */
 async function startServer(): Promise<{
   port: number;
   set(v: number): void;
@@ -47,7 +51,7 @@ async function startServer(): Promise<{
     organizedBy: server.engine.addressSpace!.rootFolder.objects,
     browseName: 'flag',
     nodeId: 's=flag',
-    dataType: 'Double',
+    dataType: 'BaseDataType',
     minimumSamplingInterval: 50,
     value: { dataType: DataType.Double, value: 0 },
   });

@@ -63,6 +63,11 @@ describe('OPC UA adapter vs the simulated data hall', () => {
       monitoredItems: hall.points.length,
     });
     expect(running.reports.at(-1)).toEqual({ state: 'running' });
+    // The demo's points agree with the server's DataTypes and EngineeringUnits (issue 21.13).
+    const doubts = running
+      .lines()
+      .filter((l) => /^OPC UA point (doubtful|not used)/.test(String(l.msg)));
+    expect(doubts).toEqual([]);
   });
 
   it('delivers the simulated values with good quality, by NodeId and by browse path', async () => {

@@ -5,6 +5,7 @@ import {
   builtInDataType,
   readingOf,
   sampleOfDataValue,
+  sampleTime,
   toVariant,
 } from '../../../../src/adapters/opcua/values';
 import type { PointId } from '../../../../src/domain/point-id';
@@ -35,10 +36,17 @@ describe('OPC UA values', () => {
       value: true,
     });
     expect(toVariant(300, DataType.Int16)).toMatchObject({ dataType: DataType.Int16, value: 300 });
-    expect(() => toVariant(12.5, DataType.Int16)).toThrow('12.5 is not a Int16');
-    expect(() => toVariant(70000, DataType.UInt16)).toThrow(RangeError);
-    expect(() => toVariant(1, DataType.Boolean)).toThrow('the node is Boolean');
-    expect(() => toVariant(true, DataType.Double)).toThrow('the node is Double');
+    // Issue 21.12: the messages the override API answers with (400).
+    expect(() => toVariant(2.5, DataType.Int16)).toThrow(
+      '2.5 is not an Int16 (whole numbers \u221232768..32767)',
+    );
+    expect(() => toVariant(70000, DataType.UInt16)).toThrow(
+      '70000 is not a UInt16 (whole numbers 0..65535)',
+    );
+    expect(() => toVariant(1, DataType.Boolean)).toThrow('1 is not a Boolean (true or false)');
+    expect(() => toVariant(true, DataType.Double)).toThrow('true is not a Double (a number)');
+    expect(() => toVariant(1e39, DataType.Float)).toThrow('1e+39 is not a Float');
+    expect(() => toVariant(Number.NaN, DataType.Double)).toThrow('a finite number');
     expect(toVariant(2 ** 40 + 3, DataType.UInt64).value).toEqual([256, 3]);
   });
 
@@ -131,11 +139,13 @@ describe('OPC UA values', () => {
       expect(sampleOfDataValue(dv, { id, unit }, last, 9_000)).toEqual({
         sample: { id, value: 20, ts: 5, receivedAt: 9_000, quality: 'bad' },
         problem: expect.stringMatching(why),
+        sourceTs: 1_000,
       });
     },
   );
 
   it("keeps a bad or uncertain status, and takes the server's time when the source time is none", () => {
+    // A change seen while watching (a previous source time of 1 000) carries its source time.
     const id = 'hall1/x' as PointId;
     const dv = (statusCode: typeof StatusCodes.Good, sourceTimestamp: Date | null) =>
       new DataValue({
@@ -151,6 +161,7 @@ describe('OPC UA values', () => {
         point,
         undefined,
         9_000,
+        1_000,
       ).sample,
     ).toEqual({ id, value: 42, ts: 7_000, receivedAt: 9_000, quality: 'good' });
     expect(
@@ -159,6 +170,7 @@ describe('OPC UA values', () => {
         point,
         undefined,
         9_000,
+        1_000,
       ).sample,
     ).toEqual({ id, value: 42, ts: 7_000, receivedAt: 9_000, quality: 'bad' });
     expect(
@@ -167,13 +179,64 @@ describe('OPC UA values', () => {
         point,
         undefined,
         9_000,
+        1_000,
       ),
-    ).toEqual({ sample: { id, value: 42, ts: 3_000, receivedAt: 9_000, quality: 'uncertain' } });
+    ).toEqual({
+      sample: { id, value: 42, ts: 3_000, receivedAt: 9_000, quality: 'uncertain' },
+      sourceTs: 3_000,
+    });
   });
 
   it('knows built-in data type ids', () => {
     expect(builtInDataType(new NodeId(NodeId.NodeIdType.NUMERIC, 11, 0))).toBe(DataType.Double);
     expect(builtInDataType(new NodeId(NodeId.NodeIdType.NUMERIC, 10, 0))).toBe(DataType.Float);
     expect(builtInDataType(new NodeId(NodeId.NodeIdType.NUMERIC, 11, 2))).toBeUndefined();
+  });
+});
+
+// Issue 21.17: the first value of a session carried the server's old source time (22:12:34 for a
+// connection at 22:13:20), the confirmations after it the confirmation time.
+describe('OPC UA sample times', () => {
+  const id = 'hall1/x' as PointId;
+  const point = { id, unit: 'degC' as const };
+  const at = (sourceMs: number) =>
+    new DataValue({
+      value: new Variant({ dataType: DataType.Double, value: 42 }),
+      statusCode: StatusCodes.Good,
+      sourceTimestamp: new Date(sourceMs),
+    });
+  const connectedAt = Date.UTC(2026, 11, 3, 22, 13, 20);
+  const changedAt = Date.UTC(2026, 11, 3, 22, 12, 34);
+
+  it('the first value of a session is stamped with the time it arrived, not its old source time', () => {
+    const first = sampleOfDataValue(at(changedAt), point, undefined, connectedAt);
+    expect(first.sample.ts).toBe(connectedAt);
+    expect(first.sourceTs).toBe(changedAt);
+  });
+
+  it('a poll of an unchanged value is a confirmation too; a change carries its source time', () => {
+    const first = sampleOfDataValue(at(changedAt), point, undefined, connectedAt);
+    const again = sampleOfDataValue(
+      at(changedAt),
+      point,
+      first.sample,
+      connectedAt + 1000,
+      first.sourceTs,
+    );
+    expect(again.sample.ts).toBe(connectedAt + 1000);
+    const changed = sampleOfDataValue(
+      at(connectedAt + 1500),
+      point,
+      again.sample,
+      connectedAt + 1800,
+      again.sourceTs,
+    );
+    expect(changed.sample.ts).toBe(connectedAt + 1500);
+  });
+
+  it('a device clock that is off never moves a series back or into the future', () => {
+    expect(sampleTime(50, 10, 100, 200)).toBe(100); // behind: not before the previous sample
+    expect(sampleTime(500, 10, 100, 200)).toBe(200); // ahead: not after it arrived
+    expect(sampleTime(undefined, 10, 100, 200)).toBe(200); // no time: when it arrived
   });
 });
