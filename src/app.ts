@@ -20,6 +20,7 @@ import { ApiComponent } from './api/server';
 import { buildPointDefs, type SiteConfig } from './config';
 import type { ControlLoop } from './control/control-loop';
 import { controlPointDefs } from './control/control-points';
+import { energyCountersFor } from './control/energy-counters';
 import type { WriteGuard } from './control/write-guard';
 import { wireControl } from './control/control-wiring';
 import { LatestValues } from './runtime/latest-values';
@@ -83,7 +84,10 @@ export interface HeatBridgeApp {
 export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
   const now = opts.now ?? Date.now;
   const extra = opts.extraComponents ?? [];
-  const adapters = withDependencies(opts.adapters ?? createAdapters(site, { now }), extra);
+  const adapters = withDependencies(
+    opts.adapters ?? createAdapters(site, { now }).map(readyWhenConnected),
+    extra,
+  );
   const fieldSamples$ = merge(...adapters.map((a) => a.samples$));
   const defs = buildPointDefs(site);
   for (const d of historianPointDefs()) defs.set(d.id, d);
@@ -170,10 +174,24 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
       })
     : undefined;
   const samples$ = merge(fieldSamples$, control.samples$, historian.samples$);
-  const latest = new LatestValues(samples$);
+  // The energy counters' last values from the previous run, given at their start, before
+  // control's first cycle reads them (only `latest` gets them: old news for live clients and the
+  // historian).
+  const counters = energyCountersFor(site, defs, control.samples$, {
+    log: opts.log,
+    now,
+    ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
+  });
+  const latest = new LatestValues(counters ? merge(counters.restored$, samples$) : samples$);
   const audit = new AuditLog(site.api.auditFile, now);
   auditWritesAndExpiries(audit, writes, control, latest);
-  const kpi = new KpiTracker(control.samples$, site.site.timezone);
+  const kpi = new KpiTracker({
+    site,
+    defs,
+    latest,
+    ...(counters ? { counters } : {}),
+    startedAt: now(),
+  });
   const api: ApiComponent = new ApiComponent(site.api, {
     site,
     adapters: adapters.filter(isFieldAdapter),
@@ -193,7 +211,16 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
   });
   const supervisor: Supervisor = new Supervisor(
     // The notifier stops after control and the alarms, so their last transitions are spooled.
-    [api, historian, ...(notifier ? [notifier] : []), ...extra, ...adapters, control, alarmEngine],
+    [
+      api,
+      historian,
+      ...(notifier ? [notifier] : []),
+      ...extra,
+      ...adapters,
+      ...(counters ? [counters] : []),
+      control,
+      alarmEngine,
+    ],
     {
       log: opts.log,
       now,
@@ -216,6 +243,14 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     alarms,
     audit,
   };
+}
+
+/**
+ * A field adapter connects in the background and reports `running` once connected: until then
+ * /api/health says "starting", not "ok" (issue 21).
+ */
+function readyWhenConnected<A extends Component>(adapter: A): A {
+  return Object.assign(adapter, { readyWhenReported: true });
 }
 
 /** Adapters start after the plant components, whose devices they connect to. */

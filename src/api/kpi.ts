@@ -1,126 +1,221 @@
-import type { Observable, Subscription } from 'rxjs';
-import { splitPointId } from '../domain/point-id';
+import type { ControlConfig } from '../config/controllers';
+import { DERIVED_POINTS } from '../control/controllers/derived';
+import { derivedConfigs, derivedInputs } from '../control/controllers/derived-figures';
+import { COUNTER_POINTS, type DayStart } from '../control/energy-counters';
+import type { PointDef } from '../domain/point';
+import { pointId, type PointId } from '../domain/point-id';
+import { worstQuality, type Quality } from '../domain/quality';
+import { atResolution } from '../domain/resolution';
 import type { Sample } from '../domain/sample';
+import { qualityAt } from '../domain/stale';
+import type { Unit } from '../domain/units';
+import { isoInZone, siteTimeText } from '../util/site-time';
+import { deliveryNote } from './kpi-notes';
 
-/** The energy integrals a day's KPIs are differences of (derived points, kWh). */
-const ENERGIES = [
-  'recovered_energy',
-  'delivered_energy',
-  'hp_electric_energy',
-  'facility_energy',
-] as const;
-type Energy = (typeof ENERGIES)[number];
+/**
+ * One key figure, as every value the page shows: with its quality and age (issue 21). `at` is
+ * the source time of the newest input it was computed from; `value` is null only when it was
+ * never known (an old value stays, marked by its quality). `note` says why, when a person would
+ * ask: what input is bad, or why delivery is zero.
+ */
+export interface KpiFigure {
+  value: number | null;
+  unit: Unit;
+  quality: Quality;
+  at: string | null;
+  note?: string;
+}
 
 export interface Kpis {
   at: string;
   now: {
-    recoveredKw: number | null;
-    deliveredKw: number | null;
-    hpElectricKw: number | null;
-    cop: number | null;
-    pue: number | null;
-    recoverableKw: number | null;
+    recoveredKw: KpiFigure;
+    deliveredKw: KpiFigure;
+    hpElectricKw: KpiFigure;
+    cop: KpiFigure;
+    pue: KpiFigure;
+    recoverableKw: KpiFigure;
   };
-  /** Since local midnight (the site's time zone), or since HeatBridge started if that is later. */
+  /** Since local midnight (the site's time zone), or since the counters' first value today. */
   today: {
     since: string;
-    recoveredKwh: number | null;
-    deliveredKwh: number | null;
-    hpElectricKwh: number | null;
+    recoveredKwh: KpiFigure;
+    deliveredKwh: KpiFigure;
+    hpElectricKwh: KpiFigure;
     /** (recovered + electricity) / electricity. */
-    cop: number | null;
+    cop: KpiFigure;
     /** Recovered energy / facility energy. */
-    erf: number | null;
+    erf: KpiFigure;
   };
-  /** Since HeatBridge started. */
-  sinceStart: { recoveredKwh: number | null; copRunning: number | null; erf: number | null };
+  /** Since the energy counters began (kept across restarts: `since`). */
+  sinceStart: { since: string; recoveredKwh: KpiFigure; copRunning: KpiFigure; erf: KpiFigure };
 }
 
-const round = (x: number | null, digits: number): number | null =>
-  x === null || !Number.isFinite(x) ? null : Math.round(x * 10 ** digits) / 10 ** digits;
+export interface KpiSources {
+  site: { site: { timezone: string }; control: ControlConfig };
+  defs: ReadonlyMap<PointId, PointDef>;
+  latest: { get(id: PointId): Sample | undefined };
+  /** The energy counters kept across restarts; absent without a derived controller. */
+  counters?: { since: number | undefined; dayStart(): DayStart | undefined };
+  /** When HeatBridge started: "since start" without counters. */
+  startedAt: number;
+}
+
+/** A figure judged at request time, before presentation. */
+interface Judged {
+  value: number | null;
+  quality: Quality;
+  at: number | null;
+  note?: string;
+}
+
+const COUNTERS: ReadonlySet<string> = new Set(COUNTER_POINTS);
+const NEVER: Judged = { value: null, quality: 'bad', at: null };
 
 /**
- * Keeps the KPI tiles' figures from the derived points: the latest of each, and the energy
- * integrals at the start of the site's day, so "today" is a difference of integrals (not an
- * average of powers). HeatBridge's integrals start at zero with each run, so after a restart
- * "today" starts then, and says so.
+ * The KPI tiles' figures, judged when asked, as /api/plant judges its values: each derived
+ * point's latest sample aged by its stale window, and the inputs it is computed from by theirs.
+ * A figure whose inputs are bad or stale is bad or stale itself, however fresh its last value
+ * looks (a power the derived controller could not compute this cycle is not computed, so its
+ * last value ages and goes stale). An energy counter goes on counting what it can, so a bad
+ * input makes it `uncertain` (incomplete), not bad. "Today" is a difference of the counters and
+ * their values at the start of the site's day, which the energy counters keep across restarts.
  */
 export class KpiTracker {
-  private readonly latest = new Map<string, number>();
-  private baseline: Partial<Record<Energy, number>> = {};
-  private baselineAt = 0;
-  private day = '';
-  private readonly subscription: Subscription;
-  private readonly dayOf: (t: number) => string;
+  private readonly inputs = new Map<string, PointId[]>();
+  private readonly tz: string;
 
-  constructor(samples$: Observable<Sample>, timeZone: string) {
-    const fmt = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-    });
-    this.dayOf = (t) => fmt.format(t);
-    this.subscription = samples$.subscribe((s) => this.onSample(s));
-  }
-
-  private onSample(s: Sample): void {
-    const { device, point } = splitPointId(s.id);
-    if (device !== 'derived' || typeof s.value !== 'number' || s.quality !== 'good') return;
-    this.latest.set(point, s.value);
-    const day = this.dayOf(s.ts);
-    if (day !== this.day) {
-      // A new day (or the first values): today's integrals start from their first value in it.
-      this.day = day;
-      this.baselineAt = s.ts;
-      this.baseline = {};
-    }
-    if ((ENERGIES as readonly string[]).includes(point)) this.baseline[point as Energy] ??= s.value;
+  constructor(private readonly src: KpiSources) {
+    this.tz = src.site.site.timezone;
+    for (const cfg of derivedConfigs(src.site.control.controllers))
+      for (const [name, ids] of derivedInputs(cfg)) this.inputs.set(name, ids);
   }
 
   kpis(now: number): Kpis {
-    const get = (name: string): number | null => this.latest.get(name) ?? null;
-    const today = (e: Energy): number | null => {
-      const v = get(e);
-      const base = this.baseline[e];
-      return v === null || base === undefined ? null : v - base;
+    const figure = (name: string): Judged => this.judge(name, now);
+    const day = this.src.counters?.dayStart();
+    const today = (name: string): Judged => {
+      const f = figure(name);
+      const base = day?.values[name];
+      return f.value === null || base === undefined
+        ? { ...f, value: null }
+        : { ...f, value: f.value - base };
     };
     const recovered = today('recovered_energy');
     const electric = today('hp_electric_energy');
     const facility = today('facility_energy');
+    const ratio = (a: Judged, b: Judged, value: number | null): Judged => ({
+      value,
+      quality: worstQuality([a.quality, b.quality]),
+      at: a.at === null || b.at === null ? null : Math.min(a.at, b.at),
+      ...(a.note || b.note ? { note: a.note ?? b.note } : {}),
+    });
+    const delivered = figure('delivered_heat');
+    const note =
+      delivered.value !== null && delivered.quality === 'good'
+        ? deliveryNote(
+            { control: this.src.site.control, defs: this.src.defs, latest: this.src.latest },
+            delivered.value,
+            now,
+          )
+        : undefined;
     return {
-      at: new Date(now).toISOString(),
+      at: isoInZone(now, this.tz),
       now: {
-        recoveredKw: round(get('recovered_heat'), 1),
-        deliveredKw: round(get('delivered_heat'), 1),
-        hpElectricKw: round(get('hp_electric_power'), 1),
-        cop: round(get('cop'), 2),
-        pue: round(get('pue'), 3),
-        recoverableKw: round(get('recoverable_heat'), 1),
+        recoveredKw: this.show(figure('recovered_heat'), 'recovered_heat'),
+        deliveredKw: this.show(note ? { ...delivered, note } : delivered, 'delivered_heat'),
+        hpElectricKw: this.show(figure('hp_electric_power'), 'hp_electric_power'),
+        cop: this.show(figure('cop'), 'cop'),
+        pue: this.show(figure('pue'), 'pue'),
+        recoverableKw: this.show(figure('recoverable_heat'), 'recoverable_heat'),
       },
       today: {
-        since: new Date(this.day ? this.baselineAt : now).toISOString(),
-        recoveredKwh: round(recovered, 1),
-        deliveredKwh: round(today('delivered_energy'), 1),
-        hpElectricKwh: round(electric, 1),
-        cop:
-          recovered !== null && electric !== null && electric > 0
-            ? round((recovered + electric) / electric, 2)
-            : null,
-        erf:
-          recovered !== null && facility !== null && facility > 0
-            ? round(recovered / facility, 3)
-            : null,
+        since: isoInZone(day?.at ?? now, this.tz),
+        recoveredKwh: this.show(recovered, 'recovered_energy'),
+        deliveredKwh: this.show(today('delivered_energy'), 'delivered_energy'),
+        hpElectricKwh: this.show(electric, 'hp_electric_energy'),
+        cop: this.show(
+          ratio(
+            recovered,
+            electric,
+            recovered.value !== null && electric.value !== null && electric.value > 0
+              ? (recovered.value + electric.value) / electric.value
+              : null,
+          ),
+          'cop',
+        ),
+        erf: this.show(
+          ratio(
+            recovered,
+            facility,
+            recovered.value !== null && facility.value !== null && facility.value > 0
+              ? recovered.value / facility.value
+              : null,
+          ),
+          'erf',
+        ),
       },
       sinceStart: {
-        recoveredKwh: round(get('recovered_energy'), 1),
-        copRunning: round(get('cop_running'), 2),
-        erf: round(get('erf'), 3),
+        since: isoInZone(this.src.counters?.since ?? this.src.startedAt, this.tz),
+        recoveredKwh: this.show(figure('recovered_energy'), 'recovered_energy'),
+        copRunning: this.show(figure('cop_running'), 'cop_running'),
+        erf: this.show(figure('erf'), 'erf'),
       },
     };
   }
 
-  close(): void {
-    this.subscription.unsubscribe();
+  /** A derived point's figure now: its own age and its inputs' quality. */
+  private judge(name: string, now: number): Judged {
+    const id = pointId('derived', name);
+    const def = this.src.defs.get(id);
+    if (!def)
+      return {
+        ...NEVER,
+        note: 'not computed at this site (the derived controller’s config does not name its inputs)',
+      };
+    let inputs: Quality = 'good';
+    let culprit: PointId | undefined;
+    let newest: number | undefined;
+    for (const input of this.inputs.get(name) ?? []) {
+      const s = this.src.latest.get(input);
+      const windowMs = this.src.defs.get(input)?.staleAfterMs ?? Infinity;
+      const q = s ? qualityAt(s, windowMs, now) : 'bad';
+      if (worstQuality([inputs, q]) !== inputs) {
+        inputs = q;
+        culprit = input;
+      }
+      if (s) newest = Math.max(newest ?? s.ts, s.ts);
+    }
+    const why = culprit
+      ? `${culprit} is ${inputs === 'bad' && !this.src.latest.get(culprit) ? 'unknown' : inputs}`
+      : undefined;
+    const s = this.src.latest.get(id);
+    if (!s || typeof s.value !== 'number') return { ...NEVER, note: why ?? 'not computed yet' };
+    const own = qualityAt(s, def.staleAfterMs, now);
+    // A counter counts what it can: an input missing now makes it incomplete, not wrong.
+    const fromInputs = COUNTERS.has(name) && inputs !== 'good' ? 'uncertain' : inputs;
+    const quality = worstQuality([own, fromInputs]);
+    const notes = [
+      ...(why ? [COUNTERS.has(name) ? `${why}: not counted meanwhile` : why] : []),
+      ...(own !== 'good' ? [`last computed ${siteTimeText(s.ts, this.tz)}`] : []),
+    ];
+    return {
+      value: s.value,
+      quality,
+      at: newest === undefined ? s.ts : Math.min(s.ts, newest),
+      ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
+    };
+  }
+
+  private show(j: Judged, name: string): KpiFigure {
+    const unit = DERIVED_POINTS[name]!.unit;
+    const def = this.src.defs.get(pointId('derived', name)) ?? { unit };
+    return {
+      value: j.value === null || !Number.isFinite(j.value) ? null : atResolution(j.value, def),
+      unit,
+      quality: j.quality,
+      at: j.at === null ? null : isoInZone(j.at, this.tz),
+      ...(j.note ? { note: j.note } : {}),
+    };
   }
 }

@@ -224,7 +224,28 @@ export const plantSchema = z
   })
   .meta({ id: 'Plant' });
 
-const n = z.number().nullable();
+const kpiFigure = z
+  .object({
+    value: z
+      .number()
+      .nullable()
+      .meta({ description: 'At the point’s resolution; null when never known' }),
+    unit: z.string(),
+    quality: z.enum(['good', 'uncertain', 'bad', 'stale']).meta({
+      description:
+        'Judged at request time: stale when not refreshed within its stale window, bad when its inputs are bad or unknown, uncertain for a counter that could not count an input',
+    }),
+    at: z.string().nullable().meta({
+      description:
+        'Source time of the newest input it was computed from (ISO 8601 with the site’s offset)',
+    }),
+    note: z.string().optional().meta({
+      description:
+        'Why, when a person would ask: the input that is bad, or why no heat is delivered',
+    }),
+  })
+  .meta({ id: 'KpiFigure' });
+const n = kpiFigure;
 export const kpiSchema = z
   .object({
     at: z.string(),
@@ -244,7 +265,14 @@ export const kpiSchema = z
       cop: n,
       erf: n,
     }),
-    sinceStart: z.object({ recoveredKwh: n, copRunning: n, erf: n }),
+    sinceStart: z.object({
+      since: z.string().meta({
+        description: 'When the energy counters began; they are kept across restarts',
+      }),
+      recoveredKwh: n,
+      copRunning: n,
+      erf: n,
+    }),
   })
   .meta({ id: 'Kpis' });
 

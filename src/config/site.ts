@@ -3,7 +3,7 @@ import { isPointId } from '../domain/point-id';
 import { valueTypeOfUnit } from '../domain/units';
 import { ALARMS_DEFAULTS, alarmsSchema } from './alarms';
 import { API_DEFAULTS, apiSchema } from './api';
-import { enumOf, nameSchema } from './common';
+import { durationMs, enumOf, nameSchema } from './common';
 import { controlSchema, controllerPointRefs } from './controllers';
 import { historianSchema } from './historian';
 import { REPORTING_DEFAULTS, reportingSchema } from './reporting';
@@ -79,6 +79,16 @@ export function siteSchema(env: Env) {
       api: apiSchema(env).default({ ...API_DEFAULTS, tokens: [], corsOrigins: [] }),
       alarms: alarmsSchema.default({ ...ALARMS_DEFAULTS, definitions: [] }),
       reporting: reportingSchema.default({ ...REPORTING_DEFAULTS, wrapAt: {} }),
+      /**
+       * The derived energy counters (recovered, delivered, heat-pump and facility energy, ERF,
+       * running COP) kept across restarts in a small file, saved this often and at stop.
+       */
+      energyCounters: z
+        .strictObject({
+          stateFile: z.string().min(1).default('data/energy-counters.json'),
+          saveEveryMs: durationMs(1000, 3_600_000).default(60_000),
+        })
+        .default({ stateFile: 'data/energy-counters.json', saveEveryMs: 60_000 }),
       /** Alarm notifications (webhooks, e-mail) by priority; absent: none are sent. */
       notifications: notificationsSchema(env).optional(),
       logging: z

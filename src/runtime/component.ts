@@ -31,6 +31,13 @@ export interface Component {
    * without it no one can see what failed. Others fail alone and are reported.
    */
   readonly critical?: boolean;
+  /**
+   * start() resolves before the component works: it connects in the background (a device
+   * adapter, so a device that is down does not hold up HeatBridge) and reports `running` once it
+   * does, `degraded` with the reason when it cannot. Until its first report it stays `starting`,
+   * so /api/health does not say "ok" before every device has been connected once.
+   */
+  readonly readyWhenReported?: boolean;
   /** Resolves once the component works. On failure it releases what it opened, then throws. */
   start(ctx: ComponentContext): Promise<void>;
   /** Releases everything; must be safe to call after a runtime failure. */

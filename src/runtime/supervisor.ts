@@ -51,6 +51,8 @@ interface Entry {
   since: number;
   message?: string;
   started: boolean;
+  /** Bounds the wait for a `readyWhenReported` component's first report. */
+  readyTimer?: NodeJS.Timeout;
 }
 
 /**
@@ -116,7 +118,10 @@ export class Supervisor {
         await starting;
         entry.started = true;
         // A component may already have reported itself degraded during start.
-        if (entry.state === 'starting') this.set(entry, 'running');
+        if (entry.state === 'starting') {
+          if (entry.component.readyWhenReported) this.awaitReport(entry);
+          else this.set(entry, 'running');
+        }
         this.log.info({ component: entry.component.name }, 'component started');
       } catch (err) {
         this.set(entry, 'failed', errorMessage(err));
@@ -131,10 +136,28 @@ export class Supervisor {
     if (this.phase === 'starting') this.phase = 'started';
   }
 
+  /**
+   * A component that works only once it says so (a device adapter connecting): `starting` until
+   * its first report, and `degraded` if none comes within the start timeout (a connect that
+   * hangs), so health never waits for it forever.
+   */
+  private awaitReport(entry: Entry): void {
+    this.set(entry, 'starting', 'started; waiting for its first report (connecting)');
+    entry.readyTimer = setTimeout(() => {
+      entry.readyTimer = undefined;
+      if (entry.state !== 'starting' || this.phase !== 'started') return;
+      const message = `not ready ${this.startTimeoutMs / 1000} s after start (no connection yet)`;
+      this.set(entry, 'degraded', message);
+      this.log.warn({ component: entry.component.name, reason: message }, 'component degraded');
+    }, this.startTimeoutMs);
+    entry.readyTimer.unref();
+  }
+
   /** Stops started components in reverse order. Resolves `clean: false` if any did not stop. */
   async stop(): Promise<{ clean: boolean }> {
     if (this.phase === 'stopping' || this.phase === 'stopped') return { clean: true };
     this.phase = 'stopping';
+    for (const entry of this.entries) clearTimeout(entry.readyTimer);
     const deadline = this.now() + this.stopTimeoutMs;
     let clean = true;
     // A component still starting finishes (or times out) first, so it is stopped, not leaked.
@@ -184,13 +207,21 @@ export class Supervisor {
     if (this.phase === 'stopping') return 'stopping';
     if (this.phase === 'stopped') return 'stopped';
     if (this.entries.some((e) => e.state === 'failed')) return 'failed';
+    // Started, but a device not connected yet: HeatBridge does not work as a whole yet.
+    if (this.entries.some((e) => e.state === 'starting')) return 'starting';
     if (this.entries.some((e) => e.state === 'degraded')) return 'degraded';
     return 'ok';
   }
 
   private isUp(name: string): boolean {
     const dep = this.entries.find((e) => e.component.name === name);
-    return dep !== undefined && (dep.state === 'running' || dep.state === 'degraded');
+    // A started component still waiting for its first report is up: it connects by itself.
+    return (
+      dep !== undefined &&
+      (dep.state === 'running' ||
+        dep.state === 'degraded' ||
+        (dep.started && dep.state === 'starting'))
+    );
   }
 
   private contextFor(entry: Entry): ComponentContext {
@@ -201,11 +232,13 @@ export class Supervisor {
         // Reports arriving while stopping or after stop describe a component we are letting go.
         if (this.phase === 'stopping' || this.phase === 'stopped') return;
         if (entry.state === state && entry.message === message) return;
+        const first = entry.state === 'starting';
+        clearTimeout(entry.readyTimer);
         this.set(entry, state, message);
         const fields = { state, ...(message !== undefined ? { reason: message } : {}) };
         if (state === 'failed') log.error(fields, 'component failed');
         else if (state === 'degraded') log.warn(fields, 'component degraded');
-        else log.info(fields, 'component recovered');
+        else log.info(fields, first ? 'component ready' : 'component recovered');
       },
     };
   }

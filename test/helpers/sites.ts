@@ -40,6 +40,7 @@ export async function demoSiteOnFreePorts(): Promise<{
   delete site.api.tokensFile;
   site.api.auditFile = join(dir, 'audit.jsonl');
   site.alarms.stateFile = join(dir, 'alarms.json');
+  site.energyCounters.stateFile = join(dir, 'energy-counters.json');
   site.simulation!.opcua.pkiDir = join(dir, 'pki-sim');
   if (site.historian.type === 'file') site.historian.dir = join(dir, 'historian');
   return { site, ports, dir };
@@ -105,7 +106,11 @@ export async function demoConfigFileOnFreePorts(): Promise<{
     .replace('dir: data/historian', `dir: ${join(dir, 'historian')}`)
     .replace('tokensFile: data/demo-tokens.yaml', `tokensFile: ${join(dir, 'demo-tokens.yaml')}`)
     .replace('auditFile: data/audit.jsonl', `auditFile: ${join(dir, 'audit.jsonl')}`)
-    .replace('stateFile: data/alarms.json', `stateFile: ${join(dir, 'alarms.json')}`);
+    .replace('stateFile: data/alarms.json', `stateFile: ${join(dir, 'alarms.json')}`)
+    .replace(
+      'stateFile: data/energy-counters.json',
+      `stateFile: ${join(dir, 'energy-counters.json')}`,
+    );
   const file = join(dir, 'demo.yaml');
   writeFileSync(file, text);
   return { file, ports, dir };

@@ -6,7 +6,10 @@ import { buildApp, type HeatBridgeApp } from '../../src/app';
 import { loadSiteConfig, type SiteConfig } from '../../src/config';
 import { demoConfigPath } from '../../src/cli/commands';
 import type { Component } from '../../src/runtime/component';
+import { loadSimulatorsComponent } from '../../simulators';
+import { eventuallyAsync, startComponent } from '../helpers/components';
 import { memoryLogger } from '../helpers/logger';
+import { demoSiteOnFreePorts } from '../helpers/sites';
 
 /** The real HTTP server on a loopback port, with a component that fails to start beside it. */
 describe('GET /api/health over HTTP', () => {
@@ -84,4 +87,63 @@ describe('GET /api/health over HTTP', () => {
     expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(res.headers.get('x-powered-by')).toBeNull();
   });
+});
+
+/**
+ * Issue 21: /api/health said "ok" before the OPC UA device was connected. A device whose server
+ * is not up yet keeps HeatBridge from "ok" until it connects.
+ */
+describe('GET /api/health while a device has never connected', () => {
+  it('is not "ok" until the device’s server is up and connected, then is', async () => {
+    const { site: demo } = await demoSiteOnFreePorts();
+    const hall1 = demo.devices.hall1!;
+    if (hall1.protocol !== 'opcua') throw new Error('hall1 is the demo’s OPC UA device');
+    const site: SiteConfig = {
+      ...demo,
+      devices: { hall1: { ...hall1, reconnect: { initialDelayMs: 200, maxDelayMs: 500 } } },
+      control: { ...demo.control, controllers: [] },
+      alarms: { ...demo.alarms, definitions: [] },
+      api: { ...demo.api, port: 0 },
+    };
+    const app = buildApp(site, { log: memoryLogger().log });
+    const { SimulatorsComponent } = loadSimulatorsComponent();
+    let simulators: Awaited<ReturnType<typeof startComponent>> | undefined;
+    try {
+      await app.supervisor.start();
+      // Started is not connected: the adapter connects in the background.
+      expect(app.supervisor.health().status).not.toBe('ok');
+      const base = `http://127.0.0.1:${app.api.address().port}`;
+      const health = async (): Promise<{ status: number; body: Record<string, unknown> }> => {
+        const res = await fetch(`${base}/api/health`);
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      const before = await health();
+      // Connecting ("starting", 503) or refused ("degraded" with the reason): never "ok".
+      expect(['starting', 'degraded']).toContain(before.body.status);
+      expect(before.body.components).toContainEqual(
+        expect.objectContaining({
+          name: 'opcua hall1',
+          state: expect.stringMatching(/^(starting|degraded)$/),
+          message: expect.any(String),
+        }),
+      );
+      // The server comes up (the simulators serve hall1 on its endpoint): "ok" once connected.
+      simulators = await startComponent(
+        new SimulatorsComponent({ site: { ...demo, devices: { hall1 } }, adminPort: 0 }),
+      );
+      await eventuallyAsync(
+        async () => (await health()).body.status === 'ok',
+        30_000,
+        'health ok once connected',
+      );
+      const after = await health();
+      expect(after.status).toBe(200);
+      expect(after.body.components).toContainEqual(
+        expect.objectContaining({ name: 'opcua hall1', state: 'running' }),
+      );
+    } finally {
+      await app.supervisor.stop();
+      await simulators?.stop();
+    }
+  }, 60_000);
 });

@@ -791,7 +791,7 @@ async function startSideApp(
       health: () => app.supervisor.health(),
       alarms: new AlarmList(),
       audit,
-      kpi: new KpiTracker(new Subject<Sample>(), 'UTC'),
+      kpi: new KpiTracker({ site: s, defs: app.defs, latest: app.latest, startedAt: Date.now() }),
       samples$: new Subject<Sample>(),
       now: Date.now,
     },

@@ -2,7 +2,6 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
-import { Subject } from 'rxjs';
 import { AlarmList } from '../../../src/alarms/alarm-list';
 import { AuditLog } from '../../../src/api/audit-log';
 import { KpiTracker } from '../../../src/api/kpi';
@@ -10,7 +9,6 @@ import { openApiDocument } from '../../../src/api/openapi';
 import { apiRoutes } from '../../../src/api/routes';
 import { buildPointDefs, loadSiteConfig, type SiteConfig } from '../../../src/config';
 import { demoConfigPath } from '../../../src/cli/commands';
-import type { Sample } from '../../../src/domain/sample';
 
 let site: SiteConfig;
 beforeAll(async () => {
@@ -28,7 +26,12 @@ function doc(): Record<string, unknown> {
       health: () => ({ status: 'ok', components: [] }),
       alarms: new AlarmList(),
       audit: new AuditLog(undefined),
-      kpi: new KpiTracker(new Subject<Sample>(), 'UTC'),
+      kpi: new KpiTracker({
+        site,
+        defs: new Map(),
+        latest: { get: () => undefined },
+        startedAt: 0,
+      }),
       now: () => 0,
     },
     0,

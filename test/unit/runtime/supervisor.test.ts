@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import type { Component, ComponentContext } from '../../../src/runtime/component';
 import { StartupError, Supervisor, dependencyOrder } from '../../../src/runtime/supervisor';
 import { memoryLogger } from '../../helpers/logger';
@@ -199,6 +199,58 @@ describe('supervisor', () => {
     await sup.stop();
     ctx!.report('running'); // late reports after stop change nothing
     expect(sup.health().components[0]).toMatchObject({ state: 'failed', message: 'gave up' });
+  });
+
+  it('a device connecting in the background is not "ok" until it says it is (issue 21)', async () => {
+    const j: string[] = [];
+    const { log, lines } = memoryLogger();
+    let ctx: ComponentContext | undefined;
+    const device = {
+      ...component(j, 'opcua hall1', { onStart: (c) => (ctx = c) }),
+      readyWhenReported: true,
+    };
+    const sup = new Supervisor([device, component(j, 'control', { dependsOn: ['opcua hall1'] })], {
+      log,
+      now: clock(),
+    });
+    await sup.start();
+    // Started, not connected: health says so (503), and what depends on it starts anyway.
+    expect(sup.health()).toMatchObject({
+      status: 'starting',
+      components: [
+        { name: 'opcua hall1', state: 'starting', message: expect.stringContaining('connecting') },
+        { name: 'control', state: 'running' },
+      ],
+    });
+    ctx!.report('degraded', 'opc.tcp://127.0.0.1:4840: connection refused');
+    expect(sup.health().status).toBe('degraded');
+    ctx!.report('running');
+    expect(sup.health().status).toBe('ok');
+    expect(lines().map((l) => l.msg)).toContain('component degraded');
+    await sup.stop();
+  });
+
+  it('a device whose first connect hangs is degraded after the start timeout, not starting forever', async () => {
+    jest.useFakeTimers();
+    try {
+      const j: string[] = [];
+      const device = { ...component(j, 'modbus plc'), readyWhenReported: true };
+      const sup = new Supervisor([device], {
+        log: memoryLogger().log,
+        now: clock(),
+        startTimeoutMs: 30_000,
+      });
+      await sup.start();
+      expect(sup.health().status).toBe('starting');
+      jest.advanceTimersByTime(30_000);
+      expect(sup.health()).toMatchObject({
+        status: 'degraded',
+        components: [{ state: 'degraded', message: expect.stringContaining('not ready 30 s') }],
+      });
+      await sup.stop();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('a stop during start waits for the component being started and stops it too', async () => {
