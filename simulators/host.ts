@@ -2,11 +2,12 @@ import type { Server } from 'node:http';
 import type { SiteConfig } from '../src/config';
 import type { ModbusDeviceConfig, OpcuaDeviceConfig } from '../src/config';
 import type { Logger } from '../src/log';
+import { listenError } from '../src/util/listen-error';
 import { createAdminApp, listenAdmin, portOf } from './admin/server';
 import { DEMO_PARAMS, type PlantParams } from './model/params';
 import { REGISTER_MAPS, type DeviceKind } from './modbus/register-map';
 import { SimModbusServer, type UnitBinding } from './modbus/server';
-import { HallOpcuaServer } from './opcua/hall-server';
+import { HallOpcuaServer, parseEndpoint } from './opcua/hall-server';
 import { Simulation } from './simulation';
 import { DEFAULT_WEATHER_FILE, hourlyCsvWeather, type WeatherSource } from './weather';
 
@@ -138,7 +139,18 @@ export class SimHost {
   async start(): Promise<void> {
     try {
       await Promise.all([
-        ...this.opcua.map((s) => s.start()),
+        ...this.opcua.map((s) =>
+          s.start().catch((err: unknown) => {
+            // node-opcua's own "listen EADDRINUSE …": said as every listener says it.
+            const d = this.opts.site.devices[s.device] as OpcuaDeviceConfig;
+            const { host, port } = parseEndpoint(d.endpoint);
+            throw listenError(err, {
+              host,
+              port,
+              what: `the simulated OPC UA server of ${s.device}`,
+            });
+          }),
+        ),
         ...this.modbus.map((s) => s.start()),
       ]);
       const app = createAdminApp(

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '../../src/log';
+import { listenError } from '../../src/util/listen-error';
 import { faultSchema } from '../faults';
 import type { Simulation } from '../simulation';
 
@@ -79,8 +80,8 @@ export function createAdminApp(
 export async function listenAdmin(app: express.Express, port: number): Promise<Server> {
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new Error(`admin port ${port} is already in use`) : err),
+    server.once('error', (err) =>
+      reject(listenError(err, { port, host: '127.0.0.1', what: "the simulators' admin API" })),
     );
     server.listen(port, '127.0.0.1', () => resolve());
   });

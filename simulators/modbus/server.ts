@@ -7,6 +7,7 @@ import {
   type Encoding,
 } from '../../src/adapters/modbus/codec';
 import type { Logger } from '../../src/log';
+import { listenError } from '../../src/util/listen-error';
 import type { Simulation } from '../simulation';
 import type { RegisterPoint } from './register-map';
 
@@ -111,9 +112,13 @@ export class SimModbusServer {
     const events = server as unknown as NodeJS.EventEmitter;
     await new Promise<void>((resolve, reject) => {
       server.once('initialized', () => resolve());
-      server.once('serverError', (err: NodeJS.ErrnoException) =>
+      server.once('serverError', (err) =>
         reject(
-          err.code === 'EADDRINUSE' ? new Error(`Modbus port ${this.port} is already in use`) : err,
+          listenError(err, {
+            port: this.port,
+            host: this.host,
+            what: `the simulated Modbus server of ${this.devices.join(', ')}`,
+          }),
         ),
       );
     });

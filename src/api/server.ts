@@ -7,6 +7,7 @@ import type { OperatorEvent } from '../domain/operator-event';
 import type { Sample } from '../domain/sample';
 import type { Logger } from '../log';
 import type { Component, ComponentContext } from '../runtime/component';
+import { listenError } from '../util/listen-error';
 import { errorHandler } from './http-errors';
 import { responseHeaders } from './http-headers';
 import { liveUpdates } from './live-updates';
@@ -96,12 +97,10 @@ export class ApiComponent implements Component {
     const server = createServer(api.app);
     try {
       await new Promise<void>((resolve, reject) => {
-        server.once('error', (err: NodeJS.ErrnoException) => {
-          reject(
-            err.code === 'EADDRINUSE'
-              ? new Error(`port ${this.config.port} on ${this.config.host} is already in use`)
-              : err,
-          );
+        // In use, not allowed: one line naming the port (the CLI adds how to move it).
+        server.once('error', (err) => {
+          const { port, host } = this.config;
+          reject(listenError(err, { port, host, what: 'the API and web page' }));
         });
         server.listen(this.config.port, this.config.host, () => resolve());
       });

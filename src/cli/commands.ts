@@ -9,8 +9,10 @@ import {
   type Env,
   type SiteConfig,
 } from '../config';
+import type { FileUser } from '../config/referenced-files';
 import { createLogger, type LogLevel, type Logger } from '../log';
 import { ChildProcessComponent } from '../runtime/child-process';
+import type { Component } from '../runtime/component';
 import { Supervisor } from '../runtime/supervisor';
 import { projectRoot } from '../util/project-root';
 import { runUntilStopped } from './lifecycle';
@@ -19,6 +21,17 @@ import { databaseBackend } from '../historian/backends/database';
 import { replay, replayFiles } from '../historian/replay';
 import { writeDashboards } from '../grafana/write';
 import { loadSimulatorsComponent } from '../../simulators';
+import {
+  PORT_OPTIONS,
+  apiListener,
+  movePorts,
+  portHint,
+  portProblems,
+  simulatorListeners,
+  type Listener,
+  type PortKind,
+  type PortMoves,
+} from './ports';
 
 export interface Io {
   out: (text: string) => void;
@@ -33,17 +46,25 @@ export interface LogFlags {
   logFormat?: 'pretty' | 'json';
 }
 
-/** Loads and validates a config, printing every problem; undefined when it is invalid. */
-export async function loadOrReport(file: string, io: Io): Promise<SiteConfig | undefined> {
-  const result = await loadSiteConfig(file, io.env);
+/**
+ * Loads and validates a config, printing every problem; undefined when it is invalid. With
+ * `checkFiles`, the files and folders the site names that those processes open are checked too.
+ */
+export async function loadOrReport(
+  file: string,
+  io: Io,
+  checkFiles?: readonly FileUser[],
+): Promise<SiteConfig | undefined> {
+  const result = await loadSiteConfig(file, io.env, checkFiles ? { checkFiles } : {});
   if (result.ok) return result.config;
   const n = result.problems.length;
   io.err(`${file}: ${n} problem${n === 1 ? '' : 's'}:\n${formatProblems(file, result.problems)}`);
   return undefined;
 }
 
+/** Everything `run` (and `sim`, for a site with a simulation) would open, files included. */
 export async function validateCommand(file: string, io: Io): Promise<number> {
-  const site = await loadOrReport(file, io);
+  const site = await loadOrReport(file, io, ['heatbridge', 'simulators']);
   if (!site) return 1;
   const devices = Object.keys(site.devices).length;
   const points = buildPointDefs(site).size;
@@ -90,20 +111,76 @@ const apiUrl = (app: HeatBridgeApp) => (): Record<string, unknown> => {
 };
 
 export async function runCommand(file: string, flags: LogFlags, io: Io): Promise<number> {
-  const site = await loadOrReport(file, io);
+  // A missing tokens file or PKI folder is said here, as `config validate` says it, not as a
+  // component's stack trace at start.
+  const site = await loadOrReport(file, io, ['heatbridge']);
   if (!site) return 1;
   const log = loggerFor(site, flags);
   log.info({ config: file, site: site.site.id }, 'starting HeatBridge');
   const app = buildApp(site, { log });
-  return runUntilStopped(app.supervisor, log, { runningFields: apiUrl(app) });
+  const listeners = [apiListener(site)];
+  const option = (): string => `choose another port with api.port in ${file}`;
+  return runUntilStopped(app.supervisor, log, {
+    runningFields: apiUrl(app),
+    preflight: () => portProblems(listeners, option),
+    hint: portHint(listeners, option),
+  });
+}
+
+/** The port options `demo` and `sim` share, as given on the command line. */
+export interface PortFlags {
+  portOffset?: number;
+  opcuaPort?: number;
+  modbusPort?: number;
+  adminPort?: number;
+}
+
+/** The same flags for the simulators' child process, so it moves its ports as the demo did. */
+function portArgs(flags: PortFlags): string[] {
+  const args: string[] = [];
+  if (flags.portOffset !== undefined) args.push('--port-offset', String(flags.portOffset));
+  if (flags.opcuaPort !== undefined) args.push('--opcua-port', String(flags.opcuaPort));
+  if (flags.modbusPort !== undefined) args.push('--modbus-port', String(flags.modbusPort));
+  if (flags.adminPort !== undefined) args.push('--admin-port', String(flags.adminPort));
+  return args;
+}
+
+/** The site with the ports the flags move; a port moved out of range is said, undefined. */
+function movedOrReport(site: SiteConfig, moves: PortMoves, io: Io): SiteConfig | undefined {
+  try {
+    return movePorts(site, moves);
+  } catch (err) {
+    io.err((err as Error).message);
+    return undefined;
+  }
+}
+
+/** How to move a port, as `demo` or `sim` (`command`) offers it. */
+const moveOption =
+  (command: 'demo' | 'sim') =>
+  (kind: PortKind): string =>
+    `move it with ${PORT_OPTIONS[kind]} <port>, or all ${command === 'demo' ? "the demo's" : "the simulators'"} ports with --port-offset <n>`;
+
+/** The simulators must start for the demo to be one: critical at start, unlike under `run`. */
+function requiredAtStart(c: Component): Component {
+  return {
+    name: c.name,
+    critical: true,
+    ...(c.dependsOn ? { dependsOn: c.dependsOn } : {}),
+    start: (ctx) => c.start(ctx),
+    stop: () => c.stop(),
+    details: () => c.details?.() ?? {},
+  };
 }
 
 export function demoConfigPath(): string {
   return join(projectRoot(), 'config', 'demo.yaml');
 }
 
-export interface DemoFlags extends LogFlags {
+export interface DemoFlags extends LogFlags, PortFlags {
   config?: string;
+  /** The API's port: `--api-port`, or `--port` as before. */
+  apiPort?: number;
   port?: number;
   speed?: number;
 }
@@ -117,8 +194,13 @@ export async function demoCommand(flags: DemoFlags, io: Io): Promise<number> {
   const file = flags.config ?? demoConfigPath();
   const loaded = await loadOrReport(file, io);
   if (!loaded) return 1;
-  const site: SiteConfig =
-    flags.port === undefined ? loaded : { ...loaded, api: { ...loaded.api, port: flags.port } };
+  const apiPort = flags.apiPort ?? flags.port;
+  const site = movedOrReport(
+    loaded,
+    { ...flags, ...(apiPort !== undefined ? { apiPort } : {}) },
+    io,
+  );
+  if (!site) return 2;
   const log = loggerFor(site, flags);
   log.info({ config: file, site: site.site.id }, 'starting the HeatBridge demo');
   if (site.api.tokensFile) {
@@ -140,30 +222,39 @@ export async function demoCommand(flags: DemoFlags, io: Io): Promise<number> {
   ];
   if (flags.logLevel) simArgs.push('--log-level', flags.logLevel);
   if (flags.speed !== undefined) simArgs.push('--speed', String(flags.speed));
+  simArgs.push(...portArgs(flags));
+  // The files both processes open (the tokens file now exists), as `config validate` checks them.
+  if (!(await loadOrReport(file, io, ['heatbridge', 'simulators']))) return 1;
   const simulators = new ChildProcessComponent({
     name: 'simulators',
     module: join(projectRoot(), 'bin', 'heatbridge.js'),
     args: simArgs,
   });
-  const app = buildApp(site, { log, extraComponents: [simulators] });
-  return runUntilStopped(app.supervisor, log, { runningFields: apiUrl(app) });
+  const app = buildApp(site, { log, extraComponents: [requiredAtStart(simulators)] });
+  const listeners: Listener[] = [apiListener(site), ...simulatorListeners(site)];
+  return runUntilStopped(app.supervisor, log, {
+    runningFields: apiUrl(app),
+    preflight: () => portProblems(listeners, moveOption('demo')),
+    hint: portHint(listeners, moveOption('demo')),
+  });
 }
 
-export interface SimFlags extends LogFlags {
+export interface SimFlags extends LogFlags, PortFlags {
   config: string;
   speed?: number;
   seed?: number;
-  adminPort?: number;
 }
 
 /** The plant simulators of a site, until stopped. */
 export async function simCommand(flags: SimFlags, io: Io): Promise<number> {
-  const site = await loadOrReport(flags.config, io);
-  if (!site) return 1;
-  if (!site.simulation) {
+  const loaded = await loadOrReport(flags.config, io, ['simulators']);
+  if (!loaded) return 1;
+  if (!loaded.simulation) {
     io.err(`${flags.config}: has no simulation section; nothing to simulate`);
     return 1;
   }
+  const site = movedOrReport(loaded, flags, io);
+  if (!site) return 2;
   const log = loggerFor(site, flags).child({ process: 'simulators' });
   // Loaded on demand (node-opcua): see simulators/index.ts.
   const { SimulatorsComponent } = loadSimulatorsComponent();
@@ -171,13 +262,15 @@ export async function simCommand(flags: SimFlags, io: Io): Promise<number> {
     site,
     ...(flags.speed !== undefined ? { speed: flags.speed } : {}),
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
-    ...(flags.adminPort !== undefined ? { adminPort: flags.adminPort } : {}),
   });
   const supervisor = new Supervisor([component], { log });
   const managed = typeof process.send === 'function';
+  const listeners = simulatorListeners(site);
   return runUntilStopped(supervisor, log, {
     name: 'simulators',
     managedChild: managed,
+    preflight: () => portProblems(listeners, moveOption('sim')),
+    hint: portHint(listeners, moveOption('sim')),
     runningFields: () => component.details(),
     onRunning: () => process.send?.({ type: 'ready', details: component.endpoints() }),
   });

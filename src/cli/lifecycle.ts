@@ -29,6 +29,13 @@ export interface RunOptions {
    * environment when run by systemd (`NOTIFY_SOCKET`), none for a managed child; `false` for none.
    */
   systemd?: SystemdService | false;
+  /**
+   * Checked before anything starts (the ports the command opens): each problem as one line
+   * naming what to change. Any problem stops the start with exit code 1 and nothing opened.
+   */
+  preflight?: () => Promise<string[]>;
+  /** What to add to a startup failure's line, e.g. the option that moves a port in use. */
+  hint?: (err: unknown) => string | undefined;
 }
 
 /**
@@ -107,7 +114,15 @@ export function runUntilStopped(
       );
     }
 
-    supervisor.start().then(
+    const preflight = opts.preflight ?? (() => Promise.resolve([]));
+    const started = preflight().then((problems) => {
+      if (stopping) return; // a signal during the preflight: nothing to start
+      if (problems.length === 0) return supervisor.start();
+      // Said before anything opened: one line each, no stack, and systemd hears why.
+      for (const p of problems) log.fatal(p);
+      throw new PreflightError(problems);
+    });
+    started.then(
       () => {
         if (stopping) return;
         const health = supervisor.health();
@@ -120,13 +135,29 @@ export function runUntilStopped(
       },
       (err: unknown) => {
         cleanup();
-        if (err instanceof StartupError) log.fatal(err.message);
-        else log.fatal({ err }, `${name} could not start`);
-        systemd?.failed(
-          err instanceof StartupError ? err.message : `could not start: ${errorMessage(err)}`,
-        );
+        const line = startFailureLine(err, opts.hint);
+        // A preflight's problems were said line by line already.
+        if (err instanceof StartupError) log.fatal(line);
+        else if (!(err instanceof PreflightError)) log.fatal({ err }, `${name} could not start`);
+        systemd?.failed(line);
         resolve(1);
       },
     );
   });
+}
+
+/** The one line a startup failure is reported with (log, systemd's STATUS=). */
+function startFailureLine(err: unknown, hint: RunOptions['hint']): string {
+  if (err instanceof PreflightError) return err.message;
+  if (!(err instanceof StartupError)) return `could not start: ${errorMessage(err)}`;
+  const h = hint?.(err.cause);
+  return h ? `${err.message}: ${h}` : err.message;
+}
+
+/** The preflight found problems: nothing was started. */
+class PreflightError extends Error {
+  constructor(problems: readonly string[]) {
+    super(problems.join('; '));
+    this.name = 'PreflightError';
+  }
 }

@@ -50,6 +50,13 @@ function parsePort(value: string): number {
   return port;
 }
 
+function parseOffset(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || Math.abs(n) > 65535)
+    throw new InvalidArgumentError('expected a whole number of ports, e.g. 100');
+  return n;
+}
+
 function parsePositive(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number > 0');
@@ -107,35 +114,68 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
     setResult(runCommand(opts.config, opts, io));
   });
 
-  logOptions(
-    program
-      .command('demo')
-      .description('run the demo site: simulators, controller, file historian and the web page')
-      .option('-c, --config <file>', 'site configuration (default: config/demo.yaml)')
-      .option('-p, --port <port>', 'HTTP port of the API and web page (default: 8080)', parsePort)
+  /**
+   * Moving the simulators' ports (and the site's devices with them, so the adapters follow):
+   * without this a busy port meant writing an `extends:` file.
+   */
+  const simulatorPortOptions = (cmd: Command, what: string): Command =>
+    cmd
       .option(
-        '--speed <n>',
-        'simulated seconds per second (default: from the config)',
-        parsePositive,
-      ),
+        '--port-offset <n>',
+        `add n to every port ${what} opens (e.g. 100: 8080 → 8180, 4840 → 4940)`,
+        parseOffset,
+      )
+      .option(
+        '--opcua-port <port>',
+        'port of the simulated OPC UA server (default: from the device endpoints)',
+        parsePort,
+      )
+      .option(
+        '--modbus-port <port>',
+        'port of the first simulated Modbus server; the others keep their spacing (default: from the devices)',
+        parsePort,
+      )
+      .option(
+        '--admin-port <port>',
+        "the simulators' admin API port on 127.0.0.1 (default: from the config)",
+        parsePort,
+      );
+
+  logOptions(
+    simulatorPortOptions(
+      program
+        .command('demo')
+        .description('run the demo site: simulators, controller, file historian and the web page')
+        .option('-c, --config <file>', 'site configuration (default: config/demo.yaml)')
+        .option(
+          '--api-port <port>',
+          'HTTP port of the API and web page (default: from the config, 8080)',
+          parsePort,
+        )
+        .option('-p, --port <port>', 'the same as --api-port', parsePort)
+        .option(
+          '--speed <n>',
+          'simulated seconds per second (default: from the config)',
+          parsePositive,
+        ),
+      'the demo',
+    ),
   ).action(runs<DemoFlags>(demoCommand));
 
   const sim = logOptions(
-    program
-      .command('sim')
-      .description("run a site's plant simulators (OPC UA and Modbus servers, admin API)")
-      .option('-c, --config <file>', 'site configuration with a simulation section')
-      .option(
-        '--speed <n>',
-        'simulated seconds per second (default: from the config)',
-        parsePositive,
-      )
-      .option('--seed <n>', 'random seed (default: from the config)', parseNonNegativeInt)
-      .option(
-        '--admin-port <port>',
-        'admin API port on 127.0.0.1 (default: from the config)',
-        parsePort,
-      ),
+    simulatorPortOptions(
+      program
+        .command('sim')
+        .description("run a site's plant simulators (OPC UA and Modbus servers, admin API)")
+        .option('-c, --config <file>', 'site configuration with a simulation section')
+        .option(
+          '--speed <n>',
+          'simulated seconds per second (default: from the config)',
+          parsePositive,
+        )
+        .option('--seed <n>', 'random seed (default: from the config)', parseNonNegativeInt),
+      'the simulators',
+    ),
   ).action((opts: Partial<SimFlags>) => {
     if (!opts.config) {
       sim.error("error: required option '-c, --config <file>' not specified", {

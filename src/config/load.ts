@@ -8,6 +8,7 @@ import {
   type IssuePath,
   type PathProblem,
 } from './format-issues';
+import { referencedFileProblems, type FileUser } from './referenced-files';
 import type { Env } from './secret';
 import { schemaKeysAt } from './schema-keys';
 import { siteSchema, type SiteConfig } from './site';
@@ -151,14 +152,41 @@ function syntaxMessage(message: string): string {
   return first.replace(/ at line \d+, column \d+:?$/, '');
 }
 
-export async function loadSiteConfig(file: string, env: Env): Promise<ConfigResult> {
+export interface LoadOptions {
+  /**
+   * Also check the files and folders the site names (tokens file, PKI folders, weather file…)
+   * that these processes open: what `config validate` and `run` do, so a missing file is
+   * reported with its config path before anything starts rather than stopping a component.
+   */
+  checkFiles?: readonly FileUser[];
+}
+
+export async function loadSiteConfig(
+  file: string,
+  env: Env,
+  opts: LoadOptions = {},
+): Promise<ConfigResult> {
   const text = await readText(file);
   if (typeof text !== 'string') return text;
   const refused = refusedCharacters(text);
   if (refused.length > 0) return { ok: false, problems: refused };
   const base = await loadBase(file, text, [resolve(file)]);
   if (base && 'problems' in base) return { ok: false, problems: base.problems };
-  return parseSiteConfig(text, env, base?.data);
+  const result = parseSiteConfig(text, env, base?.data);
+  if (!result.ok || !opts.checkFiles) return result;
+  const files = await referencedFileProblems(result.config, { usedBy: opts.checkFiles });
+  if (files.length === 0) return result;
+  // Located in this file (a key from an `extends` base, or a default, at its nearest parent).
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, merge: true });
+  return {
+    ok: false,
+    problems: files.map((p) => ({
+      path: formatPath(p.segments),
+      message: p.message,
+      line: lineOfPath(doc, lines, p.segments),
+    })),
+  };
 }
 
 async function readText(file: string): Promise<string | { ok: false; problems: ConfigProblem[] }> {

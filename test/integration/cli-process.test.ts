@@ -1,10 +1,12 @@
 import { spawn, execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { ROOT, finished, runCli, waitForHttp } from '../helpers/cli';
+import { ensureDemoTokens } from '../../src/api/demo-tokens';
+import { freePort } from '../helpers/ports';
 import { demoConfigFileOnFreePorts } from '../helpers/sites';
 
 /** Processes still alive in a process group (what a terminal's Ctrl-C reaches). */
@@ -147,30 +149,151 @@ describe('the README quick start, as a user runs it', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).not.toContain('second signal');
   });
+});
 
-  it('a busy port stops startup with exit 1 and says which port', async () => {
-    const blocker = createServer();
-    const port = await new Promise<number>((resolve) =>
-      blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)),
-    );
+/** A listener on 127.0.0.1:port (another program holding the port), until closed. */
+async function occupy(port: number): Promise<Server> {
+  const blocker = createServer();
+  await new Promise<void>((resolve, reject) => {
+    blocker.once('error', reject);
+    blocker.listen(port, '127.0.0.1', () => resolve());
+  });
+  return blocker;
+}
+
+/** A stack trace line ("    at fn (file.js:1:2)") anywhere in a process's output. */
+const STACK_LINE = /^\s+at .+:\d+:\d+\)?$/m;
+
+describe('a busy port (issue 21): one line naming the port and the option that moves it', () => {
+  it.each([
+    ['api', 'the API and web page', '--api-port'],
+    ['opcua', 'the simulated OPC UA server of hall1', '--opcua-port'],
+    ['dh', 'the simulated Modbus server of dh', '--modbus-port'],
+    ['plc', 'the simulated Modbus server of plant, hp1, hp2', '--modbus-port'],
+    ['admin', "the simulators' admin API", '--admin-port'],
+  ] as const)(
+    'demo with the %s port taken: exit 1, nothing started, no stack',
+    async (which, what, option) => {
+      const { file, ports } = await demoConfigFileOnFreePorts();
+      const port = ports[which];
+      const blocker = await occupy(port);
+      try {
+        const result = await runCli(['demo', '--config', file, '--log-format', 'json']);
+        const output = result.stdout + result.stderr;
+        expect(result.code).toBe(1);
+        expect(output).toContain(
+          `port ${port} on 127.0.0.1 (${what}) is already in use: move it with ${option} <port>, or all the demo's ports with --port-offset <n>`,
+        );
+        expect(output).not.toMatch(STACK_LINE);
+        // Stopped before anything started: no simulators, no API.
+        expect(output).not.toContain('component started');
+      } finally {
+        blocker.close();
+      }
+    },
+  );
+
+  it('run with the API port taken names the config key; sim names its option', async () => {
+    const { file, ports, dir } = await demoConfigFileOnFreePorts();
+    ensureDemoTokens(join(dir, 'demo-tokens.yaml'));
+    const api = await occupy(ports.api);
+    const admin = await occupy(ports.admin);
     try {
-      const { file } = await demoConfigFileOnFreePorts();
-      const result = await runCli([
+      const run = await runCli(['run', '--config', file, '--log-format', 'pretty']);
+      expect(run.code).toBe(1);
+      expect(run.stdout + run.stderr).toContain(
+        `port ${ports.api} on 127.0.0.1 (the API and web page) is already in use: choose another port with api.port in ${file}`,
+      );
+      expect(run.stdout + run.stderr).not.toMatch(STACK_LINE);
+      const sim = await runCli(['sim', '--config', file, '--log-format', 'pretty']);
+      expect(sim.code).toBe(1);
+      expect(sim.stdout + sim.stderr).toContain(
+        `port ${ports.admin} on 127.0.0.1 (the simulators' admin API) is already in use: move it with --admin-port <port>, or all the simulators' ports with --port-offset <n>`,
+      );
+      expect(sim.stdout + sim.stderr).not.toMatch(STACK_LINE);
+    } finally {
+      api.close();
+      admin.close();
+    }
+  });
+
+  it('demo --port-offset moves every port, the devices with them: /api/health on the moved port, devices connected', async () => {
+    const { file, ports } = await demoConfigFileOnFreePorts();
+    // An offset that lands every port on a free one (and an API port of its own: the explicit
+    // option wins over the offset for its port).
+    const all = [ports.opcua, ports.plc, ports.dh, ports.admin];
+    let offset = 0;
+    for (let tries = 0; tries < 50 && offset === 0; tries++) {
+      const k = 1000 + Math.floor(Math.random() * 20_000);
+      const moved = all.map((p) => p + k);
+      if (moved.some((p) => p > 65535)) continue;
+      const free = await Promise.all(
+        moved.map((p) =>
+          occupy(p).then(
+            (s) => s.close() && true,
+            () => false,
+          ),
+        ),
+      );
+      if (free.every(Boolean)) offset = k;
+    }
+    expect(offset).toBeGreaterThan(0);
+    const apiPort = await freePort();
+    // The configured ports are taken: only the moved ones can work.
+    const blockers = await Promise.all([ports.api, ...all].map(occupy));
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'bin/heatbridge.js'),
         'demo',
         '--config',
         file,
-        '--port',
-        String(port),
+        '--port-offset',
+        String(offset),
+        '--api-port',
+        String(apiPort),
         '--log-format',
         'json',
-      ]);
-      expect(result.code).toBe(1);
-      expect(result.stdout).toContain(`port ${port} on 127.0.0.1 is already in use`);
+      ],
+      { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const done = finished(child);
+    try {
+      const { body } = await waitForHttp(`http://127.0.0.1:${apiPort}/api/health`, 60_000);
+      const names = (body as { components: { name: string }[] }).components.map((c) => c.name);
+      expect(names).toEqual(
+        expect.arrayContaining([
+          `modbus tcp:127.0.0.1:${ports.plc + offset}`,
+          `modbus tcp:127.0.0.1:${ports.dh + offset}`,
+          'opcua hall1',
+          'simulators',
+        ]),
+      );
+      // The adapters read the moved simulators: a value from each protocol turns good.
+      for (const id of ['hall1/it_power', 'dh/supply_temp', 'plant/source_supply_temp']) {
+        await until(async () => {
+          const res = await fetch(`http://127.0.0.1:${apiPort}/api/points/${id}`);
+          return ((await res.json()) as { quality?: string }).quality === 'good';
+        }, 60_000);
+      }
+      await waitForHttp(`http://127.0.0.1:${ports.admin + offset}/state`, 10_000);
     } finally {
-      blocker.close();
+      process.kill(-child.pid!, 'SIGINT');
+      for (const b of blockers) b.close();
     }
-  });
+    expect((await done).code).toBe(0);
+  }, 150_000);
 });
+
+/** Polls `ok` until it holds, or fails after `timeoutMs`. */
+async function until(ok: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs) {
+    if (await ok().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`not within ${timeoutMs} ms`);
+}
 
 describe('heatbridge config validate, as a process', () => {
   it('exits 0 for the demo config', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import { ensureDemoTokens } from '../../../src/api/demo-tokens';
 import { EXIT_USAGE, main } from '../../../src/cli/main';
-import { demoConfigPath } from '../../../src/cli/commands';
 import { join } from 'node:path';
+import { demoConfigFileOnFreePorts } from '../../helpers/sites';
 
 /** Runs the CLI in-process with captured output. */
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -19,9 +20,28 @@ const cases = join(__dirname, '..', '..', 'cases', 'config');
 
 describe('heatbridge CLI', () => {
   it('config validate: exit 0 and a summary for a valid file', async () => {
-    const r = await cli('config', 'validate', demoConfigPath());
-    expect(r.code).toBe(0);
+    // The demo site with its tokens file made, as `heatbridge demo` makes it.
+    const { file, dir } = await demoConfigFileOnFreePorts();
+    ensureDemoTokens(join(dir, 'demo-tokens.yaml'));
+    const r = await cli('config', 'validate', file);
+    expect(r).toMatchObject({ code: 0, err: '' });
     expect(r.out).toMatch(/valid \(5 devices, 71 points, 5 controllers\)/);
+  });
+
+  it('config validate and run: a tokens file that does not exist is a problem, said the same by both', async () => {
+    const { file, dir } = await demoConfigFileOnFreePorts();
+    const tokens = join(dir, 'demo-tokens.yaml');
+    const line = new RegExp(
+      `^${file}:\\d+: api\\.tokensFile: ${tokens}: no such file: create it with the entries`,
+      'm',
+    );
+    const validate = await cli('config', 'validate', file);
+    expect(validate.code).toBe(1);
+    expect(validate.err).toMatch(line);
+    // `run` says it before starting anything, instead of stopping at once with a stack trace.
+    const run = await cli('run', '--config', file);
+    expect(run).toMatchObject({ code: 1, out: '' });
+    expect(run.err).toBe(validate.err);
   });
 
   it('config validate: exit 1 and every problem for a bad file', async () => {
@@ -47,6 +67,8 @@ describe('heatbridge CLI', () => {
     [['config', 'validat', 'x'], 'Did you mean validate?'],
     [['demo', '--prot', '1'], 'Did you mean --port?'],
     [['demo', '--port', 'eighty'], 'expected a TCP port'],
+    [['demo', '--port-offset', '1.5'], 'expected a whole number of ports'],
+    [['sim', '--opcua-port', '70000'], 'expected a TCP port'],
     [['run'], "required option '-c, --config <file>' not specified"],
     [['run', '-c', 'x.yaml', '--log-level', 'loud'], 'Allowed choices are fatal, error'],
     [['config'], 'validate <file>'],
