@@ -255,15 +255,19 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
     .command('browse')
     .description('list the variables of an OPC UA server: NodeId, browse path, data type, unit')
     .argument('<endpoint>', 'opc.tcp://host:port/path')
+    // No defaults: without them browse takes the most secure endpoint the server offers (and
+    // says what to do when trust is missing); given, exactly that one (src/cli/field-tools.ts).
     .addOption(
-      new Option('--security-policy <policy>', 'security policy')
-        .choices([...OPCUA_SECURITY_POLICIES])
-        .default('Basic256Sha256'),
+      new Option(
+        '--security-policy <policy>',
+        'security policy (default: the most secure the server offers that HeatBridge supports)',
+      ).choices([...OPCUA_SECURITY_POLICIES]),
     )
     .addOption(
-      new Option('--security-mode <mode>', 'security mode')
-        .choices([...OPCUA_SECURITY_MODES])
-        .default('SignAndEncrypt'),
+      new Option(
+        '--security-mode <mode>',
+        'security mode (default: with the policy, the most secure the server offers)',
+      ).choices([...OPCUA_SECURITY_MODES]),
     )
     .option('--pki-dir <dir>', "the client's PKI folder", 'data/pki/opcua-client')
     .option('--trust-on-first-use', 'accept an unknown server certificate and remember it', false)
