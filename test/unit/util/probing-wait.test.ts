@@ -49,7 +49,7 @@ describe('ProbingWait (virtual time)', () => {
     expect(end()).toBe('reachable');
   });
 
-  it('an endpoint that answers all along (sessions failing) waits for the backoff', async () => {
+  it('an endpoint that answers all along (sessions failing) waits for the backoff, probed less and less', async () => {
     const e = endpoint();
     e.set(true);
     const end = ended(
@@ -59,6 +59,8 @@ describe('ProbingWait (virtual time)', () => {
     expect(end()).toBeUndefined();
     await jest.advanceTimersByTimeAsync(100);
     expect(end()).toBe('delay');
+    // At 0.5, 1.5, 3.5 s (then 7.5 s, 15.5 s …, at most one per 8 s), not every 500 ms.
+    expect(e.probes).toBe(3);
   });
 
   it('down already (the attempt found it so): the first answer ends the wait; cancel ends it too', async () => {
