@@ -7,7 +7,7 @@ import {
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
-import { isFieldAdapter, type DeviceAdapter } from './adapters/adapter';
+import { deviceValueCheck, isFieldAdapter, type DeviceAdapter } from './adapters/adapter';
 import { createAdapters } from './adapters/registry';
 import { resolve } from 'node:path';
 import { AlarmEngine } from './alarms/alarm-engine';
@@ -201,6 +201,9 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     health: () => supervisor.health(),
     historian,
     control,
+    // The overrides list says what was written; an override's value is checked at its device.
+    writes,
+    checkValue: deviceValueCheck(adapters),
     alarms,
     audit,
     kpi,

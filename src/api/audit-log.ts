@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Subject, type Observable } from 'rxjs';
 import type { SampleValue } from '../domain/sample';
+import { isoInZone } from '../util/site-time';
 
 export const AUDIT_ACTIONS = [
   'override-set',
@@ -18,7 +19,7 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 /** One thing somebody (or HeatBridge on their behalf) changed: who, what, from what to what, why. */
 export interface AuditEntry {
   seq: number;
-  /** ISO 8601, UTC. */
+  /** ISO 8601, UTC, as stored in the file (the API shows it with the site's offset). */
   at: string;
   /** `user:olli`, `controller:dispatch`, `system:heatbridge`. */
   actor: string;
@@ -32,13 +33,40 @@ export interface AuditEntry {
   result: string;
 }
 
+/** Which entries: every given condition holds (contract C3, issue 21). */
 export interface AuditQuery {
   from?: number;
   to?: number;
+  /** `user:olli`, `controller:dispatch`, `system:heatbridge`; a bare name means `user:<name>`. */
   actor?: string;
   action?: AuditAction;
+  /**
+   * A point, device or alarm key, exactly; or a device's prefix ending in `/` (`hp1/`): its
+   * points and the device itself (its mode changes).
+   */
   target?: string;
   limit: number;
+}
+
+/** The query's conditions as one test of an entry. */
+function matcher(q: AuditQuery): (e: AuditEntry) => boolean {
+  const actor = q.actor === undefined || q.actor.includes(':') ? q.actor : `user:${q.actor}`;
+  const target = q.target;
+  const device = target?.endsWith('/') ? target.slice(0, -1) : undefined;
+  return (e) => {
+    const t = Date.parse(e.at);
+    if (q.from !== undefined && t < q.from) return false;
+    if (q.to !== undefined && t >= q.to) return false;
+    if (actor !== undefined && e.actor !== actor) return false;
+    if (q.action !== undefined && e.action !== q.action) return false;
+    if (device !== undefined) return e.target === device || e.target.startsWith(target!);
+    return target === undefined || e.target === target;
+  };
+}
+
+/** An entry as the API shows it: its time with the site's offset (the file keeps UTC). */
+export function auditEntryInZone(e: AuditEntry, timeZone: string): AuditEntry {
+  return { ...e, at: isoInZone(Date.parse(e.at), timeZone) };
 }
 
 /** Entries kept in memory for queries; the file keeps everything. */
@@ -125,16 +153,11 @@ export class AuditLog {
 
   /** Newest first. */
   query(q: AuditQuery): AuditEntry[] {
+    const matches = matcher(q);
     const out: AuditEntry[] = [];
     for (let i = this.entries.length - 1; i >= 0 && out.length < q.limit; i--) {
       const e = this.entries[i]!;
-      const t = Date.parse(e.at);
-      if (q.from !== undefined && t < q.from) continue;
-      if (q.to !== undefined && t >= q.to) continue;
-      if (q.actor !== undefined && e.actor !== q.actor) continue;
-      if (q.action !== undefined && e.action !== q.action) continue;
-      if (q.target !== undefined && e.target !== q.target) continue;
-      out.push(e);
+      if (matches(e)) out.push(e);
     }
     return out;
   }

@@ -153,7 +153,11 @@ export const figureSchema = z
     at: z
       .string()
       .nullable()
-      .meta({ description: 'Source time of the oldest input, ISO 8601 with the site offset' }),
+      .meta({ description: 'Source time of its input, ISO 8601 with the site’s offset' }),
+    note: z
+      .string()
+      .optional()
+      .meta({ description: 'Why, when a person would ask: the input that is bad' }),
   })
   .meta({ id: 'Figure' });
 
@@ -381,11 +385,29 @@ export const shelveBody = timedBody({});
 export const overrideSchema = z
   .object({
     point: z.string(),
-    value: sampleValueSchema,
+    value: sampleValueSchema.meta({ description: 'The value asked for (as `requested`)' }),
     reason: z.string(),
     actor: z.string(),
-    since: z.string(),
-    expiresAt: z.string(),
+    since: z.string().meta({ description: 'ISO 8601 with the site’s offset' }),
+    expiresAt: z.string().meta({ description: 'ISO 8601 with the site’s offset' }),
+    unit: z.string(),
+    requested: sampleValueSchema.meta({ description: 'The value asked for' }),
+    written: z.object({ value: sampleValueSchema, at: z.string() }).nullable().meta({
+      description:
+        'What the write guard last wrote to the point (at its resolution), and when; null before any write',
+    }),
+    bounds: z
+      .object({ min: z.number(), max: z.number(), maxRatePerMin: z.number().optional() })
+      .nullable()
+      .meta({ description: 'What the write guard holds the point to; null for a boolean' }),
+    reachesAt: z.string().nullable().meta({
+      description:
+        'When the rate limit lets the written value reach the requested one; null when it does not hold it back',
+    }),
+    limitedBy: z
+      .enum(['rate'])
+      .nullable()
+      .meta({ description: '`rate` while maxRatePerMin holds the written value back' }),
   })
   .meta({ id: 'Override' });
 

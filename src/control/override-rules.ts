@@ -59,3 +59,20 @@ export function overrideRefusal(
   if (def.kind === 'status') return `${def.id} is a status HeatBridge reports, not a setpoint`;
   return undefined;
 }
+
+/**
+ * Everything that refuses an override before any device is asked: the point may not be
+ * overridden at all (`overrideRefusal`), or the request is not valid for it
+ * (`validateOverride`). The API asks this before it asks the device whether it can hold the
+ * value (DeviceAdapter.checkValue); `ControlLoop.setOverride` applies the same two rules.
+ */
+export function overrideProblem(
+  req: { id: string; value: SampleValue; durationMs: number; reason: string },
+  def: PointDef | undefined,
+  control: { controllers: readonly ControllerConfig[]; maxOverrideMs: number },
+): string | undefined {
+  return (
+    (def && overrideRefusal(def, control.controllers)) ??
+    validateOverride(req, def, control.maxOverrideMs)
+  );
+}

@@ -109,7 +109,8 @@ export interface WriteGuardOptions {
  * and the historian.
  */
 export class WriteGuard {
-  private readonly last = new Map<PointId, { value: number; at: number }>();
+  /** What each point was last written, and when: the rate limit's reference, and for the API. */
+  private readonly last = new Map<PointId, { value: SampleValue; at: number }>();
   private readonly subject = new Subject<WriteOutcome>();
   readonly outcomes$: Observable<WriteOutcome> = this.subject.asObservable();
   private readonly counts = { written: 0, rejected: 0, failed: 0, adjusted: 0 };
@@ -203,7 +204,7 @@ export class WriteGuard {
           complete: () => {
             this.counts.written += 1;
             this.failures.cleared(cmd.id, { point: cmd.id });
-            if (typeof value === 'number') this.last.set(cmd.id, { value, at: now });
+            this.last.set(cmd.id, { value, at: now });
             this.opts.log.debug({ ...who, sent: value }, 'write sent');
             settle({ ...sent, status: 'written' });
           },
@@ -233,13 +234,19 @@ export class WriteGuard {
     this.subject.complete();
   }
 
+  /** The value this guard last wrote to the point (the device answered), and when; or undefined. */
+  lastWritten(id: PointId): { value: SampleValue; at: number } | undefined {
+    return this.last.get(id);
+  }
+
   /**
-   * The rate limit counts from the last value this guard wrote. Before the first write it counts
-   * from the point's current reading as if read a minute ago (one minute's change is allowed).
+   * What the rate limit counts from at `now`: the last value this guard wrote. Before the first
+   * write it counts from the point's current reading as if read a minute ago (one minute's
+   * change is allowed). Public so that the API can say when a rate-limited value is reached.
    */
-  private reference(id: PointId, now: number): { value: number; at: number } | undefined {
+  reference(id: PointId, now: number): { value: number; at: number } | undefined {
     const last = this.last.get(id);
-    if (last) return last;
+    if (last && typeof last.value === 'number') return { value: last.value, at: last.at };
     const s = this.opts.current?.(id);
     if (s && typeof s.value === 'number' && (s.quality === 'good' || s.quality === 'uncertain')) {
       return { value: s.value, at: now - 60_000 };

@@ -1,36 +1,36 @@
 import type { z } from 'zod';
-import type { ControlLoop } from '../../control/control-loop';
+import { overrideProblem } from '../../control/override-rules';
 import type { PointId } from '../../domain/point-id';
-import { formatActor } from '../../domain/write-command';
+import { siteTimeText } from '../../util/site-time';
 import { ApiError } from '../api-error';
+import { overrideView } from '../override-view';
 import { changed, del, get, post, resource } from '../route-spec';
 import * as S from '../schemas';
 import { actorOf, controlOf, notFoundPoint, type ApiDeps } from './shared';
 
-type Override = ReturnType<ControlLoop['operator']['active']>[number];
-
-function overrideJson(o: Override): z.infer<typeof S.overrideSchema> {
-  return {
-    point: o.id,
-    value: o.value,
-    reason: o.reason,
-    actor: formatActor(o.actor),
-    since: new Date(o.since).toISOString(),
-    expiresAt: new Date(o.expiresAt).toISOString(),
-  };
+/** A refused override value: 400, the problem named at `value` (as it always was). */
+function refusedValue(message: string): ApiError {
+  return new ApiError(400, 'invalid_request', message, [{ path: 'value', message }]);
 }
 
 /** Operator overrides: a value that replaces the controllers' for a while. */
 export const overrideRoutes = resource('control', (deps: ApiDeps) => [
   get('/api/overrides', 'read', {
     summary: 'Operator overrides in force',
+    description:
+      'Each with the value asked for (`requested`) and what the write guard last wrote (`written`), the bounds and rate it holds the point to, and when a rate-limited value is reached (`reachesAt`, `limitedBy`).',
     response: S.overrideSchema.array(),
-    handle: () => controlOf(deps).operator.active(deps.now()).map(overrideJson),
+    handle: () => {
+      const now = deps.now();
+      return controlOf(deps)
+        .operator.active(now)
+        .map((o) => overrideView(o, deps, now));
+    },
   }),
   post('/api/overrides', 'operator', {
     summary: 'Override a point: the value replaces the controllers’ until it expires',
     description:
-      'Checked first (writable point, its type, inside its bounds, at most control.maxOverrideMs); applied from the next control cycle through the write guard. Cooling safety still wins the points it holds.',
+      'Checked first (a point an operator may override, writable, its type, inside its bounds, at most control.maxOverrideMs), then against the device: a value its data type, register or range cannot hold exactly is refused (400) rather than written as something else or failing at the device. Applied from the next control cycle through the write guard, which still limits its rate of change (see `reachesAt`). Cooling safety still wins the points it holds.',
     body: S.overrideBody,
     response: S.overrideSchema,
     status: 201,
@@ -44,30 +44,31 @@ export const overrideRoutes = resource('control', (deps: ApiDeps) => [
     handle: ({ body, principal }) => {
       const b = body as z.infer<typeof S.overrideBody>;
       const id = b.point as PointId;
-      if (!deps.defs.has(id)) throw notFoundPoint(id);
+      const def = deps.defs.get(id);
+      if (!def) throw notFoundPoint(id);
       const t = deps.now();
-      const durationMs = S.endOf(b, t) - t;
+      const end = S.endOf(b, t);
+      const req = { id, value: b.value, durationMs: end - t, reason: b.reason };
       const loop = controlOf(deps);
+      const problem = overrideProblem(req, def, deps.site.control);
+      const device = problem ? undefined : deps.checkValue?.(id, b.value);
+      if (problem) throw refusedValue(problem);
+      if (device) throw refusedValue(`${id}: ${device}`);
       const previous = loop.operator.active(t).find((o) => o.id === id);
       const old = previous ? previous.value : (deps.latest.get(id)?.value ?? null);
       let o;
       try {
-        o = loop.setOverride({
-          id,
-          value: b.value,
-          durationMs,
-          reason: b.reason,
-          actor: actorOf(principal),
-        });
+        o = loop.setOverride({ ...req, actor: actorOf(principal) });
       } catch (err) {
-        throw new ApiError(400, 'invalid_request', (err as Error).message, [
-          { path: 'value', message: (err as Error).message },
-        ]);
+        throw refusedValue((err as Error).message);
       }
-      return changed(overrideJson(o), {
+      // The end the operator asked for, as people read it in the site's zone (the record is
+      // read by people; its `at` is the instant).
+      const until = siteTimeText(end, deps.site.site.timezone);
+      return changed(overrideView(o, deps, deps.now()), {
         old,
         new: o.value,
-        reason: `${b.reason} (until ${new Date(o.expiresAt).toISOString()})`,
+        reason: `${b.reason} (until ${until})`,
       });
     },
   }),
@@ -80,9 +81,10 @@ export const overrideRoutes = resource('control', (deps: ApiDeps) => [
     handle: ({ params, query, principal }) => {
       const id = `${params.device}/${params.point}` as PointId;
       const reason = query.reason!;
-      const o = controlOf(deps).operator.cancelOverride(id, actorOf(principal), reason, deps.now());
+      const now = deps.now();
+      const o = controlOf(deps).operator.cancelOverride(id, actorOf(principal), reason, now);
       if (!o) throw new ApiError(404, 'not_found', `no override on ${id}`);
-      return changed(overrideJson(o), { old: o.value, new: null, reason });
+      return changed(overrideView(o, deps, now), { old: o.value, new: null, reason });
     },
   }),
 ]);

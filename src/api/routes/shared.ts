@@ -1,10 +1,11 @@
 import type { SiteConfig } from '../../config';
 import type { ControlLoop } from '../../control/control-loop';
+import type { WriteGuard } from '../../control/write-guard';
 import type { AlarmList } from '../../alarms/alarm-list';
 import type { Actor } from '../../domain/write-command';
 import type { PointDef } from '../../domain/point';
 import type { PointId } from '../../domain/point-id';
-import type { Sample } from '../../domain/sample';
+import type { Sample, SampleValue } from '../../domain/sample';
 import type { HistoryPoint } from '../../historian/backend';
 import type { HealthReport } from '../../runtime/component';
 import { ApiError } from '../api-error';
@@ -29,6 +30,10 @@ export interface ApiDeps {
     ): Promise<HistoryPoint[]>;
   };
   control?: ControlLoop;
+  /** The write guard: what it last wrote to a point, and what its rate limit counts from. */
+  writes?: Pick<WriteGuard, 'lastWritten' | 'reference'>;
+  /** Why a point's device cannot hold a value (DeviceAdapter.checkValue), or undefined. */
+  checkValue?: (id: PointId, value: SampleValue) => string | undefined;
   alarms: AlarmList;
   audit: AuditLog;
   kpi: KpiTracker;

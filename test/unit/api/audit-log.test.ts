@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuditLog } from '../../../src/api/audit-log';
+import { AuditLog, auditEntryInZone } from '../../../src/api/audit-log';
 
 const entry = (target: string, action: 'override-set' | 'mode-changed' = 'override-set') => ({
   actor: 'user:olli',
@@ -63,6 +63,37 @@ describe('audit log', () => {
       log.query({ limit: 10, action: 'mode-changed', from: 4000, to: 8000 }).map((e) => e.target),
     ).toEqual(['p7', 'p5']);
     expect(log.query({ limit: 10, target: 'p3' })).toHaveLength(1);
+  });
+
+  it('filters by who and what, combined (contract C3)', () => {
+    const log = new AuditLog(undefined, () => Date.UTC(2026, 11, 3, 19));
+    const rec = (actor: string, action: 'override-set' | 'mode-changed', target: string) =>
+      log.record({ ...entry(target, action), actor });
+    rec('user:olli', 'override-set', 'hp1/condenser_out_setpoint');
+    rec('user:erik', 'override-set', 'hp1/load_setpoint');
+    rec('user:olli', 'mode-changed', 'hp1');
+    rec('user:olli', 'override-set', 'hp10/load_setpoint');
+    rec('system:heatbridge', 'override-set', 'dh/offered_heat');
+    rec('user:heatbridge', 'override-set', 'dh/offered_heat');
+    const seqs = (q: Parameters<AuditLog['query']>[0]) => log.query(q).map((e) => e.seq);
+    // A bare name is a user; a kind:name is exact.
+    expect(seqs({ limit: 10, actor: 'olli' })).toEqual([4, 3, 1]);
+    expect(seqs({ limit: 10, actor: 'user:olli' })).toEqual([4, 3, 1]);
+    expect(seqs({ limit: 10, actor: 'heatbridge' })).toEqual([6]);
+    expect(seqs({ limit: 10, actor: 'system:heatbridge' })).toEqual([5]);
+    // A device prefix: its points and the device itself, not a device whose name starts alike.
+    expect(seqs({ limit: 10, target: 'hp1/' })).toEqual([3, 2, 1]);
+    expect(seqs({ limit: 10, target: 'hp1' })).toEqual([3]);
+    expect(seqs({ limit: 10, target: 'hp1/load_setpoint' })).toEqual([2]);
+    // Combined.
+    expect(seqs({ limit: 10, actor: 'olli', action: 'override-set', target: 'hp1/' })).toEqual([1]);
+    // The file keeps UTC; the API shows the site's offset, the same instant.
+    const [last] = log.query({ limit: 1 });
+    expect(last!.at).toBe('2026-12-03T19:00:00.000Z');
+    expect(auditEntryInZone(last!, 'Europe/Helsinki')).toEqual({
+      ...last,
+      at: '2026-12-03T21:00:00+02:00',
+    });
   });
 
   it('publishes every entry for live views', () => {
