@@ -13,7 +13,10 @@ import { derivedInputs, type DerivedConfig } from './derived-figures';
 export type { DerivedConfig } from './derived-figures';
 
 /** The derived points (device `derived`), with their units. */
-export const DERIVED_POINTS: Record<string, { unit: Unit; description: string }> = {
+export const DERIVED_POINTS: Record<
+  string,
+  { unit: Unit; description: string; resolution?: number }
+> = {
   recovered_heat: {
     unit: 'kW',
     description: "Heat the heat pumps take from the data center's coolant",
@@ -49,10 +52,17 @@ export const DERIVED_POINTS: Record<string, { unit: Unit; description: string }>
   },
   erf: {
     unit: 'ratio',
+    // A few per cent: 0.01 would show 0.03 for anything from 2.5 to 3.5 %.
+    resolution: 0.001,
     description:
       'Energy reuse factor since the counters began: recovered energy / facility energy (EN 50600-4-6)',
   },
-  pue: { unit: 'ratio', description: 'Power usage effectiveness now: facility power / IT power' },
+  pue: {
+    unit: 'ratio',
+    // As the API gave it before: 0.005 of PUE is a real change in a 2 MW hall (10 kW).
+    resolution: 0.001,
+    description: 'Power usage effectiveness now: facility power / IT power',
+  },
   lift: {
     unit: 'K',
     description:
@@ -93,6 +103,7 @@ export function derivedPointDefs(
       expectedPeriodMs,
       staleAfterMs: 3 * expectedPeriodMs,
       description: p.description,
+      ...(p.resolution !== undefined ? { resolution: p.resolution } : {}),
     }));
 }
 
