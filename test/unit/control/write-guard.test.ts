@@ -177,4 +177,31 @@ describe('WriteGuard', () => {
     expect(caller).toEqual([]);
     expect(g.stats()).toMatchObject({ written: 1 });
   });
+
+  it('says what it last wrote to a point (for the overrides list) and what the rate counts from', async () => {
+    let now = 600_000;
+    const enable = def({ id: 'hp1/enable' as PointId, unit: 'bool', bounds: undefined });
+    const g = new WriteGuard({
+      defs: new Map([
+        [def().id, def()],
+        [enable.id, enable],
+      ]),
+      readOnly: false,
+      log: memoryLogger().log,
+      now: () => now,
+      send: () => Promise.resolve(),
+    });
+    expect(g.lastWritten(def().id)).toBeUndefined();
+    await g.write(cmd(42));
+    now += 1000;
+    await g.write(cmd(true, 'hp1/enable'));
+    expect(g.lastWritten(def().id)).toEqual({ value: 42, at: 600_000 });
+    expect(g.lastWritten(enable.id)).toEqual({ value: true, at: 601_000 });
+    // The rate limit counts from numbers only.
+    expect(g.reference(def().id, now)).toEqual({ value: 42, at: 600_000 });
+    expect(g.reference(enable.id, now)).toBeUndefined();
+    // A refused write is not written.
+    await g.write(cmd(Number.NaN));
+    expect(g.lastWritten(def().id)).toEqual({ value: 42, at: 600_000 });
+  });
 });
