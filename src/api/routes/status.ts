@@ -1,4 +1,6 @@
+import type { ComponentHealth } from '../../runtime/component';
 import { heatbridgeVersion } from '../../util/project-root';
+import { isoInZone } from '../../util/site-time';
 import { get, resource } from '../route-spec';
 import * as S from '../schemas';
 import type { ApiDeps } from './shared';
@@ -22,7 +24,7 @@ export const statusRoutes = resource('status', (deps: ApiDeps, startedAt: number
           ...status,
           version: heatbridgeVersion(),
           uptimeS: Math.round((now() - startedAt) / 1000),
-          components: report.components,
+          components: report.components.map((c) => inZone(c, site.site.timezone)),
         };
       },
     }),
@@ -38,3 +40,25 @@ export const statusRoutes = resource('status', (deps: ApiDeps, startedAt: number
     }),
   ];
 });
+
+const UTC_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/**
+ * A component's health with its times in the site's zone (C5): the supervisor and the components
+ * keep UTC; the API presents. Details are the components' own facts, so any UTC time in them is
+ * converted too, however deep.
+ */
+function inZone(c: ComponentHealth, tz: string): ComponentHealth {
+  const convert = (v: unknown): unknown => {
+    if (typeof v === 'string') return UTC_ISO.test(v) ? isoInZone(Date.parse(v), tz) : v;
+    if (Array.isArray(v)) return v.map(convert);
+    if (v !== null && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, convert(x)]));
+    return v;
+  };
+  return {
+    ...c,
+    since: isoInZone(Date.parse(c.since), tz),
+    ...(c.details ? { details: convert(c.details) as Record<string, unknown> } : {}),
+  };
+}
