@@ -33,7 +33,7 @@ import {
 } from './heartbeat';
 import type { Override } from '../domain/operator-event';
 import { OperatorControls } from './operator';
-import { overrideRefusal, validateOverride } from './override-rules';
+import { overrideProblem } from './override-rules';
 import { ProcessImage } from './process-image';
 import { WriteSchedule } from './write-schedule';
 
@@ -242,14 +242,7 @@ export class ControlLoop implements Component {
     reason: string;
     actor: Actor;
   }): Override {
-    const def = this.opts.defs.get(req.id);
-    const refusal = def && overrideRefusal(def, this.opts.control.controllers);
-    if (refusal) throw new Error(refusal);
-    const problem = validateOverride(
-      req,
-      this.opts.defs.get(req.id),
-      this.opts.control.maxOverrideMs,
-    );
+    const problem = overrideProblem(req, this.opts.defs.get(req.id), this.opts.control);
     if (problem) throw new Error(problem);
     const now = this.now();
     const o: Override = {

@@ -127,7 +127,9 @@ export function runCycle(
       claimed.set(o.id, {
         id: o.id,
         value: o.value,
-        reason: `operator override: ${o.reason} (until ${new Date(o.expiresAt).toISOString()})`,
+        // The override's end is in its operator event and the API; a UTC instant here read as
+        // a wrong time to people (issue 21).
+        reason: `operator override: ${o.reason}`,
         actor: o.actor,
         safety: false,
       });
