@@ -1,14 +1,5 @@
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { corruptName, writeFileAtomic } from '../util/atomic-file';
 import type { AlarmListSnapshot } from './alarm-list';
 
 /**
@@ -42,26 +33,23 @@ export class AlarmStore {
         },
       };
     } catch (err) {
-      const aside = `${this.file}.corrupt-${new Date(now).toISOString().replace(/[:.]/g, '')}`;
-      renameSync(this.file, aside);
+      const aside = corruptName(this.file, now);
+      let kept = `set aside as ${aside}`;
+      try {
+        renameSync(this.file, aside);
+      } catch (renameErr) {
+        // Not fatal either: the next save replaces the unreadable file.
+        kept = `could not be set aside (${(renameErr as Error).message})`;
+      }
       return {
-        warning: `alarm state ${this.file} unreadable (${(err as Error).message}); set aside as ${aside}, starting empty`,
+        warning: `alarm state ${this.file} unreadable (${(err as Error).message}); ${kept}, starting empty`,
       };
     }
   }
 
   save(s: AlarmListSnapshot): void {
-    const tmp = `${this.file}.tmp`;
     try {
-      mkdirSync(dirname(this.file), { recursive: true });
-      const fd = openSync(tmp, 'w');
-      try {
-        writeSync(fd, JSON.stringify(s));
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, this.file);
+      writeFileAtomic(this.file, JSON.stringify(s));
       this.problem = undefined;
     } catch (err) {
       this.problem = `alarm state ${this.file} cannot be saved: ${(err as Error).message}`;

@@ -54,6 +54,12 @@ export function referencedFiles(site: SiteConfig): ReferencedFile[] {
     need: 'writable',
     usedBy: 'heatbridge',
   });
+  add({
+    path: ['energyCounters', 'stateFile'],
+    file: site.energyCounters.stateFile,
+    need: 'writable',
+    usedBy: 'heatbridge',
+  });
   const h = site.historian;
   if (h.type === 'file')
     add({ path: ['historian', 'dir'], file: h.dir, need: 'folder', usedBy: 'heatbridge' });

@@ -2,6 +2,7 @@ import type { SiteConfig } from '../config';
 import { buildPointDefs } from '../config';
 import type { ControllerConfig } from '../config/controllers';
 import { derivedPointDefs } from '../control/controllers/derived';
+import { derivedConfigs } from '../control/controllers/derived-figures';
 import { splitPointId } from '../domain/point-id';
 import { measurementOfKind } from '../historian/schema';
 import { GOOD, meanOver, pointIs, select } from './influxql';
@@ -15,7 +16,13 @@ export class SiteContext {
   readonly defs;
   constructor(readonly site: SiteConfig) {
     this.defs = buildPointDefs(site);
-    for (const d of derivedPointDefs(site.control.cycleMs)) this.defs.set(d.id, d);
+    // Only the derived figures the site computes (issue 21): a panel on a figure never written
+    // would stay empty.
+    for (const d of derivedPointDefs(
+      site.control.cycleMs,
+      derivedConfigs(site.control.controllers),
+    ))
+      this.defs.set(d.id, d);
   }
 
   controller<T extends ControllerConfig['type']>(type: T): Of<T> | undefined {

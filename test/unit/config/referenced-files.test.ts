@@ -81,6 +81,7 @@ api:
   tokensFile: ${tokens}
   auditFile: ${join(blocker, 'audit.jsonl')}
 alarms: { stateFile: ${join(dir, 'alarms.json')} }
+energyCounters: { stateFile: ${join(blocker, 'counters.json')} }
 simulation:
   weather: ${join(dir, 'weather.csv')}
   opcua: { pkiDir: ${join(dir, 'sim-pki')} }
@@ -91,6 +92,7 @@ simulation:
     expect(problems).toEqual([
       `api.tokensFile: ${tokens}: tokens[0].role: expected a role: viewer, operator or engineer (expected tokens: [{ name, role, sha256 }], as \`heatbridge api new-token\` prints)`,
       `api.auditFile: ${join(blocker, 'audit.jsonl')}: cannot be created, ${blocker} is a file, not a folder`,
+      `energyCounters.stateFile: ${join(blocker, 'counters.json')}: cannot be created, ${blocker} is a file, not a folder`,
       `devices.hall.pkiDir: ${join(blocker, 'pki')}: cannot be created, ${blocker} is a file, not a folder`,
       `devices.hall.auth.certificateFile: ${join(dir, 'pki', 'user.pem')}: no such file: the user certificate and its private key (PEM) for signing in to the server`,
       `devices.hall.auth.privateKeyFile: ${join(dir, 'pki', 'user.key')}: no such file: the user certificate and its private key (PEM) for signing in to the server`,
