@@ -1,12 +1,13 @@
 import type { SiteConfig } from '../config';
 import type { ControllerConfig } from '../config/controllers';
 import type { PointDef } from '../domain/point';
-import { pointId, splitPointId, type PointId } from '../domain/point-id';
+import { splitPointId, type PointId } from '../domain/point-id';
 import { worstQuality, type Quality } from '../domain/quality';
 import { atResolution } from '../domain/resolution';
 import type { Sample, SampleValue } from '../domain/sample';
 import { qualityAt } from '../domain/stale';
 import { isoInZone } from '../util/site-time';
+import type { KpiFigure, Kpis } from './kpi';
 
 /**
  * A point's latest value as the API shows it: quality judged now, so a stale value says so; a
@@ -23,16 +24,10 @@ export interface PointValue {
 
 /**
  * A figure computed from points (a heat flow): the value with the quality and source time of
- * what it came from, so an old figure is drawn as old, never as current (issue 21). The value is
- * kept when stale (the last known), null only when never known.
+ * what it came from, as the key figures judge it (src/api/kpi.ts), so the mimic and the tiles
+ * never disagree and an old figure is drawn as old, never as current (issue 21).
  */
-export interface Figure {
-  value: number | null;
-  unit: string;
-  quality: Quality;
-  /** Source time of the oldest input, ISO 8601 with the site's offset. */
-  at: string | null;
-}
+export type Figure = KpiFigure;
 
 export interface PlantView {
   site: { id: string; name: string; timezone: string };
@@ -71,7 +66,7 @@ export interface PlantView {
     outdoorTemp: PointValue | null;
     utilityRequest: PointValue | null;
   };
-  /** Heat flows, kW, from the derived points, each with its quality and age. */
+  /** Heat flows, kW, as the key figures judge them: each with its quality and age. */
   flows: {
     recoverableKw: Figure;
     recoveredKw: Figure;
@@ -90,6 +85,8 @@ export interface PlantViewInputs {
   latest: (id: PointId) => Sample | undefined;
   mode: (device: string) => 'auto' | 'manual';
   now: number;
+  /** The key figures at `now`: the heat flows are theirs (one judgment for mimic and tiles). */
+  kpis: Kpis;
 }
 
 export function pointValue(
@@ -111,17 +108,6 @@ export function pointValue(
   };
 }
 
-/** A point's value as a figure: a number or null, its quality and source time. */
-export function figureOf(p: PointValue | null, unit: string): Figure {
-  if (!p) return { value: null, unit, quality: 'bad', at: null };
-  return {
-    value: typeof p.value === 'number' ? p.value : null,
-    unit: p.unit || unit,
-    quality: p.value === null ? 'bad' : p.quality,
-    at: p.ts,
-  };
-}
-
 /**
  * recoverable − recovered (never below 0): as good as the worse of the two, as old as the older.
  */
@@ -132,6 +118,7 @@ function difference(a: Figure, b: Figure): Figure {
     unit: a.unit,
     quality: known ? worstQuality([a.quality, b.quality]) : 'bad',
     at: known ? (Date.parse(a.at!) <= Date.parse(b.at!) ? a.at : b.at) : null,
+    ...((a.note ?? b.note) !== undefined ? { note: a.note ?? b.note } : {}),
   };
 }
 
@@ -158,12 +145,8 @@ export function plantView(inp: PlantViewInputs): PlantView {
     p && typeof p.value === 'number' && (p.quality === 'good' || p.quality === 'uncertain')
       ? p.value
       : null;
-  const flow = (name: string): Figure =>
-    figureOf(defs.has(pointId('derived', name)) ? v(pointId('derived', name)) : null, 'kW');
-
   const devices = Object.keys(site.devices);
-  const recoverable = flow('recoverable_heat');
-  const recovered = flow('recovered_heat');
+  const { recoverableKw: recoverable, recoveredKw: recovered } = inp.kpis.now;
   return {
     site: { id: site.site.id, name: site.site.name, timezone: tz },
     at: isoInZone(now, tz),
@@ -219,9 +202,9 @@ export function plantView(inp: PlantViewInputs): PlantView {
     flows: {
       recoverableKw: recoverable,
       recoveredKw: recovered,
-      deliveredKw: flow('delivered_heat'),
+      deliveredKw: inp.kpis.now.deliveredKw,
       toDryCoolersKw: difference(recoverable, recovered),
-      heatPumpElectricKw: flow('hp_electric_power'),
+      heatPumpElectricKw: inp.kpis.now.hpElectricKw,
     },
     plc: { safeState: opt(heartbeat?.safeState), heartbeat: opt(heartbeat?.point) },
     modes: Object.fromEntries(devices.map((dev) => [dev, inp.mode(dev)])),

@@ -142,22 +142,28 @@ export const historySchema = z
   .meta({ id: 'History' });
 
 /**
- * A figure derived from points (a heat flow, a KPI): its value with the quality and source time
- * of what it was computed from, so a page draws an old figure as old (issue 21).
+ * A figure derived from points — a key figure of /api/kpi, a heat flow of /api/plant — judged
+ * once (src/api/kpi.ts) with its quality and age, so a page draws an old figure as old (issue 21).
  */
 export const figureSchema = z
   .object({
-    value: z.number().nullable().meta({ description: 'null when never known' }),
-    unit: z.string(),
-    quality: z.enum(QUALITIES),
-    at: z
-      .string()
+    value: z
+      .number()
       .nullable()
-      .meta({ description: 'Source time of its input, ISO 8601 with the site’s offset' }),
-    note: z
-      .string()
-      .optional()
-      .meta({ description: 'Why, when a person would ask: the input that is bad' }),
+      .meta({ description: 'At the point’s resolution; null when never known' }),
+    unit: z.string(),
+    quality: z.enum(QUALITIES).meta({
+      description:
+        'Judged at request time: stale when not refreshed within its stale window, bad when its inputs are bad or unknown, uncertain for a counter that could not count an input',
+    }),
+    at: z.string().nullable().meta({
+      description:
+        'Source time of the newest input it was computed from (ISO 8601 with the site’s offset)',
+    }),
+    note: z.string().optional().meta({
+      description:
+        'Why, when a person would ask: the input that is bad, or why no heat is delivered',
+    }),
   })
   .meta({ id: 'Figure' });
 
@@ -228,28 +234,7 @@ export const plantSchema = z
   })
   .meta({ id: 'Plant' });
 
-const kpiFigure = z
-  .object({
-    value: z
-      .number()
-      .nullable()
-      .meta({ description: 'At the point’s resolution; null when never known' }),
-    unit: z.string(),
-    quality: z.enum(['good', 'uncertain', 'bad', 'stale']).meta({
-      description:
-        'Judged at request time: stale when not refreshed within its stale window, bad when its inputs are bad or unknown, uncertain for a counter that could not count an input',
-    }),
-    at: z.string().nullable().meta({
-      description:
-        'Source time of the newest input it was computed from (ISO 8601 with the site’s offset)',
-    }),
-    note: z.string().optional().meta({
-      description:
-        'Why, when a person would ask: the input that is bad, or why no heat is delivered',
-    }),
-  })
-  .meta({ id: 'KpiFigure' });
-const n = kpiFigure;
+const n = figureSchema;
 export const kpiSchema = z
   .object({
     at: z.string(),

@@ -11,12 +11,14 @@ export const plantRoutes = resource('plant', (deps: ApiDeps) => {
       summary: 'The plant: hall, coolant, heat pumps, valve, dry coolers, network, PLC, control',
       response: S.plantSchema,
       handle: () => {
+        const t = now();
         const view = plantView({
           site,
           defs,
           latest: (id) => deps.latest.get(id),
           mode: (device) => deps.control?.operator.mode(device) ?? 'auto',
-          now: now(),
+          now: t,
+          kpis: deps.kpi.kpis(t),
         });
         const d = deps.control?.details() as
           { safetyActive?: boolean; heartbeat?: string; controllers?: unknown[] } | undefined;

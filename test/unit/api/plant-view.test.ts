@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { plantView } from '../../../src/api/plant-view';
+import { KpiTracker } from '../../../src/api/kpi';
+import { plantView, type PlantView } from '../../../src/api/plant-view';
 import { buildPointDefs, loadSiteConfig, type SiteConfig } from '../../../src/config';
 import { controlPointDefs } from '../../../src/control/control-points';
 import { demoConfigPath } from '../../../src/cli/commands';
@@ -22,39 +23,48 @@ const sample = (id: string, value: Sample['value'], age = 0): Sample => ({
   quality: 'good',
 });
 
+/** The plant view of the demo site with these samples, its flows judged as the key figures. */
+function viewOf(
+  samples: Sample[],
+  mode: (d: string) => 'auto' | 'manual' = () => 'auto',
+): PlantView {
+  const defs = buildPointDefs(site);
+  for (const d of controlPointDefs(site.control)) defs.set(d.id, d);
+  const values = new Map<string, Sample>(samples.map((s) => [s.id, s]));
+  const latest = (id: PointId) => values.get(id);
+  const kpi = new KpiTracker({ site, defs, latest: { get: latest }, startedAt: NOW });
+  return plantView({ site, defs, latest, mode, now: NOW, kpis: kpi.kpis(NOW) });
+}
+
 describe('plant view', () => {
-  it('gives every flow its quality and age: an old figure is stale, not current (issue 21)', () => {
-    const defs = buildPointDefs(site);
-    for (const d of controlPointDefs(site.control)) defs.set(d.id, d);
-    const values = new Map<string, Sample>(
-      [
-        // The substation went offline ten minutes ago: its last delivered heat is old.
-        sample('derived/delivered_heat', 1523.4, 600_000),
-        sample('derived/recoverable_heat', 1300.000000000002),
-        sample('derived/recovered_heat', 900, 600_000),
-        // A float sum: shown at the point's resolution (°C: 0.1).
-        sample('dh/supply_temp', 80.30000000000001),
-      ].map((s) => [s.id, s]),
-    );
-    const view = plantView({
-      site,
-      defs,
-      latest: (id) => values.get(id),
-      mode: () => 'auto',
-      now: NOW,
-    });
-    expect(view.flows.deliveredKw).toEqual({
+  it('gives every flow its quality and age, as the key figures do: an old figure is not current (issue 21)', () => {
+    const view = viewOf([
+      // The substation went offline ten minutes ago: its meter and the delivered heat are old.
+      sample('dh/power', 1523.4, 600_000),
+      sample('derived/delivered_heat', 1523.4, 600_000),
+      // Recoverable heat, fresh from fresh inputs.
+      sample('plant/source_flow', 144),
+      sample('plant/source_supply_temp', 38.4),
+      sample('plant/source_return_temp', 30),
+      sample('derived/recoverable_heat', 1300.000000000002),
+      // Recovered heat not computed for ten minutes.
+      sample('derived/recovered_heat', 900, 600_000),
+      // A float sum: shown at the point's resolution (°C: 0.1).
+      sample('dh/supply_temp', 80.30000000000001, 0),
+    ]);
+    expect(view.flows.deliveredKw).toMatchObject({
       value: 1523.4,
       unit: 'kW',
       quality: 'stale',
       at: '2026-01-15T07:50:00+02:00',
     });
-    expect(view.flows.recoverableKw.value).toBe(1300);
-    // recoverable − recovered is as old as its older input, and stale with it.
-    expect(view.flows.toDryCoolersKw).toEqual({
+    expect(view.flows.recoverableKw).toMatchObject({ value: 1300, quality: 'good' });
+    expect(view.flows.recoveredKw.quality).not.toBe('good');
+    // recoverable − recovered: as good as the worse of the two, as old as the older.
+    expect(view.flows.toDryCoolersKw).toMatchObject({
       value: 400,
       unit: 'kW',
-      quality: 'stale',
+      quality: view.flows.recoveredKw.quality,
       at: '2026-01-15T07:50:00+02:00',
     });
     expect(view.network.supplyTemp).toMatchObject({
@@ -66,9 +76,7 @@ describe('plant view', () => {
   });
 
   it('is assembled from the controllers’ configuration: every role of every point', () => {
-    const defs = buildPointDefs(site);
-    for (const d of controlPointDefs(site.control)) defs.set(d.id, d);
-    const values = new Map<string, Sample>(
+    const view = viewOf(
       [
         sample('hall1/cdu_supply_temp', 40),
         sample('hall1/air_supply_temp', 22, 600_000), // ten minutes old: stale
@@ -78,15 +86,9 @@ describe('plant view', () => {
         sample('derived/recoverable_heat', 1300),
         sample('derived/recovered_heat', 900),
         sample('dh/supply_temp', 84.6),
-      ].map((s) => [s.id, s]),
+      ],
+      (d) => (d === 'hp2' ? 'manual' : 'auto'),
     );
-    const view = plantView({
-      site,
-      defs,
-      latest: (id) => values.get(id),
-      mode: (d) => (d === 'hp2' ? 'manual' : 'auto'),
-      now: NOW,
-    });
     expect(
       view.hall.supplyTemps.map((t) => [t.value.id, t.value.value, t.value.quality, t.limit]),
     ).toEqual([
@@ -106,9 +108,9 @@ describe('plant view', () => {
       ts: null,
     });
     expect(view.flows).toMatchObject({
-      recoverableKw: { value: 1300, unit: 'kW', quality: 'good', at: '2026-01-15T08:00:00+02:00' },
-      recoveredKw: { value: 900, quality: 'good' },
-      toDryCoolersKw: { value: 400, quality: 'good' },
+      recoverableKw: { value: 1300 },
+      recoveredKw: { value: 900 },
+      toDryCoolersKw: { value: 400 },
       // Never received: no number, and said so.
       deliveredKw: { value: null, quality: 'bad', at: null },
     });
