@@ -1,4 +1,5 @@
 import type { SiteConfig } from '../config';
+import { isoInZone } from '../util/site-time';
 import type { HistoryPoint } from '../historian/backend';
 import { localDays } from './calendar';
 import { figure } from './figures';
@@ -209,11 +210,12 @@ export async function energyReport(
   const report: EnergyReport = {
     site: { id: site.site.id, name: site.site.name, timezone: tz },
     period: {
-      from: new Date(from).toISOString(),
-      to: new Date(to).toISOString(),
+      // In the site's zone with its offset (issue 21): a period from local midnight reads as one.
+      from: isoInZone(from, tz),
+      to: isoInZone(to, tz),
       days: days.length,
     },
-    generatedAt: new Date(opts.now ?? Date.now()).toISOString(),
+    generatedAt: isoInZone(opts.now ?? Date.now(), tz),
     meters: Object.fromEntries(ENERGIES.map((e) => [e, [...cfg[e]] as string[]])) as Record<
       EnergyName,
       string[]

@@ -1,4 +1,5 @@
 import { ENERGIES, type EnergyName, type EnergyReport } from './energy-report';
+import { siteTimeText } from '../util/site-time';
 import { showFigure, showShare, type Figure } from './figures';
 
 export const REPORT_FORMATS = ['md', 'csv', 'json'] as const;
@@ -130,11 +131,11 @@ function markdown(r: EnergyReport): string {
       .slice(0, 50)
       .map(
         (g) =>
-          `- gap ${g.point}: ${new Date(g.from).toISOString()} → ${new Date(g.to).toISOString()}, ${withUnit(g.kwh, 'kwh')} across it`,
+          `- gap ${g.point}: ${siteTimeText(g.from, r.site.timezone)} → ${siteTimeText(g.to, r.site.timezone)}, ${withUnit(g.kwh, 'kwh')} across it`,
       ),
     ...r.dataQuality.resets.map(
       (x) =>
-        `- reset ${x.point} at ${new Date(x.at).toISOString()}: ${show(x.from, 'counter')} → ${withUnit(x.to, 'counter')}`,
+        `- reset ${x.point} at ${siteTimeText(x.at, r.site.timezone)}: ${show(x.from, 'counter')} → ${withUnit(x.to, 'counter')}`,
     ),
     ...Object.entries(r.dataQuality.wraps).map(([p, n]) => `- ${p} wrapped ${n}× (handled)`),
     '',

@@ -9,6 +9,7 @@ import { encodeLine } from '../../../src/historian/line-protocol';
 import { sampleRecord } from '../../../src/historian/schema';
 import { energyReport, type EnergyReport } from '../../../src/reporting/energy-report';
 import { formatReport } from '../../../src/reporting/format';
+import { siteTimeText } from '../../../src/util/site-time';
 import { historyFromBackend } from '../../../src/reporting/source';
 import { DEMO_PARAMS } from '../../../simulators/model/params';
 import { DEFAULT_WEATHER_FILE, hourlyCsvWeather } from '../../../simulators/weather';
@@ -149,7 +150,8 @@ describe('energy-reuse report on a recorded simulation', () => {
     expect(report.days[1]!.coverage).toBeCloseTo(1 - 61 / 1440, 2);
     expect(report.notes.join(' ')).toMatch(/gap/);
     const md = formatReport(report, 'md');
-    const iso = (t: number) => new Date(t).toISOString();
+    // People's text in the report: the site's time, 24-hour, zone named (issue 21).
+    const iso = (t: number) => siteTimeText(t, 'Europe/Helsinki');
     expect(md).toContain(`gap dh/energy: ${iso(GAP.from - 60_000)} → ${iso(GAP.to)}`);
   });
 
