@@ -14,7 +14,11 @@ export interface Sample {
    * (a bad or stale sample otherwise carries the last value it had, for display).
    */
   value: SampleValue | null;
-  /** Source time: when the device says the value was valid (or our read time if it says nothing). */
+  /**
+   * When the value is known to hold: a change seen while connected carries the device's source
+   * time, a first value, a confirmation or a poll of an unchanged value the time it arrived
+   * (docs/adapters.md, "Sample times"; issue 21).
+   */
   ts: number;
   /** When HeatBridge received it, on our own clock. Staleness is judged on this clock. */
   receivedAt: number;
