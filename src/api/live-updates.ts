@@ -3,6 +3,8 @@ import type { OperatorEvent } from '../domain/operator-event';
 import type { PointId } from '../domain/point-id';
 import type { Sample } from '../domain/sample';
 import { isoInZone } from '../util/site-time';
+import { transitionInZone } from './alarm-view';
+import { auditEntryInZone } from './audit-log';
 import { pointValue, type PointValue } from './plant-view';
 import type { ApiDeps } from './routes';
 import type { SseHub } from './sse';
@@ -58,8 +60,10 @@ export function liveUpdates(deps: LiveSources, hub: SseHub): Subscription[] {
       if (points.length > 0) hub.publish('points', points);
     }),
   );
-  subs.push(deps.alarms.transitions$.subscribe((t) => hub.publish('alarm', t)));
-  subs.push(deps.audit.entries$.subscribe((e) => hub.publish('audit', e)));
+  subs.push(
+    deps.alarms.transitions$.subscribe((t) => hub.publish('alarm', transitionInZone(t, tz))),
+  );
+  subs.push(deps.audit.entries$.subscribe((e) => hub.publish('audit', auditEntryInZone(e, tz))));
   if (deps.operatorEvents$ && deps.control) {
     const control = deps.control;
     subs.push(

@@ -3,6 +3,7 @@ import type { ActionResult, Alarm } from '../../alarms/alarm-list';
 import type { SampleValue } from '../../domain/sample';
 import { formatActor } from '../../domain/write-command';
 import { siteTimeText } from '../../util/site-time';
+import { alarmInZone, floodInZone } from '../alarm-view';
 import { ApiError } from '../api-error';
 import type { AuditAction } from '../audit-log';
 import { changed, get, post, resource, type Changed, type HandlerContext } from '../route-spec';
@@ -23,6 +24,7 @@ function onAlarm(action: AuditAction) {
 /** The alarm list: reading it, floods, and what operators do to an alarm. */
 export const alarmRoutes = resource('alarms', (deps: ApiDeps) => {
   const { site, now } = deps;
+  const tz = site.site.timezone;
   /**
    * Unshelving and acknowledging: `act` on the alarm in the path with the optional comment in
    * the body; audited from `before` (read first) to the alarm's new state.
@@ -37,7 +39,7 @@ export const alarmRoutes = resource('alarms', (deps: ApiDeps) => {
       const old = before(key);
       const reason = (body as z.infer<typeof S.ackBody>).reason;
       const alarm = alarmOrThrow(act(key, formatActor(actorOf(principal)), now(), reason));
-      return changed(alarm, { old, new: alarm.state, reason: reason ?? '' });
+      return changed(alarmInZone(alarm, tz), { old, new: alarm.state, reason: reason ?? '' });
     };
   const oneAlarm = { params: S.alarmParams, response: S.alarmSchema };
 
@@ -47,12 +49,13 @@ export const alarmRoutes = resource('alarms', (deps: ApiDeps) => {
       description: 'Shelved alarms are left out; `?shelved=true` lists them instead.',
       query: S.alarmsQuery,
       response: S.alarmSchema.array(),
-      handle: ({ query }) => deps.alarms.list({ shelved: query.shelved === 'true' }),
+      handle: ({ query }) =>
+        deps.alarms.list({ shelved: query.shelved === 'true' }).map((a) => alarmInZone(a, tz)),
     }),
     get('/api/alarms/floods', 'read', {
       summary: 'Alarm floods: when, how many alarms, which ones; newest first',
       response: S.floodSchema.array(),
-      handle: () => deps.alarms.floodPeriods(),
+      handle: () => deps.alarms.floodPeriods().map((f) => floodInZone(f, tz)),
     }),
     post('/api/alarms/:key/shelve', 'operator', {
       summary: 'Shelve an alarm: hidden from the list until the shelf expires',
@@ -75,9 +78,9 @@ export const alarmRoutes = resource('alarms', (deps: ApiDeps) => {
           );
         const by = formatActor(actorOf(principal));
         const alarm = alarmOrThrow(deps.alarms.shelve(params.key!, by, b.reason, t, until));
-        return changed(alarm, {
+        return changed(alarmInZone(alarm, tz), {
           old: alarm.state,
-          new: `shelved until ${siteTimeText(until, site.site.timezone)}`,
+          new: `shelved until ${siteTimeText(until, tz)}`,
           reason: b.reason,
         });
       },

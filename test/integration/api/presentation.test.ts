@@ -66,9 +66,17 @@ function foreignTimes(value: unknown, where: string, timeZone: string): string[]
   if (Array.isArray(value))
     return value.flatMap((v, i) => foreignTimes(v, `${where}[${i}]`, timeZone));
   if (value && typeof value === 'object')
-    return Object.entries(value).flatMap(([k, v]) => foreignTimes(v, `${where}.${k}`, timeZone));
+    return Object.entries(value).flatMap(([k, v]) =>
+      // A time given as epoch milliseconds is not one in the site's zone either.
+      TIME_KEY.test(k) && typeof v === 'number' && v > 1e12
+        ? [`${where}.${k}: ${v} (milliseconds)`]
+        : foreignTimes(v, `${where}.${k}`, timeZone),
+    );
   return [];
 }
+
+/** Keys that name a time: at, ts, since, until, start, end, raisedAt, expiresAt, … */
+const TIME_KEY = /^(at|ts|t|since|until|start|end|from|to)$|At$/;
 
 /** Read what arrives on the stream until `done` says enough, at most 30 s. */
 async function readStream(
