@@ -2,9 +2,9 @@ import { interval, type Observable, type Subscription } from 'rxjs';
 import type { OperatorEvent } from '../domain/operator-event';
 import type { PointId } from '../domain/point-id';
 import type { Sample } from '../domain/sample';
-import { isoInZone } from '../util/site-time';
 import { transitionInZone } from './alarm-view';
 import { auditEntryInZone } from './audit-log';
+import { overrideView } from './override-view';
 import { pointValue, type PointValue } from './plant-view';
 import type { ApiDeps } from './routes';
 import type { SseHub } from './sse';
@@ -15,7 +15,7 @@ const QUALITY_CHECK_MS = 5000;
 
 export interface LiveSources extends Pick<
   ApiDeps,
-  'site' | 'defs' | 'latest' | 'now' | 'alarms' | 'audit' | 'control'
+  'site' | 'defs' | 'latest' | 'now' | 'alarms' | 'audit' | 'control' | 'writes'
 > {
   /** Every sample (field, control, historian): live updates. */
   samples$: Observable<Sample>;
@@ -70,11 +70,8 @@ export function liveUpdates(deps: LiveSources, hub: SseHub): Subscription[] {
       deps.operatorEvents$.subscribe(() =>
         hub.publish(
           'overrides',
-          control.operator.active(deps.now()).map((o) => ({
-            point: o.id,
-            value: o.value,
-            expiresAt: isoInZone(o.expiresAt, tz),
-          })),
+          // The same view as GET /api/overrides: a live client sees requested vs written too.
+          control.operator.active(deps.now()).map((o) => overrideView(o, deps, deps.now())),
         ),
       ),
     );

@@ -208,6 +208,15 @@ describe('C5: every timestamp the API gives is in the site zone with its offset'
       },
     );
     expect(seen(events, ['hello', 'points', 'overrides', 'audit', 'alarm'])).toBe(true);
+    // The live overrides list is the same view as GET /api/overrides (requested vs written).
+    const live = events.filter((e) => e.event === 'overrides').at(-1)!.data as {
+      point: string;
+    }[];
+    expect(live.find((o) => o.point === 'dh/offered_heat')).toMatchObject({
+      requested: 310,
+      unit: 'kW',
+      bounds: expect.objectContaining({ min: expect.any(Number) }),
+    });
     // A foreign Last-Event-ID gets `reset`.
     const reset = await readStream({ 'Last-Event-ID': 'deadbeef-1' }, (ev) =>
       ev.some((e) => e.event === 'reset'),
