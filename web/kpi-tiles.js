@@ -61,7 +61,9 @@ function ageLines(fig, quality) {
 function tile(t, k) {
   const fig = at(k, t.key) ?? null;
   const known = fig !== null && typeof fig.value === 'number';
-  const quality = known ? fig.quality : 'bad';
+  // A figure with no value now but good inputs (a COP with no heat pump running) is drawn
+  // plainly as "—" with the server's note, not as a fault.
+  const quality = known || fig?.quality === 'good' ? (fig?.quality ?? 'bad') : 'bad';
   const value = known && t.mwh ? fig.value / 1000 : (fig?.value ?? null);
   const unit = t.mwh ? 'MWh' : fig?.unit;
   const tag = known ? qualityTag(quality) : '';

@@ -70,6 +70,14 @@ interface Judged {
 }
 
 const COUNTERS: ReadonlySet<string> = new Set(COUNTER_POINTS);
+
+/** Why a figure has no value while everything it is computed from is good. */
+const UNDEFINED_NOW: Record<string, string> = {
+  cop: 'no heat pump running',
+  pue: 'no IT load',
+  lift: 'no heat pump delivering heat',
+  drycooler_share: 'no heat leaving the coolant',
+};
 const NEVER: Judged = { value: null, quality: 'bad', at: null };
 
 /**
@@ -190,8 +198,18 @@ export class KpiTracker {
       ? `${culprit} is ${inputs === 'bad' && !this.src.latest.get(culprit) ? 'unknown' : inputs}`
       : undefined;
     const s = this.src.latest.get(id);
+    const own = s ? qualityAt(s, def.staleAfterMs, now) : 'bad';
+    // Inputs good and the loop computing, yet no value now: the figure has no value at this
+    // moment (a COP with no heat pump running). Not a fault to show in red, nor an old COP to
+    // show as if current: nothing, plainly, and why.
+    if (inputs === 'good' && own !== 'good' && !COUNTERS.has(name) && this.computing(now))
+      return {
+        value: null,
+        quality: 'good',
+        at: newest ?? null,
+        note: UNDEFINED_NOW[name] ?? 'not defined now',
+      };
     if (!s || typeof s.value !== 'number') return { ...NEVER, note: why ?? 'not computed yet' };
-    const own = qualityAt(s, def.staleAfterMs, now);
     // A counter counts what it can: an input missing now makes it incomplete, not wrong.
     const fromInputs = COUNTERS.has(name) && inputs !== 'good' ? 'uncertain' : inputs;
     const quality = worstQuality([own, fromInputs]);
@@ -205,6 +223,16 @@ export class KpiTracker {
       at: newest === undefined ? s.ts : Math.min(s.ts, newest),
       ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
     };
+  }
+
+  /** Is the derived controller computing now? Its energy counters are written every cycle. */
+  private computing(now: number): boolean {
+    return COUNTER_POINTS.some((name) => {
+      const id = pointId('derived', name);
+      const def = this.src.defs.get(id);
+      const s = this.src.latest.get(id);
+      return def !== undefined && s !== undefined && qualityAt(s, def.staleAfterMs, now) === 'good';
+    });
   }
 
   private show(j: Judged, name: string): KpiFigure {

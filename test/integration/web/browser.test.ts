@@ -377,47 +377,43 @@ describe('issue 21: what the page says is true, and readable', () => {
     await host.applyOfflineFaults();
     const desk = await openPage({ width: 1280, height: 900 });
     const phone = await openPage({ width: 390, height: 844 });
-    const qualityOf = (cls: string | null) =>
-      /\bq-(good|uncertain|stale|bad)\b/.exec(cls ?? '')?.[1];
     try {
       // The meter is gone: delivered heat is not a current figure, in the mimic nor the tile.
-      await desk.page.waitForFunction(
-        () =>
-          ['stale', 'bad'].includes(
-            document
-              .querySelector('#kpi-tiles [data-kpi="now.deliveredKw"]')
-              ?.getAttribute('data-quality') ?? '',
-          ) &&
-          /q-(stale|bad)/.test(
-            document
-              .querySelector('#mimic [data-point="flows.deliveredKw"]')
-              ?.getAttribute('class') ?? '',
-          ) &&
-          /q-(stale|bad)/.test(
-            document.querySelector('#mimic [data-point="dh/supply_temp"]')?.getAttribute('class') ??
-              '',
-          ),
+      // Tile and mimic are read in one go, once they agree: they refresh from separate requests,
+      // so on a loaded machine one can show `stale` a moment before the other turns `bad`.
+      const seen = await desk.page.waitForFunction(
+        () => {
+          const tile = document.querySelector('#kpi-tiles [data-kpi="now.deliveredKw"]');
+          const mimic = document.querySelector('#mimic [data-point="flows.deliveredKw"]');
+          const supply = document.querySelector('#mimic [data-point="dh/supply_temp"]');
+          const good = document.querySelector('#mimic .q-good');
+          const q = (el: Element | null) =>
+            /\bq-(good|uncertain|stale|bad)\b/.exec(el?.getAttribute('class') ?? '')?.[1];
+          const quality = tile?.getAttribute('data-quality') ?? '';
+          if (!['stale', 'bad'].includes(quality) || q(mimic) !== quality) return false;
+          if (!['stale', 'bad'].includes(q(supply) ?? '')) return false;
+          return {
+            quality,
+            age: tile!.querySelector('.tile-age')?.textContent ?? '',
+            tileColour: getComputedStyle(tile!.querySelector('.tile-value')!).color,
+            mimicColour: getComputedStyle(mimic!).fill,
+            goodColour: good ? getComputedStyle(good).fill : '',
+          };
+        },
         undefined,
         { timeout: 30_000 },
       );
-      const tile = desk.page.locator('#kpi-tiles [data-kpi="now.deliveredKw"]');
-      const mimicDelivered = desk.page.locator('#mimic [data-point="flows.deliveredKw"]');
+      const snap = (await seen.jsonValue()) as {
+        quality: string;
+        age: string;
+        tileColour: string;
+        mimicColour: string;
+        goodColour: string;
+      };
       // One judgment: the tile says what the mimic says, in the same colour, not a good figure's.
-      const quality = qualityOf(await mimicDelivered.getAttribute('class'));
-      expect(await tile.getAttribute('data-quality')).toBe(quality);
-      expect(await tile.locator('.tile-age').textContent()).toMatch(
-        new RegExp(`^${quality}: value of \\d{2}:\\d{2}:\\d{2} EES?T`),
-      );
-      const colours = await desk.page.evaluate(() => ({
-        tile: getComputedStyle(
-          document.querySelector('#kpi-tiles [data-kpi="now.deliveredKw"] .tile-value')!,
-        ).color,
-        mimic: getComputedStyle(document.querySelector('#mimic [data-point="flows.deliveredKw"]')!)
-          .fill,
-        good: getComputedStyle(document.querySelector('#mimic .q-good')!).fill,
-      }));
-      expect(colours.tile).toBe(colours.mimic);
-      expect(colours.tile).not.toBe(colours.good);
+      expect(snap.age).toMatch(new RegExp(`^${snap.quality}: value of \\d{2}:\\d{2}:\\d{2} EES?T`));
+      expect(snap.tileColour).toBe(snap.mimicColour);
+      expect(snap.tileColour).not.toBe(snap.goodColour);
       // The tags: plain words, drawn with a width (the ⏱ they replace was an empty box).
       for (const sel of [
         '#mimic [data-point="dh/supply_temp"] .qtag',

@@ -153,6 +153,35 @@ describe('KPIs carry quality and age (issue 21)', () => {
     expect(kpis.now.cop).toMatchObject({ value: null, quality: 'bad', at: null });
   });
 
+  it('says a COP with no heat pump running is not there now, plainly: neither red nor an old value', () => {
+    const latest = new Latest();
+    plantAt(latest, t0, 1523);
+    latest.set('derived/cop', 4.1, t0);
+    // The heat pump stops: its inputs stay good, the controller computes no COP any more, but
+    // goes on counting energy.
+    for (let t = t0 + CYCLE; t <= t0 + 60_000; t += CYCLE) {
+      latest.set('hp1/heat', 0, t);
+      latest.set('hp1/power', 0, t);
+      latest.set('derived/delivered_energy', 100, t);
+    }
+    const k = new KpiTracker({ site, defs: defs(), latest, startedAt: t0 });
+    expect(k.kpis(t0 + 60_000).now.cop).toMatchObject({
+      value: null,
+      quality: 'good',
+      note: 'no heat pump running',
+    });
+    // Control stopped too (no counter written): then the old COP is stale, not "not running".
+    const stalled = new Latest();
+    plantAt(stalled, t0, 1523);
+    stalled.set('derived/cop', 4.1, t0);
+    for (let t = t0 + CYCLE; t <= t0 + 60_000; t += CYCLE) {
+      stalled.set('hp1/heat', 1600, t);
+      stalled.set('hp1/power', 390, t);
+    }
+    const k2 = new KpiTracker({ site, defs: defs(), latest: stalled, startedAt: t0 });
+    expect(k2.kpis(t0 + 60_000).now.cop).toMatchObject({ value: 4.1, quality: 'stale' });
+  });
+
   it('says why nothing is delivered while the heat pumps warm their loop (item 7)', () => {
     const latest = new Latest();
     plantAt(latest, t0, 0);
