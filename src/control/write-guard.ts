@@ -1,6 +1,7 @@
 import { defer, from, lastValueFrom, Observable, of, Subject, type ObservableInput } from 'rxjs';
 import { isWritable, type PointDef } from '../domain/point';
 import type { PointId } from '../domain/point-id';
+import { formatAtResolution } from '../domain/resolution';
 import type { Sample, SampleValue } from '../domain/sample';
 import { valueTypeOfUnit } from '../domain/units';
 import { formatActor, type WriteCommand } from '../domain/write-command';
@@ -64,12 +65,15 @@ export function decideWrite(
     return { allow: false, code: 'not-writable', reason: `${cmd.id} has no bounds` };
   }
   const adjusted: string[] = [];
+  // The reasons are read by people (historian write record, logs): values at the point's
+  // resolution, the values themselves at full precision.
+  const shown = (x: number): string => formatAtResolution(x, def);
   let value = cmd.value;
   if (value > bounds.max) {
-    adjusted.push(`clamped from ${value} to the maximum ${bounds.max}`);
+    adjusted.push(`clamped from ${shown(value)} to the maximum ${shown(bounds.max)}`);
     value = bounds.max;
   } else if (value < bounds.min) {
-    adjusted.push(`clamped from ${value} to the minimum ${bounds.min}`);
+    adjusted.push(`clamped from ${shown(value)} to the minimum ${shown(bounds.min)}`);
     value = bounds.min;
   }
   // Rate limits protect the process from a controller's jumps; taking the safe direction for
@@ -82,15 +86,13 @@ export function decideWrite(
     if (value > hi || value < lo) {
       const limited = Math.min(Math.max(value, lo), hi);
       adjusted.push(
-        `rate-limited from ${value} to ${round(limited)} (${bounds.maxRatePerMin}/min)`,
+        `rate-limited from ${shown(value)} to ${shown(limited)} (${bounds.maxRatePerMin}/min)`,
       );
       value = limited;
     }
   }
   return { allow: true, value, adjusted };
 }
-
-const round = (x: number): number => Math.round(x * 1e6) / 1e6;
 
 export interface WriteGuardOptions {
   defs: ReadonlyMap<PointId, PointDef>;

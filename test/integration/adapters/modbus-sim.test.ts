@@ -141,8 +141,8 @@ describe('guarded writes reach the device, and only those', () => {
     });
     expect(out.status).toBe('written');
     expect(out.adjusted).toEqual([
-      'clamped from 150 to the maximum 100',
-      `rate-limited from 100 to ${before + 20} (20/min)`,
+      'clamped from 150.0 to the maximum 100.0',
+      `rate-limited from 100.0 to ${(before + 20).toFixed(1)} (20/min)`,
     ]);
     expect(host.sim.commands.valveSetpointPct).toBeCloseTo(before + 20, 6);
     expect(

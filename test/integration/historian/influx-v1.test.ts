@@ -149,7 +149,7 @@ describe('InfluxDB 1.x historian against a real influxd', () => {
       },
       status: 'written',
       value: 100,
-      adjusted: ['clamped from 150 to the maximum 100'],
+      adjusted: ['clamped from 150.0 to the maximum 100.0'],
       at: T0 + 5000,
     });
     await eventuallyAsync(
@@ -169,7 +169,7 @@ describe('InfluxDB 1.x historian against a real influxd', () => {
         reason: 'more heat',
         requested: 150,
         value: 100,
-        adjusted: 'clamped from 150 to the maximum 100',
+        adjusted: 'clamped from 150.0 to the maximum 100.0',
         status: 'written',
       },
     ]);

@@ -53,9 +53,17 @@ describe('write guard decision (pure)', () => {
     expect(decideWrite(cmd(120), def(), ctx())).toEqual({
       allow: true,
       value: 100,
-      adjusted: ['clamped from 120 to the maximum 100'],
+      adjusted: ['clamped from 120.0 to the maximum 100.0'],
     });
     expect(decideWrite(cmd(-5), def(), ctx())).toMatchObject({ value: 0 });
+  });
+
+  it('says the values in its reasons at the point’s resolution, not float noise (issue 21)', () => {
+    const reference = { value: 40.1 + 0.2, at: 600_000 - 30_000 };
+    const d = decideWrite(cmd(80.30000000000001), def(), ctx({ reference }));
+    // The value written keeps full precision; only the text is rounded.
+    expect(d).toMatchObject({ adjusted: ['rate-limited from 80.3 to 45.3 (10/min)'] });
+    expect(d.allow && d.value).toBeCloseTo(45.3, 9);
   });
 
   it('limits the rate of change from the last value, by elapsed time', () => {
@@ -64,7 +72,7 @@ describe('write guard decision (pure)', () => {
     expect(decideWrite(cmd(80), def(), ctx({ reference }))).toEqual({
       allow: true,
       value: 45,
-      adjusted: ['rate-limited from 80 to 45 (10/min)'],
+      adjusted: ['rate-limited from 80.0 to 45.0 (10/min)'],
     });
     expect(decideWrite(cmd(0), def(), ctx({ reference }))).toMatchObject({ value: 35 });
     expect(decideWrite(cmd(44), def(), ctx({ reference }))).toEqual({
