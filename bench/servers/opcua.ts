@@ -10,12 +10,25 @@ export interface BenchOpcuaServer {
   stop(): Promise<void>;
 }
 
-/** Starts servers/opcua-server.js in its own process (its CPU is not ours). */
+/**
+ * Starts servers/opcua-server.js in its own process (its CPU is not ours). The port is one the OS
+ * called free a moment before; another process may take it first (CI showed EADDRINUSE while
+ * the test workers ran), so a taken port is tried again with a new one, up to three times.
+ */
 export async function startBenchOpcuaServer(
   count: number,
   periodMs: number,
 ): Promise<BenchOpcuaServer> {
-  const port = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(count, periodMs, await freePort());
+    } catch (err) {
+      if (attempt >= 3 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startOnce(count: number, periodMs: number, port: number): Promise<BenchOpcuaServer> {
   const pki = mkdtempSync(join(tmpdir(), 'hb-bench-opcua-'));
   const child = spawn(
     process.execPath,
