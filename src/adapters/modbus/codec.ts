@@ -125,10 +125,14 @@ const INT_RANGE: Partial<Record<ModbusType, [number, number]>> = {
   uint64: [0, Number.MAX_SAFE_INTEGER],
 };
 
-/** Does the register hold this raw value (before rounding to a whole step)? */
+/**
+ * Is this raw value within the register's range? Callers pass what they mean: the rounded step
+ * that will be written (rawOf), or the value as asked (checkEncodable), since rounding first
+ * would let −32768.5 pass on an int16 and then suggest −32769, which it cannot hold.
+ */
 function inRange(raw: number, type: ModbusType): boolean {
   const range = INT_RANGE[type];
-  if (range) return Math.round(raw) >= range[0] && Math.round(raw) <= range[1];
+  if (range) return raw >= range[0] && raw <= range[1];
   return type !== 'float32' || Math.abs(raw) <= FLOAT32_MAX;
 }
 
@@ -145,17 +149,26 @@ function registerText(enc: Encoding): string {
 /** The raw value an engineering value encodes to (rounded for integer types), or why it cannot. */
 export function rawOf(value: number, enc: Encoding): number {
   if (!Number.isFinite(value)) throw new RangeError(`cannot encode ${value} as ${enc.type}`);
-  const raw = (value - enc.offset) / enc.scale;
+  const exact = (value - enc.offset) / enc.scale;
+  // What is written is the nearest step, so that is what must fit.
+  const raw = INT_RANGE[enc.type] ? Math.round(exact) : exact;
   if (!inRange(raw, enc.type))
     throw new RangeError(`${value} is outside what ${registerText(enc)} holds`);
-  return INT_RANGE[enc.type] ? Math.round(raw) : raw;
+  return raw;
 }
 
 /**
- * A raw step off a whole number by less than this is float noise (78.1 / 0.1 is
- * 780.9999999999999), not a value between two steps.
+ * How far a raw value may be off a whole step and still be that step: float noise (78.1 / 0.1 is
+ * 780.9999999999999), not a value between two steps. The noise of (value − offset) / scale grows
+ * with its operands (about an ulp of (|value| + |offset|) / |scale|: 1e-6 for a uint32 at scale
+ * 0.001, 1e-3 for an int64 energy counter there), so a fixed bound refused large raws; a bound
+ * relative to the raw alone (1e-9 × |raw|) would pass half steps above 5e8 and miss the noise an
+ * offset brings.
  */
-const EXACT = 1e-6;
+function exactTolerance(value: number, enc: Encoding): number {
+  const magnitude = (Math.abs(value) + Math.abs(enc.offset)) / Math.abs(enc.scale);
+  return Math.max(1e-9, 16 * Number.EPSILON * magnitude);
+}
 
 /**
  * Why the register cannot hold `value`, or undefined when it can: the check an operator's value
@@ -184,15 +197,21 @@ export function checkEncodable(value: SampleValue, enc: Encoding): string | unde
   const held = registerText(enc);
   if (typeof value !== 'number') return `${v} cannot be held by ${held}: numbers only`;
   if (!Number.isFinite(value)) return `${v} is not a finite number`;
-  const raw = (value - enc.offset) / enc.scale;
+  const asked = (value - enc.offset) / enc.scale;
   const range = INT_RANGE[enc.type];
+  // A raw within noise of a step is that step (32.767 / 0.001 is 32767.000000000004, which an
+  // int16 holds); otherwise the range is checked on the value as asked, not rounded, so the two
+  // steps suggested below lie between the range's whole-number ends and the register holds both.
+  const onStep =
+    range !== undefined && Math.abs(asked - Math.round(asked)) <= exactTolerance(value, enc);
+  const raw = onStep ? Math.round(asked) : asked;
   if (!inRange(raw, enc.type)) {
     const limits = range
       ? ` (${[engineering(range[0], enc), engineering(range[1], enc)].sort((a, b) => a - b).join(' to ')})`
       : '';
     return `${v} is outside what ${held} holds${limits}`;
   }
-  if (range && Math.abs(raw - Math.round(raw)) > EXACT) {
+  if (range && !onStep) {
     const nearest = [engineering(Math.floor(raw), enc), engineering(Math.ceil(raw), enc)];
     return `${v} cannot be held exactly by ${held} (nearest ${nearest.sort((a, b) => a - b).join(' or ')})`;
   }

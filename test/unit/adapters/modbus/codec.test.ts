@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  checkEncodable,
   decodeValue,
   encodeValue,
   wordCount,
@@ -89,5 +90,102 @@ describe('Modbus codec: known register images', () => {
 
   it('needs all the registers of a value', () => {
     expect(() => decodeValue([1], enc('float32'))).toThrow('need 2 registers for float32, got 1');
+  });
+});
+
+describe('Modbus codec: which values a register holds, at the edges of its range', () => {
+  const at = (type: ModbusType, scale = 1, offset = 0): Encoding =>
+    enc(type, 'ABCD', scale, offset);
+
+  it.each<[string, number, Encoding, string | undefined]>([
+    // Rounded first, −32768.5 was "in range" and got "nearest -32769 or -32768".
+    [
+      'half a step below an int16',
+      -32768.5,
+      at('int16'),
+      '-32768.5 is outside what an int16 register holds (-32768 to 32767)',
+    ],
+    [
+      'half a step above an int16',
+      32767.5,
+      at('int16'),
+      '32767.5 is outside what an int16 register holds (-32768 to 32767)',
+    ],
+    [
+      'between the two top steps of an int16',
+      32766.5,
+      at('int16'),
+      '32766.5 cannot be held exactly by an int16 register (nearest 32766 or 32767)',
+    ],
+    ['the ends of an int16', -32768, at('int16'), undefined],
+    // Float noise past the end (32767.000000000004) is the end step, not out of range.
+    ['the top of an int16 at scale 0.001', 32.767, at('int16', 0.001), undefined],
+    [
+      'just below an unsigned register',
+      -0.4,
+      at('uint16'),
+      '-0.4 is outside what a uint16 register holds (0 to 65535)',
+    ],
+    [
+      'below a scaled unsigned register',
+      -0.05,
+      at('uint16', 0.1),
+      '-0.05 is outside what a uint16 register with scale 0.1 holds (0 to 6553.5)',
+    ],
+    // 4290402.627 / 0.001 is 4290402627.0000005: noise, not a fraction (1e-6, the old fixed
+    // bound, only just held it; with an offset the noise doubles).
+    ['a large uint32 at scale 0.001', 4290402.627, at('uint32', 0.001), undefined],
+    [
+      'a large uint32 at scale 0.001 with an offset',
+      4286962.98,
+      at('uint32', 0.001, -273.15),
+      undefined,
+    ],
+    ['a large int32 at scale 0.001', -2147483.648, at('int32', 0.001), undefined],
+    // 5743295244.433 / 0.001 is 5743295244432.999: a Wh counter's step, refused at 1e-6.
+    ['a large int64 counter at scale 0.001', 5743295244.433, at('int64', 0.001), undefined],
+    // A tolerance of 1e-9 × |raw| (4.3 steps here) would take a half step for a whole one.
+    [
+      'half a step on a large uint32 at scale 0.001',
+      4000000.0005,
+      at('uint32', 0.001),
+      '4000000.0005 cannot be held exactly by a uint32 register with scale 0.001 (nearest 4000000 or 4000000.001)',
+    ],
+    [
+      'between the two top steps of an int32 at scale 0.001',
+      2147483.6465,
+      at('int32', 0.001),
+      '2147483.6465 cannot be held exactly by an int32 register with scale 0.001 (nearest 2147483.646 or 2147483.647)',
+    ],
+    [
+      'half a step above an int32 at scale 0.001',
+      2147483.6475,
+      at('int32', 0.001),
+      '2147483.6475 is outside what an int32 register with scale 0.001 holds (-2147483.648 to 2147483.647)',
+    ],
+    ['a float32 within its range, between any steps', 2.55, at('float32'), undefined],
+    ['the largest float32', 3.4028234663852886e38, at('float32'), undefined],
+    [
+      'beyond a float32, negative',
+      -3.5e38,
+      at('float32'),
+      '-3.5e+38 is outside what a float32 register holds',
+    ],
+  ])('%s', (_label, value, encoding, expected) => {
+    expect(checkEncodable(value, encoding)).toBe(expected);
+  });
+
+  it('what the check accepts, encodeValue writes to the step asked for', () => {
+    for (const [value, encoding] of [
+      [32.767, at('int16', 0.001)],
+      [-32768, at('int16')],
+      [4290402.627, at('uint32', 0.001)],
+      [-2147483.648, at('int32', 0.001)],
+    ] as const) {
+      expect(decodeValue(encodeValue(value, encoding), encoding)).toBeCloseTo(value, 6);
+    }
+    // The encoder rounds a controller's value to the nearest step, which must be in range.
+    expect(decodeValue(encodeValue(-32768.4, at('int16')), at('int16'))).toBe(-32768);
+    expect(() => encodeValue(32767.5, at('int16'))).toThrow('outside what an int16 register holds');
   });
 });
