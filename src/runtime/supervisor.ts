@@ -145,7 +145,10 @@ export class Supervisor {
     this.set(entry, 'starting', 'started; waiting for its first report (connecting)');
     entry.readyTimer = setTimeout(() => {
       entry.readyTimer = undefined;
-      if (entry.state !== 'starting' || this.phase !== 'started') return;
+      // Skipped only once stopping: while later components are still starting, a component that
+      // never reports must still turn degraded, or health would say `starting` for ever.
+      if (entry.state !== 'starting' || this.phase === 'stopping' || this.phase === 'stopped')
+        return;
       const message = `not ready ${this.startTimeoutMs / 1000} s after start (no connection yet)`;
       this.set(entry, 'degraded', message);
       this.log.warn({ component: entry.component.name, reason: message }, 'component degraded');

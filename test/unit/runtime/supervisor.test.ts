@@ -253,6 +253,36 @@ describe('supervisor', () => {
     }
   });
 
+  it('a device that never reports turns degraded even while later components are still starting', async () => {
+    jest.useFakeTimers();
+    try {
+      const j: string[] = [];
+      // Two slow components after the device: start goes on past the device's start timeout.
+      const slow = (name: string): Component => ({
+        name,
+        start: () => new Promise<void>((r) => setTimeout(r, 20_000)),
+        stop: () => Promise.resolve(),
+      });
+      const device = { ...component(j, 'opcua hall1'), readyWhenReported: true };
+      const sup = new Supervisor([device, slow('a'), slow('b')], {
+        log: memoryLogger().log,
+        now: clock(),
+        startTimeoutMs: 30_000,
+      });
+      const started = sup.start();
+      await jest.advanceTimersByTimeAsync(41_000);
+      await started;
+      expect(sup.health().components[0]).toMatchObject({
+        name: 'opcua hall1',
+        state: 'degraded',
+        message: expect.stringContaining('not ready 30 s'),
+      });
+      await sup.stop();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('a stop during start waits for the component being started and stops it too', async () => {
     const j: string[] = [];
     const { log } = memoryLogger();
