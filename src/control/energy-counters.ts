@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { siteDate } from '../util/site-time';
 import {
   asyncScheduler,
   filter,
@@ -99,13 +100,7 @@ export class EnergyCounters implements Component {
 
   constructor(private readonly opts: EnergyCountersOptions) {
     this.ids = new Set(opts.ids);
-    const fmt = new Intl.DateTimeFormat('en-CA', {
-      timeZone: opts.timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-    });
-    this.dayOf = (t) => fmt.format(t);
+    this.dayOf = (t) => siteDate(t, opts.timeZone);
     this.restored$ = this.restoredSubject.asObservable();
   }
 

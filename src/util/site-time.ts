@@ -36,6 +36,12 @@ function partsIn(ms: number, timeZone: string): Parts {
   return out as unknown as Parts;
 }
 
+/** The site's calendar date at that instant, `YYYY-MM-DD` (a day's counters, reports). */
+export function siteDate(ms: number, timeZone: string): string {
+  const p = partsIn(ms, timeZone);
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
 /** The zone's offset from UTC at that instant, in minutes (Helsinki in winter: 120). */
 export function offsetMinutes(ms: number, timeZone: string): number {
   const p = partsIn(ms, timeZone);

@@ -3,6 +3,7 @@ import {
   isoInZone,
   isoInZoneOrNull,
   offsetMinutes,
+  siteDate,
   siteTimeText,
 } from '../../../src/util/site-time';
 
@@ -30,6 +31,11 @@ describe('site time', () => {
   it('writes text people read as 24-hour site time with the zone named', () => {
     expect(siteTimeText(winter, 'Europe/Helsinki')).toBe('2026-12-03 21:56:43 EET');
     expect(siteTimeText(summer, 'Europe/Helsinki')).toBe('2026-07-02 00:00:00 EEST');
+  });
+
+  it('gives the site’s calendar date, not UTC’s', () => {
+    expect(siteDate(Date.UTC(2026, 11, 3, 22, 30), 'Europe/Helsinki')).toBe('2026-12-04');
+    expect(siteDate(Date.UTC(2026, 11, 3, 22, 30), 'UTC')).toBe('2026-12-03');
   });
 
   it('keeps null as null', () => {
