@@ -21,6 +21,7 @@ import {
   offeredEndpoints,
   toolClient,
   usableEndpoints,
+  type EndpointWish,
   type OfferedEndpoint,
   type Usable,
 } from './endpoint-choice';
@@ -77,7 +78,10 @@ const isTrustProblem = (err: unknown): boolean =>
  * certificate is refused unless trust on first use is asked for.
  *
  * Without a policy and mode it asks the server what it offers and takes the most secure endpoint
- * HeatBridge supports. If that fails only because one side does not trust the other yet (the
+ * HeatBridge supports, by our order of mode and policy (the server's security level only breaks
+ * ties). With a user name it never takes one without security by itself (the password would
+ * cross the network in clear): it refuses, saying what the server offers, unless mode None is
+ * asked for. If that fails only because one side does not trust the other yet (the
  * usual state before commissioning) and the server also offers an anonymous endpoint without
  * security, it browses there and says why in `note`, with the file to move: listing an address
  * space sends no secret, and the engineer gets both the point list and the way to the secure
@@ -88,10 +92,10 @@ export async function browseVariables(endpoint: string, opts: BrowseOptions): Pr
   const certificates = clientCertificateManager(opts);
   try {
     await certificates.initialize();
-    const want = {
+    const want: EndpointWish = {
       ...(opts.securityPolicy ? { policy: opts.securityPolicy } : {}),
       ...(opts.securityMode ? { mode: opts.securityMode } : {}),
-      userToken: opts.user ? ('UserName' as const) : ('Anonymous' as const),
+      userToken: opts.user ? 'UserName' : 'Anonymous',
     };
     const offered = await offeredEndpoints(endpoint, certificates);
     const candidates = usableEndpoints(offered, want);

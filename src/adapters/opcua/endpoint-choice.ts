@@ -82,47 +82,82 @@ const usable = (e: OfferedEndpoint): e is Usable =>
   (OPCUA_SECURITY_POLICIES as readonly string[]).includes(e.policy) &&
   (OPCUA_SECURITY_MODES as readonly string[]).includes(e.mode);
 
+/** What an engineer asked for: a policy and mode, or neither (the most secure), and a sign-in. */
+export interface EndpointWish {
+  policy?: Policy;
+  mode?: Mode;
+  userToken: 'Anonymous' | 'UserName';
+}
+
+/**
+ * Our own order of strength; the server's securityLevel is its own opinion (a server may rate Sign
+ * above SignAndEncrypt, or a policy we rank lower highest), so it only breaks ties. Policies by
+ * their cryptography, not their age: Aes256_Sha256_RsaPss (PSS signatures, OAEP-SHA256),
+ * Basic256Sha256 (AES-256), Aes128_Sha256_RsaOaep (AES-128, for small devices).
+ */
 const MODE_RANK: Record<Mode, number> = { None: 0, Sign: 1, SignAndEncrypt: 2 };
+const POLICY_RANK: Record<Policy, number> = {
+  None: 0,
+  Aes128_Sha256_RsaOaep: 1,
+  Basic256Sha256: 2,
+  Aes256_Sha256_RsaPss: 3,
+};
+
+/** Supported, takes the sign-in, and is the policy and mode asked for (each when asked). */
+const fits = (e: OfferedEndpoint, want: EndpointWish): e is Usable =>
+  usable(e) &&
+  e.userTokens.includes(want.userToken) &&
+  (want.policy === undefined || e.policy === want.policy) &&
+  (want.mode === undefined || e.mode === want.mode);
+
+/**
+ * A password goes without security only when mode None was asked for by name: on a None endpoint
+ * it crosses the network in clear, so taking one by ourselves (because it is the only one that
+ * takes a user name) would leak it.
+ */
+const clearPassword = (e: Usable, want: EndpointWish): boolean =>
+  want.userToken === 'UserName' && e.mode === 'None' && want.mode !== 'None';
 
 /**
  * The endpoints HeatBridge can use for this sign-in, most secure first: as asked when a policy
- * and mode are given, otherwise every one it supports, by the server's security level (then
- * SignAndEncrypt before Sign, then the newer policy).
+ * and mode are given, otherwise every one it supports, SignAndEncrypt before Sign before None,
+ * then the stronger policy, then the server's security level. With a user name, none without
+ * security unless mode None is asked for.
  */
-export function usableEndpoints(
-  offered: readonly OfferedEndpoint[],
-  want: { policy?: Policy; mode?: Mode; userToken: 'Anonymous' | 'UserName' },
-): Usable[] {
+export function usableEndpoints(offered: readonly OfferedEndpoint[], want: EndpointWish): Usable[] {
   return offered
-    .filter(usable)
-    .filter((e) => e.userTokens.includes(want.userToken))
-    .filter((e) => want.policy === undefined || e.policy === want.policy)
-    .filter((e) => want.mode === undefined || e.mode === want.mode)
+    .filter((e) => fits(e, want))
+    .filter((e) => !clearPassword(e, want))
     .sort(
       (a, b) =>
-        b.securityLevel - a.securityLevel ||
         MODE_RANK[b.mode] - MODE_RANK[a.mode] ||
-        OPCUA_SECURITY_POLICIES.indexOf(b.policy) - OPCUA_SECURITY_POLICIES.indexOf(a.policy),
+        POLICY_RANK[b.policy] - POLICY_RANK[a.policy] ||
+        b.securityLevel - a.securityLevel,
     );
 }
 
 /**
  * Why no endpoint fits, with what the server does offer (policy, mode, URL, sign-ins), instead of
- * node-opcua's "Cannot find an Endpoint matching security mode: 3".
+ * node-opcua's "Cannot find an Endpoint matching security mode: 3"; when the only fit would send
+ * the password in clear, that, and how to ask for it anyway.
  */
-export function noEndpointMessage(
-  offered: readonly OfferedEndpoint[],
-  want: { policy?: Policy; mode?: Mode; userToken: 'Anonymous' | 'UserName' },
-): string {
-  const asked = [
-    want.policy ?? 'any policy HeatBridge supports',
-    want.mode ?? 'any mode',
-    `${want.userToken === 'UserName' ? 'user name' : 'anonymous'} sign-in`,
-  ].join(', ');
+export function noEndpointMessage(offered: readonly OfferedEndpoint[], want: EndpointWish): string {
   const lines = offered.map(
     (e) =>
       `  ${e.policy} ${e.mode}  ${e.url}  sign-in: ${e.userTokens.join(', ') || 'none'}` +
       (usable(e) ? '' : '  (not supported by HeatBridge)'),
   );
-  return `the server offers no endpoint for ${asked}; it offers:\n${lines.join('\n') || '  nothing'}`;
+  const offers = `it offers:\n${lines.join('\n') || '  nothing'}`;
+  if (offered.some((e) => fits(e, want) && clearPassword(e, want)))
+    return (
+      'the server takes a user name only without security (mode None), where the password ' +
+      'would cross the network in clear; HeatBridge does not choose that by itself: pass ' +
+      `--security-mode None if that is really wanted; ${offers}`
+    );
+  const asked = [
+    want.policy ?? 'any policy HeatBridge supports',
+    want.mode ?? 'any mode',
+    `${want.userToken === 'UserName' ? 'user name' : 'anonymous'} sign-in`,
+  ].join(', ');
+  return `the server offers no endpoint for ${asked}; ${offers}`;
 }
