@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import type { SiteConfig } from '../config';
+import { endpointParts } from '../adapters/opcua/endpoint';
 import { ListenError, listenProblemText } from '../util/listen-error';
 
 /**
@@ -38,21 +39,31 @@ export interface Listener {
   port: number;
 }
 
-const ENDPOINT = /^(opc\.tcp:\/\/[^:/]+)(?::(\d+))?(\/.*)?$/;
+/** Only for an endpoint URL cannot parse, which the config schema does not let through. */
 const OPCUA_DEFAULT_PORT = 4840;
 
+/**
+ * The port of an OPC UA endpoint, parsed as the adapter parses it (`endpointParts`, a URL), so
+ * `opc.tcp://[::1]:4841/x` is port 4841 and the preflight probes where the adapter connects.
+ */
 function endpointPort(endpoint: string): number {
-  const m = ENDPOINT.exec(endpoint);
-  return m?.[2] ? Number(m[2]) : OPCUA_DEFAULT_PORT;
+  return endpointParts(endpoint).port ?? OPCUA_DEFAULT_PORT;
 }
 
+/** The endpoint with its port moved; host (an IPv6 address keeps its brackets) and path kept. */
 function withEndpointPort(endpoint: string, port: number): string {
-  const m = ENDPOINT.exec(endpoint);
-  return m ? `${m[1]}:${port}${m[3] ?? ''}` : endpoint;
+  try {
+    const u = new URL(endpoint);
+    u.port = String(port);
+    return u.href;
+  } catch {
+    return endpoint; // as endpointPort: not let through by the config schema
+  }
 }
 
+/** The host to listen on: the URL's `[::1]` is `::1` to net.listen. */
 function endpointHost(endpoint: string): string {
-  return /^opc\.tcp:\/\/([^:/]+)/.exec(endpoint)?.[1] ?? '127.0.0.1';
+  return endpointParts(endpoint).host?.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
 }
 
 /** The devices the site's simulators serve, by protocol. */

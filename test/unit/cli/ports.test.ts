@@ -79,6 +79,53 @@ describe('moving the demo’s ports (issue 21: they could only be moved with an 
   });
 });
 
+describe('OPC UA endpoints as the adapter parses them (endpointParts), IPv6 too', () => {
+  /** The demo with hall1's simulated server at `endpoint`. */
+  async function hallAt(endpoint: string): Promise<SiteConfig> {
+    const site = await demo();
+    const hall1 = site.devices.hall1!;
+    if (hall1.protocol !== 'opcua') throw new Error('hall1 is not OPC UA');
+    return { ...site, devices: { ...site.devices, hall1: { ...hall1, endpoint } } };
+  }
+  const opcua = (site: SiteConfig) => simulatorListeners(site).find((l) => l.kind === 'opcua')!;
+  const endpointOf = (site: SiteConfig): string | undefined => {
+    const d = site.devices.hall1!;
+    return d.protocol === 'opcua' ? d.endpoint : undefined;
+  };
+
+  it.each([
+    // The old pattern read [::1] as host "[" and, not matching, port 4840: the preflight probed
+    // the wrong port and --opcua-port left the endpoint where it was.
+    ['opc.tcp://[::1]:4841/x', '::1', 4841, 'opc.tcp://[::1]:14840/x', 'opc.tcp://[::1]:4941/x'],
+    ['opc.tcp://host:4841/x', 'host', 4841, 'opc.tcp://host:14840/x', 'opc.tcp://host:4941/x'],
+    ['opc.tcp://host/x', 'host', 4840, 'opc.tcp://host:14840/x', 'opc.tcp://host:4940/x'],
+  ])(
+    '%s: listens on %s port %d, moves to %s and by the offset to %s',
+    async (at, host, port, moved, offset) => {
+      const site = await hallAt(at);
+      expect(opcua(site)).toMatchObject({ host, port });
+      const toPort = movePorts(site, { opcuaPort: 14840 });
+      expect(endpointOf(toPort)).toBe(moved);
+      expect(opcua(toPort)).toMatchObject({ host, port: 14840 });
+      expect(endpointOf(movePorts(site, { portOffset: 100 }))).toBe(offset);
+    },
+  );
+
+  it('the preflight probes the IPv6 endpoint’s own port', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '::1', () => resolve()));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const site = await hallAt(`opc.tcp://[::1]:${port}/heatbridge/hall1`);
+      expect(await portProblems([opcua(site)], () => 'use --opcua-port')).toEqual([
+        `port ${port} on ::1 (the simulated OPC UA server of hall1) is already in use: use --opcua-port`,
+      ]);
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('a port another program holds', () => {
   async function occupy(): Promise<{ server: Server; port: number }> {
     const server = createServer();
