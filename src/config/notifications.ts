@@ -34,9 +34,13 @@ function webhookSchema(env: Env) {
   return z.strictObject({
     type: z.literal('webhook'),
     /** A secret too (`{ env: NAME }`): many services put their token in the URL's path. */
-    url: secretSchema(env).refine((s) => isHttpUrl(s.reveal()), {
-      error: 'expected an http:// or https:// URL',
-    }),
+    url: secretSchema(env)
+      .refine((s) => isHttpUrl(s.reveal()), { error: 'expected an http:// or https:// URL' })
+      // fetch refuses such a URL, and its error message quotes it whole: password and all.
+      .refine((s) => !hasCredentials(s.reveal()), {
+        error:
+          'a user name or password in the URL is not allowed: put it in headers (e.g. Authorization: { env: HOOK_TOKEN })',
+      }),
     headers: z.record(headerName, secretSchema(env)).default({}),
     /** One attempt's limit; a receiver slower than this counts as down. */
     timeoutMs: durationMs(100, 120_000).default(10_000),
@@ -154,6 +158,15 @@ function isHttpUrl(s: string): boolean {
   try {
     const u = new URL(s);
     return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function hasCredentials(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return u.username !== '' || u.password !== '';
   } catch {
     return false;
   }

@@ -54,15 +54,34 @@ export class WebhookTarget implements NotifyTarget {
 
 /**
  * fetch's "fetch failed" hides the cause: name it (ECONNREFUSED, a timeout). Duck-typed: the
- * error may come from another realm (undici's), where `instanceof Error` is false.
+ * error may come from another realm (undici's), where `instanceof Error` is false. A message
+ * goes to the log and to /api/health, and fetch's own messages may quote the URL whole (its
+ * path, query or user info may hold a secret): any URL in one is cut down to its origin.
  */
-function networkError(err: unknown): string {
+export function networkError(err: unknown): string {
   const e = (err ?? {}) as {
     name?: string;
+    code?: string;
     message?: string;
     cause?: { code?: string; message?: string };
   };
   if (e.name === 'TimeoutError') return 'no answer in time';
   if (e.name === 'AbortError') return 'stopped';
-  return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
+  const text = e.cause?.code ?? e.code ?? e.cause?.message ?? e.message;
+  if (text === undefined) return e.name ?? 'failed';
+  return withOriginsOnly(text);
+}
+
+const URL_IN_TEXT = /[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]*/gi;
+
+/** `text` with each URL in it replaced by its origin (or `<url>` when it has none). */
+export function withOriginsOnly(text: string): string {
+  return text.replace(URL_IN_TEXT, (url) => {
+    try {
+      const origin = new URL(url).origin;
+      return origin === 'null' ? '<url>' : origin;
+    } catch {
+      return '<url>';
+    }
+  });
 }
