@@ -56,6 +56,8 @@ export interface DeliveryStats {
   refused: number;
   /** Messages dropped because the spool was over its size cap. */
   dropped: number;
+  /** Messages dropped because their spool file could not be read (gone, damaged, not a file). */
+  unreadable: number;
   /** The last failure while the target is failing. */
   error?: string;
 }
@@ -78,7 +80,10 @@ export class DeliveryQueue {
   private readonly backoff: Backoff;
   private readonly episodes: EpisodeLog;
   private lastError: string | undefined;
-  private counts = { delivered: 0, failedAttempts: 0, refused: 0 };
+  /** The spool failing (a read, a deletion): shown like a delivery failure until it passes. */
+  private spoolError: string | undefined;
+  private readonly spoolEpisodes: EpisodeLog;
+  private counts = { delivered: 0, failedAttempts: 0, refused: 0, unreadable: 0 };
 
   constructor(
     readonly target: NotifyTarget,
@@ -99,6 +104,13 @@ export class DeliveryQueue {
       started: 'notification target failing; messages wait in the spool and are retried',
       cleared: 'notification target takes messages again',
     });
+    this.spoolEpisodes = new EpisodeLog({
+      log: opts.log,
+      now: opts.now,
+      started: 'notification spool failing; delivery goes on where it can',
+      cleared: 'notification spool works again',
+      level: 'error',
+    });
   }
 
   /** Opens the spool (messages an earlier run left are sent first) and starts delivering. */
@@ -106,7 +118,15 @@ export class DeliveryQueue {
     this.target.open?.();
     this.spool.open();
     this.running = true;
-    this.loop = this.run();
+    // The loop catches what it can; this is the last line: a rejection here would end the
+    // process, and the notifier must never stop control.
+    this.loop = this.run().catch((err: unknown) => {
+      this.opts.log.error(
+        { ...this.fields(), err: errorText(err) },
+        'notification delivery stopped by an unexpected error; messages stay in the spool',
+      );
+      this.spoolFailed(err);
+    });
   }
 
   /** Writes the message to disk (fsynced) and wakes an idle delivery loop. */
@@ -116,11 +136,11 @@ export class DeliveryQueue {
   }
 
   get failing(): boolean {
-    return this.lastError !== undefined;
+    return this.error !== undefined;
   }
 
   get error(): string | undefined {
-    return this.lastError;
+    return this.lastError ?? this.spoolError;
   }
 
   /** Stops delivering; a send under way is aborted and its message stays for the next start. */
@@ -129,7 +149,14 @@ export class DeliveryQueue {
     this.aborter.abort();
     this.sleeper.wake();
     await this.loop;
-    this.spool.close();
+    try {
+      this.spool.close();
+    } catch (err) {
+      this.opts.log.error(
+        { ...this.fields(), err: errorText(err) },
+        'notification spool not closed',
+      );
+    }
     this.target.close?.();
   }
 
@@ -141,38 +168,18 @@ export class DeliveryQueue {
       pending: s.lines,
       ...this.counts,
       dropped: s.dropped,
-      ...(this.lastError !== undefined ? { error: this.lastError } : {}),
+      ...(this.error !== undefined ? { error: this.error } : {}),
     };
   }
 
   private async run(): Promise<void> {
     while (this.running) {
-      const seg = this.spool.take();
-      if (!seg) {
-        await this.sleeper.sleep(60_000);
-        continue;
-      }
-      const line = this.spool.read(seg)[0];
-      const n = line === undefined ? undefined : parse(line);
-      if (!n) {
-        this.opts.log.warn(
-          { target: this.target.name, file: seg.file },
-          'unreadable notification in the spool; dropped it',
-        );
-        this.spool.ack(seg);
-        continue;
-      }
       try {
-        await this.target.send(n, this.aborter.signal);
-        this.spool.ack(seg);
-        this.counts.delivered += 1;
-        this.succeeded();
+        await this.step();
+        this.spoolWorks();
       } catch (err) {
-        if (!this.running) {
-          this.spool.release();
-          return;
-        }
-        this.failed(err, n, seg);
+        // The spool failing (EIO, a full disk, its folder gone): never the end of delivery.
+        this.spoolFailed(err);
       }
       if (this.backingOff) {
         try {
@@ -182,6 +189,79 @@ export class DeliveryQueue {
         }
       }
     }
+  }
+
+  /** Delivers the oldest message, or idles until there is one. */
+  private async step(): Promise<void> {
+    const seg = this.spool.take();
+    if (!seg) {
+      await this.sleeper.sleep(60_000);
+      return;
+    }
+    const n = this.readMessage(seg);
+    if (!n) return;
+    try {
+      await this.target.send(n, this.aborter.signal);
+    } catch (err) {
+      if (!this.running) {
+        this.spool.release();
+        return;
+      }
+      this.failed(err, n, seg);
+      return;
+    }
+    this.counts.delivered += 1;
+    this.succeeded();
+    // Sent: a file that cannot be deleted must not count as a failed attempt (nor be sent again
+    // in this run: `ack` forgets the segment first). It may come again after a restart, with the
+    // same id.
+    this.discard(seg, 'a delivered notification could not be deleted from the spool');
+  }
+
+  /** The segment's message; a segment that cannot be read is dropped, counted and logged. */
+  private readMessage(seg: Segment): Notification | undefined {
+    let n: Notification | undefined;
+    let err: string | undefined;
+    try {
+      const line = this.spool.read(seg)[0];
+      n = line === undefined ? undefined : parse(line);
+    } catch (e) {
+      // Gone (someone cleaned the folder), not a file, damaged: waiting would block all after it.
+      err = errorText(e);
+    }
+    if (n) return n;
+    this.counts.unreadable += 1;
+    this.opts.log.error(
+      { ...this.fields(), file: seg.file, ...(err !== undefined ? { err } : {}) },
+      'unreadable notification in the spool; dropped it',
+    );
+    this.discard(seg, 'an unreadable notification could not be deleted from the spool');
+    return undefined;
+  }
+
+  /** Removes the segment from the spool; a failure to delete its file is logged, not thrown. */
+  private discard(seg: Segment, what: string): void {
+    try {
+      this.spool.ack(seg);
+    } catch (err) {
+      this.opts.log.error({ ...this.fields(), file: seg.file, err: errorText(err) }, what);
+    }
+  }
+
+  private spoolFailed(err: unknown): void {
+    const message = `spool: ${errorText(err)}`;
+    const started = this.spoolError === undefined;
+    this.spoolError = message;
+    this.spoolEpisodes.occurred(this.target.name, { ...this.fields(), err: message }, message);
+    if (started) this.opts.changed();
+    this.backingOff = true;
+  }
+
+  private spoolWorks(): void {
+    if (this.spoolError === undefined) return;
+    this.spoolError = undefined;
+    this.spoolEpisodes.cleared(this.target.name, this.fields());
+    this.opts.changed();
   }
 
   private succeeded(): void {
@@ -196,7 +276,7 @@ export class DeliveryQueue {
     const message = err instanceof Error ? err.message : String(err);
     if (err instanceof DeliveryError && err.permanent) {
       // The target refuses this message as such: waiting would block all after it forever.
-      this.spool.ack(seg);
+      this.discard(seg, 'a refused notification could not be deleted from the spool');
       this.counts.refused += 1;
       this.opts.log.error(
         { ...this.fields(), id: n.id, alarm: n.alarm.key, err: message },
@@ -223,10 +303,20 @@ export class DeliveryQueue {
   }
 }
 
+/** A spooled message; undefined for anything else (a damaged file, something not ours). */
 function parse(line: string): Notification | undefined {
   try {
-    return JSON.parse(line) as Notification;
+    const n = JSON.parse(line) as Partial<Notification> | null;
+    // Enough to send it and name it in the log; the rest was made by `alarmNotification`.
+    const ok = typeof n?.id === 'string' && typeof n.alarm?.key === 'string';
+    return ok ? (n as Notification) : undefined;
   } catch {
     return undefined;
   }
+}
+
+function errorText(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  if (typeof e?.message === 'string') return e.message;
+  return String(err);
 }
