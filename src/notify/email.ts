@@ -56,7 +56,7 @@ export class EmailTarget implements NotifyTarget {
     return this.transport;
   }
 
-  async send(n: Notification): Promise<void> {
+  async send(n: Notification, signal: AbortSignal): Promise<void> {
     let info: { rejected: unknown[] };
     try {
       info = (await (this.transport ?? this.open()).sendMail({
@@ -67,6 +67,9 @@ export class EmailTarget implements NotifyTarget {
         // The notification's id, so a message sent twice can be recognised.
         messageId: `<${n.id}@heatbridge>`,
         headers: { 'X-HeatBridge-Id': n.id, 'X-HeatBridge-Priority': n.alarm.priority },
+        // A stop must not wait out the timeouts of a server that went quiet (30 s each, longer
+        // than the supervisor waits): on abort nodemailer closes the connection and rejects.
+        signal,
       })) as { rejected: unknown[] };
     } catch (err) {
       const e = err as { responseCode?: number; command?: string; code?: string; message?: string };

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlarmList } from '../../../src/alarms/alarm-list';
@@ -23,10 +24,11 @@ beforeAll(() => {
 });
 
 /** A notifier mailing critical and high alarms through the server. */
-function makeNotifier(server: SmtpServer, mail: Record<string, unknown>, env = {}) {
+function makeNotifier(server: { port: number }, mail: Record<string, unknown>, env = {}) {
   const list = new AlarmList();
+  const spoolDir = mkdtempSync(join(tmpdir(), 'hb-notify-'));
   const config = notificationsSchema(env).parse({
-    spoolDir: mkdtempSync(join(tmpdir(), 'hb-notify-')),
+    spoolDir,
     retry: { initialDelayMs: 20, maxDelayMs: 200 },
     targets: {
       'on-call': {
@@ -50,7 +52,7 @@ function makeNotifier(server: SmtpServer, mail: Record<string, unknown>, env = {
     log,
     random: () => 0.5,
   });
-  return { list, notifier, lines };
+  return { list, notifier, lines, spoolDir };
 }
 
 const stats = (n: Notifier): DeliveryStats =>
@@ -153,6 +155,38 @@ describe('e-mail notifications (a real SMTP server on loopback: aiosmtpd)', () =
     list.apply({ key: 'hp1-trip', active: true, priority: 'high', message: 'hp1 tripped', at: 1 });
     await eventually(() => server.received.length === 1, 15_000, 'the e-mail');
     expect(server.received[0]).toMatchObject({ tls: false, user: null });
+  });
+
+  it('a stop does not wait out the timeouts of a server that accepts and never answers', async () => {
+    // Takes the connection, then silence: no greeting, ever.
+    const sockets = new Set<Socket>();
+    const silent = createServer((s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    stopLater({
+      stop: async () => {
+        for (const s of sockets) s.destroy();
+        await new Promise((r) => silent.close(r));
+      },
+    });
+    const { port } = silent.address() as AddressInfo;
+    const { list, notifier, spoolDir } = makeNotifier(
+      { port },
+      { security: 'none', timeoutMs: 60_000 },
+    );
+    const running = await startComponent(notifier);
+    list.apply({ key: 'hp1-trip', active: true, priority: 'high', message: 'hp1 tripped', at: 1 });
+    await eventually(() => sockets.size === 1, 10_000, 'the connection');
+    const started = Date.now();
+    await running.stop();
+    // Well below nodemailer's timeouts (60 s here): the send was aborted, not waited out.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(stats(notifier)).toMatchObject({ pending: 1, delivered: 0 });
+    expect(readdirSync(join(spoolDir, 'on-call'))).toHaveLength(1);
+    // The connection was let go of, not left to time out.
+    await eventually(() => sockets.size === 0, 5_000, 'the connection to close');
   });
 });
 
