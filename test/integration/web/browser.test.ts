@@ -204,13 +204,14 @@ async function shootPhone(page: Page, name: string): Promise<void> {
 
 /** The stale/bad tag after a value: plain ASCII words, drawn (a box with a width), not a glyph. */
 async function tagDrawn(page: Page, selector: string): Promise<{ text: string; width: number }> {
-  return page
-    .locator(selector)
-    .first()
-    .evaluate((e) => ({
-      text: e.textContent ?? '',
-      width: e.getBoundingClientRect().width,
-    }));
+  // Found and measured in one task: the page redraws the mimic and the tiles on every update,
+  // and an element a locator found a moment before may be detached (width 0) when measured
+  // (CI on a loaded machine showed it).
+  await page.waitForSelector(selector);
+  return page.evaluate((sel) => {
+    const e = document.querySelector(sel);
+    return { text: e?.textContent ?? '', width: e?.getBoundingClientRect().width ?? 0 };
+  }, selector);
 }
 
 describe('issue 21: what the page says is true, and readable', () => {
