@@ -76,7 +76,8 @@ function forward(level: 'warn' | 'error', args: unknown[]): void {
   const routine = ROUTINE.find(([re]) => re.test(message));
   if (routine) {
     if (target) target.info(routine[1]);
-    else console.info(routine[1]);
+    // stderr, like node-opcua's own line was: stdout is a command's output (browse --json, bench).
+    else console.error(routine[1]);
   } else if (CERTIFICATE_PAGE.some((re) => re.test(message))) target?.debug(message);
   else if (target) target[level](message);
   else console[level](message);
