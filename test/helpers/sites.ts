@@ -80,14 +80,15 @@ export function acceleratePlant(site: SiteConfig, speed: number): void {
 
 /**
  * config/demo.yaml rewritten to free ports and a temporary PKI folder, as a file: for tests that
- * run the real `heatbridge` command.
+ * run the real `heatbridge` command. `chosen` ports instead of free ones from the OS, for a test that
+ * must know its ports stay free (see `portsBelowEphemeralRange`).
  */
-export async function demoConfigFileOnFreePorts(): Promise<{
+export async function demoConfigFileOnFreePorts(chosen?: TestPorts & { admin: number }): Promise<{
   file: string;
   ports: TestPorts & { admin: number };
   dir: string;
 }> {
-  const ports = {
+  const ports = chosen ?? {
     plc: await freePort(),
     dh: await freePort(),
     opcua: await freePort(),

@@ -1,12 +1,11 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { ROOT, finished, runCli, waitForHttp } from '../helpers/cli';
 import { ensureDemoTokens } from '../../src/api/demo-tokens';
-import { freePort } from '../helpers/ports';
 import { demoConfigFileOnFreePorts } from '../helpers/sites';
 
 /** Processes still alive in a process group (what a terminal's Ctrl-C reaches). */
@@ -43,7 +42,7 @@ describe('the README quick start, as a user runs it', () => {
       // The simulators really serve the plant: the admin API answers with the model's state.
       await waitForHttp(`http://127.0.0.1:${ports.admin}/state`, 10_000);
     } finally {
-      process.kill(-child.pid!, 'SIGINT');
+      stopGroup(child.pid!);
     }
     const result = await done;
     expect({ code: result.code, stderr: result.stderr.slice(-2000) }).toEqual({
@@ -67,7 +66,12 @@ describe('the README quick start, as a user runs it', () => {
       },
     );
     const done = finished(child);
-    await waitForHttp(`http://127.0.0.1:${ports.api}/api/health`, 30_000);
+    try {
+      await waitForHttp(`http://127.0.0.1:${ports.api}/api/health`, 30_000);
+    } catch (err) {
+      stopGroup(child.pid!); // a demo left running keeps jest from exiting
+      throw err;
+    }
     child.kill('SIGTERM'); // only the parent: it must stop its child itself
     const result = await done;
     expect(result.code).toBe(0);
@@ -125,7 +129,7 @@ describe('the README quick start, as a user runs it', () => {
         ]),
       });
     } finally {
-      process.kill(-child.pid!, 'SIGINT');
+      stopGroup(child.pid!);
     }
     expect((await done).code).toBe(0);
     expect(aliveInGroup(child.pid!)).toEqual([]);
@@ -218,27 +222,14 @@ describe('a busy port (issue 21): one line naming the port and the option that m
   });
 
   it('demo --port-offset moves every port, the devices with them: /api/health on the moved port, devices connected', async () => {
-    const { file, ports } = await demoConfigFileOnFreePorts();
-    // An offset that lands every port on a free one (and an API port of its own: the explicit
-    // option wins over the offset for its port).
+    // The configured and the moved ports lie below the kernel's ephemeral range, where no other
+    // test's freePort() (port 0) can take one between the check here and the demo's listen: with
+    // ephemeral ports, a parallel test did once, the demo refused the busy port and exited.
+    const { base, offset, spare } = await portsAndOffsetBelowEphemeralRange(5);
+    const [plc, dh, opcua, api, admin] = base as [number, number, number, number, number];
+    const { file, ports } = await demoConfigFileOnFreePorts({ plc, dh, opcua, api, admin });
     const all = [ports.opcua, ports.plc, ports.dh, ports.admin];
-    let offset = 0;
-    for (let tries = 0; tries < 50 && offset === 0; tries++) {
-      const k = 1000 + Math.floor(Math.random() * 20_000);
-      const moved = all.map((p) => p + k);
-      if (moved.some((p) => p > 65535)) continue;
-      const free = await Promise.all(
-        moved.map((p) =>
-          occupy(p).then(
-            (s) => s.close() && true,
-            () => false,
-          ),
-        ),
-      );
-      if (free.every(Boolean)) offset = k;
-    }
-    expect(offset).toBeGreaterThan(0);
-    const apiPort = await freePort();
+    const apiPort = spare;
     // The configured ports are taken: only the moved ones can work.
     const blockers = await Promise.all([ports.api, ...all].map(occupy));
     const child = spawn(
@@ -258,6 +249,8 @@ describe('a busy port (issue 21): one line naming the port and the option that m
       { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const done = finished(child);
+    let exitedEarly = false;
+    void done.then(() => (exitedEarly = true));
     try {
       const { body } = await waitForHttp(`http://127.0.0.1:${apiPort}/api/health`, 60_000);
       const names = (body as { components: { name: string }[] }).components.map((c) => c.name);
@@ -277,13 +270,65 @@ describe('a busy port (issue 21): one line naming the port and the option that m
         }, 60_000);
       }
       await waitForHttp(`http://127.0.0.1:${ports.admin + offset}/state`, 10_000);
+    } catch (err) {
+      // What the demo said is the only clue to why it did not come up: put it in the failure.
+      if (!exitedEarly) stopGroup(child.pid!);
+      const out = await done;
+      throw new Error(
+        `${String(err)}\ndemo exited ${String(out.code)} (${String(out.signal)}); its output:\n${out.stdout.slice(-4000)}\n${out.stderr.slice(-4000)}`,
+        { cause: err },
+      );
     } finally {
-      process.kill(-child.pid!, 'SIGINT');
+      // Closed first, whatever else fails: a listening blocker keeps jest from ever exiting.
       for (const b of blockers) b.close();
     }
+    stopGroup(child.pid!);
     expect((await done).code).toBe(0);
   }, 150_000);
 });
+
+/** SIGINT to a detached child's process group; one that is already gone is not an error. */
+function stopGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGINT');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
+/**
+ * `n` free ports and an offset that moves each onto another free port (plus one spare above the
+ * moved ones), all below the kernel's ephemeral range (/proc/sys/net/ipv4/ip_local_port_range),
+ * which port-0 listens (every other test's freePort()) never hand out.
+ */
+async function portsAndOffsetBelowEphemeralRange(
+  n: number,
+): Promise<{ base: number[]; offset: number; spare: number }> {
+  let low = 32768;
+  try {
+    low = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
+    );
+  } catch {
+    // not Linux: the IANA default range starts at 49152, the Linux default at 32768
+  }
+  const isFree = (p: number): Promise<boolean> =>
+    occupy(p).then(
+      (s) => new Promise<boolean>((r) => s.close(() => r(true))),
+      () => false,
+    );
+  for (let tries = 0; tries < 100; tries++) {
+    const start = 10_000 + Math.floor(Math.random() * (low - 10_000 - 4_000));
+    const base = Array.from({ length: n }, (_, i) => start + i * 7);
+    const offset = 1_000 + Math.floor(Math.random() * 2_000);
+    const spare = start + n * 7 + offset;
+    const wanted = [...base, ...base.map((p) => p + offset), spare];
+    if (Math.max(...wanted) >= low) continue;
+    const free = await Promise.all(wanted.map(isFree));
+    if (free.every(Boolean)) return { base, offset, spare };
+  }
+  throw new Error(`no ${n} free ports and offset below ${low}`);
+}
 
 /** Polls `ok` until it holds, or fails after `timeoutMs`. */
 async function until(ok: () => Promise<boolean>, timeoutMs: number): Promise<void> {
