@@ -16,6 +16,9 @@ const UNIT_LABEL = {
   bar: 'bar',
   'kg/s': 'kg/s',
   text: '',
+  EUR: '€',
+  'EUR/h': '€/h',
+  'EUR/MWh': '€/MWh',
 };
 
 /** A unit's default step, as the server's (src/domain/resolution.ts); a point's own wins. */
@@ -34,6 +37,9 @@ const UNIT_RESOLUTION = {
   count: 1,
   s: 1,
   text: 1,
+  EUR: 0.01,
+  'EUR/h': 0.01,
+  'EUR/MWh': 0.01,
 };
 
 export function unitLabel(unit) {

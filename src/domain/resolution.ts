@@ -20,6 +20,9 @@ const UNIT_RESOLUTION: Record<Unit, number> = {
   count: 1,
   s: 1,
   text: 1,
+  EUR: 0.01,
+  'EUR/h': 0.01,
+  'EUR/MWh': 0.01,
 };
 
 /** How a unit is written for people (alarm text, CLI, page). */
@@ -38,6 +41,9 @@ const UNIT_SYMBOL: Record<Unit, string> = {
   count: '',
   s: 's',
   text: '',
+  EUR: '€',
+  'EUR/h': '€/h',
+  'EUR/MWh': '€/MWh',
 };
 
 export interface Resolved {

@@ -18,6 +18,9 @@ export const UNITS = [
   'count', // counters: starts, alarms, heartbeats
   's', // durations
   'text', // enumerated states reported as strings
+  'EUR', // money: value of heat and electricity
+  'EUR/h', // money per hour: the value rate now
+  'EUR/MWh', // prices of heat and electricity
 ] as const;
 
 export type Unit = (typeof UNITS)[number];

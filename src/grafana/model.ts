@@ -33,6 +33,9 @@ export const GRAFANA_UNITS: Record<Unit, string> = {
   count: 'short',
   s: 's',
   text: 'string',
+  EUR: 'currencyEUR',
+  'EUR/h': 'suffix:€/h',
+  'EUR/MWh': 'suffix:€/MWh',
 };
 
 /** Units a panel may carry: ours, plus hours (run hours) and fractions shown as percent (ERF). */

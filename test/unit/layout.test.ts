@@ -14,7 +14,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['util'],
   ['config'],
   ['runtime'],
-  ['adapters', 'historian', 'alarms'],
+  ['adapters', 'historian', 'alarms', 'utility'],
   ['control', 'notify'],
   ['reporting'],
   ['grafana', 'simulation'],
