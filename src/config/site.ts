@@ -12,6 +12,7 @@ import { notificationsSchema } from './notifications';
 import { opcuaDeviceSchema } from './opcua';
 import type { Env } from './secret';
 import { EQUIPMENT_PROTOCOL, SIMULATED_EQUIPMENT, simulationSchema } from './simulation';
+import { utilityPointRefs, utilitySchema } from './utility';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 
@@ -96,6 +97,8 @@ export function siteSchema(env: Env) {
         .default({ level: 'info' }),
       /** Only for `heatbridge sim` and the demo: which devices the simulators stand in for. */
       simulation: simulationSchema(env).optional(),
+      /** The utility's day-ahead plans, electricity prices, heat price model and value ledger. */
+      utility: utilitySchema(env).optional(),
     })
     .superRefine(crossCheck, { when: () => true });
 }
@@ -208,6 +211,14 @@ function crossCheck(raw: unknown, ctx: Ctx): void {
 
   checkSimulation(cfg, devices, ctx);
   checkAlarms(cfg, devices, declared, ctx);
+  for (const ref of utilityPointRefs(cfg.utility)) {
+    if (isPointId(ref.id) && !declared.has(ref.id))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['utility', ...ref.path],
+        message: `unknown point "${ref.id}"`,
+      });
+  }
 
   const manual = Array.isArray(control.manual) ? control.manual : [];
   manual.forEach((d: unknown, i: number) => {
