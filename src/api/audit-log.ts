@@ -12,6 +12,7 @@ export const AUDIT_ACTIONS = [
   'alarm-acknowledged',
   'alarm-shelved',
   'alarm-unshelved',
+  'plan-published',
   'write',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -14,9 +14,29 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** Does `role` have at least the rights of `needed`? */
+/**
+ * The rights each role holds: viewer < operator < engineer, each with the ones before it; the
+ * utility's system beside them, a viewer's reads and publishing plans (which engineers may too).
+ */
+const GRANTS: Record<Role, readonly Role[]> = {
+  viewer: ['viewer'],
+  operator: ['viewer', 'operator'],
+  engineer: ['viewer', 'operator', 'engineer', 'utility'],
+  utility: ['viewer', 'utility'],
+};
+
+/** Does `role` hold the rights of `needed`? */
 export function hasRole(role: Role, needed: Role): boolean {
-  return ROLES.indexOf(role) >= ROLES.indexOf(needed);
+  return GRANTS[role].includes(needed);
+}
+
+/**
+ * Who holds `needed`, as a refusal says it: "operator or more" along the chain, "engineer or
+ * utility" for publishing plans.
+ */
+export function holdersOf(needed: Role): string {
+  if (needed !== 'utility') return `${needed} or more`;
+  return ROLES.filter((r) => hasRole(r, needed)).join(' or ');
 }
 
 interface StoredToken {

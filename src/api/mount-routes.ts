@@ -27,9 +27,28 @@ type Handler = (req: Request, res: Response, next: NextFunction) => void;
  */
 export function mountRoutes(app: Express, routes: readonly RouteSpec[], opts: MountOptions): void {
   const jsonBody = express.json({ limit: opts.maxBodyBytes, type: () => true });
+  const textBody = express.text({ limit: opts.maxBodyBytes, type: () => true });
   for (const r of routes) {
     const handlers: Handler[] = [authorize(r, opts)];
-    if (r.body) {
+    const doc = r.document;
+    if (doc) {
+      // Read as text whatever its type: the document's own parser reads JSON too, so its
+      // problems (and a JSON syntax error) are named the same way as a file's.
+      handlers.push((req, res, next) => {
+        if (!req.is([...doc.types])) {
+          sendError(
+            res,
+            new ApiError(
+              415,
+              'unsupported_media_type',
+              `send the body as ${doc.types.join(' or ')}`,
+            ),
+          );
+          return;
+        }
+        textBody(req, res, next);
+      });
+    } else if (r.body) {
       handlers.push((req, res, next) => {
         if (!req.is('application/json')) {
           sendError(
@@ -95,7 +114,11 @@ function run(r: RouteSpec, audit: AuditLog): Handler {
           string,
           string | undefined
         >,
-        body: r.body ? parse(r.body, req.body, 'body') : undefined,
+        body: r.body
+          ? parse(r.body, req.body, 'body')
+          : r.document
+            ? (req.body as unknown)
+            : undefined,
         principal,
         req,
         res,

@@ -13,7 +13,7 @@ const ERRORS: Record<number, string> = {
   404: 'No such point, device, alarm or route',
   409: 'The state does not allow it (e.g. already acknowledged)',
   413: 'The body is larger than api.maxBodyBytes',
-  415: 'The body is not JSON',
+  415: 'The body is not in a media type the route takes (JSON; a plan also CSV)',
   429: 'Too many failed logins from this address; retry after Retry-After seconds',
   503: 'A part HeatBridge needs for this (historian, control) is not running',
 };
@@ -86,12 +86,12 @@ export function openApiDocument(
       };
     }
     const errorStatuses = [
-      ...(r.params || r.query || r.body ? [400] : []),
+      ...(r.params || r.query || r.body || r.document ? [400] : []),
       ...(r.access !== 'public' ? [401] : []),
-      ...(r.access === 'operator' || r.access === 'engineer' ? [403] : []),
+      ...(r.access !== 'public' && r.access !== 'read' ? [403] : []),
       ...(r.params ? [404] : []),
       ...(r.method === 'post' && r.path.endsWith('/ack') ? [409] : []),
-      ...(r.body ? [413, 415] : []),
+      ...(r.body || r.document ? [413, 415] : []),
       ...(r.access !== 'public' ? [429] : []),
     ];
     for (const status of errorStatuses) {
@@ -122,6 +122,25 @@ export function openApiDocument(
             },
           }
         : {}),
+      ...(r.document
+        ? {
+            requestBody: {
+              required: true,
+              description: r.document.description,
+              content: Object.fromEntries(
+                r.document.types.map((t) => [
+                  t,
+                  {
+                    schema:
+                      t === 'application/json'
+                        ? toSchema(r.document!.schema, 'input')
+                        : { type: 'string' },
+                  },
+                ]),
+              ),
+            },
+          }
+        : {}),
       responses,
       security,
     };
@@ -131,7 +150,7 @@ export function openApiDocument(
     info: {
       title: 'HeatBridge API',
       version: heatbridgeVersion(),
-      description: `The HTTP API of HeatBridge for site "${site.name}" (${site.id}). Reads need a token with any role unless the site opens them (api.openReads); every state-changing call needs an operator's or engineer's token and is audited.`,
+      description: `The HTTP API of HeatBridge for site "${site.name}" (${site.id}). Reads need a token with any role unless the site opens them (api.openReads); every state-changing call needs a token whose role may make it (operator or engineer; the utility's role publishes day-ahead plans) and is audited.`,
     },
     servers: [{ url: '/' }],
     tags: [
@@ -140,6 +159,7 @@ export function openApiDocument(
       { name: 'plant', description: 'The plant as a whole, and its KPIs' },
       { name: 'alarms', description: 'Alarms and acknowledgement' },
       { name: 'control', description: 'Overrides and modes' },
+      { name: 'utility', description: 'Day-ahead plans, connection mode, prices and value' },
       { name: 'audit', description: 'Who changed what' },
       { name: 'live', description: 'Server-Sent Events and metrics' },
     ],

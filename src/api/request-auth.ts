@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { ApiConfig } from '../config/api';
 import type { Logger } from '../log';
 import { ApiError } from './api-error';
-import { FailedLoginLimiter, hasRole, TokenStore, type Principal } from './auth';
+import { FailedLoginLimiter, hasRole, holdersOf, TokenStore, type Principal } from './auth';
 import { sendError } from './http-errors';
 import type { Access } from './route-spec';
 
@@ -87,13 +87,13 @@ export function checkAccess(
     return new ApiError(
       401,
       'unauthorized',
-      `this needs an ${access}'s token (Authorization: Bearer <token>)`,
+      `this needs a token of ${holdersOf(access)} (Authorization: Bearer <token>)`,
     );
   if (!hasRole(principal.role, access)) {
     return new ApiError(
       403,
       'forbidden',
-      `${principal.name} is a ${principal.role}; this needs ${access} or more`,
+      `${principal.name} is a ${principal.role}; this needs ${holdersOf(access)}`,
     );
   }
   return undefined;

@@ -8,6 +8,9 @@ import type { AuditAction } from './audit-log';
 /** Who may call a route: anyone, anyone who may read (a token, or open reads), or a role. */
 export type Access = 'public' | 'read' | Role;
 
+/** The media types a route's `document` body may come in. */
+export type DocumentType = 'application/json' | 'text/csv';
+
 export interface HandlerContext {
   params: Record<string, string>;
   query: Record<string, string | undefined>;
@@ -51,6 +54,12 @@ interface RouteBase {
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
+  /**
+   * A body the handler checks itself, in one of `types`, handed over as text (at most
+   * api.maxBodyBytes): for documents a parser of their own validates, naming every problem by
+   * line (a day-ahead plan). `schema` documents the JSON form; it is not applied.
+   */
+  document?: { types: readonly DocumentType[]; schema: z.ZodType; description: string };
   response?: z.ZodType;
   /** The success status (200 unless said). */
   status?: number;

@@ -2,11 +2,18 @@ import { z } from 'zod';
 import { durationMs, hostSchema, intAtLeast, intBetween, nameSchema, portSchema } from './common';
 import { secretSchema, type Env } from './secret';
 
-/** Who may do what through the API: each role can do everything the ones before it can. */
-export const ROLES = ['viewer', 'operator', 'engineer'] as const;
+/**
+ * Who may do what through the API. viewer < operator < engineer: each may do everything the ones
+ * before it may. `utility` stands beside that chain: the district-heating utility's system reads
+ * what a viewer reads and publishes day-ahead plans, nothing else (engineers may publish plans
+ * too). What each role holds is src/api/auth.ts's GRANTS.
+ */
+export const ROLES = ['viewer', 'operator', 'engineer', 'utility'] as const;
 export type Role = (typeof ROLES)[number];
 
-const roleSchema = z.enum(ROLES, { error: 'expected a role: viewer, operator or engineer' });
+const roleSchema = z.enum(ROLES, {
+  error: 'expected a role: viewer, operator, engineer or utility',
+});
 
 /** A SHA-256 digest in hex: how a token is stored when it is not read from the environment. */
 export const sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/, {
@@ -57,7 +64,7 @@ export function apiSchema(env: Env) {
       port: portSchema.default(8080),
       /**
        * Reads (GET) without a token, e.g. for a control-room wall screen. State-changing calls
-       * always need an operator's or engineer's token.
+       * always need a token whose role may make them.
        */
       openReads: z.boolean().default(false),
       tokens: z.array(tokenEntrySchema(env)).default([]),

@@ -8,6 +8,8 @@ import { pointRoutes } from './points';
 import { reportRoutes } from './reports';
 import type { ApiDeps } from './shared';
 import { statusRoutes } from './status';
+import { utilityRoutes } from './utility';
+import { valueRoutes } from './value';
 
 export type { ApiDeps } from './shared';
 export { liveRoutes } from './live';
@@ -27,6 +29,8 @@ export function apiRoutes(deps: ApiDeps, startedAt: number): RouteSpec[] {
     ...alarmRoutes(deps),
     ...overrideRoutes(deps),
     ...modeRoutes(deps),
+    ...utilityRoutes(deps),
+    ...valueRoutes(deps),
     ...auditRoutes(deps),
   ];
 }

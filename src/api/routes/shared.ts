@@ -12,6 +12,7 @@ import { ApiError } from '../api-error';
 import type { AuditLog } from '../audit-log';
 import type { Principal } from '../auth';
 import type { KpiTracker } from '../kpi';
+import type { UtilityDeps, ValueDeps } from '../utility-view';
 
 /** What the routes read and act on. */
 export interface ApiDeps {
@@ -37,6 +38,10 @@ export interface ApiDeps {
   alarms: AlarmList;
   audit: AuditLog;
   kpi: KpiTracker;
+  /** The utility's day-ahead plans and spot prices (/api/utility), when the site has them. */
+  utility?: UtilityDeps;
+  /** The value ledger (/api/value), when the site values its heat (utility.value). */
+  value?: ValueDeps;
   now: () => number;
 }
 

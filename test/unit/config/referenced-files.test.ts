@@ -90,7 +90,7 @@ simulation:
     const r = await loadSiteConfig(file, {}, { checkFiles: ['heatbridge', 'simulators'] });
     const problems = r.ok ? [] : r.problems.map((p) => `${p.path}: ${p.message}`);
     expect(problems).toEqual([
-      `api.tokensFile: ${tokens}: tokens[0].role: expected a role: viewer, operator or engineer (expected tokens: [{ name, role, sha256 }], as \`heatbridge api new-token\` prints)`,
+      `api.tokensFile: ${tokens}: tokens[0].role: expected a role: viewer, operator, engineer or utility (expected tokens: [{ name, role, sha256 }], as \`heatbridge api new-token\` prints)`,
       `api.auditFile: ${join(blocker, 'audit.jsonl')}: cannot be created, ${blocker} is a file, not a folder`,
       `energyCounters.stateFile: ${join(blocker, 'counters.json')}: cannot be created, ${blocker} is a file, not a folder`,
       `devices.hall.pkiDir: ${join(blocker, 'pki')}: cannot be created, ${blocker} is a file, not a folder`,

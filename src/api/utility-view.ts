@@ -1,0 +1,145 @@
+import type { z } from 'zod';
+import type { PointDef } from '../domain/point';
+import type { PointId } from '../domain/point-id';
+import { atResolution } from '../domain/resolution';
+import type { Sample } from '../domain/sample';
+import { isoInZone } from '../util/site-time';
+import type { DayAheadPlan, PlanHour } from '../utility/plan';
+import { HOUR_MS, hourStart } from '../utility/plan';
+import { pointValue } from './plant-view';
+import type { utilitySchema } from './utility-schemas';
+
+/** What the API reads of the utility's plans (src/utility/plan-store.ts's PlanStore). */
+export interface PlanStoreView {
+  accept(plan: DayAheadPlan): unknown;
+  hours(from: number, to: number): readonly PlanHour[];
+  status(now: number): PlanStatus;
+}
+
+export interface PlanStatus {
+  state: 'active' | 'missing' | 'expired';
+  text: string;
+  source?: string;
+  receivedAt?: number;
+  coversUntil?: number;
+}
+
+/** The utility side as the API sees it: the plans, and the spot price per hour when known. */
+export interface UtilityDeps {
+  plans: PlanStoreView;
+  /** EUR/MWh of the heat pumps' electricity in the hour starting at `hour`. */
+  electricityPrice?: (hour: number) => number | undefined;
+}
+
+export type ValueBy = 'hour' | 'day' | 'month';
+
+/** One bucket of the value ledger (src/utility/value-ledger.ts). */
+export interface ValueBucket {
+  startMs: number;
+  heatMWh: number;
+  electricityMWh: number;
+  revenueEur: number;
+  costEur: number;
+  netEur: number;
+  unpricedHours: number;
+}
+
+/** What the API reads of the value ledger. */
+export interface ValueDeps {
+  buckets(by: ValueBy, from: number, to: number): readonly ValueBucket[];
+}
+
+/** `derived/connection_mode`'s codes (src/control/connection-mode.ts). */
+const CONNECTION_MODE_NAMES = ['none', 'supply', 'return', 'top-up'] as const;
+
+const UTILITY_POINTS = {
+  planActive: 'utility/plan_active',
+  planSupplyTemp: 'utility/plan_supply_temp',
+  planCapacity: 'utility/plan_capacity',
+  deliveryRequired: 'utility/delivery_required',
+  heatPrice: 'utility/heat_price',
+  electricityPrice: 'utility/electricity_price',
+  planStatus: 'utility/plan_status',
+} as const;
+
+/** The hours shown around now: a day back (what was asked) and a day ahead (what will be). */
+const SPAN_HOURS = 24;
+
+export interface UtilityViewInputs {
+  utility: UtilityDeps;
+  defs: ReadonlyMap<PointId, PointDef>;
+  latest: (id: PointId) => Sample | undefined;
+  now: number;
+  timeZone: string;
+}
+
+/** A plan's status with its times in the site's zone. */
+export function statusInZone(s: PlanStatus, tz: string): z.infer<typeof utilitySchema>['status'] {
+  return {
+    state: s.state,
+    text: s.text,
+    ...(s.source !== undefined ? { source: s.source } : {}),
+    ...(s.receivedAt !== undefined ? { receivedAt: isoInZone(s.receivedAt, tz) } : {}),
+    ...(s.coversUntil !== undefined ? { coversUntil: isoInZone(s.coversUntil, tz) } : {}),
+  };
+}
+
+/**
+ * GET /api/utility: the plan's hours from a day back to a day ahead, its status, why the
+ * controller falls back to its curve (when it does), the connection mode and prices now, and
+ * the net value today and this month. Pure.
+ */
+export function utilityView(inp: UtilityViewInputs): z.infer<typeof utilitySchema> {
+  const { utility, defs, now, timeZone: tz } = inp;
+  const point = (id: string) =>
+    defs.has(id as PointId) ? pointValue(id as PointId, defs, inp.latest, now, tz) : null;
+  const current = hourStart(now);
+  const from = current - SPAN_HOURS * HOUR_MS;
+  const to = current + (SPAN_HOURS + 1) * HOUR_MS;
+  const status = utility.plans.status(now);
+  const mode = point('derived/connection_mode');
+  const code = typeof mode?.value === 'number' ? mode.value : undefined;
+  const price = (v: number | undefined): number | null =>
+    v === undefined ? null : atResolution(v, { unit: 'EUR/MWh' });
+  return {
+    at: isoInZone(now, tz),
+    status: statusInZone(status, tz),
+    fallback:
+      status.state === 'active'
+        ? null
+        : `${status.text}: the supply curve sets the temperature, dispatch follows the network's acceptance`,
+    connection: {
+      mode:
+        code !== undefined && mode?.quality !== 'bad'
+          ? (CONNECTION_MODE_NAMES[Math.round(code)] ?? null)
+          : null,
+      point: mode,
+    },
+    now: {
+      planActive: point(UTILITY_POINTS.planActive),
+      planSupplyTemp: point(UTILITY_POINTS.planSupplyTemp),
+      planCapacity: point(UTILITY_POINTS.planCapacity),
+      deliveryRequired: point(UTILITY_POINTS.deliveryRequired),
+      heatPrice: point(UTILITY_POINTS.heatPrice),
+      electricityPrice: point(UTILITY_POINTS.electricityPrice),
+      planStatus: point(UTILITY_POINTS.planStatus),
+    },
+    value:
+      defs.has('value/net_today' as PointId) || defs.has('value/net_month' as PointId)
+        ? { netToday: point('value/net_today'), netMonth: point('value/net_month') }
+        : null,
+    from: isoInZone(from, tz),
+    to: isoInZone(to, tz),
+    hours: utility.plans.hours(from, to).map((h) => ({
+      start: isoInZone(h.start, tz),
+      end: isoInZone(h.start + HOUR_MS, tz),
+      priceEurPerMWh: price(h.priceEurPerMWh),
+      supplyTempC:
+        h.supplyTempC === undefined ? null : atResolution(h.supplyTempC, { unit: 'degC' }),
+      capacityKw: h.capacityKw === undefined ? null : atResolution(h.capacityKw, { unit: 'kW' }),
+      mode: h.mode,
+      electricityPriceEurPerMWh: price(utility.electricityPrice?.(h.start)),
+      current: h.start === current,
+    })),
+  };
+}
