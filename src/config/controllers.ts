@@ -3,6 +3,7 @@ import type { PointId } from '../domain/point-id';
 import {
   ALWAYS,
   durationMs,
+  enumOf,
   finiteNumber,
   intAtLeast,
   isFiniteNumber,
@@ -43,6 +44,63 @@ export const coolingSafetySchema = z.strictObject({
 
 const curvePointSchema = z.strictObject({ outdoor: finiteNumber, supply: finiteNumber });
 
+/** How our heat enters the network (docs/control.md, "Connection modes"). */
+export const CONNECTION_MODES = ['supply', 'top-up', 'return'] as const;
+
+/**
+ * The connection modes the contract allows and what decides between them. The supply-setpoint
+ * controller chooses one per hour (at once when the current one becomes impossible); the
+ * condenser setpoint is never above `reachC`.
+ */
+export const connectionSchema = z
+  .strictObject({
+    /** What the contract allows, in order of preference; `none` (dry coolers) is always left. */
+    modes: z
+      .array(enumOf(CONNECTION_MODES, 'a connection mode'))
+      .min(1, { error: 'expected at least one connection mode' }),
+    /** The substation's mode register: 0 none, 1 supply, 2 return, 3 top-up. (optional) */
+    modeOutput: pointRefSchema.optional(),
+    /** Highest condenser outlet setpoint the units hold safely (their trip less its unloading band). */
+    reachC: finiteNumber,
+    /** A unit's condenser outlet above this is nearing its trip (default reachC + 3). */
+    nearTripC: finiteNumber.optional(),
+    /** The condenser outlets watched for that (each heat pump's). */
+    condenserOut: z.array(pointRefSchema).default([]),
+    /** Below this estimated COP a mode is not worth running. */
+    minUsefulCop: finiteNumber.positive({ error: 'expected a number > 0' }).default(2),
+    /** A mode not running now needs this much more COP to be chosen (no flapping at the edge). */
+    copHysteresis: finiteNumber.min(0).default(0.2),
+    /** Coolant into the evaporators, for the COP estimate at a mode's lift. (optional) */
+    evaporatorIn: pointRefSchema.optional(),
+    /** The network's return temperature at the connection (needed for `return`). */
+    networkReturn: pointRefSchema.optional(),
+    /** Return-line feed-in: raise the return by at most maxRiseK, to at most maxC. */
+    returnLine: z
+      .strictObject({
+        maxRiseK: finiteNumber.positive({ error: 'expected a number > 0' }).default(15),
+        maxC: finiteNumber.default(70),
+      })
+      .default({ maxRiseK: 15, maxC: 70 }),
+    /** What the network takes in supply (and top-up) and in return mode: a refusal is seen. */
+    acceptance: pointRefSchema.optional(),
+    returnAcceptance: pointRefSchema.optional(),
+    /** The current mode's acceptance at 0 this long is the network refusing it. */
+    refusedAfterMs: durationMs(0).default(120_000),
+  })
+  .superRefine((c, ctx) => {
+    const modes: unknown[] = Array.isArray(c.modes) ? c.modes : [];
+    modes.forEach((m, i) => {
+      if (modes.indexOf(m) !== i)
+        ctx.addIssue({ code: 'custom', path: ['modes', i], message: `"${String(m)}" twice` });
+    });
+    if (modes.includes('return') && c.networkReturn === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['networkReturn'],
+        message: 'return-line feed-in needs networkReturn (its setpoint is the return + maxRiseK)',
+      });
+  }, ALWAYS);
+
 export const supplySetpointSchema = z
   .strictObject({
     type: z.literal('supply-setpoint'),
@@ -61,11 +119,22 @@ export const supplySetpointSchema = z
     /** The district supply and return temperatures at the substation: reported beside the setpoint. */
     measuredSupply: pointRefSchema.optional(),
     measuredReturn: pointRefSchema.optional(),
+    /** The day-ahead plan's delivery temperature: it wins while `planActive` is true. */
+    planSupplyTemp: pointRefSchema.optional(),
+    planActive: pointRefSchema.optional(),
+    /** Connection modes; without it the setpoint is the request clamped to [min, max], as before. */
+    connection: connectionSchema.optional(),
   })
   .superRefine((c, ctx) => {
     if (isFiniteNumber(c.min) && isFiniteNumber(c.max) && c.min > c.max) {
       ctx.addIssue({ code: 'custom', path: ['max'], message: 'min must not be greater than max' });
     }
+    if ((c.planSupplyTemp === undefined) !== (c.planActive === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.planSupplyTemp === undefined ? 'planSupplyTemp' : 'planActive'],
+        message: 'planSupplyTemp and planActive go together (the plan wins only while active)',
+      });
     const curve: unknown[] = Array.isArray(c.curve) ? c.curve : [];
     const outdoor = (i: number): unknown =>
       (curve[i] as { outdoor?: unknown } | undefined)?.outdoor;
@@ -110,6 +179,46 @@ const heatSourceSchema = z.strictObject({
   returnTemp: pointRefSchema,
 });
 
+/** The acceptance trim (docs/control.md, "Acceptance trim"). */
+export const acceptanceTrimSchema = z
+  .strictObject({
+    /** Heat delivered to the network at the meter, kW. */
+    deliveredHeat: pointRefSchema,
+    /** Heat made but not taken (or taken beyond acceptance) within this share is no overshoot. */
+    overshootTolerancePct: finiteNumber.min(0).max(50).default(3),
+    /** A condenser outlet this far above the setpoint is heat not taken. */
+    overshootK: finiteNumber.positive({ error: 'expected a number > 0' }).default(1.5),
+    /** The share of acceptance stays within [minShare, maxShare]. */
+    minShare: finiteNumber.min(0).max(1).default(0.7),
+    maxShare: finiteNumber.min(0).max(1.2).default(1),
+    /** Raised this fast (share of acceptance per minute) while the network takes all we make … */
+    raisePctPerMin: finiteNumber.positive({ error: 'expected a number > 0' }).default(1),
+    /** … and cut this fast while heat is not taken. */
+    cutPctPerMin: finiteNumber.positive({ error: 'expected a number > 0' }).default(10),
+  })
+  .superRefine((c, ctx) => {
+    if (isFiniteNumber(c.minShare) && isFiniteNumber(c.maxShare) && c.minShare > c.maxShare)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxShare'],
+        message: 'minShare must not be greater than maxShare',
+      });
+  }, ALWAYS);
+
+/** Value-aware dispatch: the utility's points (src/utility). */
+export const dispatchValueSchema = z.strictObject({
+  /** What the utility pays for heat now, EUR/MWh. */
+  heatPrice: pointRefSchema,
+  /** What the heat pumps' electricity costs now, EUR/MWh. */
+  electricityPrice: pointRefSchema,
+  /** The hour is on-demand: deliver what is requested, value or not. (optional) */
+  deliveryRequired: pointRefSchema.optional(),
+  /** The capacity the plan requests, kW: the target is at most this. (optional) */
+  requestedCapacity: pointRefSchema.optional(),
+  /** Loss-making ends only when the net value is this far above 0 (no flapping at 0). */
+  hysteresisEurPerMWh: finiteNumber.min(0).default(1),
+});
+
 export const heatPumpDispatchSchema = z.strictObject({
   type: z.literal('heat-pump-dispatch'),
   name: nameSchema,
@@ -131,8 +240,17 @@ export const heatPumpDispatchSchema = z.strictObject({
   dryCoolerOffsetK: finiteNumber.min(0).default(2),
   /** Share of the coolant that always passes the dry coolers, so they can take over at once. */
   maxValvePct: finiteNumber.min(0).max(100).default(90),
-  /** Heat pumps deliver at most this share of what the network accepts. */
-  acceptanceMargin: finiteNumber.min(0).max(1).default(0.9),
+  /**
+   * Heat pumps deliver at most this share of what the network accepts (default 0.9). With
+   * `acceptanceTrim`, the share the trim starts from.
+   */
+  acceptanceMargin: finiteNumber.min(0).max(1).optional(),
+  /** The share trimmed on measured delivered heat instead of a fixed margin. (optional) */
+  acceptanceTrim: acceptanceTrimSchema.optional(),
+  /** What the network's return line takes, kW: the acceptance in `return` mode. (optional) */
+  returnAcceptance: pointRefSchema.optional(),
+  /** Value-aware dispatch: no running at a loss unless delivery is required. (optional) */
+  value: dispatchValueSchema.optional(),
   /**
    * A tripped heat pump is reset automatically after this long (its own protection decides
    * whether the cause is gone), at most `maxAutoResetsPerDay` times a day; 0 turns it off.
@@ -253,7 +371,18 @@ export function controllerPointRefs(c: Partial<ControllerConfig>): PointRef[] {
       add(['utilityRequest'], c.utilityRequest, false);
       add(['measuredSupply'], c.measuredSupply, false);
       add(['measuredReturn'], c.measuredReturn, false);
+      add(['planSupplyTemp'], c.planSupplyTemp, false);
+      add(['planActive'], c.planActive, false);
       list<unknown>(c.outputs).forEach((o, i) => add(['outputs', i], o, true));
+      if (c.connection && typeof c.connection === 'object') {
+        const k = c.connection as Partial<Record<string, unknown>>;
+        add(['connection', 'modeOutput'], k.modeOutput, true);
+        for (const key of ['evaporatorIn', 'networkReturn', 'acceptance', 'returnAcceptance'])
+          add(['connection', key], k[key], false);
+        list<unknown>(k.condenserOut).forEach((o, i) =>
+          add(['connection', 'condenserOut', i], o, false),
+        );
+      }
       break;
     case 'heat-pump-dispatch': {
       add(['networkAcceptance'], c.networkAcceptance, false);
@@ -261,6 +390,19 @@ export function controllerPointRefs(c: Partial<ControllerConfig>): PointRef[] {
       add(['valvePosition'], c.valvePosition, false);
       add(['dryCoolerSetpoint'], c.dryCoolerSetpoint, true);
       add(['offeredHeat'], c.offeredHeat, true);
+      add(['returnAcceptance'], c.returnAcceptance, false);
+      if (c.acceptanceTrim && typeof c.acceptanceTrim === 'object')
+        add(['acceptanceTrim', 'deliveredHeat'], c.acceptanceTrim.deliveredHeat, false);
+      if (c.value && typeof c.value === 'object') {
+        const v = c.value as Partial<Record<string, unknown>>;
+        for (const key of [
+          'heatPrice',
+          'electricityPrice',
+          'deliveryRequired',
+          'requestedCapacity',
+        ])
+          add(['value', key], v[key], false);
+      }
       addSources(c.sources);
       const reads = [
         'running',

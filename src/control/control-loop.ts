@@ -359,6 +359,8 @@ export class ControlLoop implements Component {
     for (const c of record.controllers) this.status(c.name, c.status, now);
     this.status('safety_active', record.safetyActive, now);
     for (const d of record.derived) this.emit(d.id, d.value, now);
+    for (const e of record.events)
+      this.log?.info({ controller: e.controller, ...e.fields }, e.message);
     for (const a of record.alarms) this.alarm(a, now);
     this.lastError = undefined;
     this.reportHealth(record);

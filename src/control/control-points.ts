@@ -3,6 +3,7 @@ import type { PointDef } from '../domain/point';
 import { pointId } from '../domain/point-id';
 import { derivedPointDefs } from './controllers/derived';
 import { derivedConfigs } from './controllers/derived-figures';
+import { CONNECTION_MODE_POINT } from './controllers/supply-setpoint';
 
 /** The loop's own status points (device `control`), beside one text point per controller. */
 export const LOOP_POINTS = {
@@ -38,5 +39,22 @@ export function controlPointDefs(control: ControlConfig): PointDef[] {
     ...Object.entries(LOOP_POINTS).map(([name, p]) => def(name, p.unit, p.description)),
     // Only what the site's derived controllers compute: none without one (issue 21).
     ...derivedPointDefs(period, derivedConfigs(control.controllers)),
+    // The connection mode, recorded by a supply-setpoint controller that decides one.
+    ...(control.controllers.some((c) => c.type === 'supply-setpoint' && c.connection)
+      ? [
+          {
+            id: CONNECTION_MODE_POINT,
+            device: 'derived',
+            name: 'connection_mode',
+            unit: 'count',
+            kind: 'derived',
+            access: 'r',
+            historian: { mode: 'on-change', deadband: 0 },
+            expectedPeriodMs: period,
+            staleAfterMs: 3 * period,
+            description: 'Connection mode: 0 none, 1 supply, 2 return, 3 top-up',
+          } satisfies PointDef,
+        ]
+      : []),
   ];
 }

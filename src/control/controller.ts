@@ -2,6 +2,7 @@ import type { PointId } from '../domain/point-id';
 import type { SampleValue } from '../domain/sample';
 import type { ProcessImage } from './process-image';
 import type { AlarmPriority } from '../domain/alarm-priority';
+import type { Connection } from './connection-mode';
 
 /** What a controller wants written; the cycle arbitrates, the write guard checks. */
 export interface Command {
@@ -35,6 +36,14 @@ export interface ControllerResult<S> {
   alarms?: AlarmSignal[];
   /** Computed values, as points of device `derived`. */
   derived?: { id: PointId; value: number }[];
+  /** Decisions operators should find in the log (a connection-mode switch): logged at info. */
+  events?: ControlEvent[];
+}
+
+/** A decision worth a log line of its own, with its facts. */
+export interface ControlEvent {
+  message: string;
+  fields?: Record<string, unknown>;
 }
 
 /** What every controller sees in a cycle. */
@@ -47,6 +56,8 @@ export interface CycleContext {
   manual?: ReadonlySet<string>;
   /** Set by the supply-setpoint controller, which runs before dispatch. */
   supplySetpointC?: number;
+  /** The connection mode, set by the supply-setpoint controller when it has `connection`. */
+  connection?: Connection;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Actor } from '../domain/write-command';
 import type {
   AlarmSignal,
   Command,
+  ControlEvent,
   Controller,
   ControllerResult,
   ControllerStatus,
@@ -57,6 +58,8 @@ export interface CycleResult {
   controllers: ControllerReport[];
   alarms: AlarmSignal[];
   derived: { id: PointId; value: number }[];
+  /** Decisions to log (a connection-mode switch), with the controller that made them. */
+  events: (ControlEvent & { controller: string })[];
   safetyActive: boolean;
 }
 
@@ -118,6 +121,7 @@ export function runCycle(
   const reports: ControllerReport[] = [];
   const alarms: AlarmSignal[] = [];
   const derivedValues: { id: PointId; value: number }[] = [];
+  const events: CycleResult['events'] = [];
   let overridesApplied = false;
 
   const applyOverrides = (): void => {
@@ -197,10 +201,12 @@ export function runCycle(
     });
     if (result.alarms) alarms.push(...result.alarms);
     if (result.derived) derivedValues.push(...result.derived);
+    if (result.events) for (const e of result.events) events.push({ ...e, controller: c.name });
     if (isSafety && (result.state as CoolingSafetyState).active) ctx.safetyActive = true;
     if (c.type === 'supply-setpoint') {
-      const last = (result.state as SupplySetpointState).lastC;
-      if (last !== null) ctx.supplySetpointC = last;
+      const sp = result.state as SupplySetpointState;
+      if (sp.lastC !== null) ctx.supplySetpointC = sp.lastC;
+      if (sp.connection) ctx.connection = sp.connection;
     }
     for (const cmd of result.commands) claim(cmd, actor, isSafety || cmd.safety === true);
   }
@@ -211,6 +217,7 @@ export function runCycle(
     controllers: reports,
     alarms,
     derived: derivedValues,
+    events,
     safetyActive: ctx.safetyActive,
   };
 }

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { heatPumpDispatchSchema } from '../../config/controllers';
-import { splitPointId } from '../../domain/point-id';
+import type { PointId } from '../../domain/point-id';
+import { trimAcceptance, type TrimState } from '../acceptance-trim';
 import {
   clamp,
   heatFlowKw,
@@ -9,25 +10,11 @@ import {
   type ControllerResult,
   type CycleContext,
 } from '../controller';
+import { readValueInputs, valueLimit } from '../dispatch-value';
+import { memories, reconcile, tripResets, type HeatPumpMemory, type Unit } from './dispatch-units';
 
+export type { HeatPumpMemory } from './dispatch-units';
 export type DispatchConfig = z.output<typeof heatPumpDispatchSchema>;
-type HeatPumpConfig = DispatchConfig['heatPumps'][number];
-
-/** What dispatch commanded a heat pump to do, and when (for minimum run and off times). */
-export interface HeatPumpMemory {
-  on: boolean;
-  changedAt: number | null;
-  /** When a trip was first seen (for the automatic reset), and the resets written. */
-  trippedSince?: number | null;
-  resets?: number[];
-  /** Commanded off, compressor still unloading. */
-  runningDown?: boolean;
-  /** The load setpoint last commanded while on, and when (for the ramp limit). */
-  loadPct?: number;
-  loadAt?: number;
-  /** The unit was in manual mode last cycle (left to the operators). */
-  manual?: boolean;
-}
 
 export interface DispatchState {
   hps: Record<string, HeatPumpMemory>;
@@ -37,9 +24,14 @@ export interface DispatchState {
   valvePct?: number;
   /** Since when an input has been unknown (hold, then stand down). */
   inputsLostSince?: number | null;
+  /** The acceptance trim's share (with `acceptanceTrim`). */
+  trim?: TrimState;
+  /** Running would lose money now (with `value`; kept for its hysteresis). */
+  lossMaking?: boolean;
 }
 
-const KELVIN_OFFSET = 273.15;
+/** The share of the acceptance aimed for without a trim (`acceptanceMargin`'s default). */
+const DEFAULT_ACCEPTANCE_MARGIN = 0.9;
 
 /** Proportional gain of the coolant-temperature correction (kW per kW of loop error). */
 const COOLANT_GAIN = 0.5;
@@ -59,31 +51,6 @@ const START_VALVE_PCT = 0.9 * MIN_VALVE_PCT;
  * are held, so one failed poll does not stop (and short-cycle) the heat pumps.
  */
 export const INPUT_HOLD_MS = 60_000;
-/** A heat pump commanded on but not running after this long is taken as off (local stop). */
-const START_GRACE_MS = 3 * 60 * 1000;
-
-interface Unit {
-  cfg: HeatPumpConfig;
-  mem: HeatPumpMemory;
-  /** Its compressor runs (starting, running or unloading), whoever commanded it. */
-  running: boolean;
-  /** In manual mode: left to the operators, but its running compressor still needs flow. */
-  manual: boolean;
-  /** Dispatch may use it: not tripped, not manual. */
-  available: boolean;
-  cop: number;
-}
-
-/** A heat pump's COP: measured when running, else half the Carnot COP of its temperatures. */
-function copOf(hp: HeatPumpConfig, ctx: CycleContext): number {
-  const heat = ctx.image.number(hp.heatOutput);
-  const el = ctx.image.number(hp.electricPower);
-  if (heat !== undefined && el !== undefined && heat > 50 && el > 5)
-    return clamp(heat / el, 1.5, 8);
-  const sink = (ctx.supplySetpointC ?? 75) + 2 + KELVIN_OFFSET;
-  const source = (ctx.image.number(hp.evaporatorIn) ?? 40) - 7 + KELVIN_OFFSET;
-  return clamp((0.5 * sink) / Math.max(sink - source, 5), 1.5, 8);
-}
 
 /**
  * Heat match and dispatch (DESIGN §5.4–5.5).
@@ -92,8 +59,11 @@ function copOf(hp: HeatPumpConfig, ctx: CycleContext): number {
  *    coolers remove now. The heat pumps aim to remove all of it and hold the coolant going back
  *    to the hall at `coolantSetpointC`: a warmer return means there is more to take, a colder one
  *    that they take too much (proportional correction).
- * 2. Condenser heat = evaporator heat × COP/(COP − 1), at most what the network accepts (with a
- *    margin, so the supply temperature holds) and what the available heat pumps can give.
+ * 2. Condenser heat = evaporator heat × COP/(COP − 1), at most what the network accepts in the
+ *    connection mode (a share of it: the fixed `acceptanceMargin`, or the acceptance trim's,
+ *    trimmed on the meter), what the available heat pumps can give and, with `value`, the plan's
+ *    requested capacity — and nothing while running would lose money and the contract does not
+ *    require delivery. In connection mode `none` the network takes nothing.
  * 3. Staging with hysteresis: as few heat pumps as carry the load below 90 % each; one start or
  *    stop per cycle; never a start within a unit's minimum off time, never a stop within its
  *    minimum run time (cooling safety, a vanished network and lost inputs excepted); tripped and
@@ -148,7 +118,7 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
       if (cfg.offeredHeat)
         commands.push({ id: cfg.offeredHeat, value: 0, reason: 'cooling safety acting' });
       return {
-        state: { hps: memories(units), targetKw: 0, valvePct: 0, inputsLostSince: null },
+        state: { ...prev, hps: memories(units), targetKw: 0, valvePct: 0, inputsLostSince: null },
         commands,
         status: 'idle',
         message: 'standing down for cooling safety',
@@ -170,10 +140,18 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
       recoverableKw += Math.max(heatFlowKw(flow, sup, ret), 0);
       returnError += heatFlowKw(flow, 1, 0) * (ret - cfg.coolantSetpointC);
     }
-    const acceptance = ctx.image.number(cfg.networkAcceptance);
+    // The acceptance of the connection mode: the return line's in `return`; nothing in `none`,
+    // where the substation routes no heat to the network.
+    const mode = ctx.connection?.mode;
+    const returnLine = mode === 'return' && cfg.returnAcceptance !== undefined;
+    const acceptance =
+      mode === 'none'
+        ? 0
+        : ctx.image.number(returnLine ? cfg.returnAcceptance! : cfg.networkAcceptance);
     const problems: string[] = [];
     if (!inputsOk) problems.push('coolant flow or temperatures unknown');
-    if (acceptance === undefined) problems.push('network acceptance unknown');
+    if (acceptance === undefined)
+      problems.push(returnLine ? 'return-line acceptance unknown' : 'network acceptance unknown');
 
     if (problems.length > 0) {
       const lostSince = prev.inputsLostSince ?? now;
@@ -195,6 +173,7 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
         commands.push({ id: cfg.offeredHeat, value: holding ? prev.targetKw : 0, reason: why });
       return {
         state: {
+          ...prev,
           hps: memories(units),
           targetKw: holding ? prev.targetKw : 0,
           valvePct: valve,
@@ -217,11 +196,28 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
       copBasis.length > 0 ? copBasis.reduce((sum, u) => sum + u.cop, 0) / copBasis.length : 3;
     const evapKw = Math.max(recoverableKw + COOLANT_GAIN * returnError, 0);
     const capacityKw = available.reduce((sum, u) => sum + u.cfg.capacityKw, 0);
-    const targetKw = Math.min(
-      (evapKw * cop) / (cop - 1),
-      accepted * cfg.acceptanceMargin,
-      capacityKw,
-    );
+    const value = cfg.value
+      ? valueLimit(prev.lossMaking ?? false, readValueInputs(ctx.image, cfg.value, cop), cfg.value)
+      : undefined;
+    const uncappedKw = Math.min((evapKw * cop) / (cop - 1), capacityKw, value?.capKw ?? Infinity);
+    const margin = cfg.acceptanceMargin ?? DEFAULT_ACCEPTANCE_MARGIN;
+    const trim = cfg.acceptanceTrim
+      ? trimAcceptance(
+          prev.trim,
+          {
+            now,
+            acceptanceKw: accepted,
+            capBinding: uncappedKw >= accepted * (prev.trim?.share ?? margin),
+            setpointC: ctx.connection?.setpointC ?? ctx.supplySetpointC,
+            ...measuredHeat(units, ctx, cfg.acceptanceTrim.deliveredHeat),
+          },
+          cfg.acceptanceTrim,
+          margin,
+        )
+      : undefined;
+    // What the network takes, trimmed (or with the fixed margin).
+    const networkCapKw = trim ? trim.capKw : accepted * margin;
+    const targetKw = Math.min(uncappedKw, networkCapKw);
 
     // 3. Staging.
     const on = units.filter((u) => u.mem.on);
@@ -243,9 +239,9 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
     let openingValve = false;
     // The network takes less than one heat pump's minimum load: every unit stops now, minimum
     // run time or not — heat nobody takes would trip them on condenser temperature in seconds.
-    if (on.length > 0 && accepted * cfg.acceptanceMargin < Math.min(...on.map(minKw))) {
+    if (on.length > 0 && networkCapKw < Math.min(...on.map(minKw))) {
       for (const u of on) stop(u);
-      changed = `stopping ${on.map((u) => u.cfg.name).join(' and ')}: the network takes ${Math.round(accepted)} kW`;
+      changed = `stopping ${on.map((u) => u.cfg.name).join(' and ')}: the network takes ${Math.round(accepted)} kW${mode === 'none' ? ' (connection mode none)' : ''}`;
     } else if (wanted > on.length) {
       // The unit off longest, past its minimum off time.
       const candidate = available
@@ -286,7 +282,8 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
     const running = units.filter((u) => u.mem.on);
     const totalCap = running.reduce((sum, u) => sum + cap(u), 0);
     let evapPlannedKw = 0;
-    const reason = `heat match: ${Math.round(recoverableKw)} kW recoverable, network takes ${Math.round(accepted)} kW, aiming for ${Math.round(targetKw)} kW`;
+    const notes = [trim?.note, value?.note].filter((n) => n !== undefined);
+    const reason = `heat match: ${Math.round(recoverableKw)} kW recoverable, ${mode === 'return' ? 'return line' : 'network'} takes ${Math.round(accepted)} kW, aiming for ${Math.round(targetKw)} kW${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
     for (const u of units) {
       const why = changed.includes(u.cfg.name) ? `${reason}; ${changed}` : reason;
       if (!u.mem.on) {
@@ -323,7 +320,14 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
     if (cfg.offeredHeat)
       commands.push({ id: cfg.offeredHeat, value: Math.round(targetKw), reason });
     return {
-      state: { hps: memories(units), targetKw, valvePct: valve, inputsLostSince: null },
+      state: {
+        hps: memories(units),
+        targetKw,
+        valvePct: valve,
+        inputsLostSince: null,
+        ...(trim ? { trim: trim.state } : {}),
+        ...(value ? { lossMaking: value.lossMaking } : {}),
+      },
       commands,
       status: running.length > 0 ? 'active' : 'idle',
       message: `${running.length} heat pump(s) on; ${reason}${changed ? `; ${changed}` : ''}`,
@@ -331,84 +335,29 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
   },
 };
 
-/** What dispatch remembers of a unit, reconciled with what the unit does now. */
-function reconcile(
-  hp: HeatPumpConfig,
-  prevMem: HeatPumpMemory | undefined,
-  ctx: CycleContext,
-): Unit {
-  const now = ctx.now;
-  const mem: HeatPumpMemory = { ...(prevMem ?? { on: false, changedAt: null }) };
-  const running = ctx.image.bool(hp.running) ?? false;
-  const tripped = ctx.image.bool(hp.tripped);
-  const manual = ctx.manual?.has(splitPointId(hp.enable).device) ?? false;
-  if (manual) {
-    // The operators' now: dispatch forgets what it commanded.
-    mem.on = false;
-    mem.loadPct = undefined;
-    mem.loadAt = undefined;
-  } else if (mem.manual && running) {
-    // Back to auto while running: adopted as on, its minimum run time counted from now.
-    mem.on = true;
-    mem.changedAt = now;
-  } else if (mem.on && tripped === true) {
-    mem.on = false;
-    mem.changedAt = now;
-  } else if (mem.on && !running && mem.changedAt !== null && now - mem.changedAt > START_GRACE_MS) {
-    mem.on = false;
-    mem.changedAt = now;
-  }
-  mem.manual = manual;
-  // The minimum off time counts from when the compressor has really stopped, as the unit's own
-  // timer does: it unloads for a while after the stop command.
-  if (!mem.on && running) {
-    mem.runningDown = true;
-  } else if (!mem.on && mem.runningDown) {
-    mem.runningDown = false;
-    mem.changedAt = now;
-  }
-  if (tripped === true) mem.trippedSince ??= now;
-  else mem.trippedSince = null;
-  return {
-    cfg: hp,
-    mem,
-    running,
-    manual,
-    available: tripped === false && !manual,
-    cop: copOf(hp, ctx),
-  };
-}
-
 /**
- * Automatic trip reset: `autoResetAfterMs` after the trip (and after the previous reset), at most
- * `maxAutoResetsPerDay`; the unit's own protection refuses the reset while the cause persists.
+ * What the meter shows delivered and the units make (Σ heat output, unknown if a running unit's
+ * is), and the hottest running unit's condenser outlet: the acceptance trim's inputs.
  */
-function tripResets(units: Unit[], cfg: DispatchConfig, now: number): Command[] {
-  const out: Command[] = [];
+function measuredHeat(
+  units: Unit[],
+  ctx: CycleContext,
+  deliveredHeat: PointId,
+): { deliveredKw?: number; producedKw?: number; condenserOutC?: number } {
+  let produced: number | undefined = 0;
+  let hottest: number | undefined;
   for (const u of units) {
-    const since = u.mem.trippedSince;
-    if (
-      since === null ||
-      since === undefined ||
-      !u.cfg.tripReset ||
-      cfg.autoResetAfterMs === 0 ||
-      u.manual
-    )
-      continue;
-    const recent = (u.mem.resets ?? []).filter((t) => now - t < 24 * 3600 * 1000);
-    const last = Math.max(since, recent.at(-1) ?? -Infinity);
-    if (now - last >= cfg.autoResetAfterMs && recent.length < cfg.maxAutoResetsPerDay) {
-      u.mem = { ...u.mem, resets: [...recent, now] };
-      out.push({
-        id: u.cfg.tripReset,
-        value: true,
-        reason: `automatic trip reset ${recent.length + 1} of ${cfg.maxAutoResetsPerDay} today`,
-      });
-    }
+    const heat = ctx.image.number(u.cfg.heatOutput);
+    if (heat === undefined) {
+      if (u.running) produced = undefined;
+    } else if (produced !== undefined) produced += Math.max(heat, 0);
+    const cond = u.running ? ctx.image.number(u.cfg.condenserOut) : undefined;
+    if (cond !== undefined) hottest = Math.max(hottest ?? -Infinity, cond);
   }
-  return out;
-}
-
-function memories(units: Unit[]): Record<string, HeatPumpMemory> {
-  return Object.fromEntries(units.map((u) => [u.cfg.name, u.mem]));
+  const delivered = ctx.image.number(deliveredHeat);
+  return {
+    ...(delivered !== undefined ? { deliveredKw: delivered } : {}),
+    ...(produced !== undefined ? { producedKw: produced } : {}),
+    ...(hottest !== undefined ? { condenserOutC: hottest } : {}),
+  };
 }

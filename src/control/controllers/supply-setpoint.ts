@@ -1,13 +1,33 @@
 import type { z } from 'zod';
 import type { supplySetpointSchema } from '../../config/controllers';
-import { clamp, type Controller, type ControllerResult, type CycleContext } from '../controller';
+import { pointId, type PointId } from '../../domain/point-id';
+import {
+  CONNECTION_MODE_CODES,
+  decideConnection,
+  type ConnectionInputs,
+  type ConnectionState,
+} from '../connection-mode';
+import {
+  clamp,
+  type Command,
+  type Controller,
+  type ControllerResult,
+  type CycleContext,
+} from '../controller';
 
 export type SupplySetpointConfig = z.output<typeof supplySetpointSchema>;
 
 export interface SupplySetpointState {
+  /** The setpoint written to the outputs (with `connection`: the condenser setpoint). */
   lastC: number | null;
-  source: 'utility' | 'curve' | 'held' | null;
+  source: 'plan' | 'utility' | 'curve' | 'held' | null;
+  /** The network's request (plan, utility or curve), clamped to [min, max]. */
+  requestedC?: number;
+  connection?: ConnectionState;
 }
+
+/** The derived point the connection mode is recorded in (0 none, 1 supply, 2 return, 3 top-up). */
+export const CONNECTION_MODE_POINT = pointId('derived', 'connection_mode');
 
 /** Piecewise-linear interpolation, flat beyond the ends. */
 export function curveAt(
@@ -27,11 +47,86 @@ export function curveAt(
   return last.supply;
 }
 
+/** The network's requested supply temperature now, and where it came from. */
+function requested(
+  ctx: CycleContext,
+  prev: SupplySetpointState,
+  cfg: SupplySetpointConfig,
+): { c: number; source: NonNullable<SupplySetpointState['source']>; reason: string } {
+  const { image } = ctx;
+  const planC =
+    cfg.planSupplyTemp && cfg.planActive && image.bool(cfg.planActive) === true
+      ? image.number(cfg.planSupplyTemp)
+      : undefined;
+  const request = cfg.utilityRequest ? image.number(cfg.utilityRequest) : undefined;
+  const requestFresh =
+    request !== undefined &&
+    cfg.utilityRequest !== undefined &&
+    ctx.now - image.get(cfg.utilityRequest)!.receivedAt <= cfg.utilityRequestMaxAgeMs;
+  const outdoor = image.number(cfg.outdoorTemp);
+  let c: number;
+  let source: NonNullable<SupplySetpointState['source']>;
+  if (planC !== undefined) {
+    c = planC;
+    source = 'plan';
+  } else if (requestFresh) {
+    c = request;
+    source = 'utility';
+  } else if (outdoor !== undefined) {
+    c = curveAt(cfg.curve, outdoor);
+    source = 'curve';
+  } else {
+    c = prev.requestedC ?? prev.lastC ?? cfg.max;
+    source = 'held';
+  }
+  // Half-kelvin steps: the setpoint does not chatter with sensor noise.
+  c = Math.round(clamp(c, cfg.min, cfg.max) * 2) / 2;
+  const reason =
+    source === 'plan'
+      ? `the plan requests ${c} °C`
+      : source === 'utility'
+        ? `utility requests ${c} °C`
+        : source === 'curve'
+          ? `outdoor ${outdoor!.toFixed(1)} °C on the supply curve${cfg.planActive ? ' (no plan for this hour)' : ''}`
+          : 'no utility request and no outdoor temperature: holding';
+  return { c, source, reason };
+}
+
+/** The connection decision's inputs from the process image. */
+function connectionInputs(
+  ctx: CycleContext,
+  k: NonNullable<SupplySetpointConfig['connection']>,
+  requestedC: number,
+): ConnectionInputs {
+  const num = (id: PointId | undefined): number | undefined =>
+    id === undefined ? undefined : ctx.image.number(id);
+  const outlets = k.condenserOut.map((id) => ctx.image.number(id)).filter((v) => v !== undefined);
+  const fields: [keyof ConnectionInputs, number | undefined][] = [
+    ['evaporatorInC', num(k.evaporatorIn)],
+    ['networkReturnC', num(k.networkReturn)],
+    ['condenserOutC', outlets.length > 0 ? Math.max(...outlets) : undefined],
+    ['acceptanceKw', num(k.acceptance)],
+    ['returnAcceptanceKw', num(k.returnAcceptance)],
+  ];
+  return {
+    now: ctx.now,
+    requestedC,
+    ...Object.fromEntries(fields.filter(([, v]) => v !== undefined)),
+  };
+}
+
+const hhmm = (t: number): string => new Date(t).toISOString().slice(11, 16);
+
 /**
- * District supply temperature (DESIGN §5.3): the utility's requested temperature while it is
- * fresh, else the outdoor-temperature curve, clamped to what the heat pumps can reach. Without
- * either, the last setpoint is held (or, before any, the maximum: the network is never
- * under-supplied by a missing sensor).
+ * District supply temperature (DESIGN §5.3): the day-ahead plan's temperature while the plan
+ * covers the hour, else the utility's requested temperature while it is fresh, else the
+ * outdoor-temperature curve, clamped to [min, max]. Without any, the last request is held (or,
+ * before any, the maximum: the network is never under-supplied by a missing sensor).
+ *
+ * With `connection`, that is the network's request, and the connection mode decides what the
+ * heat pumps' condenser setpoint is (`connection-mode.ts`): never above `reachC`. The mode goes
+ * to `modeOutput`, to `derived/connection_mode` and to dispatch (`CycleContext.connection`);
+ * every switch is an event (logged) and in the write record with its reason.
  */
 export const supplySetpoint: Controller<SupplySetpointConfig, SupplySetpointState> = {
   init: () => ({ lastC: null, source: null }),
@@ -41,39 +136,52 @@ export const supplySetpoint: Controller<SupplySetpointConfig, SupplySetpointStat
     prev: SupplySetpointState,
     cfg: SupplySetpointConfig,
   ): ControllerResult<SupplySetpointState> {
-    let target: number;
-    let source: SupplySetpointState['source'];
-    const request = cfg.utilityRequest ? ctx.image.number(cfg.utilityRequest) : undefined;
-    const requestFresh =
-      request !== undefined &&
-      cfg.utilityRequest !== undefined &&
-      ctx.now - ctx.image.get(cfg.utilityRequest)!.receivedAt <= cfg.utilityRequestMaxAgeMs;
-    const outdoor = ctx.image.number(cfg.outdoorTemp);
-    if (requestFresh) {
-      target = request;
-      source = 'utility';
-    } else if (outdoor !== undefined) {
-      target = curveAt(cfg.curve, outdoor);
-      source = 'curve';
-    } else {
-      target = prev.lastC ?? cfg.max;
-      source = 'held';
-    }
-    // Half-kelvin steps: the setpoint does not chatter with sensor noise.
-    target = Math.round(clamp(target, cfg.min, cfg.max) * 2) / 2;
-    const reason =
-      source === 'utility'
-        ? `utility requests ${target} °C`
-        : source === 'curve'
-          ? `outdoor ${outdoor!.toFixed(1)} °C on the supply curve`
-          : 'no utility request and no outdoor temperature: holding';
+    const req = requested(ctx, prev, cfg);
     const measured = cfg.measuredSupply ? ctx.image.number(cfg.measuredSupply) : undefined;
+    const status = req.source === 'held' ? 'degraded' : 'ok';
+    const supplyNote = measured === undefined ? '' : `; district supply ${measured.toFixed(1)} °C`;
+    const k = cfg.connection;
+    if (!k) {
+      return {
+        state: { lastC: req.c, source: req.source, requestedC: req.c },
+        commands: cfg.outputs.map((id) => ({ id, value: req.c, reason: req.reason })),
+        status,
+        message: `${req.reason}${supplyNote}`,
+      };
+    }
+    const decision = decideConnection(prev.connection, connectionInputs(ctx, k, req.c), k);
+    const conn = decision.state;
+    const reason = `${req.reason}; connection ${conn.mode}: ${conn.why}`;
+    const commands: Command[] = cfg.outputs.map((id) => ({ id, value: conn.setpointC, reason }));
+    const code = CONNECTION_MODE_CODES[conn.mode];
+    const sw = decision.switched;
+    const switchText = sw
+      ? `connection mode ${sw.from ?? '(start)'} → ${sw.to}: ${sw.why}`
+      : undefined;
+    if (k.modeOutput)
+      commands.push({ id: k.modeOutput, value: code, reason: switchText ?? reason });
     return {
-      state: { lastC: target, source },
-      commands: cfg.outputs.map((id) => ({ id, value: target, reason })),
-      status: source === 'held' ? 'degraded' : 'ok',
-      message:
-        measured === undefined ? reason : `${reason}; district supply ${measured.toFixed(1)} °C`,
+      state: { lastC: conn.setpointC, source: req.source, requestedC: req.c, connection: conn },
+      commands,
+      status,
+      message: `connection ${conn.mode} since ${hhmm(conn.since)} UTC, condenser setpoint ${conn.setpointC} °C: ${conn.why}; ${req.reason}${supplyNote}`,
+      derived: [{ id: CONNECTION_MODE_POINT, value: code }],
+      ...(sw
+        ? {
+            events: [
+              {
+                message: switchText!,
+                fields: {
+                  from: sw.from,
+                  to: sw.to,
+                  setpointC: conn.setpointC,
+                  requestedC: conn.requestedC,
+                  reachC: conn.reachC,
+                },
+              },
+            ],
+          }
+        : {}),
     };
   },
 };

@@ -93,7 +93,7 @@ describe('supply setpoint controller', () => {
     ],
   ] as const)('%s', (_label, samples, expected, source, status) => {
     const out = run([...samples]);
-    expect(out.state).toEqual({ lastC: expected, source });
+    expect(out.state).toEqual({ lastC: expected, source, requestedC: expected });
     expect(out.status).toBe(status);
     expect(out.commands).toEqual([
       { id: 'hp1/sp', value: expected, reason: expect.any(String) },
@@ -105,7 +105,7 @@ describe('supply setpoint controller', () => {
     const first = run([sample('dh/outdoor', 7.5, NOW)]);
     expect(first.state.lastC).toBe(75);
     const second = run([sample('dh/outdoor', 7.5, NOW, 'bad')], first.state);
-    expect(second.state).toEqual({ lastC: 75, source: 'held' });
+    expect(second.state).toEqual({ lastC: 75, source: 'held', requestedC: 75 });
     expect(second.message).toMatch(/holding/);
   });
 

@@ -1,0 +1,113 @@
+import type { z } from 'zod';
+import type { acceptanceTrimSchema } from '../config/controllers';
+import { clamp } from './controller';
+
+export type AcceptanceTrimConfig = z.output<typeof acceptanceTrimSchema>;
+
+/** The share of the network's acceptance the heat pumps may make, and when it was last trimmed. */
+export interface TrimState {
+  share: number;
+  at: number | null;
+}
+
+export interface TrimInputs {
+  now: number;
+  /** What the network takes now, kW (for the mode). */
+  acceptanceKw: number;
+  /** Heat delivered at the meter and heat the units make (Σ heat output), kW. */
+  deliveredKw?: number;
+  producedKw?: number;
+  /** The hottest running unit's condenser outlet, and the setpoint it holds. */
+  condenserOutC?: number;
+  setpointC?: number;
+  /** The network limits the target now (not the heat, the units or the plan). */
+  capBinding: boolean;
+}
+
+export interface TrimResult {
+  state: TrimState;
+  capKw: number;
+  /** What the trim did, for the status text. */
+  note: string;
+}
+
+/** Below this the units make too little to judge the balance by. */
+const MIN_PRODUCED_KW = 20;
+/** The longest step integrated: after a gap the trim does not jump. */
+const MAX_STEP_MS = 60_000;
+
+/**
+ * The acceptance trim (docs/control.md, "Acceptance trim"): instead of a fixed share of what the
+ * network says it accepts, the share is trimmed on what the meter shows it takes.
+ *
+ * - **Cut** (`cutPctPerMin`) while heat is not taken: with the condenser header at its setpoint
+ *   (not still warming up after a start) the meter shows less than the units make beyond the
+ *   tolerance; or the meter shows more than the acceptance beyond it (the network takes it only
+ *   by running hotter); or a condenser outlet runs `overshootK` above the setpoint (the heat has
+ *   nowhere to go: the units would unload, then trip).
+ * - **Raise** (`raisePctPerMin`) while the network limits the target and takes all we make (the
+ *   meter within the tolerance of the units' heat): heat the network would take is not sent to
+ *   the dry coolers.
+ * - Otherwise (heat-limited, values unknown, warming up) the share is held: it is learned where
+ *   it matters, and does not wind up while the network does not limit.
+ *
+ * Within [minShare, maxShare]. Pure.
+ */
+export function trimAcceptance(
+  prev: TrimState | undefined,
+  inp: TrimInputs,
+  cfg: AcceptanceTrimConfig,
+  initialShare: number,
+): TrimResult {
+  const share0 = clamp(prev?.share ?? initialShare, cfg.minShare, cfg.maxShare);
+  const dtMin =
+    prev?.at === null || prev?.at === undefined
+      ? 0
+      : clamp(inp.now - prev.at, 0, MAX_STEP_MS) / 60_000;
+  const tol = cfg.overshootTolerancePct / 100;
+  const { deliveredKw: delivered, producedKw: produced, condenserOutC: cond } = inp;
+  const sp = inp.setpointC;
+  const making = produced !== undefined && produced > MIN_PRODUCED_KW;
+  const headerAtSetpoint = cond === undefined || sp === undefined || cond >= sp;
+
+  let why: string | undefined;
+  if (cond !== undefined && sp !== undefined && cond > sp + cfg.overshootK)
+    why = `condenser outlet ${cond.toFixed(1)} °C above the setpoint ${sp} °C`;
+  else if (
+    making &&
+    delivered !== undefined &&
+    headerAtSetpoint &&
+    produced - delivered > tol * produced
+  )
+    why = `the network takes ${Math.round(delivered)} of ${Math.round(produced)} kW`;
+  else if (
+    making &&
+    delivered !== undefined &&
+    inp.acceptanceKw > 0 &&
+    delivered > inp.acceptanceKw * (1 + tol)
+  )
+    why = `${Math.round(delivered)} kW delivered above the ${Math.round(inp.acceptanceKw)} kW accepted`;
+
+  let share = share0;
+  let note: string;
+  if (why !== undefined) {
+    share = share0 - (cfg.cutPctPerMin / 100) * dtMin;
+    note = `cutting: ${why}`;
+  } else if (
+    inp.capBinding &&
+    making &&
+    delivered !== undefined &&
+    delivered >= produced * (1 - tol)
+  ) {
+    share = share0 + (cfg.raisePctPerMin / 100) * dtMin;
+    note = 'raising: the network takes all we make';
+  } else {
+    note = 'holding';
+  }
+  share = clamp(share, cfg.minShare, cfg.maxShare);
+  return {
+    state: { share, at: inp.now },
+    capKw: inp.acceptanceKw * share,
+    note: `acceptance trim ${(share * 100).toFixed(1)} % (${note})`,
+  };
+}
