@@ -139,6 +139,26 @@ afterAll(async () => {
   await influxd.stop();
 });
 
+/**
+ * InfluxDB 1.x answers no row for a day bucket (`GROUP BY time(1d) tz(…)`) whose only point lies on
+ * the bucket's start, and an integral of one point is 0 anyway. In the first hour of a site day
+ * the test's hourly data is exactly that one point, at local midnight: a per-day integral query
+ * on rp_1h is then rightly empty (found at 00:48 Helsinki time; a real dashboard's range holds
+ * more hours). Only that query shape, and only then.
+ */
+function oneHourAtLocalMidnight(q: string): boolean {
+  if (!/integral\(/.test(q) || !/GROUP BY time\(1d\)/.test(q)) return false;
+  const hour = floorTo(from, HOUR);
+  if (Date.now() - hour >= HOUR) return false;
+  const local = new Intl.DateTimeFormat('en-GB', {
+    timeZone: site.site.timezone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(hour);
+  return local === '00:00';
+}
+
 /** Series with at least one value that is not null in a column other than time. */
 function withValues(series: InfluxSeries[]): InfluxSeries[] {
   return series.filter((s) =>
@@ -218,6 +238,7 @@ describe('the shipped Grafana dashboards against a real influxd filled by HeatBr
             }
             queries++;
             const good = withValues(series);
+            if (series.length === 0 && rp === 'rp_1h' && oneHourAtLocalMidnight(q)) continue;
             if (good.length === 0 || good.length < series.length)
               empty.push(
                 `${panel.title} ${t.refId} (${rp}): ${series.length} series, ${good.length} with values\n  ${q}`,

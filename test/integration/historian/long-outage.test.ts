@@ -245,12 +245,15 @@ describe('longer database outages', () => {
     const after = details(h);
     expect(after.spool.dropped).toBe(dropped);
     // Everything produced (samples and status points) is in the database, minus the counted drops
-    // and what is still spooled (status points of the last moments, kept on disk).
+    // and what is still spooled (status points of the last moments, kept on disk). A batch the
+    // database took while the historian stopped may be both (delivery is at least once: it stays
+    // spooled until acknowledged, and a second write of the same points changes nothing), so the
+    // spooled lines are a range, not a sum: seen on a loaded machine, 6 such status lines.
     const count = async (m: string): Promise<number> =>
       Number((await influxd.query('hb', `SELECT count("value") FROM "${m}"`))[0]?.count ?? 0);
-    expect((await count('measurement')) + (await count('status'))).toBe(
-      after.recorded - dropped - after.spool.lines,
-    );
+    const stored = (await count('measurement')) + (await count('status'));
+    expect(stored).toBeGreaterThanOrEqual(after.recorded - dropped - after.spool.lines);
+    expect(stored).toBeLessThanOrEqual(after.recorded - dropped);
     // The samples: the oldest missing, the rest written once each, in the order produced.
     const values = proxy.written
       .filter((l) => l.startsWith('measurement,'))
