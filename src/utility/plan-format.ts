@@ -28,14 +28,6 @@ export interface PlanContent {
 
 export type PlanFormat = 'csv' | 'json';
 
-/** The format by a file's extension or a response's content type; undefined when neither says. */
-export function planFormatOf(nameOrType: string): PlanFormat | undefined {
-  const s = nameOrType.toLowerCase();
-  if (/\.json$|\bjson\b/.test(s)) return 'json';
-  if (/\.csv$|\btext\/csv\b|\btext\/plain\b/.test(s)) return 'csv';
-  return undefined;
-}
-
 /** Reads a plan in either format (JSON when the text starts with `{`, if the format is not given). */
 export function parsePlan(text: string, format?: PlanFormat): Parsed<PlanContent> {
   const f =

@@ -96,7 +96,7 @@ export class PlanStore {
     }
   }
 
-  /** Merges a plan and saves. Throws only when the state file cannot be written. */
+  /** Merges a plan and saves it (a failed save is logged: the plan is followed all the same). */
   accept(plan: DayAheadPlan): PlanChange {
     let accepted = 0;
     let keptNewer = 0;
@@ -181,7 +181,15 @@ export class PlanStore {
   private save(): void {
     if (!this.opts.stateFile) return;
     const hours = [...this.byHour.values()].sort((a, b) => a.start - b.start);
-    writeFileAtomic(this.opts.stateFile, `${JSON.stringify({ version: FILE_VERSION, hours })}\n`);
+    try {
+      writeFileAtomic(this.opts.stateFile, `${JSON.stringify({ version: FILE_VERSION, hours })}\n`);
+    } catch (err) {
+      // The plan is in force all the same; only a restart before the next save would lose it.
+      this.opts.log.error(
+        { file: this.opts.stateFile, err: (err as Error).message },
+        `day-ahead plans: cannot save ${this.opts.stateFile} (${(err as Error).message}); the plan is followed but would be lost at a restart`,
+      );
+    }
   }
 }
 
