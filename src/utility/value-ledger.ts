@@ -27,7 +27,8 @@ export const HEAT_PRICE_ID = pointId('utility', 'heat_price');
 export const ELECTRICITY_PRICE_ID = pointId('utility', 'electricity_price');
 
 export interface ValueLedgerOptions {
-  file: string;
+  /** Where the books are kept across restarts; none: in memory only (`simulate`). */
+  file?: string;
   timeZone: string;
   deliveredHeat: PointId;
   /** The heat pumps' electric power points, summed. */
@@ -111,9 +112,13 @@ export class ValueLedger implements Component {
         if (this.inputs.has(s.id)) this.held.set(s.id, s);
       }),
       interval(this.opts.periodMs, scheduler).subscribe(() => this.step()),
-      interval(this.opts.saveEveryMs ?? DEFAULT_SAVE_EVERY_MS, scheduler).subscribe(() =>
-        this.save(),
-      ),
+      ...(this.opts.file === undefined
+        ? []
+        : [
+            interval(this.opts.saveEveryMs ?? DEFAULT_SAVE_EVERY_MS, scheduler).subscribe(() =>
+              this.save(),
+            ),
+          ]),
     ];
     return Promise.resolve();
   }
@@ -127,7 +132,7 @@ export class ValueLedger implements Component {
 
   details(): Record<string, unknown> {
     return {
-      file: this.opts.file,
+      ...(this.opts.file !== undefined ? { file: this.opts.file } : {}),
       hours: this.book.size('hour'),
       days: this.book.size('day'),
       months: this.book.size('month'),
@@ -224,6 +229,7 @@ export class ValueLedger implements Component {
   save(): void {
     const now = this.opts.now();
     this.book.prune(now);
+    if (this.opts.file === undefined) return;
     const content = this.book.toJSON(now, this.last?.at ?? this.restoredAt);
     try {
       writeFileAtomic(this.opts.file, `${JSON.stringify(content)}\n`);
@@ -244,6 +250,7 @@ export class ValueLedger implements Component {
   private restore(): void {
     const { file, log, timeZone } = this.opts;
     const now = this.opts.now();
+    if (file === undefined) return;
     if (!existsSync(file)) {
       log.info({ file }, 'no saved value ledger (a first start): value counts from now');
       return;
