@@ -7,6 +7,7 @@ import { SCENARIOS } from '../simulation/scenarios';
 import { ROLES, type Role } from '../config/api';
 import { hashTokenCommand, newTokenCommand } from './api-tools';
 import { simulateCommand, type SimulateFlags } from './simulate';
+import { networkGenerateCommand, type NetworkGenerateFlags } from './network-generate';
 import { reportCommand, type ReportFlags } from './report';
 import {
   MODBUS_ORDERS,
@@ -308,7 +309,36 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
       parseNonNegativeInt,
     )
     .option('--json', 'print the KPIs as JSON', false)
+    .option(
+      '--network <file>',
+      "a network series, CSV time,demand_kw|acceptance_kw,supply_c,return_c[,outdoor_c], in place of the model's curves (its first hour is the start)",
+    )
+    .option('--network-share <x>', "scale the series' heat by this share", parsePositive)
+    .option('--network-peak-kw <n>', "scale the series' heat so its peak is this", parsePositive)
+    .option('--prices <file>', 'hourly prices, CSV time,electricity_eur_per_mwh[,heat_eur_per_mwh]')
+    .option(
+      '--compare-rule',
+      'run again with value-aware dispatch off ("run whenever heat is requested") and show both nets',
+      false,
+    )
     .action(runs<SimulateFlags>(simulateCommand));
+
+  program
+    .command('network')
+    .description('district-network data for simulate --network')
+    .command('generate')
+    .description('make an hourly network series (demand, feed and return °C) from a weather year')
+    .option('-w, --weather <file>', 'hourly outdoor temperatures (default: Helsinki 2021)')
+    .requiredOption('-o, --out <file>', 'CSV time,demand_kw,supply_c,return_c,outdoor_c')
+    .option('--peak-kw <n>', 'highest hourly demand (default 50000)', parsePositive)
+    .option('--max-supply-c <n>', 'winter feed temperature (default 120)', parsePositive)
+    .option('--min-supply-c <n>', 'summer feed temperature (default 70)', parsePositive)
+    .option('--from <date>', 'first day written, YYYY-MM-DD (default: the whole year)')
+    .option('--days <n>', 'days written from --from', parsePositive)
+    .option('--timezone <zone>', "the network's daily rhythm (default Europe/Helsinki)")
+    .option('--seed <n>', 'random seed (default 1)', parseNonNegativeInt)
+    .option('--prices-out <file>', 'also write synthetic day-ahead prices for the same hours')
+    .action(runs<NetworkGenerateFlags>(networkGenerateCommand));
 
   const apiCmd = program.command('api').description('API tokens');
   apiCmd

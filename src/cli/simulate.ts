@@ -1,12 +1,24 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { formatProblems, loadSiteConfig } from '../config';
-import { ClosedLoop } from '../simulation/closed-loop';
+import { formatProblems, loadSiteConfig, type SiteConfig } from '../config';
+import {
+  ClosedLoop,
+  type ClosedLoopOptions,
+  type ClosedLoopResult,
+} from '../simulation/closed-loop';
+import { formatNetworkReport, networkReport } from '../simulation/network-report';
+import { loadPriceCsv, type PriceSeries } from '../simulation/price-series';
 import { formatKpis, scenarioChart, scenarioKpis } from '../simulation/scenario-report';
 import { SCENARIOS, scenarioStart } from '../simulation/scenarios';
 import { renderSvgChart } from '../simulation/svg-chart';
 import { projectRoot } from '../util/project-root';
-import { DEFAULT_WEATHER_FILE, hourlyCsvWeather, type HourlySeries } from '../../simulators';
+import {
+  DEFAULT_WEATHER_FILE,
+  hourlyCsvWeather,
+  loadNetworkSeries,
+  type HourlySeries,
+  type NetworkSeries,
+} from '../../simulators';
 import type { Io } from './commands';
 
 export interface SimulateFlags {
@@ -17,6 +29,14 @@ export interface SimulateFlags {
   out?: string;
   json?: boolean;
   seed?: number;
+  /** A network series (CSV) in place of the model's built-in curves. */
+  network?: string;
+  networkShare?: number;
+  networkPeakKw?: number;
+  /** Hourly prices (CSV): the report values the run. */
+  prices?: string;
+  /** Run again with value-aware dispatch off and report both nets. */
+  compareRule?: boolean;
 }
 
 const DAY_S = 86_400;
@@ -52,46 +72,75 @@ export async function simulateCommand(flags: SimulateFlags, io: Io): Promise<num
   }
   const weatherFile = flags.weather ?? DEFAULT_WEATHER_FILE;
   let weather: HourlySeries;
+  let network: NetworkSeries | undefined;
+  let prices: PriceSeries | undefined;
   try {
     weather = hourlyCsvWeather(weatherFile);
   } catch (err) {
     io.err(`${weatherFile}: ${(err as Error).message}`);
     return 1;
   }
-  const days = flags.days ?? scenario.days;
+  if (flags.networkShare !== undefined && flags.networkPeakKw !== undefined) {
+    io.err('--network-share and --network-peak-kw: give one or the other');
+    return 2;
+  }
+  if ((flags.networkShare ?? flags.networkPeakKw) !== undefined && !flags.network) {
+    io.err('--network-share and --network-peak-kw scale a --network series: give one');
+    return 2;
+  }
+  try {
+    if (flags.network)
+      network = loadNetworkSeries(flags.network, {
+        ...(flags.networkShare !== undefined ? { share: flags.networkShare } : {}),
+        ...(flags.networkPeakKw !== undefined ? { peakKw: flags.networkPeakKw } : {}),
+      });
+    if (flags.prices) prices = loadPriceCsv(flags.prices);
+  } catch (err) {
+    io.err((err as Error).message);
+    return 1;
+  }
+  // A network series sets the period: its first hour, its length unless --days says otherwise.
+  const days = flags.days ?? (network ? network.hours.length / 24 : scenario.days);
+  const start = network ? network.firstHour : scenarioStart(scenario);
   const seconds = Math.round(days * DAY_S);
-  const loop = new ClosedLoop({
+  const options: ClosedLoopOptions = {
     site,
     weather,
-    start: scenarioStart(scenario),
+    start,
     events: scenario.events,
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+    ...(network ? { network } : {}),
+    ...(prices ? { prices } : {}),
     timelineEveryS: Math.max(300, Math.round(seconds / CHART_POINTS)),
-  });
+  };
+  const what = network
+    ? `the network ${network.describe()}${scenario.events.length > 0 ? ` with the events of "${scenario.name}"` : ''}`
+    : `"${scenario.name}" (${scenario.description})`;
   io.err(
-    `simulating "${scenario.name}" (${scenario.description}) for ${days} day(s) with ${weather.describe()}`,
+    `simulating ${what} for ${days} day(s) with ${network?.hasOutdoor ? "the series' outdoor temperatures" : weather.describe()}${prices ? `, prices ${prices.describe()}` : ''}`,
   );
-  const progress = progressReporter(io, seconds);
   const wallStart = Date.now();
-  let done = 0;
-  while (done < seconds) {
-    const chunk = Math.min(DAY_S, seconds - done);
-    loop.run(chunk, (share) => progress(done + share * chunk));
-    done += chunk;
-    // Between days: lets Ctrl-C and the progress output through.
-    await new Promise((r) => setImmediate(r));
-  }
-  progress(seconds, true);
+  const result = await runFor(new ClosedLoop(options), seconds, io);
   const wallS = (Date.now() - wallStart) / 1000;
-  const result = loop.run(0);
+  let rule: ClosedLoopResult | undefined;
+  if (flags.compareRule) {
+    io.err('again with the rule "run whenever heat is requested" (value-aware dispatch off)');
+    rule = await runFor(
+      new ClosedLoop({ ...options, site: withoutValueDispatch(site) }),
+      seconds,
+      io,
+    );
+  }
   const kpis = scenarioKpis(result, site.control.cycleMs);
-  const out = resolve(flags.out ?? `data/simulations/${scenario.name}-${days}d.svg`);
-  const startIso = new Date(scenarioStart(scenario)).toISOString().slice(0, 10);
+  const name = flags.network ? basename(flags.network).replace(/\.csv$/i, '') : scenario.name;
+  const out = resolve(flags.out ?? `data/simulations/${name}-${days}d.svg`);
+  const startIso = new Date(start).toISOString().slice(0, 10);
+  const networkFigures = result.network ? networkReport(result.network, rule?.network) : undefined;
   const svg = renderSvgChart(
     scenarioChart(
       result,
-      `HeatBridge simulation: ${scenario.name}, ${days} day(s) from ${startIso}`,
-      `${site.site.name} · weather: ${basename(weatherFile)} · ${kpis.recoveredMWh} MWh recovered (${kpis.recoveredSharePct} % of recoverable), SCOP ${kpis.scop ?? '–'}, ERF ${kpis.erf ?? '–'}`,
+      `HeatBridge simulation: ${name}, ${days} day(s) from ${startIso}`,
+      `${site.site.name} · ${flags.network ? `network: ${basename(flags.network)}` : `weather: ${basename(weatherFile)}`} · ${kpis.recoveredMWh} MWh recovered (${kpis.recoveredSharePct} % of recoverable), SCOP ${kpis.scop ?? '–'}, ERF ${kpis.erf ?? '–'}`,
     ),
   );
   try {
@@ -110,6 +159,9 @@ export async function simulateCommand(flags: SimulateFlags, io: Io): Promise<num
           start: startIso,
           weather: weather.describe(),
           kpis,
+          ...(network ? { network: network.describe() } : {}),
+          ...(prices ? { prices: prices.describe() } : {}),
+          ...(networkFigures ? { upperBound: networkFigures } : {}),
           chart: out,
           wallSeconds: wallS,
         },
@@ -119,12 +171,46 @@ export async function simulateCommand(flags: SimulateFlags, io: Io): Promise<num
     );
   } else {
     io.out(formatKpis(kpis));
+    if (networkFigures) io.out(`\n${formatNetworkReport(networkFigures)}`);
     io.out(`\nchart: ${out}`);
   }
   io.err(
     `simulated ${days} day(s) in ${wallS.toFixed(1)} s (${speed.toLocaleString('en')}× real time)`,
   );
   return 0;
+}
+
+/** Runs the loop for `seconds` a day at a time, with progress; the run's result. */
+async function runFor(loop: ClosedLoop, seconds: number, io: Io): Promise<ClosedLoopResult> {
+  const progress = progressReporter(io, seconds);
+  let done = 0;
+  while (done < seconds) {
+    const chunk = Math.min(DAY_S, seconds - done);
+    loop.run(chunk, (share) => progress(done + share * chunk));
+    done += chunk;
+    // Between days: lets Ctrl-C and the progress output through.
+    await new Promise((r) => setImmediate(r));
+  }
+  progress(seconds, true);
+  return loop.run(0);
+}
+
+/**
+ * The site with value-aware dispatch off: the rule `--compare-rule` measures against, heat pumps
+ * running whenever heat is requested, whatever it earns or costs.
+ */
+export function withoutValueDispatch(site: SiteConfig): SiteConfig {
+  return {
+    ...site,
+    control: {
+      ...site.control,
+      controllers: site.control.controllers.map((c) => {
+        if (c.type !== 'heat-pump-dispatch' || !c.value) return c;
+        const { value: _value, ...rest } = c;
+        return rest;
+      }),
+    },
+  };
 }
 
 /** A progress bar on a terminal; on a pipe or file, a line every 10 %. */

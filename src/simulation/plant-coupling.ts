@@ -8,6 +8,7 @@ import {
   DEMO_PARAMS,
   Simulation,
   type FaultSpec,
+  type NetworkSeries,
   type PlantParams,
   type WeatherSource,
 } from '../../simulators';
@@ -44,6 +45,8 @@ export interface PlantCouplingOptions {
   events?: readonly ScenarioEvent[];
   /** How long a simulated device takes to answer a write (default 20 ms). */
   writeLatencyMs?: number;
+  /** A measured (or generated) network in place of the model's built-in curves. */
+  network?: NetworkSeries;
   /** Called before each plant step: the previous control cycle and its writes are done. */
   beforeStep?: () => void;
 }
@@ -78,6 +81,7 @@ export class PlantCoupling {
       startTime: opts.start,
       equipmentOf: cfg.equipment,
       protocolOf,
+      ...(opts.network ? { network: opts.network } : {}),
     });
     // The adapters poll what the controllers name (reads and writes): polling all 70 points
     // would double a simulated year's run time for values no one in simulate looks at.

@@ -1,4 +1,5 @@
 import { airTemperatures, cduTemperatures, type Simulation } from '../../simulators';
+import type { NetworkResult } from './network-meter';
 
 /**
  * A point of the timeline: the average over its interval (the highest CDU supply temperature
@@ -16,6 +17,8 @@ export interface TimelinePoint {
   deliveredKw: number;
   drycoolerKw: number;
   acceptanceKw: number;
+  /** The most heat that could have been delivered (`upper-bound.ts`), kW. */
+  upperBoundKw: number;
   cop: number | null;
   heatPumpsOn: number;
 }
@@ -54,6 +57,8 @@ export interface ClosedLoopResult {
   refusedWrites: number;
   failedWrites: number;
   timeline: TimelinePoint[];
+  /** Delivered heat against the upper bound, by connection mode, and value (with prices). */
+  network?: NetworkResult;
 }
 
 export function emptyResult(): ClosedLoopResult {
@@ -98,6 +103,8 @@ export class ScenarioMeter {
     readonly result: ClosedLoopResult,
     private readonly elapsedS: () => number,
     private readonly timelineEveryS: number,
+    /** The step's upper bound, kW, for the timeline. */
+    private readonly upperBoundKw: () => number = () => 0,
   ) {}
 
   /** Watches an IT coolant supply temperature against its limit (cooling safety's). */
@@ -144,6 +151,7 @@ export class ScenarioMeter {
       deliveredKw: s.deliveredKw,
       drycoolerKw: s.drycoolerKw + s.airKw,
       acceptanceKw: s.acceptanceKw,
+      upperBoundKw: this.upperBoundKw(),
       cop: el > 1 ? heat / el : null,
       heatPumpsOn: s.heatPumps.filter((hp) => hp.mode === 'running' || hp.mode === 'starting')
         .length,
@@ -196,6 +204,7 @@ class TimelineBucket {
       deliveredKw: mean('deliveredKw'),
       drycoolerKw: mean('drycoolerKw'),
       acceptanceKw: mean('acceptanceKw'),
+      upperBoundKw: mean('upperBoundKw'),
       cop: this.copN > 0 ? (this.sums.cop ?? 0) / this.copN : null,
       heatPumpsOn: this.maxOn,
     };
@@ -217,4 +226,5 @@ const MEAN_KEYS = [
   'deliveredKw',
   'drycoolerKw',
   'acceptanceKw',
+  'upperBoundKw',
 ] as const;

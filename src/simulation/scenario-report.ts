@@ -152,6 +152,7 @@ export function scenarioChart(r: ClosedLoopResult, title: string, subtitle: stri
           series('Delivered to network', '#c0392b', (p) => p.deliveredKw),
           series('To dry coolers', '#2980b9', (p) => p.drycoolerKw),
           series('Network acceptance', '#7f8c8d', (p) => p.acceptanceKw, true),
+          series('Upper bound', '#8e44ad', (p) => p.upperBoundKw, true),
         ],
       },
       {
