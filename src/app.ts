@@ -1,5 +1,7 @@
 import {
   asyncScheduler,
+  defer,
+  EMPTY,
   interval,
   map,
   merge,
@@ -35,6 +37,7 @@ import type { Sample } from './domain/sample';
 import type { Logger } from './log';
 import type { Component } from './runtime/component';
 import { Supervisor } from './runtime/supervisor';
+import { wireUtility, type UtilityWiring } from './utility/utility-wiring';
 
 export interface AppOptions {
   log: Logger;
@@ -69,6 +72,8 @@ export interface HeatBridgeApp {
   control: ControlLoop;
   alarms: AlarmList;
   audit: AuditLog;
+  /** The utility side (plans, prices, the `utility` device, value), when the site has it. */
+  utility?: UtilityWiring;
 }
 
 /**
@@ -88,14 +93,27 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     opts.adapters ?? createAdapters(site, { now }).map(readyWhenConnected),
     extra,
   );
-  const fieldSamples$ = merge(...adapters.map((a) => a.samples$));
   const defs = buildPointDefs(site);
   for (const d of historianPointDefs()) defs.set(d.id, d);
   for (const d of controlPointDefs(site.control)) defs.set(d.id, d);
+  // The utility side: its `utility` device is read by control like a field device; it adds its
+  // points (and the value ledger's) to `defs`.
+  const utility = wireUtility({
+    site,
+    defs,
+    // Read per cycle, long after `latest` and `samples$` below exist.
+    read: (id) => latest.get(id),
+    samples$: defer(() => samples$),
+    log: opts.log,
+    now,
+    ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
+  });
+  const devices = utility ? [...adapters, utility.feed] : adapters;
+  const fieldSamples$ = merge(...devices.map((a) => a.samples$));
   const { writes, control } = wireControl({
     site,
     defs,
-    adapters,
+    adapters: devices,
     // Read per cycle and per write, long after `latest` below exists.
     latest: { all: () => latest.all(), get: (id) => latest.get(id) },
     log: opts.log,
@@ -131,7 +149,7 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     config: site.historian,
     defs,
     sources: {
-      samples$: merge(fieldSamples$, control.samples$),
+      samples$: merge(fieldSamples$, control.samples$, utility?.samples$ ?? EMPTY),
       writes$: writes.outcomes$,
       records$: merge(
         control.operator.events$.pipe(map((e) => operatorRecord(siteId, e))),
@@ -173,7 +191,12 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
         now,
       })
     : undefined;
-  const samples$ = merge(fieldSamples$, control.samples$, historian.samples$);
+  const samples$: Observable<Sample> = merge(
+    fieldSamples$,
+    control.samples$,
+    historian.samples$,
+    utility?.samples$ ?? EMPTY,
+  );
   // The energy counters' last values from the previous run, given at their start, before
   // control's first cycle reads them (only `latest` gets them: old news for live clients and the
   // historian).
@@ -210,6 +233,10 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     samples$,
     controlSamples$: control.samples$,
     operatorEvents$: control.operator.events$,
+    ...(utility
+      ? { utility: { plans: utility.plans, ...(utility.prices ? { prices: utility.prices } : {}) } }
+      : {}),
+    ...(utility?.ledger ? { value: utility.ledger } : {}),
     now,
   });
   const supervisor: Supervisor = new Supervisor(
@@ -219,7 +246,11 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
       historian,
       ...(notifier ? [notifier] : []),
       ...extra,
+      // The plan and price sources before the feed (a plan file is in at its first samples),
+      // the feed with the adapters, before control and stopped after it.
+      ...(utility ? utility.components : []),
       ...adapters,
+      ...(utility ? [utility.feed] : []),
       ...(counters ? [counters] : []),
       control,
       alarmEngine,
@@ -245,6 +276,7 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     control,
     alarms,
     audit,
+    ...(utility ? { utility } : {}),
   };
 }
 

@@ -108,8 +108,11 @@ export type DeviceConfig = SiteConfig['devices'][string];
 
 type Ctx = z.RefinementCtx;
 
-/** Devices whose points HeatBridge computes itself (historian state, control status, derived). */
-export const RESERVED_DEVICES = ['historian', 'control', 'derived'] as const;
+/**
+ * Devices whose points HeatBridge computes itself (historian state, control status, derived; the
+ * utility's plan and prices and the value ledger, issue 22).
+ */
+export const RESERVED_DEVICES = ['historian', 'control', 'derived', 'utility', 'value'] as const;
 /** Status points of the control loop, beside one per controller (`control/<name>`). */
 export const RESERVED_CONTROLLER_NAMES = [
   'safety_active',
