@@ -14,6 +14,7 @@ import {
   trendable,
 } from './point-picker.js';
 import { renderTrend } from './trend.js';
+import { renderUtility } from './utility-panel.js';
 
 const state = {
   token: sessionStorage.getItem('hb-token') ?? '',
@@ -178,6 +179,17 @@ async function refreshKpis() {
   renderKpis($('kpi-tiles'), await api('/api/kpi'));
 }
 
+/** The utility panel; hidden on a HeatBridge without day-ahead plans (503). */
+async function refreshUtility() {
+  try {
+    renderUtility($('utility'), await api('/api/utility'));
+    $('utility-panel').hidden = false;
+  } catch (err) {
+    if (err instanceof ApiFailure && err.status === 503) $('utility-panel').hidden = true;
+    else throw err;
+  }
+}
+
 async function refreshAlarms() {
   renderAlarms(await api('/api/alarms'));
 }
@@ -223,7 +235,13 @@ async function loadAll() {
   await refreshPlant();
   tick();
   fillPointSelectors();
-  await Promise.all([refreshKpis(), refreshAlarms(), refreshOverrides(), refreshAudit()]);
+  await Promise.all([
+    refreshKpis(),
+    refreshUtility(),
+    refreshAlarms(),
+    refreshOverrides(),
+    refreshAudit(),
+  ]);
   connectStream();
 }
 
@@ -452,5 +470,6 @@ setInterval(() => {
     void refreshHealth();
     void refreshPlant().catch(() => {});
     void refreshKpis().catch(() => {});
+    void refreshUtility().catch(() => {});
   }
 }, 5000);

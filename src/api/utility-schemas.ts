@@ -64,13 +64,14 @@ export const planAcceptedSchema = z
     source: z.string(),
     receivedAt: z.string(),
     issuedAt: z.string().nullable(),
-    hours: z.number().int().meta({ description: 'Hours accepted' }),
+    hours: z.number().int().meta({ description: 'Hours in the plan' }),
     from: z.string().meta({ description: 'Start of the first hour accepted' }),
     to: z.string().meta({ description: 'End of the last hour accepted' }),
-    replaced: z
-      .number()
-      .int()
-      .meta({ description: 'Of them, hours an earlier plan had covered (the newer replaces)' }),
+    accepted: z.number().int().meta({ description: 'Hours taken over from this plan' }),
+    keptNewer: z.number().int().meta({
+      description:
+        'Hours left as they were: a plan the utility issued later covers them (both with an issue time)',
+    }),
     status: planStatusSchema,
   })
   .meta({ id: 'PlanAccepted' });
@@ -134,6 +135,9 @@ const valueFigures = {
   netEur: z.number(),
   unpricedHours: z.number().meta({
     description: 'Hours whose energy is counted but not valued: no heat or electricity price',
+  }),
+  gapHours: z.number().meta({
+    description: 'Hours not counted: an energy input unknown, or HeatBridge not running',
   }),
 };
 

@@ -4,49 +4,28 @@ import type { PointId } from '../domain/point-id';
 import { atResolution } from '../domain/resolution';
 import type { Sample } from '../domain/sample';
 import { isoInZone } from '../util/site-time';
-import type { DayAheadPlan, PlanHour } from '../utility/plan';
 import { HOUR_MS, hourStart } from '../utility/plan';
+import type { PlanStatus, PlanStore } from '../utility/plan-store';
+import type { PriceSeries } from '../utility/price-series';
+import type { ValueLedger } from '../utility/value-ledger';
 import { pointValue } from './plant-view';
 import type { utilitySchema } from './utility-schemas';
 
-/** What the API reads of the utility's plans (src/utility/plan-store.ts's PlanStore). */
-export interface PlanStoreView {
-  accept(plan: DayAheadPlan): unknown;
-  hours(from: number, to: number): readonly PlanHour[];
-  status(now: number): PlanStatus;
-}
-
-export interface PlanStatus {
-  state: 'active' | 'missing' | 'expired';
-  text: string;
-  source?: string;
-  receivedAt?: number;
-  coversUntil?: number;
-}
-
-/** The utility side as the API sees it: the plans, and the spot price per hour when known. */
+/** The utility side as the API sees it: the plans, and the spot prices when the site has them. */
 export interface UtilityDeps {
-  plans: PlanStoreView;
-  /** EUR/MWh of the heat pumps' electricity in the hour starting at `hour`. */
-  electricityPrice?: (hour: number) => number | undefined;
-}
-
-export type ValueBy = 'hour' | 'day' | 'month';
-
-/** One bucket of the value ledger (src/utility/value-ledger.ts). */
-export interface ValueBucket {
-  startMs: number;
-  heatMWh: number;
-  electricityMWh: number;
-  revenueEur: number;
-  costEur: number;
-  netEur: number;
-  unpricedHours: number;
+  plans: Pick<PlanStore, 'accept' | 'hours' | 'status'>;
+  prices?: Pick<PriceSeries, 'at' | 'entries'>;
 }
 
 /** What the API reads of the value ledger. */
-export interface ValueDeps {
-  buckets(by: ValueBy, from: number, to: number): readonly ValueBucket[];
+export type ValueDeps = Pick<ValueLedger, 'buckets'>;
+
+/** The mean spot price over the hour starting at `start` (quarter-hour series too). */
+function hourPrice(prices: UtilityDeps['prices'], start: number): number | undefined {
+  if (!prices) return undefined;
+  const in_ = prices.entries(start, start + HOUR_MS);
+  if (in_.length === 0) return prices.at(start)?.electricityEurPerMWh;
+  return in_.reduce((sum, e) => sum + e.electricityEurPerMWh, 0) / in_.length;
 }
 
 /** `derived/connection_mode`'s codes (src/control/connection-mode.ts). */
@@ -138,7 +117,7 @@ export function utilityView(inp: UtilityViewInputs): z.infer<typeof utilitySchem
         h.supplyTempC === undefined ? null : atResolution(h.supplyTempC, { unit: 'degC' }),
       capacityKw: h.capacityKw === undefined ? null : atResolution(h.capacityKw, { unit: 'kW' }),
       mode: h.mode,
-      electricityPriceEurPerMWh: price(utility.electricityPrice?.(h.start)),
+      electricityPriceEurPerMWh: price(hourPrice(utility.prices, h.start)),
       current: h.start === current,
     })),
   };

@@ -67,10 +67,8 @@ export const utilityRoutes = resource('utility', (deps: ApiDeps) => {
         const first = plan.hours[0]!.start;
         const last = plan.hours.at(-1)!.start + HOUR_MS;
         const t = now();
-        const covered = new Set(store.hours(first, last).map((h) => h.start));
-        const replaced = plan.hours.filter((h) => covered.has(h.start)).length;
         const source = `api:${actorOf(principal).name}`;
-        store.accept({
+        const change = store.accept({
           source,
           receivedAt: t,
           ...(plan.issuedAt !== undefined ? { issuedAt: plan.issuedAt } : {}),
@@ -86,13 +84,20 @@ export const utilityRoutes = resource('utility', (deps: ApiDeps) => {
             hours: plan.hours.length,
             from: isoInZone(first, tz),
             to: isoInZone(last, tz),
-            replaced,
+            accepted: change.accepted,
+            keptNewer: change.keptNewer,
             status: statusInZone(store.status(t), tz),
           },
           {
-            old: replaced > 0 ? `${replaced} hour(s) of earlier plans` : null,
+            old: null,
             new: `${hours}, ${span}`,
             reason: `day-ahead plan (${format}${plan.issuedAt !== undefined ? `, issued ${isoInZone(plan.issuedAt, tz)}` : ''})`,
+            // Hours a plan issued later already covers stay as they are: said, not hidden.
+            ...(change.keptNewer > 0
+              ? {
+                  result: `ok (${change.keptNewer} of the hours kept from a plan issued later)`,
+                }
+              : {}),
           },
         );
       },

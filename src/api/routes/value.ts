@@ -1,42 +1,42 @@
 import type { z } from 'zod';
 import { atResolution } from '../../domain/resolution';
+import type { Unit } from '../../domain/units';
 import { parseReportTime } from '../../reporting/time';
 import { isoInZone } from '../../util/site-time';
 import { ApiError } from '../api-error';
 import { get, resource } from '../route-spec';
 import * as U from '../utility-schemas';
-import type { ValueBucket, ValueBy, ValueDeps } from '../utility-view';
+import type { ValueBucket } from '../../utility/value-book';
+import type { BucketSize } from '../../utility/value';
+import type { ValueDeps } from '../utility-view';
 import type { ApiDeps } from './shared';
 
 const DAY_MS = 86_400_000;
 
 /** How far back a query reaches by default, and at most, per bucket size. */
-const SPAN: Record<ValueBy, { defaultMs: number; maxMs: number; max: string }> = {
+const SPAN: Record<BucketSize, { defaultMs: number; maxMs: number; max: string }> = {
   hour: { defaultMs: 2 * DAY_MS, maxMs: 31 * DAY_MS, max: '31 days' },
   day: { defaultMs: 31 * DAY_MS, maxMs: 400 * DAY_MS, max: '400 days' },
   month: { defaultMs: 366 * DAY_MS, maxMs: 3660 * DAY_MS, max: '10 years' },
 };
 
-type Figures = Omit<ValueBucket, 'startMs'>;
-const FIGURES = [
-  'heatMWh',
-  'electricityMWh',
-  'revenueEur',
-  'costEur',
-  'netEur',
-  'unpricedHours',
-] as const satisfies readonly (keyof Figures)[];
+/** What a bucket gives, each at its resolution: energies to the kWh, money to the cent. */
+const FIGURES = {
+  heatMWh: 'MWh',
+  electricityMWh: 'MWh',
+  revenueEur: 'EUR',
+  costEur: 'EUR',
+  netEur: 'EUR',
+  unpricedHours: 'ratio',
+  gapHours: 'ratio',
+} as const satisfies Partial<Record<keyof ValueBucket, Unit>>;
+type Figures = Record<keyof typeof FIGURES, number>;
+const NAMES = Object.keys(FIGURES) as (keyof typeof FIGURES)[];
 
-/** A bucket's figures at their resolution: energies to the kWh, money to the cent. */
 function atResolutions(b: Figures): Figures {
-  return {
-    heatMWh: atResolution(b.heatMWh, { unit: 'MWh' }),
-    electricityMWh: atResolution(b.electricityMWh, { unit: 'MWh' }),
-    revenueEur: atResolution(b.revenueEur, { unit: 'EUR' }),
-    costEur: atResolution(b.costEur, { unit: 'EUR' }),
-    netEur: atResolution(b.netEur, { unit: 'EUR' }),
-    unpricedHours: b.unpricedHours,
-  };
+  return Object.fromEntries(
+    NAMES.map((k) => [k, atResolution(b[k], { unit: FIGURES[k] })]),
+  ) as Figures;
 }
 
 function valueOf(deps: Pick<ApiDeps, 'value'>): ValueDeps {
@@ -73,7 +73,7 @@ export const valueRoutes = resource('utility', (deps: ApiDeps) => {
       response: U.valueSchema,
       handle: ({ query }): z.infer<typeof U.valueSchema> => {
         const ledger = valueOf(deps);
-        const by = (query.by ?? 'day') as ValueBy;
+        const by = (query.by ?? 'day') as BucketSize;
         const span = SPAN[by];
         const to = boundary(query.to, tz, 'to') ?? now();
         const from = boundary(query.from, tz, 'from') ?? to - span.defaultMs;
@@ -86,7 +86,7 @@ export const valueRoutes = resource('utility', (deps: ApiDeps) => {
           );
         const buckets = ledger.buckets(by, from, to);
         const totals = Object.fromEntries(
-          FIGURES.map((k) => [k, buckets.reduce((sum, b) => sum + b[k], 0)]),
+          NAMES.map((k) => [k, buckets.reduce((sum, b) => sum + b[k], 0)]),
         ) as Figures;
         return {
           by,

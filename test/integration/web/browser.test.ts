@@ -2,7 +2,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { KpiTracker } from '../../../src/api/kpi';
+import { createApiApp } from '../../../src/api/server';
+import { PlanStore } from '../../../src/utility/plan-store';
+import { memoryLogger } from '../../helpers/logger';
 import type { SimHost } from '../../../simulators/host';
 import { ROOT } from '../../helpers/cli';
 import { eventually } from '../../helpers/components';
@@ -14,6 +20,7 @@ import { startDemoStack, type DemoStack } from '../../helpers/stack';
  */
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
+const HOUR = 3_600_000;
 const TOKENS = { viewer: 'vera-browser-token-123', operator: 'olli-browser-token-123' };
 
 let stack: DemoStack;
@@ -51,7 +58,10 @@ interface PageOptions {
   locale?: string;
 }
 
-async function openPage(opts: PageOptions = {}): Promise<{ page: Page; errors: string[] }> {
+async function openPage(
+  opts: PageOptions = {},
+  url = base,
+): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({
     viewport: { width: opts.width ?? 1600, height: opts.height ?? 1000 },
     ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
@@ -64,7 +74,7 @@ async function openPage(opts: PageOptions = {}): Promise<{ page: Page; errors: s
     if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
       errors.push(m.text());
   });
-  await page.goto(base);
+  await page.goto(url);
   await page.waitForSelector('#mimic [data-hp]');
   return { page, errors };
 }
@@ -502,4 +512,81 @@ describe('issue 21: the audit view filtered by who and what', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
+});
+
+/**
+ * The demo stack's own API beside a plan store of the test's: the same plant, control and
+ * audit, with day-ahead plans the test hands it (times relative to now: the page shows the hour
+ * it is).
+ */
+async function withPlans(run: (url: string, plans: PlanStore) => Promise<void>): Promise<void> {
+  const { app, site } = stack;
+  const plans = new PlanStore({
+    log: memoryLogger().log,
+    now: Date.now,
+    timeZone: site.site.timezone,
+  });
+  const side = createApiApp(
+    site.api,
+    {
+      site,
+      defs: app.defs,
+      latest: app.latest,
+      health: () => app.supervisor.health(),
+      historian: app.historian,
+      control: app.control,
+      writes: app.writes,
+      alarms: app.alarms,
+      audit: app.audit,
+      kpi: new KpiTracker({ site, defs: app.defs, latest: app.latest, startedAt: Date.now() }),
+      samples$: app.samples$,
+      utility: { plans },
+      now: Date.now,
+    },
+    memoryLogger().log,
+  );
+  const server = createServer(side.app);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, plans);
+  } finally {
+    side.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+}
+
+describe('issue 22: the utility panel', () => {
+  it('warns visibly while no plan covers the hour, then shows the plan with the current hour', async () => {
+    await withPlans(async (url, plans) => {
+      const { page, errors } = await openPage({ width: 1280, height: 900 }, url);
+      await page.waitForSelector('#utility-fallback');
+      expect(await page.locator('#utility-fallback').isVisible()).toBe(true);
+      expect(await page.locator('#utility-fallback').textContent()).toMatch(/supply curve/);
+      expect(await page.locator('[data-plan-state]').textContent()).toBe('missing');
+      const hour = Math.floor(Date.now() / HOUR) * HOUR;
+      plans.accept({
+        source: 'test',
+        receivedAt: Date.now(),
+        hours: Array.from({ length: 6 }, (_, i) => ({
+          start: hour + (i - 2) * HOUR,
+          supplyTempC: 100 + i,
+          capacityKw: 1200,
+          priceEurPerMWh: 40.5,
+          mode: 'on-demand' as const,
+        })),
+      });
+      await page.reload();
+      const current = await page.waitForSelector('#plan-table tr[data-current]');
+      // The hour it is now (in the site's zone), with the plan's values at their resolution.
+      const text = (await current.textContent()) ?? '';
+      expect(text).toMatch(/\d{2}:00–\d{2}:00on-demand102\.0 °C1,200\.0 kW40\.50 €\/MWh/);
+      expect(await page.locator('#plan-table tbody tr').count()).toBe(6);
+      expect(await page.locator('#utility-fallback').count()).toBe(0);
+      expect(await page.locator('#utility').textContent()).not.toMatch(/null|undefined|NaN/);
+      await page.screenshot({ path: join(SHOTS, 'h5-utility-panel.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+  }, 40_000);
 });

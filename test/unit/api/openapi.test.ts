@@ -86,8 +86,18 @@ describe('OpenAPI document', () => {
         '/api/points/{device}/{point}/history',
         '/api/reports/energy',
         '/api/session',
+        '/api/utility',
+        '/api/utility/plan',
+        '/api/value',
       ].sort(),
     );
+    // A plan comes as CSV or JSON, for the utility's role (engineers hold it too).
+    const plan = d.paths['/api/utility/plan']!.put!;
+    expect(plan['x-required-role']).toBe('utility');
+    expect(Object.keys(plan.responses as object)).toContain('403');
+    expect(
+      Object.keys((plan.requestBody as { content: Record<string, unknown> }).content).sort(),
+    ).toEqual(['application/json', 'text/csv']);
     const post = d.paths['/api/overrides']!.post!;
     expect(post['x-required-role']).toBe('operator');
     expect(Object.keys(post.responses as object).sort()).toEqual([
@@ -128,6 +138,9 @@ describe('OpenAPI document', () => {
         'Alarm',
         'Override',
         'AuditEntry',
+        'Utility',
+        'Value',
+        'DayAheadPlanJson',
       ]),
     );
   });

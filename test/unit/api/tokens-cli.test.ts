@@ -49,7 +49,7 @@ describe('API token tools', () => {
         .filter(Boolean)
         .map((l) => l.split(/\s+/) as [string, string]),
     );
-    expect(Object.keys(tokens)).toEqual(['viewer', 'operator', 'engineer']);
+    expect(Object.keys(tokens)).toEqual(['viewer', 'operator', 'engineer', 'utility']);
     const text = readFileSync(file, 'utf8');
     for (const t of Object.values(tokens)) expect(text).not.toContain(t);
     const store = TokenStore.fromConfig({ tokens: [], tokensFile: file });
