@@ -94,7 +94,10 @@ const empty = (): Tally => ({
   gaps: 0,
 });
 
-/** The saved form (version 1): rows `[start epoch ms, ...FIELDS]`, compact for 9,600 hours. */
+/**
+ * The saved form (version 1): rows `[start epoch ms, ...FIELDS]`, numbers to a millionth:
+ * compact for 9,600 hours (about 700 kB).
+ */
 export interface BookFile {
   version: 1;
   timeZone: string;
@@ -192,7 +195,8 @@ export class ValueBook {
     const rows = (by: BucketSize): number[][] =>
       [...this.tallies[by].entries()]
         .sort(([a], [b]) => a - b)
-        .map(([start, t]) => [start, ...FIELDS.map((f) => t[f])]);
+        // A millionth of a kWh, a euro or a millisecond is no loss, and halves the file.
+        .map(([start, t]) => [start, ...FIELDS.map((f) => Math.round(t[f] * 1e6) / 1e6)]);
     return {
       version: 1,
       timeZone: this.timeZone,

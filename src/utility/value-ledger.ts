@@ -19,7 +19,7 @@ import type { Component, ComponentContext } from '../runtime/component';
 import { corruptName, writeFileAtomic } from '../util/atomic-file';
 import { siteTimeText } from '../util/site-time';
 import { rateEurPerH, type BucketSize } from './value';
-import { ValueBook, type Held, type ValueBucket } from './value-book';
+import { KEEP_MS, ValueBook, type Held, type ValueBucket } from './value-book';
 import { VALUE_IDS, type ValuePoint } from './value-points';
 
 /** The utility feed's price points (src/utility/utility-points.ts). */
@@ -153,8 +153,9 @@ export class ValueLedger implements Component {
     const last = this.last;
     if (last === undefined) {
       // The time HeatBridge was down (from the saved books' end to the first step): unknown.
+      // Hours older than are kept need no gap counted (months down: no thousands of them).
       if (this.restoredAt !== undefined && now > this.restoredAt)
-        this.book.gap(this.restoredAt, now);
+        this.book.gap(Math.max(this.restoredAt, now - KEEP_MS.hour), now);
       this.restoredAt = undefined;
     } else if (now > last.at) {
       if (now - last.at > (this.opts.maxGapMs ?? DEFAULT_MAX_GAP_MS)) {
