@@ -45,6 +45,7 @@ export interface NetworkResult {
 
 /** One step of the plant, as the meter reads it. */
 export interface NetworkStep {
+  /** End of the step, epoch ms (the plant's time after it). */
   t: number;
   dtS: number;
   coolantKw: number;
@@ -108,7 +109,9 @@ export class NetworkMeter {
   }
 
   measure(s: NetworkStep): void {
-    if (s.t >= this.monthEnd || !this.month) this.newMonth(s.t);
+    // A step's energy belongs to the hour and month its middle falls in (`t` is its end).
+    const at = s.t - s.dtS * 500;
+    if (at >= this.monthEnd || !this.month) this.newMonth(at);
     const b = upperBound(
       this.bound,
       s.coolantKw,
@@ -123,7 +126,7 @@ export class NetworkMeter {
     let cost = 0;
     let unpriced = 0;
     if (this.prices) {
-      this.price(s, mode);
+      this.price(s, at, mode);
       if (Number.isNaN(this.elecPrice)) unpriced = h;
       else {
         cost = (s.hpElectricKw * h * this.elecPrice) / 1000;
@@ -165,14 +168,14 @@ export class NetworkMeter {
   }
 
   /** The hour's prices, looked up when the hour or the mode changes. */
-  private price(s: NetworkStep, mode: DeliveryMode): void {
-    const hour = Math.floor(s.t / 3_600_000);
+  private price(s: NetworkStep, at: number, mode: DeliveryMode): void {
+    const hour = Math.floor(at / 3_600_000);
     if (hour === this.priceHour && s.modeCode === this.priceMode) return;
     const prices = this.prices!;
-    if (hour !== this.priceHour) this.elecPrice = prices.electricityAt(s.t);
+    if (hour !== this.priceHour) this.elecPrice = prices.electricityAt(at);
     this.priceHour = hour;
     this.priceMode = s.modeCode;
-    const plan = prices.heatAt(s.t);
+    const plan = prices.heatAt(at);
     this.heatPrice =
       heatPriceEurPerMWh(
         {

@@ -12,6 +12,9 @@ const DAY_MS = 24 * HOUR_MS;
 /** The simulated utility publishes the next day's plan at this local hour (real ones by 16:00). */
 const PUBLISH_AT_H = 14;
 
+/** The start of the day after the one starting at `day` (23, 24 or 25 hours on). */
+const nextDay = (day: number, timeZone: string): number => dayStart(day + 36 * HOUR_MS, timeZone);
+
 export interface UtilityPublisherOptions {
   scheduler: SchedulerLike;
   timeZone: string;
@@ -29,8 +32,8 @@ export interface UtilityPublisherOptions {
  * (per hour the requested supply temperature, the capacity it takes and, from `--prices`, the
  * heat price; without a price there, the price model prices the hour) and the day-ahead
  * electricity prices, into the same plan store and price series a site's sources feed, on
- * virtual time: at the start today's and tomorrow's, then every day at 14:00 (site time) the
- * next day's. So control meets plans as it does on a site: arriving a day ahead, through the
+ * virtual time: at the start today's (and tomorrow's after 14:00), then every day at 14:00 (site
+ * time) the next day's. So control meets plans as it does on a site: arriving a day ahead, through the
  * `utility` device's points.
  */
 export class UtilityPublisher {
@@ -42,23 +45,28 @@ export class UtilityPublisher {
     const { scheduler, timeZone } = this.opts;
     const now = scheduler.now();
     const today = dayStart(now, timeZone);
-    this.publish(today, today + 2 * DAY_MS);
-    const firstAt = today + PUBLISH_AT_H * HOUR_MS;
-    const first = firstAt > now ? firstAt : firstAt + DAY_MS;
-    // Tomorrow is already out; each day's publication brings the day after tomorrow's hours.
-    this.subscription = scheduler.schedule(() => {
-      this.publishNext();
-      this.subscription = every(scheduler, DAY_MS, () => this.publishNext());
-    }, first - now);
+    // Today's plan came yesterday; tomorrow's is out already when the run starts after 14:00.
+    this.publish(today, nextDay(today, timeZone));
+    const at = today + PUBLISH_AT_H * HOUR_MS;
+    if (now >= at) this.publishNext();
+    this.subscription = scheduler.schedule(
+      () => {
+        this.publishNext();
+        this.subscription = every(scheduler, DAY_MS, () => this.publishNext());
+      },
+      (now >= at ? at + DAY_MS : at) - now,
+    );
   }
 
   stop(): void {
     this.subscription?.unsubscribe();
   }
 
+  /** Tomorrow's plan and prices. */
   private publishNext(): void {
-    const next = dayStart(this.opts.scheduler.now(), this.opts.timeZone) + 2 * DAY_MS;
-    this.publish(next - DAY_MS, next);
+    const { scheduler, timeZone } = this.opts;
+    const tomorrow = nextDay(dayStart(scheduler.now(), timeZone), timeZone);
+    this.publish(tomorrow, nextDay(tomorrow, timeZone));
   }
 
   /** The plan and prices for the hours in [from, to). */
