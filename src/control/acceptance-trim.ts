@@ -33,6 +33,11 @@ export interface TrimResult {
 
 /** Below this the units make too little to judge the balance by. */
 const MIN_PRODUCED_KW = 20;
+/**
+ * Raised only while the heat not taken is within this part of the tolerance: between it and the
+ * tolerance the share is held (a dead band), so it settles instead of hunting across the edge.
+ */
+const RAISE_WITHIN = 1 / 3;
 /** The longest step integrated: after a gap the trim does not jump. */
 const MAX_STEP_MS = 60_000;
 
@@ -46,8 +51,8 @@ const MAX_STEP_MS = 60_000;
  *   by running hotter); or a condenser outlet runs `overshootK` above the setpoint (the heat has
  *   nowhere to go: the units would unload, then trip).
  * - **Raise** (`raisePctPerMin`) while the network limits the target and takes all we make (the
- *   meter within the tolerance of the units' heat): heat the network would take is not sent to
- *   the dry coolers.
+ *   meter within a third of the tolerance of the units' heat): heat the network would take is
+ *   not sent to the dry coolers. Between that and the tolerance the share is held.
  * - Otherwise (heat-limited, values unknown, warming up) the share is held: it is learned where
  *   it matters, and does not wind up while the network does not limit.
  *
@@ -97,7 +102,7 @@ export function trimAcceptance(
     inp.capBinding &&
     making &&
     delivered !== undefined &&
-    delivered >= produced * (1 - tol)
+    produced - delivered <= RAISE_WITHIN * tol * produced
   ) {
     share = share0 + (cfg.raisePctPerMin / 100) * dtMin;
     note = 'raising: the network takes all we make';

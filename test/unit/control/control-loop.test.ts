@@ -106,6 +106,7 @@ async function harness(
     feedFrom?: number;
     feed?: (t: number) => boolean;
     sink?: (cmd: WriteCommand, scheduler: TestScheduler) => ObservableInput<WriteResult>;
+    control?: typeof control;
   } = {},
 ): Promise<Harness> {
   const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
@@ -136,7 +137,7 @@ async function harness(
   const sink = opts.sink ?? (() => of<WriteResult>({ status: 'written' }));
   const latest = new LatestValues(field);
   const loop = new ControlLoop({
-    control,
+    control: opts.control ?? control,
     defs,
     latest,
     write: (cmd) => {
@@ -424,5 +425,30 @@ describe('control loop wiring (virtual time)', () => {
     });
     expect(h.loop.details()).toMatchObject({ skippedCycles: 1 });
     await h.loop.stop();
+  });
+});
+
+describe('control loop: connection-mode switches', () => {
+  it('logs a switch once, at info, with its controller and facts, and records the mode', async () => {
+    const connected = controlSchema.parse({
+      ...control,
+      controllers: control.controllers.map((c) =>
+        c.type === 'supply-setpoint' ? { ...c, connection: { modes: ['supply'], reachC: 85 } } : c,
+      ),
+    });
+    const h = await harness({ control: connected });
+    h.until(60_000);
+    const lines = h.log.lines().filter((l) => String(l.msg).startsWith('connection mode'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      controller: 'supply',
+      from: null,
+      to: 'supply',
+      setpointC: 85,
+    });
+    const modes = h.samples.filter((s) => s.id === 'derived/connection_mode');
+    expect(modes.length).toBeGreaterThan(5);
+    expect(new Set(modes.map((s) => s.value))).toEqual(new Set([1]));
   });
 });

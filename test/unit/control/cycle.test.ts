@@ -318,3 +318,48 @@ describe('control cycle', () => {
     expect(out.safetyActive).toBe(true);
   });
 });
+
+describe('control cycle: the connection mode', () => {
+  const connected = cycleControllers(
+    controlSchema.parse({
+      controllers: control.controllers.map((c) =>
+        c.type === 'supply-setpoint'
+          ? { ...c, max: 120, connection: { modes: ['supply'], reachC: 85 } }
+          : c,
+      ),
+    }).controllers,
+  );
+
+  it('reaches dispatch in the same cycle, and a switch comes out as an event of its controller', () => {
+    // Outdoor −20 °C: the curve asks 85 °C, within reach: supply, one unit starts.
+    const start = runCycle(ProcessImage.of(plant(), 0), empty, connected, noOperator, 0);
+    expect(cmd(start, 'hp1/enable')?.value).toBe(true);
+    expect(start.events).toEqual([
+      expect.objectContaining({ controller: 'supply', message: expect.stringMatching(/→ supply/) }),
+    ]);
+    expect(start.derived).toContainEqual({ id: 'derived/connection_mode', value: 1 });
+    // The request rises above reach and supply is the only mode allowed: none, dispatch stops
+    // the unit at once (the substation routes nothing to the network).
+    const request = (c: (typeof connected)[number]) =>
+      c.type === 'supply-setpoint'
+        ? {
+            ...c,
+            curve: [
+              { outdoor: -20, supply: 95 },
+              { outdoor: 15, supply: 80 },
+            ],
+          }
+        : c;
+    const hot = connected.map(request) as typeof connected;
+    const next = runCycle(
+      ProcessImage.of(plant({ 'hp1/running': true }), 5000),
+      start.state,
+      hot,
+      noOperator,
+      5000,
+    );
+    expect(next.events[0]?.message).toMatch(/connection mode supply → none/);
+    expect(cmd(next, 'hp1/enable')?.value).toBe(false);
+    expect(cmd(next, 'hp1/sp')?.value).toBe(85);
+  });
+});

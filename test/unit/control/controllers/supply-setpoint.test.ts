@@ -116,3 +116,135 @@ describe('supply setpoint controller', () => {
     );
   });
 });
+
+describe('supply setpoint: the day-ahead plan', () => {
+  const planned = supplySetpointSchema.parse({
+    ...cfg,
+    planSupplyTemp: 'utility/plan_supply_temp',
+    planActive: 'utility/plan_active',
+  });
+  const step = (values: Record<string, number | boolean>, qualityBad: string[] = []) =>
+    supplySetpoint.step(
+      {
+        image: ProcessImage.build(
+          Object.entries(values).map(([id, v]) =>
+            sample(id, v, NOW, qualityBad.includes(id) ? 'bad' : 'good'),
+          ),
+          new Map(),
+          NOW,
+        ),
+        now: NOW,
+        safetyActive: false,
+      },
+      supplySetpoint.init(planned),
+      planned,
+    );
+
+  it('the plan’s temperature wins over the utility’s request while the plan is active', () => {
+    const out = step({
+      'utility/plan_active': true,
+      'utility/plan_supply_temp': 72,
+      'dh/request': 78,
+      'dh/outdoor': -10,
+    });
+    expect(out.state).toMatchObject({ lastC: 72, source: 'plan' });
+    expect(out.commands[0]!.reason).toBe('the plan requests 72 °C');
+  });
+
+  it('without an active plan (or its temperature), the request or the curve, visibly', () => {
+    const inactive = step({
+      'utility/plan_active': false,
+      'utility/plan_supply_temp': 72,
+      'dh/outdoor': -10,
+    });
+    expect(inactive.state).toMatchObject({ lastC: 85, source: 'curve' });
+    expect(inactive.message).toMatch(/on the supply curve \(no plan for this hour\)/);
+    const noTemp = step(
+      { 'utility/plan_active': true, 'utility/plan_supply_temp': 72, 'dh/request': 78 },
+      ['utility/plan_supply_temp'],
+    );
+    expect(noTemp.state).toMatchObject({ lastC: 78, source: 'utility' });
+  });
+
+  it('planSupplyTemp and planActive go together', () => {
+    const r = supplySetpointSchema.safeParse({
+      ...cfg,
+      planSupplyTemp: 'utility/plan_supply_temp',
+    });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues[0]!.path).toEqual(['planActive']);
+  });
+});
+
+describe('supply setpoint: connection modes', () => {
+  const connected = supplySetpointSchema.parse({
+    ...cfg,
+    max: 120,
+    connection: {
+      modes: ['supply', 'top-up', 'return'],
+      modeOutput: 'dh/connection_mode',
+      reachC: 85,
+      networkReturn: 'dh/network_return',
+      evaporatorIn: 'plant/source_supply',
+    },
+  });
+  const T = Date.UTC(2021, 0, 15, 10);
+  const step = (values: Record<string, number>, prev = supplySetpoint.init(connected), now = T) =>
+    supplySetpoint.step(
+      { image: ProcessImage.of(values, now), now, safetyActive: false },
+      prev,
+      connected,
+    );
+  const plant = { 'dh/network_return': 45, 'plant/source_supply': 45 };
+
+  it('a request above reach: the condenser setpoint stays at reach, the utility tops up', () => {
+    const out = step({ ...plant, 'dh/request': 110 });
+    expect(out.state.requestedC).toBe(110);
+    expect(out.state.lastC).toBe(85);
+    expect(out.state.connection).toMatchObject({ mode: 'top-up', setpointC: 85 });
+    expect(out.commands).toEqual([
+      { id: 'hp1/sp', value: 85, reason: expect.stringMatching(/utility requests 110 °C/) },
+      { id: 'hp2/sp', value: 85, reason: expect.any(String) },
+      {
+        id: 'dh/connection_mode',
+        value: 3,
+        reason: expect.stringMatching(
+          /^connection mode \(start\) → top-up: top-up: we deliver 85 °C/,
+        ),
+      },
+    ]);
+    expect(out.derived).toEqual([{ id: 'derived/connection_mode', value: 3 }]);
+    expect(out.message).toMatch(/^connection top-up since 10:00 UTC, condenser setpoint 85 °C/);
+    expect(out.events).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/→ top-up/),
+        fields: expect.objectContaining({ from: null, to: 'top-up' }),
+      }),
+    ]);
+  });
+
+  it('every switch is an event; a cycle without one has none', () => {
+    const first = step({ ...plant, 'dh/request': 80 });
+    expect(first.state.connection?.mode).toBe('supply');
+    const same = step({ ...plant, 'dh/request': 81 }, first.state, T + 5000);
+    expect(same.events).toBeUndefined();
+    expect(same.state.lastC).toBe(81);
+    const up = step({ ...plant, 'dh/request': 95 }, same.state, T + 10_000);
+    expect(up.state.connection?.mode).toBe('top-up');
+    expect(up.events?.[0]?.message).toMatch(
+      /connection mode supply → top-up: .*request 95 °C above reach 85 °C/,
+    );
+    expect(up.commands.find((c) => c.id === 'dh/connection_mode')?.value).toBe(3);
+  });
+
+  it('never writes a setpoint above reach, whatever the request and the mode', () => {
+    let state = supplySetpoint.init(connected);
+    for (let i = 0; i < 200; i++) {
+      const request = 60 + ((i * 7) % 60); // 60–119 °C, jumping around
+      const out = step({ ...plant, 'dh/request': request }, state, T + i * 60_000);
+      state = out.state;
+      for (const c of out.commands.filter((c) => c.id.endsWith('/sp')))
+        expect(c.value as number).toBeLessThanOrEqual(85);
+    }
+  });
+});

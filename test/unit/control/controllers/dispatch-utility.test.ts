@@ -1,0 +1,233 @@
+import { describe, expect, it } from '@jest/globals';
+import { heatPumpDispatchSchema } from '../../../../src/config/controllers';
+import type { Connection, ConnectionMode } from '../../../../src/control/connection-mode';
+import type { Command } from '../../../../src/control/controller';
+import { dispatch, type DispatchState } from '../../../../src/control/controllers/dispatch';
+import { ProcessImage } from '../../../../src/control/process-image';
+
+/**
+ * Dispatch with the utility side (issue 22): the connection mode's acceptance, the acceptance
+ * trim, value-aware running and the plan's requested capacity. Stepped every 5 s of virtual time
+ * against a stand-in for the units (heat = load × capacity at COP 4) and the network (takes at
+ * most `takesKw` of it: the meter shows the rest is not taken).
+ */
+
+const hp = (n: number) => ({
+  name: `hp${n}`,
+  enable: `hp${n}/enable`,
+  loadSetpoint: `hp${n}/load_sp`,
+  running: `hp${n}/running`,
+  tripped: `hp${n}/tripped`,
+  heatOutput: `hp${n}/heat`,
+  electricPower: `hp${n}/power`,
+  condenserOut: `hp${n}/cond_out`,
+  evaporatorIn: `hp${n}/evap_in`,
+  capacityKw: 1000,
+  minLoadPct: 25,
+  minRunMs: 600_000,
+  minOffMs: 300_000,
+  rampPctPerMin: 10,
+});
+
+const base = {
+  type: 'heat-pump-dispatch',
+  name: 'dispatch',
+  networkAcceptance: 'dh/acceptance',
+  returnAcceptance: 'dh/return_acceptance',
+  sources: [{ flow: 'plant/flow', supplyTemp: 'plant/supply', returnTemp: 'plant/return' }],
+  heatPumps: [hp(1), hp(2)],
+  diverterValve: 'plant/valve',
+  offeredHeat: 'dh/offered',
+};
+const parse = (over: Record<string, unknown> = {}) =>
+  heatPumpDispatchSchema.parse({ ...base, ...over });
+const VALUE = {
+  heatPrice: 'utility/heat_price',
+  electricityPrice: 'utility/electricity_price',
+  deliveryRequired: 'utility/delivery_required',
+  requestedCapacity: 'utility/plan_capacity',
+};
+
+const KW_PER_M3H_K = (1000 / 3600) * 4.186;
+const T0 = Date.UTC(2021, 0, 15, 10);
+
+interface World {
+  recoverableKw: number;
+  acceptanceKw: number;
+  returnAcceptanceKw?: number;
+  /** What the network really takes (default: the acceptance of the mode). */
+  takesKw?: number;
+  mode?: ConnectionMode;
+  extra?: Record<string, number | boolean>;
+}
+
+function simulate(cfg: ReturnType<typeof parse>, seconds: number, world: (t: number) => World) {
+  let state: DispatchState = dispatch.init(cfg);
+  const running = [false, false];
+  const load = [0, 0];
+  let delivered = 0;
+  const log: { t: number; cmds: Command[]; state: DispatchState; message?: string }[] = [];
+  for (let t = 0; t <= seconds; t += 5) {
+    const w = world(t);
+    const values: Record<string, number | boolean> = {
+      'plant/flow': 100,
+      'plant/return': 34,
+      'plant/supply': 34 + w.recoverableKw / (100 * KW_PER_M3H_K),
+      'dh/acceptance': w.acceptanceKw,
+      'dh/return_acceptance': w.returnAcceptanceKw ?? 0,
+      'dh/power': delivered,
+      ...w.extra,
+    };
+    for (let i = 0; i < 2; i++) {
+      values[`hp${i + 1}/running`] = running[i]!;
+      values[`hp${i + 1}/tripped`] = false;
+      values[`hp${i + 1}/heat`] = load[i]! * 10;
+      values[`hp${i + 1}/power`] = load[i]! * 2.5;
+      values[`hp${i + 1}/evap_in`] = 40;
+    }
+    const now = T0 + t * 1000;
+    const connection: Connection | undefined = w.mode
+      ? { mode: w.mode, setpointC: 80, requestedC: 80, reachC: 85, since: T0 }
+      : undefined;
+    const out = dispatch.step(
+      {
+        image: ProcessImage.of(values, now),
+        now,
+        safetyActive: false,
+        supplySetpointC: 80,
+        ...(connection ? { connection } : {}),
+      },
+      state,
+      cfg,
+    );
+    state = out.state;
+    log.push({ t, cmds: out.commands, state, ...(out.message ? { message: out.message } : {}) });
+    for (let i = 0; i < 2; i++) {
+      const en = out.commands.find((c) => c.id === `hp${i + 1}/enable`)?.value;
+      const sp = out.commands.find((c) => c.id === `hp${i + 1}/load_sp`)?.value;
+      running[i] = en === true;
+      load[i] = running[i] ? Number(sp) : 0;
+    }
+    const made = (load[0]! + load[1]!) * 10;
+    const takes = w.takesKw ?? (w.mode === 'return' ? (w.returnAcceptanceKw ?? 0) : w.acceptanceKw);
+    delivered = Math.min(made, takes);
+  }
+  return log;
+}
+
+const value = (cmds: Command[], id: string) => cmds.find((c) => c.id === id)?.value;
+const enabled = (cmds: Command[]) => [value(cmds, 'hp1/enable'), value(cmds, 'hp2/enable')];
+const offered = (e: { cmds: Command[] }) => value(e.cmds, 'dh/offered') as number;
+
+describe('dispatch: connection modes', () => {
+  it('in mode none stops every unit at once, minimum run time or not (the network takes nothing)', () => {
+    const log = simulate(parse(), 300, (t) => ({
+      recoverableKw: 1200,
+      acceptanceKw: 3000,
+      mode: t < 120 ? 'supply' : 'none',
+    }));
+    expect(enabled(log.find((e) => e.t === 115)!.cmds)).toEqual([true, true]);
+    const at = log.find((e) => e.t === 120)!;
+    expect(enabled(at.cmds)).toEqual([false, false]);
+    expect(offered(at)).toBe(0);
+    expect(at.message).toMatch(
+      /stopping hp1 and hp2: the network takes 0 kW \(connection mode none\)/,
+    );
+  });
+
+  it('in return mode aims for the return line’s acceptance', () => {
+    const log = simulate(parse(), 60, () => ({
+      recoverableKw: 1500,
+      acceptanceKw: 3000,
+      returnAcceptanceKw: 800,
+      mode: 'return',
+    }));
+    expect(offered(log.at(-1)!)).toBe(720); // 0.9 × 800
+    expect(log.at(-1)!.message).toMatch(/return line takes 800 kW/);
+  });
+});
+
+describe('dispatch: acceptance margin and trim', () => {
+  it('an old config with acceptanceMargin is still valid and used; without one, 0.9', () => {
+    const old = parse({ acceptanceMargin: 0.8 });
+    expect(old.acceptanceMargin).toBe(0.8);
+    expect(
+      offered(simulate(old, 30, () => ({ recoverableKw: 1500, acceptanceKw: 1000 })).at(-1)!),
+    ).toBe(800);
+    expect(
+      offered(simulate(parse(), 30, () => ({ recoverableKw: 1500, acceptanceKw: 1000 })).at(-1)!),
+    ).toBe(900);
+  });
+
+  it('with the trim, aims up to the whole acceptance while the network takes all we make', () => {
+    const trimmed = parse({ acceptanceTrim: { deliveredHeat: 'dh/power' } });
+    const log = simulate(trimmed, 3600, () => ({ recoverableKw: 2000, acceptanceKw: 1500 }));
+    // The fixed margin would stop at 1350 kW; the trim reaches 1500 and stays there.
+    expect(offered(log.find((e) => e.t === 60)!)).toBeLessThan(1400);
+    expect(offered(log.at(-1)!)).toBe(1500);
+    expect(log.at(-1)!.state.trim?.share).toBe(1);
+  });
+
+  it('with the trim, backs off when the network takes less than it announces', () => {
+    const trimmed = parse({ acceptanceTrim: { deliveredHeat: 'dh/power' } });
+    const log = simulate(trimmed, 3600, (t) => ({
+      recoverableKw: 2000,
+      acceptanceKw: 1500,
+      takesKw: t < 1200 ? 1500 : 1200,
+    }));
+    const end = log.at(-1)!;
+    expect(end.state.trim!.share).toBeLessThan(0.85);
+    expect(offered(end)).toBeLessThanOrEqual(1200 * 1.03 + 10);
+  });
+});
+
+describe('dispatch: value', () => {
+  const valued = parse({ value: VALUE });
+  // COP 4 measured: heat 20 €/MWh − electricity 120 / 4 = −10 €/MWh.
+  const prices = (required: boolean) => ({
+    'utility/heat_price': 20,
+    'utility/electricity_price': 120,
+    'utility/delivery_required': required,
+  });
+
+  it('a loss-making spot hour stops the units (after their minimum run time)', () => {
+    const log = simulate(valued, 1200, (t) => ({
+      recoverableKw: 1200,
+      acceptanceKw: 3000,
+      ...(t >= 700 ? { extra: prices(false) } : {}),
+    }));
+    expect(enabled(log.find((e) => e.t === 695)!.cmds)).toEqual([true, true]);
+    const after = log.find((e) => e.t === 700)!;
+    expect(offered(after)).toBe(0);
+    expect(after.message).toMatch(/not running at a loss: .* -10\.0 €\/MWh net/);
+    // One stop per cycle, both past their minimum run time.
+    expect(enabled(log.find((e) => e.t === 705)!.cmds)).toEqual([false, false]);
+    expect(log.at(-1)!.state.lossMaking).toBe(true);
+  });
+
+  it('an on-demand hour delivers at the same prices', () => {
+    const log = simulate(valued, 1200, (t) => ({
+      recoverableKw: 1200,
+      acceptanceKw: 3000,
+      ...(t >= 700 ? { extra: prices(true) } : {}),
+    }));
+    expect(enabled(log.at(-1)!.cmds)).toEqual([true, true]);
+    expect(offered(log.at(-1)!)).toBe(1600);
+    expect(log.at(-1)!.message).toMatch(/delivered as the contract requires/);
+  });
+
+  it('unknown prices are no reason to stop', () => {
+    const log = simulate(valued, 60, () => ({ recoverableKw: 1200, acceptanceKw: 3000 }));
+    expect(offered(log.at(-1)!)).toBe(1600);
+  });
+
+  it('the plan’s requested capacity caps the target', () => {
+    const log = simulate(valued, 60, () => ({
+      recoverableKw: 1200,
+      acceptanceKw: 3000,
+      extra: { 'utility/plan_capacity': 700 },
+    }));
+    expect(offered(log.at(-1)!)).toBe(700);
+    expect(log.at(-1)!.message).toMatch(/the plan requests 700 kW/);
+  });
+});
