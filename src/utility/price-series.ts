@@ -156,7 +156,8 @@ function checkPrice(
       start = t;
     }
   }
-  if (electricity === undefined)
+  const reported = problems.some((p) => p.at === at && p.field === names.electricity);
+  if (electricity === undefined && !reported)
     problems.push({
       at,
       field: names.electricity,

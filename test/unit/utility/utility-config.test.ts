@@ -24,7 +24,7 @@ describe('the utility section of the site config', () => {
 
   it('fills defaults: a poll every 15 min with a 30 s timeout; the token from the environment, shown as [secret]', () => {
     const text = demoText().replace(
-      /^utility:\n  plan:\n/m,
+      /^utility:\n {2}plan:\n/m,
       'utility:\n  plan:\n    file: config/examples/plan.csv\n    poll: { url: "https://utility.example/plans/42.json", token: { env: UTILITY_TOKEN } }\n',
     );
     const r = parseSiteConfig(text, { UTILITY_TOKEN: 's3cret-token' });
@@ -39,10 +39,10 @@ describe('the utility section of the site config', () => {
   it('reports every problem at once: an http:// poll, unknown points, a share above 1, a missing variable', () => {
     const text = demoText()
       .replace(
-        /^utility:\n  plan:\n/m,
+        /^utility:\n {2}plan:\n/m,
         'utility:\n  plan:\n    poll: { url: "http://utility.example/plan.csv", token: { env: NOPE } }\n',
       )
-      .replace(/(\n  value:\n[^]*?)deliveredHeat: dh\/power/, '$1deliveredHeat: dh/powr')
+      .replace(/(\n {2}value:\n[^]*?)deliveredHeat: dh\/power/, '$1deliveredHeat: dh/powr')
       .replace(
         'electricPower: [hp1/electric_power, hp2/electric_power]',
         'electricPower: [hp1/electric_power, hp3/electric_power]',
@@ -60,7 +60,7 @@ describe('the utility section of the site config', () => {
   });
 
   it('refuses a device named utility or value: those are HeatBridge’s own', () => {
-    const text = demoText().replace(/^  dh:\n/m, '  utility:\n');
+    const text = demoText().replace(/^ {2}dh:\n/m, '  utility:\n');
     const r = parseSiteConfig(text, {});
     expect(r.ok).toBe(false);
     if (r.ok) return;
