@@ -76,6 +76,11 @@ export function commandPoints(heatPumps: number): Record<string, CommandPoint> {
       set: (c, v) => (c.offeredHeatKw = Number(v)),
       range: [0, 10000],
     },
+    'dh/connection_mode': {
+      get: (c) => c.connectionMode,
+      set: (c, v) => (c.connectionMode = Math.round(Number(v))),
+      range: [0, 3],
+    },
   };
   for (let i = 0; i < heatPumps; i++) Object.assign(points, hp(i));
   return points;

@@ -5,7 +5,10 @@
  *
  * - The plant model in virtual time: `Simulation`, its parameters and the temperatures scoring
  *   reads (`airTemperatures`, `cduTemperatures`).
- * - Plant faults (`FaultSpec`, `FAULT_KINDS`) and weather (`hourlyCsvWeather`, the bundled year).
+ * - The model's COP and capacity at a lift (`copAt`, `capacityAt`, `unitsCapacityAt`) and the
+ *   connection's acceptance by mode (`connectionAcceptance`), for upper bounds computed outside.
+ * - Plant faults (`FaultSpec`, `FAULT_KINDS`), weather (`hourlyCsvWeather`, the bundled year) and
+ *   measured networks (`loadNetworkSeries`, `networkSeries`: the `network` option of `Simulation`).
  * - The protocol servers as a component, loaded on demand (`loadSimulatorsComponent`): node-opcua
  *   takes most of a second to load, which `simulate` and the other commands need not pay.
  */
@@ -14,6 +17,24 @@ import type * as SimulatorsComponentModule from './component';
 export { Simulation, type Measured, type SimulationOptions } from './simulation';
 export { DEMO_PARAMS, type PlantParams } from './model/params';
 export { airTemperatures, cduTemperatures } from './model/plant';
+export { capacityAt, copAt, unitsCapacityAt } from './model/heat-pump';
+export {
+  CONNECTION_MODES,
+  connectionAcceptance,
+  type ConnectionMode,
+  type NetworkConditions,
+} from './model/district';
+export {
+  heatKwOf,
+  loadNetworkSeries,
+  MAX_NETWORK_SUPPLY_C,
+  networkSeries,
+  parseNetworkCsv,
+  type NetworkHour,
+  type NetworkKind,
+  type NetworkScaling,
+  type NetworkSeries,
+} from './network';
 export { FAULT_KINDS, faultSchema, type Fault, type FaultSpec } from './faults';
 export {
   constantWeather,

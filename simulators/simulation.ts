@@ -11,6 +11,7 @@ import {
   type PlantState,
   type PlcCommands,
 } from './model/state';
+import type { NetworkSeries } from './network';
 import type { WeatherSource } from './weather';
 
 export interface SimulationOptions {
@@ -26,6 +27,11 @@ export interface SimulationOptions {
   equipmentOf: Readonly<Record<string, string>>;
   /** Protocol each device is served with: some faults only make sense for one of them. */
   protocolOf: Readonly<Record<string, 'opcua' | 'modbus'>>;
+  /**
+   * A measured network in place of the built-in curves: its requested supply, return and
+   * acceptance, and its outdoor temperature (over `weather`) when it has one.
+   */
+  network?: NetworkSeries;
 }
 
 /** A value as a sensor reports it, after injected measurement faults. */
@@ -65,7 +71,7 @@ export class Simulation extends EventEmitter {
   constructor(private readonly opts: SimulationOptions) {
     super();
     this.state = initialState(opts.params, opts.startTime, opts.seed);
-    this.state = { ...this.state, outdoorTempC: opts.weather.temperatureAt(opts.startTime) };
+    this.state = { ...this.state, outdoorTempC: this.outdoorAt(opts.startTime) };
     this.commands = initialCommands(opts.params);
     this.writable = commandPoints(opts.params.heatPumps.length);
     this.current = readings(this.state, opts.params);
@@ -80,12 +86,32 @@ export class Simulation extends EventEmitter {
     return this.state.t;
   }
 
+  /** The network series in place of the built-in curves, if any. */
+  get network(): NetworkSeries | undefined {
+    return this.opts.network;
+  }
+
+  /** Outdoor temperature at `t`: the network series' when it has one, else the weather's. */
+  outdoorAt(t: number): number {
+    return this.opts.network?.conditionsAt(t).outdoorC ?? this.opts.weather.temperatureAt(t);
+  }
+
   /** Advances simulated time by `dtS` seconds. */
   advance(dtS: number): void {
     const faults = this.faultList;
+    const network = this.opts.network?.conditionsAt(this.state.t);
     const inputs: PlantInputs = {
       commands: this.commands,
-      outdoorTempC: this.opts.weather.temperatureAt(this.state.t),
+      outdoorTempC: network?.outdoorC ?? this.opts.weather.temperatureAt(this.state.t),
+      ...(network
+        ? {
+            network: {
+              supplyC: network.supplyC,
+              returnC: network.returnC,
+              acceptanceKw: network.acceptanceKw,
+            },
+          }
+        : {}),
       faults: {
         networkRefusesHeat: faults.some((f) => f.kind === 'network-refuses-heat'),
         drycoolerFault: faults.some((f) => f.kind === 'drycooler-fault'),

@@ -202,10 +202,27 @@ export const DISTRICT_MAP: RegisterPoint[] = [
     { scale: 0.1 },
   ),
   r('outdoor_temp', 'input', 13, 'int16', 'degC', 'Outdoor temperature', { scale: 0.1 }),
+  r(
+    'return_acceptance',
+    'input',
+    14,
+    'float32',
+    'kW',
+    "Heat the network's return line takes at the contract's maximum rise",
+  ),
   r('offered_heat', 'holding', 0, 'float32', 'kW', 'Heat announced to the utility, 0–10000', {
     order: 'CDAB',
     access: 'rw',
   }),
+  r(
+    'connection_mode',
+    'holding',
+    2,
+    'uint16',
+    'count',
+    'Where our heat goes: 0 none, 1 supply line (default), 2 return line, 3 supply with top-up',
+    { access: 'rw' },
+  ),
 ];
 
 export const REGISTER_MAPS: Record<DeviceKind, RegisterPoint[]> = {

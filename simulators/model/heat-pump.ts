@@ -149,6 +149,41 @@ export function capacityKw(p: HeatPumpParams, sourceC: number, sinkC: number): n
 }
 
 /**
+ * A unit's COP when delivering at `condenserOutC` from evaporator water entering at
+ * `evaporatorInC`, with the model's own formula (η · T_c / (T_c − T_e), refrigerant temperatures
+ * the water temperatures ± the approach, capped at MAX_COP). With `evaporatorFlowKgS` it is the
+ * COP at full load, the evaporator water cooled by the heat drawn (as `thermodynamics` computes
+ * it); without, the evaporator water is taken as not cooled: the best COP at that lift.
+ */
+export function copAt(
+  p: HeatPumpParams,
+  condenserOutC: number,
+  evaporatorInC: number,
+  evaporatorFlowKgS?: number,
+): number {
+  if (evaporatorFlowKgS !== undefined && evaporatorFlowKgS > 0) {
+    return thermodynamics(p, 1, evaporatorInC, evaporatorFlowKgS, condenserOutC, condenserOutC).cop;
+  }
+  return refrigerantCop(p, condenserOutC, evaporatorInC);
+}
+
+/** A unit's full-load heating capacity at this lift, kW (`capacityKw` in the same argument order as `copAt`). */
+export function capacityAt(
+  p: HeatPumpParams,
+  condenserOutC: number,
+  evaporatorInC: number,
+): number {
+  return capacityKw(p, evaporatorInC, condenserOutC);
+}
+
+function refrigerantCop(p: HeatPumpParams, sinkC: number, evapOutC: number): number {
+  const tc = sinkC + p.approachK + KELVIN;
+  const te = evapOutC - p.approachK + KELVIN;
+  // Real units cap their COP (compressor and expansion limits) when the lift gets small.
+  return Math.min((p.eta * tc) / Math.max(tc - te, 1), MAX_COP);
+}
+
+/**
  * Heat and power of a unit at `load`, drawing from evaporator water at `sourceC` with `flowKgS`,
  * delivering into a condenser at `condenserC`. COP = eta · T_c / (T_c − T_e) with the refrigerant
  * temperatures (water temperatures ± approach), so it stays below the Carnot COP of the water
@@ -173,10 +208,7 @@ export function thermodynamics(
   let cop = 0;
   // A fixed point: the evaporator outlet depends on the heat drawn, which depends on the COP.
   for (let i = 0; i < 4; i++) {
-    const tc = sinkC + p.approachK + KELVIN;
-    const te = evapOut - p.approachK + KELVIN;
-    // Real units cap their COP (compressor and expansion limits) when the lift gets small.
-    cop = Math.min((p.eta * tc) / Math.max(tc - te, 1), MAX_COP);
+    cop = refrigerantCop(p, sinkC, evapOut);
     let evap = heat * (1 - 1 / cop);
     if (evap > maxEvap) {
       evap = maxEvap;
@@ -186,4 +218,13 @@ export function thermodynamics(
   }
   const electric = heat / cop;
   return { heatKw: heat, electricKw: electric, evapKw: heat - electric, evapOutC: evapOut, cop };
+}
+
+/** All the plant's units together at full load at this lift, kW: the capacity an upper bound uses. */
+export function unitsCapacityAt(
+  units: readonly HeatPumpParams[],
+  condenserOutC: number,
+  evaporatorInC: number,
+): number {
+  return units.reduce((sum, p) => sum + capacityAt(p, condenserOutC, evaporatorInC), 0);
 }

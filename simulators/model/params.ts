@@ -82,8 +82,23 @@ export interface PlantParams {
     deliveryBandK: number;
   };
   district: {
+    /** The built-in demand curve's bounds: heat the network takes at its requested temperature. */
     maxAcceptanceKw: number;
     minAcceptanceKw: number;
+    /**
+     * Supply-line feed-in: the substation's valve closes (and the utility reports no acceptance)
+     * while our supply is more than this many kelvin below the requested temperature.
+     */
+    supplyToleranceK: number;
+    /** Return-line feed-in (connection mode 2): what the contract lets us do to the return. */
+    returnLine: {
+      /** Highest rise of the return temperature, K. */
+      maxRiseK: number;
+      /** Highest temperature the return may be raised to, °C. */
+      maxC: number;
+      /** Share of the network's return flow at the connection routed through our condensers. */
+      flowShare: number;
+    };
   };
   watchdog: { timeoutS: number };
   /** Starting values of the energy counters, kWh (set near 2^32 to exercise a wrap). */
@@ -129,7 +144,12 @@ export const DEMO_PARAMS: PlantParams = {
   dryCooler: { uaKwPerK: 150, fanMaxKw: 45, safeSetpointC: 30 },
   heatPumps: [heatPump, { ...heatPump }],
   condenser: { volumeM3: 3, standbyLossTimeConstantS: 1800, deliveryBandK: 5 },
-  district: { maxAcceptanceKw: 3000, minAcceptanceKw: 400 },
+  district: {
+    maxAcceptanceKw: 3000,
+    minAcceptanceKw: 400,
+    supplyToleranceK: 2,
+    returnLine: { maxRiseK: 15, maxC: 70, flowShare: 1 },
+  },
   watchdog: { timeoutS: 15 },
   counterStartKwh: 0,
 };

@@ -1,4 +1,11 @@
-import { acceptanceKw, localHour, networkReturnC, requestedSupplyC } from './district';
+import {
+  builtInNetwork,
+  CONNECTION_MODES,
+  connectionAcceptance,
+  connectionModeOf,
+  localHour,
+  networkFlowKgS,
+} from './district';
 import { compressorOn, sequence, thermodynamics } from './heat-pump';
 import type { PlantParams } from './params';
 import { approach, clamp, CP_AIR, CP_WATER, waterCapacity } from './physics';
@@ -92,10 +99,11 @@ function stepOnce(prev: PlantState, inputs: PlantInputs, dtS: number, p: PlantPa
   const valvePct = approach(prev.valvePct, valveTarget, p.valve.speedPctPerS * dtS);
   const dcSetpointC = safe ? p.dryCooler.safeSetpointC : cmd.drycoolerSetpointC;
 
-  // ── District network ──
-  const retC = networkReturnC(outdoorC, hour);
-  const reqC = requestedSupplyC(outdoorC, hour);
-  const accKw = faults.networkRefusesHeat ? 0 : acceptanceKw(outdoorC, hour, p.district);
+  // ── District network: a measured series' hour, else the built-in curves ──
+  const network = inputs.network ?? builtInNetwork(outdoorC, hour, p.district);
+  const retC = network.returnC;
+  const reqC = network.supplyC;
+  const mode = connectionModeOf(cmd.connectionMode);
 
   // ── Heat pumps: sequencing, then heat from the evaporator branch ──
   const sequenced = prev.heatPumps.map((hp, i) =>
@@ -121,11 +129,16 @@ function stepOnce(prev: PlantState, inputs: PlantInputs, dtS: number, p: PlantPa
   const dcFlow = loopFlow - hpFlow;
   const active = sequenced.filter((hp) => compressorOn(hp.mode) && hp.load > 0).length;
   const running = sequenced.map((hp, i) => ({ hp, i })).filter(({ hp }) => compressorOn(hp.mode));
+  // Our supply temperature: the running units' setpoints, else what all are set to deliver.
+  const setpoints = (
+    running.length > 0 ? running.map(({ i }) => i) : cmd.heatPumps.map((_, i) => i)
+  ).map((i) => cmd.heatPumps[i]?.condenserSetpointC ?? 70);
   const sinkTargetC =
-    running.length > 0
-      ? running.reduce((sum, { i }) => sum + (cmd.heatPumps[i]?.condenserSetpointC ?? 70), 0) /
-        running.length
-      : reqC;
+    setpoints.length > 0 ? setpoints.reduce((sum, c) => sum + c, 0) / setpoints.length : reqC;
+  const acceptance = faults.networkRefusesHeat
+    ? { acceptanceKw: 0, returnAcceptanceKw: 0, refused: true }
+    : connectionAcceptance(mode, sinkTargetC, network, p.district);
+  const accKw = acceptance.acceptanceKw;
   const heatPumps = sequenced.map((hp, i) => {
     const hpParams = p.heatPumps[i]!;
     const flow = compressorOn(hp.mode) && hp.load > 0 && active > 0 ? hpFlow / active : 0;
@@ -184,11 +197,19 @@ function stepOnce(prev: PlantState, inputs: PlantInputs, dtS: number, p: PlantPa
   // ── Condenser header and the substation's flow control toward the supply setpoint ──
   const cCond = waterCapacity(p.condenser.volumeM3);
   const liftK = Math.max(sinkTargetC - retC, 1);
-  // Delivery starts as the header approaches the setpoint (recirculation below it).
+  // Delivery starts as the header approaches the setpoint (recirculation below it); into the
+  // supply line without top-up, the substation's valve also closes while the header is colder
+  // than the request's tolerance (over 1 K, so the flow does not chatter).
   const band = p.condenser.deliveryBandK;
-  const delivering = clamp((prev.condenserC - (sinkTargetC - band)) / band, 0, 1);
+  const valveOpen =
+    mode === 'supply' ? clamp(prev.condenserC - (reqC - p.district.supplyToleranceK - 1), 0, 1) : 1;
+  const delivering = valveOpen * clamp((prev.condenserC - (sinkTargetC - band)) / band, 0, 1);
   const wantedFlow = (delivering * heatKw) / (CP_WATER * liftK);
-  const maxFlow = accKw / (CP_WATER * liftK);
+  // The network's own flow bounds ours: all of it into the supply, its share of the return.
+  const maxFlow = Math.min(
+    accKw / (CP_WATER * liftK),
+    networkFlowKgS(network) * (mode === 'return' ? p.district.returnLine.flowShare : 1),
+  );
   const districtFlowKgS = Math.min(wantedFlow, maxFlow);
   const deliveredKw = districtFlowKgS * CP_WATER * Math.max(prev.condenserC - retC, 0);
   const standbyKw =
@@ -238,6 +259,8 @@ function stepOnce(prev: PlantState, inputs: PlantInputs, dtS: number, p: PlantPa
     networkReturnC: retC,
     requestedSupplyC: reqC,
     acceptanceKw: accKw,
+    returnAcceptanceKw: acceptance.returnAcceptanceKw,
+    connectionMode: CONNECTION_MODES.indexOf(mode),
     watchdog: wd,
     counters: {
       itKwh: prev.counters.itKwh + itKw * kwh,

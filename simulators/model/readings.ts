@@ -47,6 +47,7 @@ export function readings(s: PlantState, p: PlantParams): Readings {
     'dh/network_supply_temp': s.requestedSupplyC - 0.5,
     'dh/network_return_temp': s.networkReturnC,
     'dh/acceptance': s.acceptanceKw,
+    'dh/return_acceptance': s.returnAcceptanceKw,
     'dh/requested_supply_temp': s.requestedSupplyC,
     'dh/outdoor_temp': s.outdoorTempC,
   };

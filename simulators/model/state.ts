@@ -1,3 +1,4 @@
+import type { NetworkConditions } from './district';
 import type { PlantParams } from './params';
 
 export const HEAT_PUMP_MODES = [
@@ -49,6 +50,11 @@ export interface PlcCommands {
     tripReset: boolean;
   }[];
   offeredHeatKw: number;
+  /**
+   * How the substation routes our heat: 0 none, 1 supply line, 2 return line, 3 supply with the
+   * utility's top-up. 1 by default, so a controller that does not know the register works as before.
+   */
+  connectionMode: number;
   /** What HeatBridge tells the hall's BMS over OPC UA (information only, no effect on the plant). */
   hall: { heatRecoveryActive: boolean; recoveredPowerKw: number };
 }
@@ -56,6 +62,8 @@ export interface PlcCommands {
 export interface PlantInputs {
   commands: PlcCommands;
   outdoorTempC: number;
+  /** The network at the connection now; the built-in curves when absent. */
+  network?: NetworkConditions;
   /** Faults that change the physics (measurement faults live in the protocol layer). */
   faults: {
     networkRefusesHeat: boolean;
@@ -93,7 +101,12 @@ export interface PlantState {
   deliveredKw: number;
   networkReturnC: number;
   requestedSupplyC: number;
+  /** Heat the network takes from us now in the connection mode applied, kW. */
   acceptanceKw: number;
+  /** Heat the return line would take at the contract's maximum rise, kW. */
+  returnAcceptanceKw: number;
+  /** The connection mode's code (0–3) the substation applied in this step. */
+  connectionMode: number;
   watchdog: {
     lastHeartbeat: number;
     lastChangeAt: number;
@@ -129,6 +142,7 @@ export function initialCommands(params: PlantParams): PlcCommands {
       tripReset: false,
     })),
     offeredHeatKw: 0,
+    connectionMode: 1,
     hall: { heatRecoveryActive: false, recoveredPowerKw: 0 },
   };
 }
@@ -186,6 +200,8 @@ export function initialState(params: PlantParams, t0: number, seed: number): Pla
     networkReturnC: 47,
     requestedSupplyC: 75,
     acceptanceKw: 0,
+    returnAcceptanceKw: 0,
+    connectionMode: 1,
     watchdog: { lastHeartbeat: 0, lastChangeAt: t0, safeState: true, trips: 0 },
     counters: {
       itKwh: start,

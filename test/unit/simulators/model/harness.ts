@@ -23,6 +23,11 @@ export class Plant {
     networkRefusesHeat: false,
     drycoolerFault: false,
   };
+  /**
+   * The heat pumps' condenser setpoint: a fixed temperature, or the network's request (each step,
+   * as a supervisor feeding the supply line does; the substation refuses heat well below it).
+   */
+  supply: number | 'request' = 'request';
   private trips: number[] = [];
   private beat = 0;
 
@@ -47,6 +52,9 @@ export class Plant {
     for (let i = 0; i < seconds / dtS; i++) {
       if (this.heartbeats && Math.floor(this.seconds) % 2 === 0)
         this.cmd.heartbeat = ++this.beat % 65536;
+      for (const hp of this.cmd.heatPumps)
+        hp.condenserSetpointC =
+          this.supply === 'request' ? this.state.requestedSupplyC : this.supply;
       this.state = step(
         this.state,
         {
@@ -70,12 +78,16 @@ export class Plant {
     this.run(1);
   }
 
-  enableHeatPumps(loadPct: number, valvePct = 100, setpointC = 75): void {
+  enableHeatPumps(
+    loadPct: number,
+    valvePct = 100,
+    setpointC: number | 'request' = 'request',
+  ): void {
     this.cmd.valveSetpointPct = valvePct;
+    this.supply = setpointC;
     for (const hp of this.cmd.heatPumps) {
       hp.enable = true;
       hp.loadSetpointPct = loadPct;
-      hp.condenserSetpointC = setpointC;
     }
   }
 }
