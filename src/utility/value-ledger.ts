@@ -1,12 +1,11 @@
-import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   asyncScheduler,
   interval,
   Subject,
+  Subscription,
   type Observable,
   type SchedulerLike,
-  type Subscription,
 } from 'rxjs';
 import type { SiteConfig } from '../config';
 import type { ValueConfig } from '../config/utility';
@@ -16,8 +15,8 @@ import type { Sample } from '../domain/sample';
 import { qualityAt } from '../domain/stale';
 import type { Logger } from '../log';
 import type { Component, ComponentContext } from '../runtime/component';
-import { corruptName, writeFileAtomic } from '../util/atomic-file';
 import { siteTimeText } from '../util/site-time';
+import { readStateFile, StateFileWriter } from '../util/state-file';
 import { rateEurPerH, type BucketSize } from './value';
 import { KEEP_MS, ValueBook, type Held, type ValueBucket } from './value-book';
 import { VALUE_IDS, type ValuePoint } from './value-points';
@@ -84,10 +83,9 @@ export class ValueLedger implements Component {
   private inGap = false;
   /** The end of the integrated time in the saved file, to count the time down at a restart. */
   private restoredAt: number | undefined;
-  private subscriptions: Subscription[] = [];
+  private running: Subscription | undefined;
   private readonly published = new Map<ValuePoint, number>();
-  private savedAt: number | undefined;
-  private problem: string | undefined;
+  private readonly writer: StateFileWriter | undefined;
   private ctx: ComponentContext | undefined;
 
   constructor(private readonly opts: ValueLedgerOptions) {
@@ -101,43 +99,45 @@ export class ValueLedger implements Component {
       this.electricityPriceId,
     ]);
     this.samples$ = this.out.asObservable();
+    this.writer =
+      opts.file === undefined
+        ? undefined
+        : new StateFileWriter(opts.file, 'value ledger', opts.log);
   }
 
   start(ctx: ComponentContext): Promise<void> {
     this.ctx = ctx;
     this.restore();
     const scheduler = this.opts.scheduler ?? asyncScheduler;
-    this.subscriptions = [
+    const running = new Subscription();
+    running.add(
       this.opts.samples$.subscribe((s) => {
         if (this.inputs.has(s.id)) this.held.set(s.id, s);
       }),
-      interval(this.opts.periodMs, scheduler).subscribe(() => this.step()),
-      ...(this.opts.file === undefined
-        ? []
-        : [
-            interval(this.opts.saveEveryMs ?? DEFAULT_SAVE_EVERY_MS, scheduler).subscribe(() =>
-              this.save(),
-            ),
-          ]),
-    ];
+    );
+    running.add(interval(this.opts.periodMs, scheduler).subscribe(() => this.step()));
+    if (this.writer) {
+      const everyMs = this.opts.saveEveryMs ?? DEFAULT_SAVE_EVERY_MS;
+      running.add(interval(everyMs, scheduler).subscribe(() => this.save()));
+    }
+    this.running = running;
     return Promise.resolve();
   }
 
+  /** Saves at stop: the books end where the last step did. */
   stop(): Promise<void> {
-    for (const s of this.subscriptions) s.unsubscribe();
-    this.subscriptions = [];
+    this.running?.unsubscribe();
+    this.running = undefined;
     this.save();
     return Promise.resolve();
   }
 
   details(): Record<string, unknown> {
     return {
-      ...(this.opts.file !== undefined ? { file: this.opts.file } : {}),
+      ...this.writer?.details(),
       hours: this.book.size('hour'),
       days: this.book.size('day'),
       months: this.book.size('month'),
-      ...(this.savedAt !== undefined ? { savedAt: new Date(this.savedAt).toISOString() } : {}),
-      ...(this.problem ? { problem: this.problem } : {}),
     };
   }
 
@@ -230,34 +230,24 @@ export class ValueLedger implements Component {
   save(): void {
     const now = this.opts.now();
     this.book.prune(now);
-    if (this.opts.file === undefined) return;
     const content = this.book.toJSON(now, this.last?.at ?? this.restoredAt);
-    try {
-      writeFileAtomic(this.opts.file, `${JSON.stringify(content)}\n`);
-      this.savedAt = now;
-      if (this.problem) {
-        this.problem = undefined;
-        this.ctx?.report('running');
-      }
-    } catch (err) {
-      const problem = `value ledger cannot be saved to ${this.opts.file}: ${(err as Error).message}`;
-      if (problem !== this.problem) this.opts.log.warn(problem);
-      this.problem = problem;
-      this.ctx?.report('degraded', problem);
-    }
+    this.writer?.write(`${JSON.stringify(content)}\n`, now, this.ctx?.report.bind(this.ctx));
   }
 
   /** Reads the file at start (not when built: a ledger never started reads nothing). */
   private restore(): void {
     const { file, log, timeZone } = this.opts;
-    const now = this.opts.now();
     if (file === undefined) return;
-    if (!existsSync(file)) {
+    const read = readStateFile(file, (text) => ValueBook.fromJSON(text, timeZone), this.opts.now());
+    if (!read.found) {
       log.info({ file }, 'no saved value ledger (a first start): value counts from now');
-      return;
-    }
-    try {
-      const loaded = ValueBook.fromJSON(readFileSync(file, 'utf8'), timeZone);
+    } else if ('error' in read) {
+      log.warn(
+        { file, err: read.error, ...(read.setAsideAs ? { setAsideAs: read.setAsideAs } : {}) },
+        'saved value ledger unreadable: value counts from now',
+      );
+    } else {
+      const loaded = read.value;
       this.book = loaded.book;
       this.restoredAt = loaded.lastAt;
       if (loaded.savedIn !== timeZone)
@@ -272,18 +262,6 @@ export class ValueLedger implements Component {
           ...(loaded.lastAt !== undefined ? { until: siteTimeText(loaded.lastAt, timeZone) } : {}),
         },
         'value ledger continues from its saved buckets',
-      );
-    } catch (err) {
-      // Kept aside for a look, and so the next save does not overwrite it.
-      let aside: string | undefined = corruptName(file, now);
-      try {
-        renameSync(file, aside);
-      } catch {
-        aside = undefined;
-      }
-      log.warn(
-        { file, err: (err as Error).message, ...(aside ? { setAsideAs: aside } : {}) },
-        'saved value ledger unreadable: value counts from now',
       );
     }
   }
