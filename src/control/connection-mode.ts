@@ -62,6 +62,8 @@ const HOUR_MS = 3_600_000;
 const REFUSED_BELOW_KW = 1;
 /** Nearing trip by default: reach + 3 K (the units unload by themselves above trip − 3 K). */
 const NEAR_TRIP_ABOVE_REACH_K = 3;
+/** … judged only once a mode has run this long (the header cools after a switch to a cooler one). */
+const NEAR_TRIP_GRACE_MS = 5 * 60_000;
 
 /** Half-kelvin steps, rounded down: a cap at reach stays at or below it. */
 const halfDown = (c: number): number => Math.floor(c * 2 + 1e-9) / 2;
@@ -155,7 +157,12 @@ function impossibility(
       block: ['supply'],
     };
   const nearTrip = cfg.nearTripC ?? cfg.reachC + NEAR_TRIP_ABOVE_REACH_K;
-  if (inp.condenserOutC !== undefined && inp.condenserOutC > nearTrip) {
+  // A mode just chosen is given time: the header is still as hot as the mode before left it.
+  if (
+    inp.condenserOutC !== undefined &&
+    inp.condenserOutC > nearTrip &&
+    inp.now - prev.since >= NEAR_TRIP_GRACE_MS
+  ) {
     // A mode as hot as this one would trip the units the same way: blocked with it.
     const block = cfg.modes.filter(
       (m) => m === prev.mode || candidate(m, inp, cfg, prev).setpointC >= prev.setpointC - 0.5,
@@ -235,7 +242,8 @@ export function decideConnection(
   };
   const { mode, c } = chosen;
   const changed = prev?.mode !== mode;
-  const why = impossible && mode !== 'none' ? `${c.why} (${reasons.join('; ')})` : c.why;
+  // The modes passed over say why this one (the contract preferred them).
+  const why = mode !== 'none' && reasons.length > 0 ? `${c.why} (${reasons.join('; ')})` : c.why;
   const state: ConnectionState = {
     mode,
     setpointC: Math.min(c.setpointC, cfg.reachC),
