@@ -139,12 +139,14 @@ export function table(c: Common, queries: Query[]): PanelSpec {
   };
 }
 
-/** 0/1 states over time (running, tripped, alarm active), one row per series. */
-export function stateTimeline(
-  c: Common,
-  queries: Query[],
-  labels: [off: string, on: string],
-): PanelSpec {
+/** The colours of a state timeline's states, by value: off transparent, on green, then more. */
+const STATE_COLOURS = ['transparent', 'green', 'blue', 'orange', 'purple'];
+
+/**
+ * States over time (running, tripped, alarm active; a connection mode), one row per series:
+ * `labels[i]` names the value i (0/1 states: [off, on]).
+ */
+export function stateTimeline(c: Common, queries: Query[], labels: readonly string[]): PanelSpec {
   return {
     ...base(c, 'state-timeline', 24, 8),
     targets: targets(queries),
@@ -152,10 +154,12 @@ export function stateTimeline(
       mappings: [
         {
           type: 'value',
-          options: {
-            '0': { text: labels[0], color: 'transparent', index: 0 },
-            '1': { text: labels[1], color: 'green', index: 1 },
-          },
+          options: Object.fromEntries(
+            labels.map((text, i) => [
+              String(i),
+              { text, color: STATE_COLOURS[i] ?? 'text', index: i },
+            ]),
+          ),
         },
       ],
       color: { mode: 'thresholds' },

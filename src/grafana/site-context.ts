@@ -1,10 +1,11 @@
 import type { SiteConfig } from '../config';
 import { buildPointDefs } from '../config';
 import type { ControllerConfig } from '../config/controllers';
-import { derivedPointDefs } from '../control/controllers/derived';
-import { derivedConfigs } from '../control/controllers/derived-figures';
+import { controlPointDefs } from '../control/control-points';
 import { splitPointId } from '../domain/point-id';
 import { measurementOfKind } from '../historian/schema';
+import { utilityPointDefs } from '../utility/utility-points';
+import { valuePointDefs } from '../utility/value-points';
 import { GOOD, meanOver, pointIs, select } from './influxql';
 import type { Query } from './panels';
 
@@ -17,12 +18,24 @@ export class SiteContext {
   constructor(readonly site: SiteConfig) {
     this.defs = buildPointDefs(site);
     // Only the derived figures the site computes (issue 21): a panel on a figure never written
-    // would stay empty.
-    for (const d of derivedPointDefs(
-      site.control.cycleMs,
-      derivedConfigs(site.control.controllers),
-    ))
-      this.defs.set(d.id, d);
+    // would stay empty. The connection mode, the utility device and the value ledger likewise.
+    for (const d of controlPointDefs(site.control)) this.defs.set(d.id, d);
+    if (site.utility) {
+      for (const d of utilityPointDefs(site)) this.defs.set(d.id, d);
+      if (site.utility.value)
+        for (const d of valuePointDefs(site.control.cycleMs)) this.defs.set(d.id, d);
+    }
+  }
+
+  /** Whether the site has the point (a panel on a point never written would stay empty). */
+  has(id: string): boolean {
+    return this.defs.has(id as never);
+  }
+
+  /** Where a point's samples are, and the conditions selecting it (any quality). */
+  where(id: string): { measurement: string; where: string[] } {
+    const s = this.series(id);
+    return { measurement: s.measurement, where: [s.point] };
   }
 
   controller<T extends ControllerConfig['type']>(type: T): Of<T> | undefined {

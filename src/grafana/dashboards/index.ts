@@ -7,9 +7,10 @@ import { heatRecovery } from './energy';
 import { heatPumps } from './heat-pumps';
 import { plantOverview } from './overview';
 import { temperatures } from './temperatures';
+import { utilityDashboard } from './utility';
 
 /**
- * The six Grafana dashboards, built from a site config so that thresholds are the configured
+ * The Grafana dashboards (six, and the utility's for a site with a `utility` section), built from a site config so that thresholds are the configured
  * limits and queries name the configured points; each has its own module here, named like the
  * JSON file it becomes. `npm run docs` writes the demo site's into `grafana/dashboards/`;
  * `heatbridge grafana --config SITE --out DIR` writes a site's own.
@@ -23,5 +24,8 @@ export function buildDashboards(site: SiteConfig): Dashboard[] {
     temperatures(ctx),
     alarmsAndEvents(ctx),
     dataQuality(ctx),
-  ].map((d) => dashboardSchema.parse(d));
+    utilityDashboard(ctx),
+  ]
+    .filter((d) => d !== undefined)
+    .map((d) => dashboardSchema.parse(d));
 }

@@ -54,7 +54,7 @@ export function temperatures(ctx: SiteContext): Dashboard {
       timeseries(
         {
           title: 'District supply vs setpoint',
-          description: `Supply temperature to the network against HeatBridge's setpoint (clamped to ${supply.min}–${supply.max} °C) and the utility's request${low !== undefined ? `; red below the ${low} °C alarm` : ''}`,
+          description: `Supply temperature to the network against HeatBridge's setpoint (the request clamped to ${supply.min}–${supply.max} °C${supply.connection ? `, the condenser setpoint at most ${supply.connection.reachC} °C, the heat pumps' reach` : ''}) and the utility's request${low !== undefined ? `; red below the ${low} °C alarm` : ''}`,
           unit: unit('degC'),
           ...(low !== undefined
             ? { thresholdBase: 'red', thresholds: [{ color: 'green', value: low }] }

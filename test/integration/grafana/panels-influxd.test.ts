@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildApp, type HeatBridgeApp } from '../../../src/app';
 import type { SiteConfig } from '../../../src/config';
 import type { PointId } from '../../../src/domain/point-id';
@@ -35,6 +38,7 @@ beforeAll(async () => {
   site = (await demoSiteOnFreePorts()).site;
   site.historian = influxV1Config(influxd.url, DB);
   acceleratePlant(site, SPEED);
+  utilityFromFiles(site);
   // The range starts before the simulated plant's clock does: every sample's source time, the
   // first one of a value that never moves (recorded once, then only after a minute of silence)
   // included, lies inside it however long the machine takes to get going.
@@ -117,6 +121,36 @@ beforeAll(async () => {
   await influxd.series(DB, `${cq.hour} ${range} GROUP BY time(1h), *`);
 }, 240_000);
 
+/**
+ * The utility side with data to show: a day-ahead plan and spot prices around now, from files
+ * (the plan and price sources read them at start), and the books in the test's folder.
+ */
+function utilityFromFiles(s: SiteConfig): void {
+  const dir = mkdtempSync(join(tmpdir(), 'hb-grafana-utility-'));
+  const hour = floorTo(Date.now(), HOUR);
+  const hours = Array.from({ length: 50 }, (_, i) => hour + (i - 2) * HOUR);
+  const iso = (t: number): string => new Date(t).toISOString();
+  writeFileSync(
+    join(dir, 'plan.csv'),
+    [
+      'start,price_eur_per_mwh,supply_temp_c,capacity_kw,mode',
+      ...hours.map(
+        (t, i) => `${iso(t)},${45 + (i % 5)},${88 + (i % 4)},900,${i % 2 ? 'spot' : 'on-demand'}`,
+      ),
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(dir, 'prices.csv'),
+    ['time,electricity_eur_per_mwh', ...hours.map((t, i) => `${iso(t)},${60 + (i % 7)}`)].join(
+      '\n',
+    ),
+  );
+  const u = s.utility!;
+  u.plan = { ...u.plan, file: join(dir, 'plan.csv'), stateFile: join(dir, 'plan-state.json') };
+  u.electricityPrices = { file: join(dir, 'prices.csv') };
+  if (u.value) u.value.stateFile = join(dir, 'value.json');
+}
+
 /** Waits (with a deadline, polling) until an InfluxQL statement counts something. */
 async function influxHas(q: string, what: string): Promise<void> {
   await eventuallyAsync(
@@ -169,7 +203,7 @@ function withValues(series: InfluxSeries[]): InfluxSeries[] {
 describe('the shipped Grafana dashboards against a real influxd filled by HeatBridge', () => {
   const dashboards = shippedDashboards();
 
-  it('ships the six dashboards', () => {
+  it('ships the seven dashboards', () => {
     expect(dashboards.map((d) => d.dashboard.uid).sort()).toEqual([
       'heatbridge-alarms',
       'heatbridge-data-quality',
@@ -177,6 +211,7 @@ describe('the shipped Grafana dashboards against a real influxd filled by HeatBr
       'heatbridge-heat-pumps',
       'heatbridge-overview',
       'heatbridge-temperatures',
+      'heatbridge-utility',
     ]);
   });
 

@@ -134,7 +134,40 @@ describe('the shipped dashboards', () => {
     ]);
   });
 
-  it('`heatbridge grafana` writes the same six files for a site', async () => {
+  it('show the utility side for a site with one: plan vs actual against the reach, modes, prices, value', async () => {
+    const site = await demo();
+    const utility = buildDashboards(site).find((d) => d.uid === 'heatbridge-utility')!;
+    const supply = site.control.controllers.find((c) => c.type === 'supply-setpoint')!;
+    if (supply.type !== 'supply-setpoint' || !supply.connection) throw new Error('unreachable');
+    const temps = panel(utility, 'Supply temperature: plan vs actual');
+    expect(steps(temps)).toEqual([
+      ['green', null],
+      ['orange', supply.connection.reachC],
+    ]);
+    expect(temps.targets.map((t) => t.alias)).toEqual([
+      'plan',
+      'utility request',
+      'condenser setpoint',
+      'supply (measured)',
+    ]);
+    const modes = panel(utility, 'Connection mode');
+    expect(
+      Object.values(
+        (modes.fieldConfig.defaults.mappings as { options: Record<string, { text: string }> }[])[0]!
+          .options,
+      ).map((o) => o.text),
+    ).toEqual(['none', 'supply', 'return', 'top-up']);
+    expect(panel(utility, 'Prices').fieldConfig.defaults.unit).toBe('suffix:€/MWh');
+    expect(panel(utility, 'Net value per day').targets[0]!.query).toMatch(
+      /integral\("value", 1h\).*"point" = 'net_rate'.*GROUP BY time\(1d\)/,
+    );
+    // A site without a utility section has no such dashboard.
+    const plain = structuredClone(site);
+    delete plain.utility;
+    expect(buildDashboards(plain).map((d) => d.uid)).not.toContain('heatbridge-utility');
+  });
+
+  it('`heatbridge grafana` writes the same files for a site', async () => {
     const out = mkdtempSync(join(tmpdir(), 'hb-grafana-'));
     const err: string[] = [];
     const code = await grafanaCommand(demoConfigPath(), out, {
@@ -144,7 +177,7 @@ describe('the shipped dashboards', () => {
     });
     expect(code).toBe(0);
     expect(readdirSync(out).sort()).toEqual(shippedDashboards().map((s) => s.file));
-    expect(err).toHaveLength(6);
+    expect(err).toHaveLength(shippedDashboards().length);
     const bad = await grafanaCommand(join(out, 'missing.yaml'), out, {
       out: () => undefined,
       err: (t) => err.push(t),
