@@ -54,14 +54,17 @@ describe('simulate on a network series', () => {
       timelineEveryS: 600,
     });
     const published: number[] = [];
+    const electricity = new Set<unknown>();
     loop.utility!.feed.samples$.subscribe((s) => {
       if (s.id === 'utility/plan_supply_temp' && typeof s.value === 'number')
         published.push(s.value);
+      if (s.id === 'utility/electricity_price') electricity.add(s.value);
     });
     const r = loop.run(3 * 3600);
     // The series' temperatures, not the weather's 20 °C.
     expect(r.timeline.every((p) => p.outdoorC === -6)).toBe(true);
     expect(new Set(published)).toEqual(new Set([78, 79, 80, 81]));
+    expect(electricity).toEqual(new Set([60]));
     const n = r.network!;
     expect(n.months.map((m) => m.period)).toEqual(['2021-01']);
     expect(n.total.hours).toBeCloseTo(3, 6);
