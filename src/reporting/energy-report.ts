@@ -18,6 +18,7 @@ import {
   type Enefg11,
   type Enefg17,
 } from './regulatory';
+import { valueSection, type ValueSection } from './value-report';
 
 /** Raw history of one point over [from, to), oldest first (the historian). */
 export type PointHistory = (id: string, from: number, to: number) => Promise<HistoryPoint[]>;
@@ -66,6 +67,8 @@ export interface EnergyReport {
   enefg11: Enefg11;
   eed: Eed;
   enefg17: Enefg17;
+  /** Heat revenue, electricity cost and net value per day and month (utility.value); else null. */
+  value: ValueSection | null;
   notes: string[];
 }
 
@@ -173,6 +176,7 @@ export async function energyReport(
     opts.progress?.(i + 1, days.length);
   }
 
+  const value = (await valueSection(site, history, days)) ?? null;
   const metered = (e: EnergyName): number | null => (cfg[e].length > 0 ? totals[e] : null);
   const eReuse = metered('heatDelivered');
   const eDc = metered('facilityEnergy');
@@ -259,6 +263,7 @@ export async function energyReport(
       })),
       controlOptions: cfg.controlOptions,
     }),
+    value,
     notes,
   };
   return report;

@@ -21,6 +21,8 @@ export const FIGURES = {
   erf: { unit: 'ratio', resolution: 0.0001 },
   /** PUE, PUE (EnEfG), ERE: three places (ISO/IEC 30134-2 reports two; the targets are 1.2, 1.3). */
   pue: { unit: 'ratio', resolution: 0.001 },
+  /** Money: heat revenue, electricity cost, net value (to the cent). */
+  eur: { unit: 'EUR' },
   /** Data coverage, a share 0…1 (printed as a percentage to 0.1 %). */
   coverage: { unit: 'ratio', resolution: 0.0001 },
 } as const satisfies Record<string, Resolved>;

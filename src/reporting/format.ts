@@ -1,6 +1,7 @@
 import { ENERGIES, type EnergyName, type EnergyReport } from './energy-report';
 import { siteTimeText } from '../util/site-time';
 import { showFigure, showShare, type Figure } from './figures';
+import type { ValueFigures, ValueSection } from './value-report';
 
 export const REPORT_FORMATS = ['md', 'csv', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -35,13 +36,25 @@ function csv(r: EnergyReport): string {
     'scop',
     'avg_waste_heat_temp_c',
     'coverage',
+    // The value columns only for a site that keeps value (utility.value).
+    ...(r.value ? ['revenue_eur', 'cost_eur', 'net_eur', 'value_coverage'] : []),
   ];
+  const money = (v: ValueFigures | undefined): string[] =>
+    v
+      ? [
+          cell(v.revenueEur, 'eur'),
+          cell(v.costEur, 'eur'),
+          cell(v.netEur, 'eur'),
+          cell(v.coverage, 'coverage'),
+        ]
+      : [];
   const row = (
     date: string,
     e: Record<EnergyName, number | null>,
     scop: number | null,
     t: number | null,
     c: number,
+    v: ValueFigures | undefined,
   ) =>
     [
       date,
@@ -49,12 +62,22 @@ function csv(r: EnergyReport): string {
       cell(scop, 'scop'),
       cell(t, 'degC'),
       cell(c, 'coverage'),
+      ...money(v),
     ].join(',');
   return (
     [
       head.join(','),
-      ...r.days.map((d) => row(d.date, d.energy, d.scop, d.avgWasteHeatTempC, d.coverage)),
-      row('total', r.totals.energy, r.totals.scop, r.totals.avgWasteHeatTempC, r.totals.coverage),
+      ...r.days.map((d, i) =>
+        row(d.date, d.energy, d.scop, d.avgWasteHeatTempC, d.coverage, r.value?.days[i]),
+      ),
+      row(
+        'total',
+        r.totals.energy,
+        r.totals.scop,
+        r.totals.avgWasteHeatTempC,
+        r.totals.coverage,
+        r.value?.totals,
+      ),
     ].join('\n') + '\n'
   );
 }
@@ -115,6 +138,7 @@ function markdown(r: EnergyReport): string {
         `| ${m.month} | ${show(m.mwh, 'mwh')} | ${show(m.meanKw, 'kw')} | ${show(m.maxKw, 'kw')} |`,
     ),
     '',
+    ...valueLines(r.value),
     '## Per day',
     '',
     `| date | ${used.map((e) => LABELS[e]).join(' | ')} | SCOP | waste heat °C | coverage |`,
@@ -141,6 +165,29 @@ function markdown(r: EnergyReport): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** The value section: per month and per day, for a site that keeps value. */
+function valueLines(v: ValueSection | null): string[] {
+  if (!v) return [];
+  const head = (first: string): string[] => [
+    `| ${first} | heat revenue € | electricity cost € | net € | net known |`,
+    '| --- | --- | --- | --- | --- |',
+  ];
+  const line = (label: string, f: ValueFigures): string =>
+    `| ${label} | ${show(f.revenueEur, 'eur')} | ${show(f.costEur, 'eur')} | ${show(f.netEur, 'eur')} | ${pct(f.coverage)} |`;
+  return [
+    '## Value',
+    '',
+    `Heat revenue (delivered heat × the heat price), heat-pump electricity cost (× the spot price) and the net, integrated from the value ledger's rates (${v.points.revenue}, ${v.points.cost}, ${v.points.net}). Time without a price or a meter counts no value; "net known" is the share of the time the net was known. Total: net ${withUnit(v.totals.netEur, 'eur')} (revenue ${withUnit(v.totals.revenueEur, 'eur')}, cost ${withUnit(v.totals.costEur, 'eur')}).`,
+    '',
+    ...head('month'),
+    ...v.months.map((m) => line(m.month, m)),
+    '',
+    ...head('date'),
+    ...v.days.map((d) => line(d.date, d)),
+    '',
+  ];
 }
 
 /** The EU scheme's figures by key: energies in kWh, the rest as the report's own. */

@@ -7,6 +7,7 @@ import { databaseBackend } from '../historian/backends/database';
 import { measurementOfKind } from '../historian/schema';
 import { isPointId, splitPointId } from '../domain/point-id';
 import type { Logger } from '../log';
+import { valuePointDefs } from '../utility/value-points';
 import type { PointHistory } from './energy-report';
 
 /** Raw point history from the site's historian (the file historian's folder, or the database). */
@@ -16,6 +17,8 @@ export function historyFromBackend(
 ): PointHistory {
   const defs = buildPointDefs(site);
   for (const d of historianPointDefs()) defs.set(d.id, d);
+  // The value ledger's rates, which the report's value section integrates.
+  if (site.utility?.value) for (const d of valuePointDefs(site.control.cycleMs)) defs.set(d.id, d);
   return (id, from, to) => {
     const def = isPointId(id) ? defs.get(id) : undefined;
     if (!def) return Promise.reject(new Error(`no point ${id} in the site config`));
