@@ -1,10 +1,13 @@
 import { Subject, type Observable } from 'rxjs';
 import {
-  checkColumns,
-  parseCellNumber,
-  parseInstant,
+  csvRecords,
+  formatOfText,
+  inFileOrder,
+  jsonRecords,
   rangeProblem,
-  readCsv,
+  readStart,
+  reported,
+  type FieldReader,
   type Parsed,
   type TableProblem,
 } from './table-text';
@@ -36,128 +39,72 @@ const MAX_ROWS = 31 * 24 * 4;
 type RawPrice = { start: number; electricityEurPerMWh: number; heatEurPerMWh?: number };
 
 export function parsePrices(text: string, format?: 'csv' | 'json'): Parsed<PriceEntry[]> {
-  const f =
-    format ??
-    (text
-      .replace(/^\uFEFF/, '')
-      .trimStart()
-      .startsWith('{')
-      ? 'json'
-      : 'csv');
-  return f === 'json' ? parsePricesJson(text) : parsePricesCsv(text);
+  return formatOfText(text, format) === 'json' ? parsePricesJson(text) : parsePricesCsv(text);
 }
 
+interface PriceNames {
+  time: string;
+  electricity: string;
+  heat: string;
+}
+const CSV_NAMES: PriceNames = {
+  time: 'time',
+  electricity: 'electricity_eur_per_mwh',
+  heat: 'heat_eur_per_mwh',
+};
+const JSON_NAMES: PriceNames = {
+  time: 'time',
+  electricity: 'electricityEurPerMWh',
+  heat: 'heatEurPerMWh',
+};
+
 export function parsePricesCsv(text: string): Parsed<PriceEntry[]> {
-  const { table, problems } = readCsv(text);
-  problems.push(
-    ...checkColumns(table.columns, ['time', 'electricity_eur_per_mwh'], ['heat_eur_per_mwh']),
+  const { records, problems } = csvRecords(
+    text,
+    [CSV_NAMES.time, CSV_NAMES.electricity],
+    [CSV_NAMES.heat],
   );
-  const rows: RawPrice[] = [];
-  const seen = new Map<number, string>();
-  for (const row of table.rows) {
-    const at = `line ${row.line}`;
-    const num = (c: string): number | undefined => {
-      const v = parseCellNumber(row.cells.get(c) ?? '', table.decimalComma);
-      if (typeof v === 'string') problems.push({ at, field: c, message: v });
-      else return v;
-      return undefined;
-    };
-    const r = checkPrice(
-      row.cells.get('time') ?? '',
-      num('electricity_eur_per_mwh'),
-      num('heat_eur_per_mwh'),
-      at,
-      { time: 'time', electricity: 'electricity_eur_per_mwh', heat: 'heat_eur_per_mwh' },
-      seen,
-      problems,
-    );
-    if (r) rows.push(r);
-  }
-  return finish(rows, problems);
+  return pricesOf(records, CSV_NAMES, problems);
 }
 
 export function parsePricesJson(text: string): Parsed<PriceEntry[]> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (err) {
-    return {
-      ok: false,
-      problems: [{ at: 'document', message: `not valid JSON: ${(err as Error).message}` }],
-    };
-  }
-  const list = (doc as { prices?: unknown } | null)?.prices;
-  if (!Array.isArray(list))
-    return {
-      ok: false,
-      problems: [{ at: 'document', message: 'expected an object { "prices": [ … ] }' }],
-    };
-  const problems: TableProblem[] = [];
+  const r = jsonRecords(text, 'prices', [], Object.values(JSON_NAMES));
+  if ('ok' in r) return r;
+  return pricesOf(r.records, JSON_NAMES, r.problems);
+}
+
+function pricesOf(
+  records: readonly FieldReader[],
+  names: PriceNames,
+  problems: TableProblem[],
+): Parsed<PriceEntry[]> {
   const rows: RawPrice[] = [];
   const seen = new Map<number, string>();
-  list.forEach((p: unknown, i: number) => {
-    const at = `prices[${i}]`;
-    if (typeof p !== 'object' || p === null) {
-      problems.push({ at, message: 'expected an object { "time": …, "electricityEurPerMWh": … }' });
-      return;
-    }
-    const rec = p as Record<string, unknown>;
-    const num = (key: string): number | undefined => {
-      const v = rec[key];
-      if (v === undefined || v === null) return undefined;
-      if (typeof v === 'number' && Number.isFinite(v)) return v;
-      problems.push({ at, field: key, message: `expected a number, found ${JSON.stringify(v)}` });
-      return undefined;
-    };
-    const r = checkPrice(
-      typeof rec.time === 'string' ? rec.time : '',
-      num('electricityEurPerMWh'),
-      num('heatEurPerMWh'),
-      at,
-      { time: 'time', electricity: 'electricityEurPerMWh', heat: 'heatEurPerMWh' },
-      seen,
-      problems,
-    );
+  for (const rec of records) {
+    const r = checkPrice(rec, names, seen, problems);
     if (r) rows.push(r);
-  });
+  }
   return finish(rows, problems);
 }
 
 function checkPrice(
-  time: string,
-  electricity: number | undefined,
-  heat: number | undefined,
-  at: string,
-  names: { time: string; electricity: string; heat: string },
+  rec: FieldReader,
+  names: PriceNames,
   seen: Map<number, string>,
   problems: TableProblem[],
 ): RawPrice | undefined {
+  const { at } = rec;
   const before = problems.length;
-  let start: number | undefined;
-  if (time.trim() === '')
-    problems.push({ at, field: names.time, message: 'missing: expected the time' });
-  else {
-    const t = parseInstant(time);
-    if (typeof t === 'string') problems.push({ at, field: names.time, message: t });
-    else if (t % QUARTER_MS !== 0)
-      problems.push({
-        at,
-        field: names.time,
-        message: `${time} is not the start of an hour or quarter hour`,
-      });
-    else if (seen.has(t))
-      problems.push({
-        at,
-        field: names.time,
-        message: `this time is already given at ${seen.get(t)}`,
-      });
-    else {
-      seen.set(t, at);
-      start = t;
-    }
-  }
-  const reported = problems.some((p) => p.at === at && p.field === names.electricity);
-  if (electricity === undefined && !reported)
+  const electricity = rec.num(names.electricity);
+  const heat = rec.num(names.heat);
+  const start = readStart(
+    rec,
+    names.time,
+    { ms: QUARTER_MS, what: 'an hour or quarter hour', noun: 'time' },
+    seen,
+    problems,
+  );
+  if (electricity === undefined && !reported(problems, at, names.electricity))
     problems.push({
       at,
       field: names.electricity,
@@ -187,7 +134,7 @@ function finish(rows: RawPrice[], problems: TableProblem[]): Parsed<PriceEntry[]
       at: 'document',
       message: `${rows.length} prices: at most ${MAX_ROWS} (31 days of quarter hours)`,
     });
-  if (problems.length > 0) return { ok: false, problems };
+  if (problems.length > 0) return { ok: false, problems: inFileOrder(problems) };
   rows.sort((a, b) => a.start - b.start);
   // The step is the smallest gap: an hourly series with a missing hour still holds each price
   // for an hour, never across the gap.

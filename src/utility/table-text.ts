@@ -14,6 +14,15 @@ export interface TableProblem {
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: TableProblem[] };
 
+/** In file order: the document and its header first, then by line or index (stable within one). */
+export function inFileOrder(problems: readonly TableProblem[]): TableProblem[] {
+  const rank = (p: TableProblem): number => {
+    const m = /(\d+)\]?$/.exec(p.at);
+    return m ? Number(m[1]) : -1;
+  };
+  return [...problems].sort((a, b) => rank(a) - rank(b));
+}
+
 /** `line 4, supply_temp_c: expected …` — one line per problem, the first `max` of them. */
 export function formatProblems(problems: readonly TableProblem[], max = 50): string {
   const lines = problems
@@ -48,7 +57,7 @@ export function readCsv(text: string): { table: CsvTable; problems: TableProblem
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
   let headerIndex = lines.findIndex((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
   if (headerIndex < 0) {
-    problems.push({ at: 'line 1', message: 'the file is empty: expected a header line' });
+    problems.push({ at: 'document', message: 'the file is empty: expected a header line' });
     headerIndex = lines.length;
   }
   const headerLine = lines[headerIndex] ?? '';
@@ -182,4 +191,166 @@ export function rangeProblem(
   return v < limits.min || v > limits.max
     ? `${v} is outside ${limits.min}…${limits.max} ${unit}`
     : undefined;
+}
+
+/** One row (CSV) or item (JSON) whose fields a format's checker reads, problems named at `at`. */
+export interface FieldReader {
+  at: string;
+  /** The field's text; undefined when empty or absent. */
+  text(field: string): string | undefined;
+  /** The field as a number; undefined when empty or absent, or not a number (then reported). */
+  num(field: string): number | undefined;
+}
+
+/** Was a problem already reported for this row's field (so "missing" is not said as well)? */
+export function reported(problems: readonly TableProblem[], at: string, field: string): boolean {
+  return problems.some((p) => p.at === at && p.field === field);
+}
+
+/** JSON when the text starts with `{`, unless the format is given. */
+export function formatOfText(text: string, format?: 'csv' | 'json'): 'csv' | 'json' {
+  return (
+    format ??
+    (text
+      .replace(/^\uFEFF/, '')
+      .trimStart()
+      .startsWith('{')
+      ? 'json'
+      : 'csv')
+  );
+}
+
+/** The rows of a CSV text with a checked header, each as a FieldReader. */
+export function csvRecords(
+  text: string,
+  required: readonly string[],
+  optional: readonly string[],
+): { records: FieldReader[]; problems: TableProblem[] } {
+  const { table, problems } = readCsv(text);
+  // An empty file has no header to check: that it is empty says it all.
+  const empty = table.columns.length === 1 && table.columns[0] === '';
+  if (!empty) problems.push(...checkColumns(table.columns, required, optional));
+  const records = table.rows.map((row): FieldReader => {
+    const at = `line ${row.line}`;
+    const text = (field: string): string | undefined => {
+      const v = row.cells.get(field);
+      return v === undefined || v === '' ? undefined : v;
+    };
+    return {
+      at,
+      text,
+      num: (field) => {
+        const v = parseCellNumber(text(field) ?? '', table.decimalComma);
+        if (typeof v !== 'string') return v;
+        problems.push({ at, field, message: v });
+        return undefined;
+      },
+    };
+  });
+  return { records, problems };
+}
+
+/**
+ * The items of a JSON document's list `listKey` (`{ "hours": [...] }`), each as a FieldReader;
+ * unknown keys of the document and of each item are reported. Undefined records: the document
+ * itself is unusable (its problem reported).
+ */
+export function jsonRecords(
+  text: string,
+  listKey: string,
+  topKeys: readonly string[],
+  itemKeys: readonly string[],
+):
+  | { doc: Record<string, unknown>; records: FieldReader[]; problems: TableProblem[] }
+  | Parsed<never> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    return {
+      ok: false,
+      problems: [{ at: 'document', message: `not valid JSON: ${(err as Error).message}` }],
+    };
+  }
+  const list = isRecord(doc) ? doc[listKey] : undefined;
+  if (!isRecord(doc) || !Array.isArray(list))
+    return {
+      ok: false,
+      problems: [{ at: 'document', message: `expected an object { "${listKey}": [ … ] }` }],
+    };
+  const problems: TableProblem[] = [];
+  const unknown = (rec: Record<string, unknown>, at: string, known: readonly string[]): void => {
+    for (const key of Object.keys(rec))
+      if (!known.includes(key))
+        problems.push({ at, field: key, message: `unknown field (expected ${known.join(', ')})` });
+  };
+  unknown(doc, 'document', [listKey, ...topKeys]);
+  const records: FieldReader[] = [];
+  list.forEach((item: unknown, i: number) => {
+    const at = `${listKey}[${i}]`;
+    if (!isRecord(item)) {
+      problems.push({ at, message: `expected an object with ${itemKeys.join(', ')}` });
+      return;
+    }
+    unknown(item, at, itemKeys);
+    records.push(jsonReader(item, at, problems));
+  });
+  return { doc, records, problems };
+}
+
+/** A JSON object's fields as a FieldReader (null counts as absent). */
+export function jsonReader(
+  rec: Record<string, unknown>,
+  at: string,
+  problems: TableProblem[],
+): FieldReader {
+  const typed = (field: string, type: 'string' | 'number'): unknown => {
+    const v = rec[field];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === type && (type === 'string' || Number.isFinite(v))) return v;
+    problems.push({
+      at,
+      field,
+      message: `expected a ${type === 'string' ? 'text' : 'number'}, found ${JSON.stringify(v)}`,
+    });
+    return undefined;
+  };
+  return {
+    at,
+    text: (field) => typed(field, 'string') as string | undefined,
+    num: (field) => typed(field, 'number') as number | undefined,
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A row's start time: present, ISO 8601 with offset, on a whole `stepMs` (an hour, a quarter
+ * hour), and not given twice (`seen` remembers where each was). Undefined after a problem.
+ */
+export function readStart(
+  rec: FieldReader,
+  field: string,
+  step: { ms: number; what: string; noun: string },
+  seen: Map<number, string>,
+  problems: TableProblem[],
+): number | undefined {
+  const { at } = rec;
+  const raw = rec.text(field);
+  let problem: string | undefined;
+  let t: number | string | undefined;
+  if (raw === undefined) {
+    if (!reported(problems, at, field)) problem = 'missing: expected the start time';
+  } else {
+    t = parseInstant(raw);
+    if (typeof t === 'string') problem = t;
+    else if (t % step.ms !== 0) problem = `${raw} is not the start of ${step.what}`;
+    else if (seen.has(t)) problem = `this ${step.noun} is already given at ${seen.get(t)}`;
+  }
+  if (problem) problems.push({ at, field, message: problem });
+  if (problem || typeof t !== 'number') return undefined;
+  seen.set(t, at);
+  return t;
 }

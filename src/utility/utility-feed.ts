@@ -6,7 +6,6 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import type { DeviceAdapter } from '../adapters/adapter';
 import type { HeatPriceConfig } from '../config/utility';
 import type { PointId } from '../domain/point-id';
 import { isUsable } from '../domain/quality';
@@ -43,8 +42,10 @@ export interface UtilityFeedOptions {
  * the plan and the price series say for now, every control cycle and at once when a plan or a
  * price series arrives, so control follows a new plan from its next cycle. Its clock is the
  * scheduler's, so `simulate` runs it on virtual time. Read-only: nothing is written to it.
+ * It has the shape of a `DeviceAdapter` (src/adapters/adapter.ts; not imported: the utility layer
+ * sits beside the adapters, not above them).
  */
-export class UtilityFeed implements DeviceAdapter, Component {
+export class UtilityFeed implements Component {
   readonly name = UTILITY_DEVICE;
   private readonly subject = new Subject<Sample>();
   readonly samples$: Observable<Sample> = this.subject.asObservable();

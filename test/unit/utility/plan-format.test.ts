@@ -62,7 +62,6 @@ describe('day-ahead plan CSV', () => {
     const p = problemsOf(parsePlanCsv(text));
     const where = p.map((x) => `${x.at}/${x.field ?? ''}`);
     expect(where).toEqual([
-      'line 8/',
       'header/colour',
       'line 3/start',
       'line 4/start',
@@ -72,6 +71,7 @@ describe('day-ahead plan CSV', () => {
       'line 6/capacity_kw',
       'line 6/mode',
       'line 7/mode',
+      'line 8/',
       'line 9/start',
     ]);
     const text2 = formatProblems(p);
