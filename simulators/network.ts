@@ -158,22 +158,28 @@ export function parseNetworkCsv(
   const withOutdoor = header.cells.length === 5;
   const problems: string[] = [];
   const hours: NetworkHour[] = [];
+  // The time of the row before, when it had one: each row must follow it by an hour.
+  let previousT: number | undefined;
   for (const { line, cells } of rows) {
     const before = problems.length;
     const at = (msg: string): number => problems.push(`line ${line}: ${msg}`);
+    const time = cells[0]!;
+    const t = /^\d{4}-\d\d-\d\dT/.test(time) ? Date.parse(time) : NaN;
+    if (Number.isNaN(t)) at(`time "${time}" is not an ISO 8601 time (e.g. 2015-01-01T00:00:00Z)`);
+    else if (previousT !== undefined && t - previousT !== HOUR_MS)
+      at(`${time} is not one hour after the row before (${new Date(previousT).toISOString()})`);
+    previousT = Number.isNaN(t) ? undefined : t;
     if (cells.length !== header.cells.length) {
       at(`${cells.length} cells, the header has ${header.cells.length}`);
       continue;
     }
-    const [time, heatCell, supplyCell, returnCell, outdoorCell] = cells as [
+    const [, heatCell, supplyCell, returnCell, outdoorCell] = cells as [
       string,
       string,
       string,
       string,
       string | undefined,
     ];
-    const t = /^\d{4}-\d\d-\d\dT/.test(time) ? Date.parse(time) : NaN;
-    if (Number.isNaN(t)) at(`time "${time}" is not an ISO 8601 time (e.g. 2015-01-01T00:00:00Z)`);
     const num = (name: string, cell: string, lo: number, hi: number): number => {
       const v = cell === '' ? NaN : Number(cell);
       if (!Number.isFinite(v)) at(`${name} "${cell}" is not a number`);
@@ -186,9 +192,6 @@ export function parseNetworkCsv(
     const outdoorC = outdoorCell === undefined ? undefined : num('outdoor_c', outdoorCell, -60, 50);
     if (problems.length === before && supplyC <= returnC)
       at(`supply_c ${supplyC} is not above return_c ${returnC}`);
-    const previous = hours.at(-1);
-    if (!Number.isNaN(t) && previous && t - previous.t !== HOUR_MS)
-      at(`${time} is not one hour after the row before (${new Date(previous.t).toISOString()})`);
     if (problems.length > before) continue;
     hours.push({
       t,

@@ -96,32 +96,43 @@ export class Simulation extends EventEmitter {
     return this.opts.network?.conditionsAt(t).outdoorC ?? this.opts.weather.temperatureAt(t);
   }
 
-  /** Advances simulated time by `dtS` seconds. */
+  /**
+   * Advances simulated time by `dtS` seconds. With a network series, a step that crosses a
+   * whole hour of it is split there, so each hour's values apply from their hour on.
+   */
   advance(dtS: number): void {
     const faults = this.faultList;
-    const network = this.opts.network?.conditionsAt(this.state.t);
-    const inputs: PlantInputs = {
-      commands: this.commands,
-      outdoorTempC: network?.outdoorC ?? this.opts.weather.temperatureAt(this.state.t),
-      ...(network
-        ? {
-            network: {
-              supplyC: network.supplyC,
-              returnC: network.returnC,
-              acceptanceKw: network.acceptanceKw,
-            },
-          }
-        : {}),
-      faults: {
-        networkRefusesHeat: faults.some((f) => f.kind === 'network-refuses-heat'),
-        drycoolerFault: faults.some((f) => f.kind === 'drycooler-fault'),
-        tripHeatPumps: this.pendingTrips.splice(0),
-      },
-    };
-    this.state = step(this.state, inputs, dtS, this.opts.params);
-    // Pulses are consumed by the step: reset coils read back 0.
-    this.commands.watchdogReset = false;
-    for (const hp of this.commands.heatPumps) hp.tripReset = false;
+    let remainingMs = dtS * 1000;
+    while (remainingMs > 1e-6) {
+      const untilHourMs = this.opts.network
+        ? msToNextHour(this.state.t, this.opts.network)
+        : Infinity;
+      const chunkMs = Math.min(remainingMs, untilHourMs);
+      const network = this.opts.network?.conditionsAt(this.state.t);
+      const inputs: PlantInputs = {
+        commands: this.commands,
+        outdoorTempC: network?.outdoorC ?? this.opts.weather.temperatureAt(this.state.t),
+        ...(network
+          ? {
+              network: {
+                supplyC: network.supplyC,
+                returnC: network.returnC,
+                acceptanceKw: network.acceptanceKw,
+              },
+            }
+          : {}),
+        faults: {
+          networkRefusesHeat: faults.some((f) => f.kind === 'network-refuses-heat'),
+          drycoolerFault: faults.some((f) => f.kind === 'drycooler-fault'),
+          tripHeatPumps: this.pendingTrips.splice(0),
+        },
+      };
+      this.state = step(this.state, inputs, chunkMs / 1000, this.opts.params);
+      remainingMs -= chunkMs;
+      // Pulses are consumed by the step: reset coils read back 0.
+      this.commands.watchdogReset = false;
+      for (const hp of this.commands.heatPumps) hp.tripReset = false;
+    }
     this.current = readings(this.state, this.opts.params);
     this.emit('step', this.state);
   }
@@ -310,4 +321,11 @@ export class Simulation extends EventEmitter {
       energy: s.energy,
     };
   }
+}
+
+/** Time from `t` to the next whole hour of the series, ms (an hour at a boundary). */
+function msToNextHour(t: number, network: NetworkSeries): number {
+  const hourMs = 3_600_000;
+  const into = (((t - network.firstHour) % hourMs) + hourMs) % hourMs;
+  return hourMs - into;
 }

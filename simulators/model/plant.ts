@@ -205,11 +205,15 @@ function stepOnce(prev: PlantState, inputs: PlantInputs, dtS: number, p: PlantPa
     mode === 'supply' ? clamp(prev.condenserC - (reqC - p.district.supplyToleranceK - 1), 0, 1) : 1;
   const delivering = valveOpen * clamp((prev.condenserC - (sinkTargetC - band)) / band, 0, 1);
   const wantedFlow = (delivering * heatKw) / (CP_WATER * liftK);
-  // The network's own flow bounds ours: all of it into the supply, its share of the return.
-  const maxFlow = Math.min(
-    accKw / (CP_WATER * liftK),
-    networkFlowKgS(network) * (mode === 'return' ? p.district.returnLine.flowShare : 1),
-  );
+  // The network's own flow bounds ours: all of it into the supply line, its share of the return
+  // line, where the utility also holds the return's rise to the contract (at our actual outlet).
+  const maxFlow =
+    mode === 'return'
+      ? Math.min(
+          accKw / (CP_WATER * Math.max(prev.condenserC - retC, 1)),
+          networkFlowKgS(network) * p.district.returnLine.flowShare,
+        )
+      : Math.min(accKw / (CP_WATER * liftK), networkFlowKgS(network));
   const districtFlowKgS = Math.min(wantedFlow, maxFlow);
   const deliveredKw = districtFlowKgS * CP_WATER * Math.max(prev.condenserC - retC, 0);
   const standbyKw =

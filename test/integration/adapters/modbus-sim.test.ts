@@ -130,6 +130,26 @@ describe('guarded writes reach the device, and only those', () => {
     expect(host.sim.commands.offeredHeatKw).toBe(1500.5);
   });
 
+  it('writes the connection mode (a uint16 holding register) and reads it back', async () => {
+    const g = guard();
+    const actor = { kind: 'controller' as const, name: 'test' };
+    expect(latest.get('dh/connection_mode')?.value).toBe(1); // the substation's default: supply
+    expect(
+      (await g.write({ id: 'dh/connection_mode' as PointId, value: 3, reason: 'test', actor }))
+        .status,
+    ).toBe('written');
+    expect(host.sim.commands.connectionMode).toBe(3);
+    await eventually(
+      () => latest.get('dh/connection_mode')?.value === 3,
+      5_000,
+      'dh/connection_mode reads 3',
+    );
+    expect(
+      await g.write({ id: 'dh/connection_mode' as PointId, value: 1, reason: 'test', actor }),
+    ).toMatchObject({ status: 'written', value: 1 });
+    expect(host.sim.commands.connectionMode).toBe(1);
+  });
+
   it('clamps to bounds and to the rate limit; the device sees only the clamped value', async () => {
     const g = guard();
     const before = host.sim.commands.valveSetpointPct;

@@ -136,6 +136,59 @@ describe('independent peer: python3-pymodbus reads every documented register', (
   });
 });
 
+describe('independent peer: the connection mode and the return line', () => {
+  it('reads connection_mode 1 (supply) by default, routes heat by what FC6 writes, refuses 4 with exception 3', async () => {
+    const [initial] = await pymodbus(ports.dh, [
+      { op: 'read', unit: 1, table: 'holding', address: 2, count: 1 },
+    ]);
+    expect(initial).toEqual({ registers: [1] });
+    expect(
+      await pymodbus(ports.dh, [{ op: 'write_register', unit: 1, address: 2, value: 2 }]),
+    ).toEqual([{ ok: true }]);
+    expect(host.sim.commands.connectionMode).toBe(2);
+    host.sim.advance(5);
+    expect(host.sim.state.connectionMode).toBe(2);
+    const [readBack, refused] = await pymodbus(ports.dh, [
+      { op: 'read', unit: 1, table: 'holding', address: 2, count: 1 },
+      { op: 'write_register', unit: 1, address: 2, value: 4 },
+    ]);
+    expect(readBack).toEqual({ registers: [2] });
+    expect(refused).toEqual({ exception: 3 });
+    expect(host.sim.commands.connectionMode).toBe(2);
+    // In return mode the acceptance is the return line's: both registers say so.
+    const [ret, acc] = await pymodbus(ports.dh, [
+      {
+        op: 'read',
+        unit: 1,
+        table: 'input',
+        address: 14,
+        count: 2,
+        type: 'float32',
+        order: 'ABCD',
+        scale: 1,
+      },
+      {
+        op: 'read',
+        unit: 1,
+        table: 'input',
+        address: 10,
+        count: 2,
+        type: 'float32',
+        order: 'ABCD',
+        scale: 1,
+      },
+    ]);
+    const returnAcceptance = host.sim.read('dh/return_acceptance')!.value as number;
+    expect(returnAcceptance).toBeGreaterThan(100);
+    expect((ret as { value: number }).value).toBeCloseTo(returnAcceptance, 1);
+    expect((acc as { value: number }).value).toBeCloseTo(returnAcceptance, 1);
+    // Back to supply for the tests after this one.
+    await pymodbus(ports.dh, [{ op: 'write_register', unit: 1, address: 2, value: 1 }]);
+    expect(host.sim.commands.connectionMode).toBe(1);
+    host.sim.advance(5);
+  });
+});
+
 describe('independent peer: mbpoll', () => {
   it('reads int16, float32 in both word orders, uint32 and bits as documented', async () => {
     const sim = host.sim;

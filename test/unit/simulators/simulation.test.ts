@@ -1,10 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { DEMO_PARAMS } from '../../../simulators/model/params';
+import { networkSeries, type NetworkSeries } from '../../../simulators/network';
 import { Simulation } from '../../../simulators/simulation';
 import { constantWeather } from '../../../simulators/weather';
 
-const make = (): Simulation =>
+const make = (network?: NetworkSeries): Simulation =>
   new Simulation({
+    ...(network ? { network } : {}),
     params: DEMO_PARAMS,
     weather: constantWeather(-5),
     seed: 3,
@@ -97,5 +99,62 @@ describe('simulation: measurement faults', () => {
     await new Promise((r) => setTimeout(r, 30));
     sim.stopRealtime();
     expect(sim.now - t0).toBe(120_000);
+  });
+});
+
+describe('simulation: the connection mode register', () => {
+  it('reads 1 (supply) until written; accepts 0–3, refuses anything else', () => {
+    const sim = make();
+    expect(sim.readCommand('dh/connection_mode')).toBe(1);
+    expect(sim.write('dh/connection_mode', 3)).toEqual({ ok: true });
+    sim.advance(5);
+    expect(sim.readCommand('dh/connection_mode')).toBe(3);
+    expect(sim.state.connectionMode).toBe(3);
+    expect(sim.write('dh/connection_mode', 4)).toEqual({ ok: false, reason: '4 outside 0..3' });
+    expect(sim.write('dh/connection_mode', -1).ok).toBe(false);
+    expect(sim.readCommand('dh/connection_mode')).toBe(3);
+  });
+});
+
+describe('simulation: a measured network in place of the built-in curves', () => {
+  const T0 = Date.UTC(2026, 0, 10);
+  const H = 3_600_000;
+  const series = networkSeries(
+    'demand',
+    [
+      { t: T0, demandKw: 60_000, supplyC: 118, returnC: 55, outdoorC: -12 },
+      { t: T0 + H, demandKw: 40_000, supplyC: 105, returnC: 50, outdoorC: -7 },
+    ],
+    'test',
+    { share: 0.05 },
+  );
+
+  it('requests the series’ supply (above the units’ reach), with its return, acceptance and outdoor temperature', () => {
+    const sim = make(series);
+    sim.write('dh/connection_mode', 3);
+    for (const hp of ['hp1', 'hp2']) sim.write(`${hp}/condenser_out_setpoint`, 85);
+    sim.advance(60);
+    expect(sim.read('dh/requested_supply_temp')!.value).toBe(118);
+    expect(sim.read('dh/network_return_temp')!.value).toBe(55);
+    expect(sim.read('dh/outdoor_temp')!.value).toBe(-12); // the series', not the weather's −5
+    // 3000 kW at 118 °C; at our 85 °C (top-up) the same flow takes (85 − 55)/(118 − 55) of it.
+    expect(sim.read('dh/acceptance')!.value).toBeCloseTo((3000 * 30) / 63, 6);
+    sim.advance(3600);
+    expect(sim.read('dh/requested_supply_temp')!.value).toBe(105);
+    expect(sim.read('dh/outdoor_temp')!.value).toBe(-7);
+    expect(sim.read('dh/acceptance')!.value).toBeCloseTo((2000 * 35) / 55, 6);
+    expect(sim.network).toBe(series);
+  });
+
+  it('keeps the weather for the outdoor temperature when the series has none', () => {
+    const noOutdoor = networkSeries(
+      'acceptance',
+      [{ t: T0, acceptanceKw: 1500, supplyC: 75, returnC: 45 }],
+      'test',
+    );
+    const sim = make(noOutdoor);
+    sim.advance(60);
+    expect(sim.read('dh/outdoor_temp')!.value).toBe(-5);
+    expect(sim.read('dh/requested_supply_temp')!.value).toBe(75);
   });
 });

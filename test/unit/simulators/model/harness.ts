@@ -1,3 +1,4 @@
+import type { NetworkConditions } from '../../../../simulators/model/district';
 import { DEMO_PARAMS, type PlantParams } from '../../../../simulators/model/params';
 import { step } from '../../../../simulators/model/plant';
 import {
@@ -19,6 +20,8 @@ export class Plant {
   cmd: PlcCommands;
   heartbeats = true;
   outdoorC = -5;
+  /** The network at the connection (a series' hour); the built-in curves when undefined. */
+  network: NetworkConditions | undefined;
   faults: Omit<PlantInputs['faults'], 'tripHeatPumps'> = {
     networkRefusesHeat: false,
     drycoolerFault: false,
@@ -60,6 +63,7 @@ export class Plant {
         {
           commands: this.cmd,
           outdoorTempC: this.outdoorC,
+          ...(this.network ? { network: this.network } : {}),
           faults: { ...this.faults, tripHeatPumps: this.trips.splice(0) },
         },
         dtS,
