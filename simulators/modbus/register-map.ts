@@ -191,7 +191,14 @@ export const DISTRICT_MAP: RegisterPoint[] = [
   r('network_return_temp', 'input', 9, 'int16', 'degC', 'Network return at the connection', {
     scale: 0.1,
   }),
-  r('acceptance', 'input', 10, 'float32', 'kW', 'Heat the network can take now'),
+  r(
+    'acceptance',
+    'input',
+    10,
+    'float32',
+    'kW',
+    'Heat the network takes now at our supply temperature, by the connection mode',
+  ),
   r(
     'requested_supply_temp',
     'input',

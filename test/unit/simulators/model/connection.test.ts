@@ -101,6 +101,17 @@ describe('plant model: connection modes', () => {
       returnAcceptance,
       6,
     );
+    // Making more than the return line takes: held to its acceptance at our actual outlet,
+    // the rest stays in the header.
+    const more = plantOn(HOT_NETWORK, 2);
+    more.enableHeatPumps(70, 100, 65);
+    let most = 0;
+    more.run(900, (s) => {
+      expect(s.deliveredKw).toBeLessThanOrEqual(returnAcceptance + 1e-6);
+      most = Math.max(most, s.deliveredKw);
+    });
+    expect(most).toBeGreaterThan(0.99 * returnAcceptance);
+    expect(more.state.condenserC).toBeGreaterThan(70);
     // A warmer return leaves less room below 70 °C: 60 °C → 10 K.
     const warm = plantOn({ ...HOT_NETWORK, returnC: 60 }, 2);
     warm.run(1);
