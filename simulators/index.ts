@@ -21,6 +21,7 @@ export { capacityAt, copAt, unitsCapacityAt } from './model/heat-pump';
 export {
   CONNECTION_MODES,
   connectionAcceptance,
+  networkFlowKgS,
   type ConnectionMode,
   type NetworkConditions,
 } from './model/district';
