@@ -65,6 +65,12 @@ export function controlOf(deps: Pick<ApiDeps, 'control'>): ControlLoop {
   return deps.control;
 }
 
+/** A part of HeatBridge a route needs (plans, the value ledger), or 503 saying it is missing. */
+export function partOf<T>(part: T | undefined, missing: string): T {
+  if (part === undefined) throw new ApiError(503, 'unavailable', missing);
+  return part;
+}
+
 /** The historian, or 503 when none is configured. */
 export function historianOf(deps: Pick<ApiDeps, 'historian'>): NonNullable<ApiDeps['historian']> {
   if (!deps.historian) throw new ApiError(503, 'unavailable', 'no historian is configured');

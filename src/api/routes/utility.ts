@@ -6,14 +6,11 @@ import { ApiError } from '../api-error';
 import { changed, get, put, resource } from '../route-spec';
 import * as U from '../utility-schemas';
 import { statusInZone, utilityView, type UtilityDeps } from '../utility-view';
-import { actorOf, type ApiDeps } from './shared';
+import { actorOf, partOf, type ApiDeps } from './shared';
 
 /** The utility's plans, or 503 on a HeatBridge without them. */
-export function utilityOf(deps: Pick<ApiDeps, 'utility'>): UtilityDeps {
-  if (!deps.utility)
-    throw new ApiError(503, 'unavailable', 'day-ahead plans are not part of this HeatBridge');
-  return deps.utility;
-}
+const utilityOf = (deps: Pick<ApiDeps, 'utility'>): UtilityDeps =>
+  partOf(deps.utility, 'day-ahead plans are not part of this HeatBridge (no utility section)');
 
 /** A plan that does not parse: 400 with every problem, each named by its line or index. */
 function invalidPlan(problems: readonly TableProblem[]): ApiError {

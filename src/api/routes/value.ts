@@ -9,7 +9,7 @@ import * as U from '../utility-schemas';
 import type { ValueBucket } from '../../utility/value-book';
 import type { BucketSize } from '../../utility/value';
 import type { ValueDeps } from '../utility-view';
-import type { ApiDeps } from './shared';
+import { partOf, type ApiDeps } from './shared';
 
 const DAY_MS = 86_400_000;
 
@@ -39,15 +39,8 @@ function atResolutions(b: Figures): Figures {
   ) as Figures;
 }
 
-function valueOf(deps: Pick<ApiDeps, 'value'>): ValueDeps {
-  if (!deps.value)
-    throw new ApiError(
-      503,
-      'unavailable',
-      'value is not kept by this HeatBridge (configure utility.value)',
-    );
-  return deps.value;
-}
+const valueOf = (deps: Pick<ApiDeps, 'value'>): ValueDeps =>
+  partOf(deps.value, 'value is not kept by this HeatBridge (configure utility.value)');
 
 /** A time the query gave: a date (local midnight) or an ISO time; 400 naming it otherwise. */
 function boundary(text: string | undefined, tz: string, name: string): number | undefined {

@@ -51,7 +51,10 @@ export function utilityDashboard(ctx: SiteContext): Dashboard | undefined {
       ),
     );
   }
-  const plan = ['utility/plan_active', 'utility/delivery_required'].map((id) => ctx.where(id));
+  const contract: [string, string][] = [
+    ['utility/plan_active', 'plan covers the hour'],
+    ['utility/delivery_required', 'delivery required'],
+  ];
   l.add(
     stateTimeline(
       {
@@ -62,57 +65,54 @@ export function utilityDashboard(ctx: SiteContext): Dashboard | undefined {
         w: 12,
         h: 5,
       },
-      [
-        {
-          query: stateOver(plan[0]!.measurement, plan[0]!.where, []),
-          alias: 'plan covers the hour',
-        },
-        { query: stateOver(plan[1]!.measurement, plan[1]!.where, []), alias: 'delivery required' },
-      ],
+      contract.map(([id, alias]) => {
+        const p = ctx.where(id);
+        return { query: stateOver(p.measurement, p.where, []), alias };
+      }),
       ['no', 'yes'],
     ),
   );
-  l.newRow().add(
+  /** A panel of a few points' means, one line each. */
+  const lines = (
+    title: string,
+    description: string,
+    u: Parameters<typeof unit>[0],
+    series: [id: string | undefined, alias: string][],
+  ) =>
     timeseries(
-      {
-        title: 'Prices',
-        description:
-          'What the utility pays for heat (the plan’s price, else the price model’s, times the connection mode’s share) and the electricity spot price of the heat pumps',
-        unit: unit('EUR/MWh'),
-      },
+      { title, description, unit: unit(u) },
+      series.flatMap(([id, alias]) => (id ? [ctx.mean(id, alias)] : [])),
+    );
+  l.newRow().add(
+    lines(
+      'Prices',
+      'What the utility pays for heat (the plan’s price, else the price model’s, times the connection mode’s share) and the electricity spot price of the heat pumps',
+      'EUR/MWh',
       [
-        ctx.mean('utility/heat_price', 'heat (paid)'),
-        ctx.mean('utility/electricity_price', 'electricity (spot)'),
+        ['utility/heat_price', 'heat (paid)'],
+        ['utility/electricity_price', 'electricity (spot)'],
       ],
     ),
-  );
-  const delivered = utility.value?.deliveredHeat ?? ctx.controller('derived')?.deliveredHeat;
-  l.add(
-    timeseries(
-      {
-        title: 'Requested capacity vs delivered',
-        description: 'The capacity the plan requests each hour against the heat delivered',
-        unit: unit('kW'),
-      },
+    lines(
+      'Requested capacity vs delivered',
+      'The capacity the plan requests each hour against the heat delivered',
+      'kW',
       [
-        ctx.mean('utility/plan_capacity', 'requested'),
-        ...(delivered ? [ctx.mean(delivered, 'delivered')] : []),
+        ['utility/plan_capacity', 'requested'],
+        [utility.value?.deliveredHeat ?? ctx.controller('derived')?.deliveredHeat, 'delivered'],
       ],
     ),
   );
   if (utility.value) {
     l.newRow().add(
-      timeseries(
-        {
-          title: 'Value now',
-          description:
-            'Heat revenue (delivered heat × heat price), heat-pump electricity cost (electric power × spot price) and the net, per hour at the current rate',
-          unit: unit('EUR/h'),
-        },
+      lines(
+        'Value now',
+        'Heat revenue (delivered heat × heat price), heat-pump electricity cost (electric power × spot price) and the net, per hour at the current rate',
+        'EUR/h',
         [
-          ctx.mean('value/revenue_rate', 'revenue'),
-          ctx.mean('value/cost_rate', 'electricity cost'),
-          ctx.mean('value/net_rate', 'net'),
+          ['value/revenue_rate', 'revenue'],
+          ['value/cost_rate', 'electricity cost'],
+          ['value/net_rate', 'net'],
         ],
       ),
       bars(
@@ -131,33 +131,26 @@ export function utilityDashboard(ctx: SiteContext): Dashboard | undefined {
         ],
       ),
     );
+    const totals: [title: string, description: string, query: Query][] = [
+      [
+        'Net value today',
+        'The ledger’s net value of the site’s day so far',
+        ctx.last('value/net_today', 'today'),
+      ],
+      [
+        'Net value this month',
+        'The ledger’s net value of the site’s month so far',
+        ctx.last('value/net_month', 'this month'),
+      ],
+      [
+        'Net value over the range',
+        'The net rate integrated over the dashboard’s time range',
+        ctx.energy('value/net_rate', 'net'),
+      ],
+    ];
     l.newRow().add(
-      stat(
-        {
-          title: 'Net value today',
-          description: 'The ledger’s net value of the site’s day so far',
-          unit: unit('EUR'),
-          w: 8,
-        },
-        [ctx.last('value/net_today', 'today')],
-      ),
-      stat(
-        {
-          title: 'Net value this month',
-          description: 'The ledger’s net value of the site’s month so far',
-          unit: unit('EUR'),
-          w: 8,
-        },
-        [ctx.last('value/net_month', 'this month')],
-      ),
-      stat(
-        {
-          title: 'Net value over the range',
-          description: 'The net rate integrated over the dashboard’s time range',
-          unit: unit('EUR'),
-          w: 8,
-        },
-        [ctx.energy('value/net_rate', 'net')],
+      ...totals.map(([title, description, query]) =>
+        stat({ title, description, unit: unit('EUR'), w: 8 }, [query]),
       ),
     );
   }

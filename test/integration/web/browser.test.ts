@@ -290,11 +290,19 @@ describe('issue 21: what the page says is true, and readable', () => {
     // The trend's picker: grouped by device, searchable.
     expect(await page.locator('#trend-points fieldset[data-device]').count()).toBeGreaterThan(4);
     await page.fill('#trend-search', 'supply temp');
-    const visible = await page
-      .locator('#trend-points .pick:visible input')
-      .evaluateAll((is) => is.map((i) => (i as HTMLInputElement).value));
-    expect(visible.length).toBeGreaterThan(1);
-    expect(visible.every((id) => /supply_temp/.test(id))).toBe(true);
+    const visible = await page.locator('#trend-points .pick:visible').evaluateAll((ps) =>
+      ps.map((p) => ({
+        id: p.querySelector('input')!.value,
+        text: (p as HTMLElement).dataset.search ?? '',
+      })),
+    );
+    expect(visible.map((v) => v.id)).toEqual(
+      expect.arrayContaining(['hall1/cdu_supply_temp', 'dh/supply_temp']),
+    );
+    // Each shown point says both words, in its id or its description (the network's acceptance
+    // depends on the supply temperature, and says so).
+    expect(visible.filter((v) => !/supply/.test(v.text) || !/temp/.test(v.text))).toEqual([]);
+    expect(visible.filter((v) => /supply_temp/.test(v.id)).length).toBeGreaterThan(1);
     await page.close();
   }, 30_000);
 
