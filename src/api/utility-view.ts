@@ -86,7 +86,8 @@ export function utilityView(inp: UtilityViewInputs): z.infer<typeof utilitySchem
     fallback:
       status.state === 'active'
         ? null
-        : `${status.text}: the supply curve sets the temperature, dispatch follows the network's acceptance`,
+        : // The store's text ends by naming the curve; said once, with what the curve follows.
+          `${status.text.replace(/: supply curve$/, '')}: the supply curve sets the temperature (from the outdoor temperature, or the utility's live request)`,
     connection: {
       mode:
         code !== undefined && mode?.quality !== 'bad'

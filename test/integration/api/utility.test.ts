@@ -220,7 +220,9 @@ describe('GET /api/utility without a plan', () => {
       status: { state: 'missing' },
       hours: [],
     });
-    expect(r.body.fallback).toMatch(/no day-ahead plan.*supply curve sets the temperature/);
+    expect(r.body.fallback).toBe(
+      "no day-ahead plan received: the supply curve sets the temperature (from the outdoor temperature, or the utility's live request)",
+    );
   });
 });
 
