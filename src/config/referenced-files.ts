@@ -60,6 +60,42 @@ export function referencedFiles(site: SiteConfig): ReferencedFile[] {
     need: 'writable',
     usedBy: 'heatbridge',
   });
+  const u = site.utility;
+  if (u) {
+    const sources = [
+      ['plan', u.plan],
+      ['electricityPrices', u.electricityPrices],
+    ] as const;
+    for (const [key, source] of sources) {
+      if (source?.file)
+        add({
+          path: ['utility', key, 'file'],
+          file: source.file,
+          need: 'read',
+          usedBy: 'heatbridge',
+        });
+      if (source?.poll?.caFile)
+        add({
+          path: ['utility', key, 'poll', 'caFile'],
+          file: source.poll.caFile,
+          need: 'read',
+          usedBy: 'heatbridge',
+        });
+    }
+    add({
+      path: ['utility', 'plan', 'stateFile'],
+      file: u.plan.stateFile,
+      need: 'writable',
+      usedBy: 'heatbridge',
+    });
+    if (u.value?.stateFile)
+      add({
+        path: ['utility', 'value', 'stateFile'],
+        file: u.value.stateFile,
+        need: 'writable',
+        usedBy: 'heatbridge',
+      });
+  }
   const h = site.historian;
   if (h.type === 'file')
     add({ path: ['historian', 'dir'], file: h.dir, need: 'folder', usedBy: 'heatbridge' });

@@ -12,7 +12,7 @@ import { notificationsSchema } from './notifications';
 import { opcuaDeviceSchema } from './opcua';
 import type { Env } from './secret';
 import { EQUIPMENT_PROTOCOL, SIMULATED_EQUIPMENT, simulationSchema } from './simulation';
-import { utilityPointRefs, utilitySchema } from './utility';
+import { UTILITY_POINT_UNITS, utilityPointRefs, utilitySchema } from './utility';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 
@@ -172,6 +172,16 @@ function crossCheck(raw: unknown, ctx: Ctx): void {
         });
       }
     });
+  }
+
+  // The utility device's points exist when the site has a utility section (read-only).
+  if (isRecord(cfg.utility)) {
+    for (const [name, unit] of Object.entries(UTILITY_POINT_UNITS))
+      declared.set(`utility/${name}`, {
+        writable: false,
+        numeric: valueTypeOfUnit(unit) === 'number',
+        hasBounds: false,
+      });
   }
 
   const control = isRecord(cfg.control) ? cfg.control : {};

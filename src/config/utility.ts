@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationMs, finiteNumber, pointRefSchema } from './common';
 import { secretSchema, type Env } from './secret';
+import type { Unit } from '../domain/units';
 
 /**
  * The `utility` section: where the utility's day-ahead plans and the electricity spot prices come
@@ -104,6 +105,21 @@ export function utilitySchema(env: Env) {
 }
 
 export type UtilityConfig = z.output<ReturnType<typeof utilitySchema>>;
+
+/**
+ * The points of the in-process `utility` device and their units (src/utility/utility-points.ts
+ * describes them): declared here so that a site with a `utility` section can name them in its
+ * controllers and alarms, which the site's cross-check verifies.
+ */
+export const UTILITY_POINT_UNITS = {
+  plan_active: 'bool',
+  plan_supply_temp: 'degC',
+  plan_capacity: 'kW',
+  delivery_required: 'bool',
+  heat_price: 'EUR/MWh',
+  electricity_price: 'EUR/MWh',
+  plan_status: 'text',
+} as const satisfies Record<string, Unit>;
 
 /** Every point the section names, with its path under `utility`, for the site's cross-check. */
 export function utilityPointRefs(raw: unknown): { path: (string | number)[]; id: string }[] {

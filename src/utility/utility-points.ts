@@ -1,7 +1,7 @@
 import type { SiteConfig } from '../config/site';
+import type { UTILITY_POINT_UNITS } from '../config/utility';
 import type { PointDef } from '../domain/point';
 import { pointId, type PointId } from '../domain/point-id';
-import type { Unit } from '../domain/units';
 
 /**
  * The points of the in-process `utility` device: what the day-ahead plan and the price series
@@ -45,7 +45,14 @@ export const UTILITY_POINTS = {
     kind: 'status',
     description: 'Which plan the controller follows this hour, or why it runs on its supply curve',
   },
-} as const satisfies Record<string, { unit: Unit; kind: PointDef['kind']; description: string }>;
+} as const satisfies {
+  // The units the site's cross-check declares them with (src/config/utility.ts).
+  [K in keyof typeof UTILITY_POINT_UNITS]: {
+    unit: (typeof UTILITY_POINT_UNITS)[K];
+    kind: PointDef['kind'];
+    description: string;
+  };
+};
 
 export type UtilityPointName = keyof typeof UTILITY_POINTS;
 

@@ -41,6 +41,11 @@ export async function demoSiteOnFreePorts(): Promise<{
   site.api.auditFile = join(dir, 'audit.jsonl');
   site.alarms.stateFile = join(dir, 'alarms.json');
   site.energyCounters.stateFile = join(dir, 'energy-counters.json');
+  // The utility's plans and the value ledger's books too: a test never writes into data/.
+  if (site.utility) {
+    site.utility.plan.stateFile = join(dir, 'utility-plan.json');
+    if (site.utility.value) site.utility.value.stateFile = join(dir, 'value.json');
+  }
   site.simulation!.opcua.pkiDir = join(dir, 'pki-sim');
   if (site.historian.type === 'file') site.historian.dir = join(dir, 'historian');
   return { site, ports, dir };
@@ -111,7 +116,9 @@ export async function demoConfigFileOnFreePorts(chosen?: TestPorts & { admin: nu
     .replace(
       'stateFile: data/energy-counters.json',
       `stateFile: ${join(dir, 'energy-counters.json')}`,
-    );
+    )
+    .replace('stateFile: data/utility-plan.json', `stateFile: ${join(dir, 'utility-plan.json')}`)
+    .replace('stateFile: data/value.json', `stateFile: ${join(dir, 'value.json')}`);
   const file = join(dir, 'demo.yaml');
   writeFileSync(file, text);
   return { file, ports, dir };
