@@ -1,65 +1,47 @@
 import { readFileSync } from 'node:fs';
-
-const HOUR_MS = 3_600_000;
+import { formatProblems } from '../utility/table-text';
+import { parsePricesCsv, PriceSeries as LivePrices } from '../utility/price-series';
 
 /**
- * Hourly prices for `simulate --prices`: CSV `time,electricity_eur_per_mwh[,heat_eur_per_mwh]`
- * (ISO 8601 hour starts with Z or an offset; an empty heat cell means the price model prices that
- * hour). Hours may be missing (two separate weeks in one file): an hour without a row has no price,
- * and value is then not counted for it (reported as unpriced), never guessed.
+ * Prices for `simulate --prices`: the live price format (CSV `time,electricity_eur_per_mwh
+ * [,heat_eur_per_mwh]`, src/utility/price-series.ts), read by the same parser so a file that
+ * simulates also loads on a site, without the live source's one-month limit (a year is 8,760
+ * rows). Hours may be missing (two separate weeks in one file): a time without a price has none,
+ * and value is then not counted for it (reported as unpriced), never guessed. An empty heat cell
+ * means the price model prices that hour.
  */
 export interface PriceSeries {
-  /** Electricity price of the hour containing `t`, €/MWh; NaN when the file has no such hour. */
+  /** Electricity price in effect at `t`, €/MWh; NaN when the file has none for then. */
   electricityAt(t: number): number;
-  /** The file's heat price for that hour, €/MWh; NaN when none (the price model's hour). */
+  /** The file's heat price at `t`, €/MWh; NaN when none (the price model's hour). */
   heatAt(t: number): number;
-  /** Hour starts, ascending. */
+  /** Start times of the file's prices, ascending. */
   readonly hours: readonly number[];
   describe(): string;
 }
 
 export function parsePriceCsv(text: string, name: string): PriceSeries {
-  const lines = text.trim().split(/\r?\n/);
-  const header = (lines.shift() ?? '').split(',').map((h) => h.trim());
-  const problems: string[] = [];
-  if (header[0] !== 'time' || header[1] !== 'electricity_eur_per_mwh')
-    problems.push(
-      `${name}:1: expected the header "time,electricity_eur_per_mwh[,heat_eur_per_mwh]", got "${header.join(',')}"`,
+  const parsed = parsePricesCsv(text, { maxRows: Number.POSITIVE_INFINITY });
+  if (!parsed.ok) {
+    const text = formatProblems(parsed.problems, Number.POSITIVE_INFINITY);
+    throw new Error(
+      text
+        .split('\n')
+        .map((line) => `${name}: ${line}`)
+        .join('\n'),
     );
-  if (header.length > 2 && header[2] !== 'heat_eur_per_mwh')
-    problems.push(`${name}:1: the third column must be heat_eur_per_mwh, got "${header[2]}"`);
-  const elec = new Map<number, number>();
-  const heat = new Map<number, number>();
-  lines.forEach((line, i) => {
-    const at = `${name}:${i + 2}`;
-    const [time = '', e = '', h = ''] = line.split(',').map((c) => c.trim());
-    const t = Date.parse(time);
-    if (!/^\d{4}-\d\d-\d\dT/.test(time) || Number.isNaN(t)) {
-      problems.push(`${at}: time: not an ISO 8601 time "${time}"`);
-      return;
-    }
-    if (t % HOUR_MS !== 0) problems.push(`${at}: time: ${time} is not the start of an hour`);
-    if (elec.has(t)) problems.push(`${at}: time: ${time} appears twice`);
-    const ev = Number(e);
-    if (e === '' || !Number.isFinite(ev))
-      problems.push(`${at}: electricity_eur_per_mwh: not a number "${e}"`);
-    else elec.set(t, ev);
-    if (h !== '') {
-      const hv = Number(h);
-      if (!Number.isFinite(hv)) problems.push(`${at}: heat_eur_per_mwh: not a number "${h}"`);
-      else heat.set(t, hv);
-    }
-  });
-  if (problems.length === 0 && elec.size === 0) problems.push(`${name}: no price rows`);
-  if (problems.length > 0) throw new Error(problems.join('\n'));
-  const hours = [...elec.keys()].sort((a, b) => a - b);
-  const hourOf = (t: number): number => Math.floor(t / HOUR_MS) * HOUR_MS;
+  }
+  // Kept whole: nothing of a simulated year is "past".
+  const series = new LivePrices(() => 0, Number.POSITIVE_INFINITY);
+  series.accept(parsed.value);
+  const hours = parsed.value.map((e) => e.start);
+  const withHeat = parsed.value.filter((e) => e.heatEurPerMWh !== undefined).length;
   return {
     hours,
-    electricityAt: (t) => elec.get(hourOf(t)) ?? NaN,
-    heatAt: (t) => heat.get(hourOf(t)) ?? NaN,
+    electricityAt: (t) => series.at(t)?.electricityEurPerMWh ?? NaN,
+    heatAt: (t) => series.at(t)?.heatEurPerMWh ?? NaN,
     describe: () =>
-      `${name} (${hours.length} hours, ${heat.size} with a heat price, from ${new Date(hours[0]!).toISOString()})`,
+      `${name} (${hours.length} prices, ${withHeat} with a heat price, from ${new Date(hours[0]!).toISOString()})`,
   };
 }
 

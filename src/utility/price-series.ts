@@ -38,8 +38,19 @@ const MAX_ROWS = 31 * 24 * 4;
 
 type RawPrice = { start: number; electricityEurPerMWh: number; heatEurPerMWh?: number };
 
-export function parsePrices(text: string, format?: 'csv' | 'json'): Parsed<PriceEntry[]> {
-  return formatOfText(text, format) === 'json' ? parsePricesJson(text) : parsePricesCsv(text);
+/** How many rows a series may have: a month of quarter hours for a live source; `simulate` reads years. */
+export interface PriceLimits {
+  maxRows?: number;
+}
+
+export function parsePrices(
+  text: string,
+  format?: 'csv' | 'json',
+  limits: PriceLimits = {},
+): Parsed<PriceEntry[]> {
+  return formatOfText(text, format) === 'json'
+    ? parsePricesJson(text, limits)
+    : parsePricesCsv(text, limits);
 }
 
 interface PriceNames {
@@ -58,25 +69,26 @@ const JSON_NAMES: PriceNames = {
   heat: 'heatEurPerMWh',
 };
 
-export function parsePricesCsv(text: string): Parsed<PriceEntry[]> {
+export function parsePricesCsv(text: string, limits: PriceLimits = {}): Parsed<PriceEntry[]> {
   const { records, problems } = csvRecords(
     text,
     [CSV_NAMES.time, CSV_NAMES.electricity],
     [CSV_NAMES.heat],
   );
-  return pricesOf(records, CSV_NAMES, problems);
+  return pricesOf(records, CSV_NAMES, problems, limits.maxRows ?? MAX_ROWS);
 }
 
-export function parsePricesJson(text: string): Parsed<PriceEntry[]> {
+export function parsePricesJson(text: string, limits: PriceLimits = {}): Parsed<PriceEntry[]> {
   const r = jsonRecords(text, 'prices', [], Object.values(JSON_NAMES));
   if ('ok' in r) return r;
-  return pricesOf(r.records, JSON_NAMES, r.problems);
+  return pricesOf(r.records, JSON_NAMES, r.problems, limits.maxRows ?? MAX_ROWS);
 }
 
 function pricesOf(
   records: readonly FieldReader[],
   names: PriceNames,
   problems: TableProblem[],
+  maxRows: number,
 ): Parsed<PriceEntry[]> {
   const rows: RawPrice[] = [];
   const seen = new Map<number, string>();
@@ -84,7 +96,7 @@ function pricesOf(
     const r = checkPrice(rec, names, seen, problems);
     if (r) rows.push(r);
   }
-  return finish(rows, problems);
+  return finish(rows, problems, maxRows);
 }
 
 function checkPrice(
@@ -126,13 +138,13 @@ function checkPrice(
   };
 }
 
-function finish(rows: RawPrice[], problems: TableProblem[]): Parsed<PriceEntry[]> {
+function finish(rows: RawPrice[], problems: TableProblem[], maxRows: number): Parsed<PriceEntry[]> {
   if (problems.length === 0 && rows.length === 0)
     problems.push({ at: 'document', message: 'no prices' });
-  if (rows.length > MAX_ROWS)
+  if (rows.length > maxRows)
     problems.push({
       at: 'document',
-      message: `${rows.length} prices: at most ${MAX_ROWS} (31 days of quarter hours)`,
+      message: `${rows.length} prices: at most ${maxRows}${maxRows === MAX_ROWS ? ' (31 days of quarter hours)' : ''}`,
     });
   if (problems.length > 0) return { ok: false, problems: inFileOrder(problems) };
   rows.sort((a, b) => a.start - b.start);

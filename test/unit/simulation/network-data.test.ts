@@ -69,19 +69,29 @@ describe('simulate --prices', () => {
     expect(p.electricityAt(T0 + 2 * HOUR)).toBeNaN();
   });
 
-  it('names every problem with its line and column at once', () => {
+  it('reads the live price format with its parser: every problem named with its line and column at once', () => {
     expect(() =>
       parsePriceCsv(
-        'time,electricity_eur_per_mwh\n2021-01-01T00:00:00Z,x\nyesterday,5\n2021-01-01T00:30:00Z,5\n',
+        'time,electricity_eur_per_mwh\n2021-01-01T00:00:00Z,x\nyesterday,5\n2021-01-01T02:00:00Z,5\n2021-01-01T02:00:00Z,6\n',
         'p.csv',
       ),
     ).toThrow(
       [
-        'p.csv:2: electricity_eur_per_mwh: not a number "x"',
-        'p.csv:3: time: not an ISO 8601 time "yesterday"',
-        'p.csv:4: time: 2021-01-01T00:30:00Z is not the start of an hour',
+        'p.csv: line 2, electricity_eur_per_mwh: expected a number, found "x"',
+        'p.csv: line 3, time: expected an ISO 8601 time with offset, e.g. 2026-01-15T14:00:00+01:00',
+        'p.csv: line 5, time:',
       ].join('\n'),
     );
-    expect(() => parsePriceCsv('when,price\n', 'q.csv')).toThrow(/q\.csv:1: expected the header/);
+    expect(() => parsePriceCsv('when,price\n', 'q.csv')).toThrow(/^q\.csv: /);
+  });
+
+  it("reads a year of hourly prices, beyond the live sources' month", () => {
+    const rows = Array.from(
+      { length: 8760 },
+      (_, h) => `${new Date(T0 + h * HOUR).toISOString()},${h % 100}`,
+    );
+    const p = parsePriceCsv(`time,electricity_eur_per_mwh\n${rows.join('\n')}\n`, 'year.csv');
+    expect(p.hours).toHaveLength(8760);
+    expect(p.electricityAt(T0 + 8759 * HOUR + 1)).toBe(8759 % 100);
   });
 });
