@@ -171,6 +171,12 @@ const heatPumpSchema = z.strictObject({
   rampPctPerMin: finiteNumber.positive({ error: 'expected a number > 0' }).default(10),
   /** Trip reset command: written by the automatic reset policy, if the dispatch has one. */
   tripReset: pointRefSchema.optional(),
+  /**
+   * The unit's measured load, %: with it, dispatch learns what the unit makes per % of load at
+   * today's lift (a unit lifting to 85 °C makes less than its nominal capacity) and sets loads
+   * that make the heat aimed for. (optional; without it, nominal capacity)
+   */
+  load: pointRefSchema.optional(),
 });
 
 const heatSourceSchema = z.strictObject({
@@ -411,6 +417,7 @@ export function controllerPointRefs(c: Partial<ControllerConfig>): PointRef[] {
         'electricPower',
         'condenserOut',
         'evaporatorIn',
+        'load',
       ];
       list<Record<string, unknown>>(c.heatPumps).forEach((hp, i) => {
         add(['heatPumps', i, 'enable'], hp?.enable, true);

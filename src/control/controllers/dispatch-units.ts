@@ -39,6 +39,8 @@ export interface Unit {
   /** Dispatch may use it: not tripped, not manual. */
   available: boolean;
   cop: number;
+  /** What it makes at full load now, kW (measured when it runs and its load is known). */
+  capacityKw: number;
 }
 
 /** A heat pump's COP: measured when running, else estimated from its temperatures. */
@@ -95,8 +97,29 @@ export function reconcile(
     manual,
     available: tripped === false && !manual,
     cop: copOf(hp, ctx),
+    capacityKw: capacityNow(hp, ctx, running),
   };
 }
+
+/**
+ * What the unit makes at full load now, kW: its heat output per % of its measured load while it
+ * runs (below nominal at a high lift, above at a low one), else its nominal capacity. Loads set
+ * from nominal capacity made 13 % less heat than aimed for at an 85 °C lift, and the network's
+ * acceptance went unused.
+ */
+function capacityNow(hp: HeatPumpConfig, ctx: CycleContext, running: boolean): number {
+  const nominal = hp.capacityKw;
+  if (!running || !hp.load) return nominal;
+  const load = ctx.image.number(hp.load);
+  const heat = ctx.image.number(hp.heatOutput);
+  // At part load near the minimum the unit is still ramping or unloading: not a fair sample.
+  if (load === undefined || heat === undefined || load < Math.max(hp.minLoadPct, 10) || heat <= 0)
+    return nominal;
+  return clamp(heat / (load / 100), CAPACITY_RANGE.min * nominal, CAPACITY_RANGE.max * nominal);
+}
+
+/** What a unit makes at full load is believed within this share of its nominal capacity. */
+const CAPACITY_RANGE = { min: 0.5, max: 1.3 };
 
 /**
  * Automatic trip reset: `autoResetAfterMs` after the trip (and after the previous reset), at most

@@ -195,7 +195,7 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
     const cop =
       copBasis.length > 0 ? copBasis.reduce((sum, u) => sum + u.cop, 0) / copBasis.length : 3;
     const evapKw = Math.max(recoverableKw + COOLANT_GAIN * returnError, 0);
-    const capacityKw = available.reduce((sum, u) => sum + u.cfg.capacityKw, 0);
+    const capacityKw = available.reduce((sum, u) => sum + u.capacityKw, 0);
     const value = cfg.value
       ? valueLimit(prev.lossMaking ?? false, readValueInputs(ctx.image, cfg.value, cop), cfg.value)
       : undefined;
@@ -221,8 +221,8 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
 
     // 3. Staging.
     const on = units.filter((u) => u.mem.on);
-    const cap = (u: Unit): number => u.cfg.capacityKw;
-    const minKw = (u: Unit): number => (u.cfg.capacityKw * u.cfg.minLoadPct) / 100;
+    const cap = (u: Unit): number => u.capacityKw;
+    const minKw = (u: Unit): number => (u.capacityKw * u.cfg.minLoadPct) / 100;
     let wanted = on.length;
     if (on.length === 0) {
       const first = available[0];

@@ -22,6 +22,8 @@ async function siteNotifying(receiver: WebhookReceiver): Promise<SiteConfig> {
     ...loaded.config,
     devices: {},
     control: { ...loaded.config.control, controllers: [] },
+    // No utility: its plan and value books would go to the repository's data/ folder.
+    utility: undefined,
     historian: {
       ...loaded.config.historian,
       dir: join(dir, 'historian'),

@@ -33,6 +33,8 @@ beforeAll(async () => {
     ...loaded.config,
     alarms: { ...loaded.config.alarms, stateFile: join(dir, 'alarms.json') },
     api: { ...loaded.config.api, auditFile: join(dir, 'audit.jsonl') },
+    // No utility: its plan store would read the repository's data/ folder.
+    utility: undefined,
   };
 });
 

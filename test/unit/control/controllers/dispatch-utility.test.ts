@@ -59,6 +59,8 @@ interface World {
   takesKw?: number;
   mode?: ConnectionMode;
   extra?: Record<string, number | boolean>;
+  /** What a unit makes per % of load, as a share of nominal (below 1 at a high lift). */
+  capacityShare?: number;
 }
 
 function simulate(cfg: ReturnType<typeof parse>, seconds: number, world: (t: number) => World) {
@@ -81,7 +83,8 @@ function simulate(cfg: ReturnType<typeof parse>, seconds: number, world: (t: num
     for (let i = 0; i < 2; i++) {
       values[`hp${i + 1}/running`] = running[i]!;
       values[`hp${i + 1}/tripped`] = false;
-      values[`hp${i + 1}/heat`] = load[i]! * 10;
+      values[`hp${i + 1}/heat`] = load[i]! * 10 * (w.capacityShare ?? 1);
+      values[`hp${i + 1}/load`] = load[i]!;
       values[`hp${i + 1}/power`] = load[i]! * 2.5;
       values[`hp${i + 1}/evap_in`] = 40;
     }
@@ -108,7 +111,7 @@ function simulate(cfg: ReturnType<typeof parse>, seconds: number, world: (t: num
       running[i] = en === true;
       load[i] = running[i] ? Number(sp) : 0;
     }
-    const made = (load[0]! + load[1]!) * 10;
+    const made = (load[0]! + load[1]!) * 10 * (w.capacityShare ?? 1);
     const takes = w.takesKw ?? (w.mode === 'return' ? (w.returnAcceptanceKw ?? 0) : w.acceptanceKw);
     delivered = Math.min(made, takes);
   }
@@ -144,6 +147,33 @@ describe('dispatch: connection modes', () => {
     }));
     expect(offered(log.at(-1)!)).toBe(720); // 0.9 × 800
     expect(log.at(-1)!.message).toMatch(/return line takes 800 kW/);
+  });
+});
+
+describe("dispatch: what a unit makes at today's lift", () => {
+  const heatMade = (e: { cmds: Command[] }, share: number) =>
+    ((Number(value(e.cmds, 'hp1/load_sp')) || 0) +
+      (value(e.cmds, 'hp1/enable') === true && value(e.cmds, 'hp2/enable') === true
+        ? Number(value(e.cmds, 'hp2/load_sp'))
+        : 0)) *
+    10 *
+    share;
+  const world = () => ({ recoverableKw: 2000, acceptanceKw: 1000, capacityShare: 0.8 });
+
+  it('with the measured load, sets loads that make the heat aimed for, not nominal capacity’s', () => {
+    const withLoad = parse({
+      acceptanceMargin: 0.9,
+      heatPumps: [1, 2].map((n) => ({ ...hp(n), load: `hp${n}/load` })),
+    });
+    const last = simulate(withLoad, 1800, world).at(-1)!;
+    expect(offered(last)).toBe(900);
+    expect(heatMade(last, 0.8)).toBeCloseTo(900, -1);
+  });
+
+  it('without it, loads from nominal capacity make a fifth less at a unit making 80 %', () => {
+    const last = simulate(parse({ acceptanceMargin: 0.9 }), 1800, world).at(-1)!;
+    expect(offered(last)).toBe(900);
+    expect(heatMade(last, 0.8)).toBeCloseTo(720, -1);
   });
 });
 
