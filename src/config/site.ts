@@ -222,6 +222,25 @@ function crossCheck(raw: unknown, ctx: Ctx): void {
     }
   });
 
+  // Return-line feed-in needs dispatch to know what the return line takes.
+  const returnModeAt = controllers.findIndex(
+    (c: unknown) =>
+      isRecord(c) &&
+      c.type === 'supply-setpoint' &&
+      isRecord(c.connection) &&
+      Array.isArray(c.connection.modes) &&
+      c.connection.modes.includes('return'),
+  );
+  if (returnModeAt >= 0)
+    controllers.forEach((c: unknown, i: number) => {
+      if (isRecord(c) && c.type === 'heat-pump-dispatch' && c.returnAcceptance === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['control', 'controllers', i, 'returnAcceptance'],
+          message: `controllers[${returnModeAt}] may feed into the return line (connection.modes has return): dispatch needs returnAcceptance, what the return line takes`,
+        });
+    });
+
   checkSimulation(cfg, devices, ctx);
   checkAlarms(cfg, devices, declared, ctx);
   for (const ref of utilityPointRefs(cfg.utility)) {

@@ -142,16 +142,26 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
     }
     // The acceptance of the connection mode: the return line's in `return`; nothing in `none`,
     // where the substation routes no heat to the network.
+    // In `return` without a return-line acceptance configured nothing says what the return line
+    // takes: unknown (hold, then stand down), never the supply line's, which is several times more.
     const mode = ctx.connection?.mode;
-    const returnLine = mode === 'return' && cfg.returnAcceptance !== undefined;
+    const returnLine = mode === 'return';
     const acceptance =
       mode === 'none'
         ? 0
-        : ctx.image.number(returnLine ? cfg.returnAcceptance! : cfg.networkAcceptance);
+        : returnLine
+          ? cfg.returnAcceptance && ctx.image.number(cfg.returnAcceptance)
+          : ctx.image.number(cfg.networkAcceptance);
     const problems: string[] = [];
     if (!inputsOk) problems.push('coolant flow or temperatures unknown');
     if (acceptance === undefined)
-      problems.push(returnLine ? 'return-line acceptance unknown' : 'network acceptance unknown');
+      problems.push(
+        !returnLine
+          ? 'network acceptance unknown'
+          : cfg.returnAcceptance
+            ? 'return-line acceptance unknown'
+            : 'return-line feed-in without returnAcceptance configured',
+      );
 
     if (problems.length > 0) {
       const lostSince = prev.inputsLostSince ?? now;

@@ -255,3 +255,19 @@ d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
     ]);
   });
 });
+
+describe('return-line feed-in', () => {
+  it('needs the dispatch to know what the return line takes', () => {
+    const demo = readFileSync(demoConfigPath(), 'utf8');
+    const without = demo.replace('\n      returnAcceptance: dh/return_acceptance\n', '\n');
+    expect(without).not.toBe(demo);
+    const result = parseSiteConfig(without, {});
+    expect(result.ok ? [] : result.problems).toEqual([
+      expect.objectContaining({
+        path: expect.stringMatching(/^control\.controllers\[\d+\]\.returnAcceptance$/),
+        message: expect.stringContaining('dispatch needs returnAcceptance'),
+      }),
+    ]);
+    expect(parseSiteConfig(demo, {}).ok).toBe(true);
+  });
+});

@@ -177,6 +177,23 @@ describe("dispatch: what a unit makes at today's lift", () => {
   });
 });
 
+describe('dispatch: return line without its acceptance', () => {
+  it('takes the return line’s acceptance as unknown, never the supply line’s: holds, then stands down', () => {
+    const { returnAcceptance: _r, ...withoutReturn } = base;
+    const cfg = heatPumpDispatchSchema.parse(withoutReturn);
+    const log = simulate(cfg, 200, (t) => ({
+      recoverableKw: 1500,
+      acceptanceKw: 3000,
+      mode: t < 60 ? 'supply' : 'return',
+    }));
+    const at = log.find((e) => e.t === 65)!;
+    expect(at.message).toMatch(/holding .*return-line feed-in without returnAcceptance configured/);
+    const later = log.find((e) => e.t === 60 + 65)!;
+    expect(enabled(later.cmds)).toEqual([false, false]);
+    expect(later.message).toMatch(/standing down/);
+  });
+});
+
 describe('dispatch: acceptance margin and trim', () => {
   it('an old config with acceptanceMargin is still valid and used; without one, 0.9', () => {
     const old = parse({ acceptanceMargin: 0.8 });
