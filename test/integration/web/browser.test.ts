@@ -527,11 +527,16 @@ describe('issue 21: the audit view filtered by who and what', () => {
  * audit, with day-ahead plans the test hands it (times relative to now: the page shows the hour
  * it is).
  */
-async function withPlans(run: (url: string, plans: PlanStore) => Promise<void>): Promise<void> {
+async function withPlans(
+  run: (url: string, plans: PlanStore, at: number) => Promise<void>,
+): Promise<void> {
   const { app, site } = stack;
+  // One instant for the whole test: which hour is current cannot change between the plan's
+  // making and the page's reading (an hour boundary in between made the current row the next).
+  const at = Date.now();
   const plans = new PlanStore({
     log: memoryLogger().log,
-    now: Date.now,
+    now: () => at,
     timeZone: site.site.timezone,
   });
   const side = createApiApp(
@@ -549,14 +554,14 @@ async function withPlans(run: (url: string, plans: PlanStore) => Promise<void>):
       kpi: new KpiTracker({ site, defs: app.defs, latest: app.latest, startedAt: Date.now() }),
       samples$: app.samples$,
       utility: { plans },
-      now: Date.now,
+      now: () => at,
     },
     memoryLogger().log,
   );
   const server = createServer(side.app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
-    await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, plans);
+    await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, plans, at);
   } finally {
     side.close();
     server.closeAllConnections();
@@ -566,16 +571,16 @@ async function withPlans(run: (url: string, plans: PlanStore) => Promise<void>):
 
 describe('issue 22: the utility panel', () => {
   it('warns visibly while no plan covers the hour, then shows the plan with the current hour', async () => {
-    await withPlans(async (url, plans) => {
+    await withPlans(async (url, plans, at) => {
       const { page, errors } = await openPage({ width: 1280, height: 900 }, url);
       await page.waitForSelector('#utility-fallback');
       expect(await page.locator('#utility-fallback').isVisible()).toBe(true);
       expect(await page.locator('#utility-fallback').textContent()).toMatch(/supply curve/);
       expect(await page.locator('[data-plan-state]').textContent()).toBe('missing');
-      const hour = Math.floor(Date.now() / HOUR) * HOUR;
+      const hour = Math.floor(at / HOUR) * HOUR;
       plans.accept({
         source: 'test',
-        receivedAt: Date.now(),
+        receivedAt: at,
         hours: Array.from({ length: 6 }, (_, i) => ({
           start: hour + (i - 2) * HOUR,
           supplyTempC: 100 + i,
