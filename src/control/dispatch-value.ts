@@ -31,12 +31,17 @@ export interface ValueLimit {
  * price and costs 1/COP MWh of electricity: its net value is heatPrice − electricityPrice / COP.
  * Below 0 the units do not run — unless the contract requires delivery this hour (on-demand) —
  * and they run again only once it is `hysteresisEurPerMWh` above 0, so a COP wobbling at the
- * break-even does not start and stop them. The plan's requested capacity caps the target. Pure.
+ * break-even does not start and stop them; and a decision stands while the prices are those it
+ * was made at (`holdDecision`): within an hour only the COP moves, from the estimate while the
+ * units are off to the measurement while they run. The plan's requested capacity caps the target.
+ * Pure.
  */
 export function valueLimit(
   prevLossMaking: boolean,
   inp: ValueInputs,
   cfg: DispatchValueConfig,
+  /** The prices are those of the last judgment: it stands (no start and stop within an hour). */
+  holdDecision = false,
 ): ValueLimit {
   const requested = inp.requestedCapacityKw;
   const capKw = requested !== undefined && requested >= 0 ? requested : Infinity;
@@ -46,8 +51,12 @@ export function valueLimit(
     return { capKw, lossMaking: false, ...(capNote ? { note: capNote } : {}) };
   const net = heatPrice - electricityPrice / inp.cop;
   const money = `heat ${heatPrice.toFixed(1)} €/MWh, electricity ${electricityPrice.toFixed(1)} €/MWh at COP ${inp.cop.toFixed(1)}: ${net.toFixed(1)} €/MWh net`;
-  const loss = prevLossMaking ? net < cfg.hysteresisEurPerMWh : net < 0;
-  if (loss && inp.deliveryRequired === true)
+  const loss = holdDecision
+    ? prevLossMaking
+    : prevLossMaking
+      ? net < cfg.hysteresisEurPerMWh
+      : net < 0;
+  if ((loss || net < 0) && inp.deliveryRequired === true)
     return {
       capKw,
       lossMaking: false,

@@ -28,6 +28,8 @@ export interface DispatchState {
   trim?: TrimState;
   /** Running would lose money now (with `value`; kept for its hysteresis). */
   lossMaking?: boolean;
+  /** The prices that decision was made at: it stands until they change (the next hour). */
+  valuePrices?: [number | undefined, number | undefined];
 }
 
 /** The share of the acceptance aimed for without a trim (`acceptanceMargin`'s default). */
@@ -206,9 +208,22 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
       copBasis.length > 0 ? copBasis.reduce((sum, u) => sum + u.cop, 0) / copBasis.length : 3;
     const evapKw = Math.max(recoverableKw + COOLANT_GAIN * returnError, 0);
     const capacityKw = available.reduce((sum, u) => sum + u.capacityKw, 0);
-    const value = cfg.value
-      ? valueLimit(prev.lossMaking ?? false, readValueInputs(ctx.image, cfg.value, cop), cfg.value)
-      : undefined;
+    const valueInputs = cfg.value ? readValueInputs(ctx.image, cfg.value, cop) : undefined;
+    const valuePrices: [number | undefined, number | undefined] | undefined = valueInputs && [
+      valueInputs.heatPrice,
+      valueInputs.electricityPrice,
+    ];
+    // Judged again only when the prices change: the COP changes at a start (estimated while
+    // off, measured while running), and judging it anew would start and stop the units.
+    const samePrices =
+      valuePrices !== undefined &&
+      prev.valuePrices !== undefined &&
+      valuePrices[0] === prev.valuePrices[0] &&
+      valuePrices[1] === prev.valuePrices[1];
+    const value =
+      cfg.value && valueInputs
+        ? valueLimit(prev.lossMaking ?? false, valueInputs, cfg.value, samePrices)
+        : undefined;
     const uncappedKw = Math.min((evapKw * cop) / (cop - 1), capacityKw, value?.capKw ?? Infinity);
     const margin = cfg.acceptanceMargin ?? DEFAULT_ACCEPTANCE_MARGIN;
     const trim = cfg.acceptanceTrim
@@ -336,7 +351,7 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
         valvePct: valve,
         inputsLostSince: null,
         ...(trim ? { trim: trim.state } : {}),
-        ...(value ? { lossMaking: value.lossMaking } : {}),
+        ...(value ? { lossMaking: value.lossMaking, valuePrices: valuePrices! } : {}),
       },
       commands,
       status: running.length > 0 ? 'active' : 'idle',

@@ -86,7 +86,7 @@ function simulate(cfg: ReturnType<typeof parse>, seconds: number, world: (t: num
       values[`hp${i + 1}/heat`] = load[i]! * 10 * (w.capacityShare ?? 1);
       values[`hp${i + 1}/load`] = load[i]!;
       values[`hp${i + 1}/power`] = load[i]! * 2.5;
-      values[`hp${i + 1}/evap_in`] = 40;
+      values[`hp${i + 1}/evap_in`] = (w.extra?.[`hp${i + 1}/evap_in`] as number | undefined) ?? 40;
     }
     const now = T0 + t * 1000;
     const connection: Connection | undefined = w.mode
@@ -261,6 +261,30 @@ describe('dispatch: value', () => {
     expect(enabled(log.at(-1)!.cmds)).toEqual([true, true]);
     expect(offered(log.at(-1)!)).toBe(1600);
     expect(log.at(-1)!.message).toMatch(/delivered as the contract requires/);
+  });
+
+  it('a decision stands while the prices do: the COP measured after a start does not stop the units within the hour', () => {
+    // Off, the COP is estimated from a 60 °C source (about 6: 20 − 100/6 > 0, worth running);
+    // running, it is measured at 4 (20 − 100/4 < 0). Judged anew each cycle, the units would
+    // start, stop after their minimum run time and start again after their minimum off time.
+    const world = (t: number) => ({
+      recoverableKw: 1200,
+      acceptanceKw: 3000,
+      extra: {
+        'hp1/evap_in': 60,
+        'hp2/evap_in': 60,
+        'utility/heat_price': 20,
+        'utility/electricity_price': t < 3600 ? 100 : 101,
+        'utility/delivery_required': false,
+      },
+    });
+    const log = simulate(valued, 3900, world);
+    const hour = log.filter((e) => e.t < 3600).map((e) => enabled(e.cmds)[0]);
+    const starts = hour.filter((on, i) => on === true && hour[i - 1] === false).length;
+    expect(hour.at(-1)).toBe(true);
+    expect(starts).toBeLessThanOrEqual(1);
+    // The next hour's prices are judged at the COP measured now: not worth running.
+    expect(log.at(-1)!.state.lossMaking).toBe(true);
   });
 
   it('unknown prices are no reason to stop', () => {
