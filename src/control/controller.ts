@@ -56,6 +56,11 @@ export interface CycleContext {
   manual?: ReadonlySet<string>;
   /** Set by the supply-setpoint controller, which runs before dispatch. */
   supplySetpointC?: number;
+  /**
+   * The hottest condenser setpoint its outputs hold now, as read back from the devices (a falling
+   * setpoint ramps down at the write guard's rate). Set by the supply-setpoint controller.
+   */
+  heldSetpointC?: number;
   /** The connection mode, set by the supply-setpoint controller when it has `connection`. */
   connection?: Connection;
 }

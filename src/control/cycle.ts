@@ -207,6 +207,11 @@ export function runCycle(
       const sp = result.state as SupplySetpointState;
       if (sp.lastC !== null) ctx.supplySetpointC = sp.lastC;
       if (sp.connection) ctx.connection = sp.connection;
+      // What the units hold now, read back from its outputs (the write guard ramps them).
+      const held = c.outputs
+        .map((id) => ctx.image.number(id))
+        .filter((v): v is number => v !== undefined);
+      if (held.length > 0) ctx.heldSetpointC = Math.max(...held);
     }
     for (const cmd of result.commands) claim(cmd, actor, isSafety || cmd.safety === true);
   }

@@ -233,7 +233,7 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
             now,
             acceptanceKw: accepted,
             capBinding: uncappedKw >= accepted * (prev.trim?.share ?? margin),
-            setpointC: ctx.connection?.setpointC ?? ctx.supplySetpointC,
+            setpointC: heldSetpointC(ctx),
             ...measuredHeat(units, ctx, cfg.acceptanceTrim.deliveredHeat),
           },
           cfg.acceptanceTrim,
@@ -385,4 +385,18 @@ function measuredHeat(
     ...(produced !== undefined ? { producedKw: produced } : {}),
     ...(hottest !== undefined ? { condenserOutC: hottest } : {}),
   };
+}
+
+/**
+ * The condenser setpoint the units hold now: the written outputs as read back (the write guard
+ * ramps a falling setpoint at its rate), or the one commanded when none reads back. The trim
+ * judges a condenser outlet against it: against the new, lower setpoint the outlet ran "above
+ * the setpoint" for the whole ramp, and the trim cut the share to its minimum on every lower
+ * plan temperature.
+ */
+function heldSetpointC(ctx: CycleContext): number | undefined {
+  const commanded = ctx.connection?.setpointC ?? ctx.supplySetpointC;
+  const held = ctx.heldSetpointC;
+  if (commanded === undefined) return held;
+  return held === undefined ? commanded : Math.max(commanded, held);
 }

@@ -61,6 +61,8 @@ interface World {
   extra?: Record<string, number | boolean>;
   /** What a unit makes per % of load, as a share of nominal (below 1 at a high lift). */
   capacityShare?: number;
+  /** The condenser setpoint the units hold now, read back (ramping down to the commanded 80). */
+  heldC?: number;
 }
 
 function simulate(cfg: ReturnType<typeof parse>, seconds: number, world: (t: number) => World) {
@@ -99,6 +101,7 @@ function simulate(cfg: ReturnType<typeof parse>, seconds: number, world: (t: num
         safetyActive: false,
         supplySetpointC: 80,
         ...(connection ? { connection } : {}),
+        ...(w.heldC !== undefined ? { heldSetpointC: w.heldC } : {}),
       },
       state,
       cfg,
@@ -191,6 +194,29 @@ describe('dispatch: return line without its acceptance', () => {
     const later = log.find((e) => e.t === 60 + 65)!;
     expect(enabled(later.cmds)).toEqual([false, false]);
     expect(later.message).toMatch(/standing down/);
+  });
+});
+
+describe('dispatch: the trim while the setpoint ramps down', () => {
+  const trimmed = parse({ acceptanceTrim: { deliveredHeat: 'dh/power' } });
+  // A lower plan temperature: 80 °C commanded, the units still at 90 ramping down, outlets 89.
+  const world = (heldC?: number) => () => ({
+    recoverableKw: 2000,
+    acceptanceKw: 1000,
+    mode: 'supply' as const,
+    extra: { 'hp1/cond_out': 89, 'hp2/cond_out': 89 },
+    ...(heldC !== undefined ? { heldC } : {}),
+  });
+
+  it('judges the outlets against the setpoint the units hold, not the one they ramp to', () => {
+    const log = simulate(trimmed, 120, world(90));
+    expect(log.at(-1)!.state.trim!.share).toBeGreaterThanOrEqual(0.9);
+    expect(log.at(-1)!.message).not.toMatch(/cutting/);
+  });
+
+  it('against the commanded setpoint alone it would cut (what it did before)', () => {
+    const log = simulate(trimmed, 120, world());
+    expect(log.at(-1)!.state.trim!.share).toBeLessThan(0.8);
   });
 });
 
