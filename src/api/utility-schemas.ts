@@ -72,6 +72,10 @@ export const planAcceptedSchema = z
       description:
         'Hours left as they were: a plan the utility issued later covers them (both with an issue time)',
     }),
+    outside: z.number().int().meta({
+      description:
+        'Hours not taken: more than 7 days past or more than 31 days ahead (a mistyped date)',
+    }),
     status: planStatusSchema,
   })
   .meta({ id: 'PlanAccepted' });

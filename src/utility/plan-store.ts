@@ -26,12 +26,20 @@ export interface PlanStatus {
 }
 
 /** What one accepted plan changed. */
+/** How far ahead plan hours are taken: a month, as the formats' 31-day limit. */
+const MAX_AHEAD_MS = 31 * 24 * HOUR_MS;
+
 export interface PlanChange {
   source: string;
   /** Hours taken over from the plan. */
   accepted: number;
   /** Hours left as they were: a plan issued later already covers them. */
   keptNewer: number;
+  /**
+   * Hours not taken because they lie outside what is kept: older than the kept past, or more
+   * than `MAX_AHEAD_MS` ahead (a mistyped year would otherwise pile up hours for ever).
+   */
+  outside: number;
   from: number;
   to: number;
 }
@@ -100,7 +108,13 @@ export class PlanStore {
   accept(plan: DayAheadPlan): PlanChange {
     let accepted = 0;
     let keptNewer = 0;
+    let outside = 0;
+    const hour = hourStart(this.opts.now());
     for (const h of plan.hours) {
+      if (h.start < hour - this.keepPastMs || h.start > hour + MAX_AHEAD_MS) {
+        outside++;
+        continue;
+      }
       const old = this.byHour.get(h.start);
       if (old && isNewer(old, plan)) {
         keptNewer++;
@@ -121,6 +135,7 @@ export class PlanStore {
       source: plan.source,
       accepted,
       keptNewer,
+      outside,
       from: Math.min(...starts),
       to: Math.max(...starts) + HOUR_MS,
     };

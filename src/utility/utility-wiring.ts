@@ -179,7 +179,11 @@ export function planIntakeOf(plans: PlanStore, now: () => number, timeZone: stri
       hours,
     });
     const span = `${siteTimeText(change.from, timeZone)} – ${siteTimeText(change.to, timeZone)}`;
-    const kept = change.keptNewer > 0 ? `, ${change.keptNewer} kept from a plan issued later` : '';
+    const kept =
+      (change.keptNewer > 0 ? `, ${change.keptNewer} kept from a plan issued later` : '') +
+      (change.outside > 0
+        ? `, ${change.outside} not taken (more than 7 days past or 31 days ahead)`
+        : '');
     return {
       ok: true,
       summary: `${change.accepted} of ${hours.length} hours taken (${span})${kept}`,

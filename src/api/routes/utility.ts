@@ -83,6 +83,7 @@ export const utilityRoutes = resource('utility', (deps: ApiDeps) => {
             to: isoInZone(last, tz),
             accepted: change.accepted,
             keptNewer: change.keptNewer,
+            outside: change.outside,
             status: statusInZone(store.status(t), tz),
           },
           {
@@ -90,9 +91,18 @@ export const utilityRoutes = resource('utility', (deps: ApiDeps) => {
             new: `${hours}, ${span}`,
             reason: `day-ahead plan (${format}${plan.issuedAt !== undefined ? `, issued ${isoInZone(plan.issuedAt, tz)}` : ''})`,
             // Hours a plan issued later already covers stay as they are: said, not hidden.
-            ...(change.keptNewer > 0
+            ...(change.keptNewer > 0 || change.outside > 0
               ? {
-                  result: `ok (${change.keptNewer} of the hours kept from a plan issued later)`,
+                  result: `ok (${[
+                    change.keptNewer > 0
+                      ? `${change.keptNewer} of the hours kept from a plan issued later`
+                      : '',
+                    change.outside > 0
+                      ? `${change.outside} of the hours not taken: more than 7 days past or 31 days ahead`
+                      : '',
+                  ]
+                    .filter(Boolean)
+                    .join('; ')})`,
                 }
               : {}),
           },

@@ -55,6 +55,7 @@ describe('PlanStore', () => {
       source: 'api:utility',
       accepted: 3,
       keptNewer: 0,
+      outside: 0,
       from: HOUR + 2 * H,
       to: HOUR + 5 * H,
     });
@@ -100,6 +101,25 @@ describe('PlanStore', () => {
     s.accept({ source: 'z', receivedAt: clock.t, hours: hours(HOUR + 8 * 24 * H, 1) });
     expect(s.hourAt(HOUR)).toBeUndefined();
     expect(s.hourAt(HOUR + 7 * 24 * H)?.source).toBe('y');
+  });
+
+  it('does not take hours older than it keeps or more than 31 days ahead, and counts them', () => {
+    const { s } = store();
+    const change = s.accept({
+      source: 'typo',
+      receivedAt: NOW,
+      hours: [
+        ...hours(HOUR - 8 * 24 * H, 1),
+        ...hours(HOUR, 2),
+        ...hours(HOUR + 32 * 24 * H, 1),
+        ...hours(Date.parse('2062-03-10T09:00:00Z'), 1),
+      ],
+    });
+    expect({ accepted: change.accepted, outside: change.outside }).toEqual({
+      accepted: 2,
+      outside: 3,
+    });
+    expect(s.hours(HOUR - 30 * 24 * H, HOUR + 40_000 * 24 * H)).toHaveLength(2);
   });
 
   it('status: missing before any plan, active while one covers now, expired after its last hour, on virtual time', () => {
