@@ -25,7 +25,7 @@ describe('heatbridge CLI', () => {
     ensureDemoTokens(join(dir, 'demo-tokens.yaml'));
     const r = await cli('config', 'validate', file);
     expect(r).toMatchObject({ code: 0, err: '' });
-    expect(r.out).toMatch(/valid \(5 devices, 71 points, 5 controllers\)/);
+    expect(r.out).toMatch(/valid \(5 devices, 73 points, 5 controllers\)/);
   });
 
   it('config validate and run: a tokens file that does not exist is a problem, said the same by both', async () => {
