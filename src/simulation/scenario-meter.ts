@@ -39,6 +39,14 @@ export interface ClosedLoopResult {
   /** Control cycles with a heat pump in `running` mode, and those within ±2 K of the setpoint. */
   runningCycles: number;
   inBandCycles: number;
+  /**
+   * Cycles with a unit running in supply-line mode (the substation feeding the supply line at the
+   * request), and those with the supply within ±1 K of the request (issue 22's target).
+   */
+  supplyLineCycles: number;
+  supplyLineWithin1KCycles: number;
+  /** The most starts of one unit within one clock hour. */
+  maxStartsPerHour: number;
   starts: number[];
   shortCycles: number[];
   startInhibits: number[];
@@ -69,6 +77,9 @@ export function emptyResult(): ClosedLoopResult {
     limits: [],
     runningCycles: 0,
     inBandCycles: 0,
+    supplyLineCycles: 0,
+    supplyLineWithin1KCycles: 0,
+    maxStartsPerHour: 0,
     starts: [],
     shortCycles: [],
     startInhibits: [],
@@ -95,6 +106,9 @@ export function emptyResult(): ClosedLoopResult {
 export class ScenarioMeter {
   private nextTimeline = 0;
   private lastModes: string[] = [];
+  /** The clock hour being counted, and each unit's starts counter at its beginning. */
+  private startsHour = -1;
+  private startsAtHour: number[] = [];
   private readonly bucket = new TimelineBucket();
   readonly watched: { key: string; watch: LimitWatch }[] = [];
 
@@ -137,7 +151,20 @@ export class ScenarioMeter {
     if (setpoint !== null) {
       r.runningCycles += 1;
       if (Math.abs(s.condenserC - setpoint) <= 2) r.inBandCycles += 1;
+      // Supply-line feed-in (code 1): the request is what the network needs.
+      if (s.connectionMode === 1) {
+        r.supplyLineCycles += 1;
+        if (Math.abs(s.condenserC - s.requestedSupplyC) <= 1) r.supplyLineWithin1KCycles += 1;
+      }
     }
+    const hour = Math.floor(s.t / 3_600_000);
+    if (hour !== this.startsHour) {
+      this.startsHour = hour;
+      this.startsAtHour = s.heatPumps.map((hp) => hp.starts);
+    }
+    s.heatPumps.forEach((hp, i) => {
+      r.maxStartsPerHour = Math.max(r.maxStartsPerHour, hp.starts - (this.startsAtHour[i] ?? 0));
+    });
     const heat = s.heatPumps.reduce((a, hp) => a + hp.heatKw, 0);
     const el = s.heatPumps.reduce((a, hp) => a + hp.electricKw, 0);
     this.bucket.add({

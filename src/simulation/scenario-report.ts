@@ -23,6 +23,10 @@ export interface ScenarioKpis {
   limits: { point: string; limit: number; max: number; held: boolean }[];
   /** Share of cycles with a heat pump running when the supply was within ±2 K of its setpoint. */
   supplyInBandPct: number | null;
+  /** Supply-line feed-in within ±1 K of the request, % of its running cycles. */
+  supplyLineWithin1KPct: number | null;
+  /** The most starts of one unit within one clock hour. */
+  maxStartsPerHour: number;
   starts: number[];
   shortCycles: number[];
   startInhibits: number[];
@@ -59,6 +63,11 @@ export function scenarioKpis(r: ClosedLoopResult, cycleMs: number): ScenarioKpis
     limits: r.limits.map((l) => ({ ...l, max: round(l.max, 2), held: l.max <= l.limit })),
     supplyInBandPct:
       r.runningCycles > 0 ? round((100 * r.inBandCycles) / r.runningCycles, 2) : null,
+    supplyLineWithin1KPct:
+      r.supplyLineCycles > 0
+        ? round((100 * r.supplyLineWithin1KCycles) / r.supplyLineCycles, 2)
+        : null,
+    maxStartsPerHour: r.maxStartsPerHour,
     starts: r.starts,
     shortCycles: r.shortCycles,
     startInhibits: r.startInhibits,
@@ -95,6 +104,11 @@ export function formatKpis(k: ScenarioKpis): string {
       'Supply within ±2 K while running',
       k.supplyInBandPct === null ? 'heat pumps never ran' : `${k.supplyInBandPct} %`,
     ],
+    [
+      'Supply-line feed-in within ±1 K of the request',
+      k.supplyLineWithin1KPct === null ? 'no supply-line running' : `${k.supplyLineWithin1KPct} %`,
+    ],
+    ['Most starts of a unit in an hour', String(k.maxStartsPerHour)],
     ['Heat-pump starts', k.starts.join(' / ')],
     [
       'Starts/stops violating min run/off',

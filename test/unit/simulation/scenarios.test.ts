@@ -68,6 +68,8 @@ describe.each(DAY_SCENARIOS.map((s) => [s.name]))(
       const r = run(name);
       expect(r.shortCycles).toEqual([0, 0]);
       expect(r.startInhibits).toEqual([0, 0]);
+      // Issue 22's target: at most 3 starts of a unit in any clock hour.
+      expect(r.maxStartsPerHour).toBeLessThanOrEqual(3);
     });
 
     it('reports the heat it recovered as the plant recovered it, and no more than was recoverable', () => {
