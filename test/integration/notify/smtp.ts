@@ -1,7 +1,9 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort } from '../../helpers/ports';
+
+export { selfSignedCertificate } from '../../helpers/tls';
 
 export interface ReceivedMail {
   from: string;
@@ -12,35 +14,6 @@ export interface ReceivedMail {
   tls: boolean;
   /** Who authenticated, if anyone. */
   user: string | null;
-}
-
-/** A self-signed certificate for 127.0.0.1 (it is its own CA: the client's `caFile`). */
-export function selfSignedCertificate(dir: string): { cert: string; key: string } {
-  const cert = join(dir, 'smtp-cert.pem');
-  const key = join(dir, 'smtp-key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      // Long enough for the suite with the clock 400 days ahead.
-      '-days',
-      '3650',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
 }
 
 /**

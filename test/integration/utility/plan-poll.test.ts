@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +12,7 @@ import { PollSource, type PollSourceOptions } from '../../../src/utility/plan-so
 import { PlanStore } from '../../../src/utility/plan-store';
 import { planIntakeOf } from '../../../src/utility/utility-wiring';
 import { memoryLogger } from '../../helpers/logger';
+import { selfSignedCertificate } from '../../helpers/tls';
 
 /**
  * The polled plan source against a real HTTPS server on loopback, with a certificate made here
@@ -39,30 +39,7 @@ const requests: { auth?: string; ifNoneMatch?: string }[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hb-plan-poll-'));
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      // Long enough for the suite with a shifted clock.
-      '-days',
-      '3650',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
+  const { cert, key } = selfSignedCertificate(dir);
   server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => {
     requests.push({
       ...(req.headers.authorization ? { auth: req.headers.authorization } : {}),
