@@ -149,7 +149,7 @@ describe('Modbus adapter health (issue 18)', () => {
       // One cause, one line each: the split, the single read failing, its recovery.
       expect(dh.infos('exception on a merged read; reading its points separately')).toHaveLength(1);
       expect(dh.warnings('Modbus read failed; its points are bad')).toEqual([
-        expect.objectContaining({ request: 'dh unit 1 input 0+14' }),
+        expect.objectContaining({ request: 'dh unit 1 input 0+16' }),
       ]);
       expect(dh.infos('Modbus read recovered')).toHaveLength(1);
     } finally {
