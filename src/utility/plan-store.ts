@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { Subject, type Observable } from 'rxjs';
 import type { Logger } from '../log';
-import { corruptName, writeFileAtomic } from '../util/atomic-file';
+import { writeFileAtomic } from '../util/atomic-file';
+import { readStateFile } from '../util/state-file';
 import { siteTimeText } from '../util/site-time';
 import { CONTRACT_MODES, HOUR_MS, hourStart, type DayAheadPlan, type PlanHour } from './plan';
 
@@ -80,28 +80,29 @@ export class PlanStore {
    */
   load(): void {
     const file = this.opts.stateFile;
-    if (!file || !existsSync(file)) return;
-    try {
-      const doc = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-      for (const h of storedHours(doc)) this.byHour.set(h.start, h);
-      this.prune();
-      this.opts.log.info(
-        { file, hours: this.byHour.size },
-        `day-ahead plans: ${this.byHour.size} hours read from ${file}`,
-      );
-    } catch (err) {
-      const aside = corruptName(file, this.opts.now());
-      this.byHour.clear();
-      try {
-        renameSync(file, aside);
-      } catch {
-        // Nothing more to keep: the next save replaces it.
-      }
+    if (!file) return;
+    const read = readStateFile(
+      file,
+      (text) => storedHours(JSON.parse(text) as unknown),
+      this.opts.now(),
+    );
+    if (!read.found) return;
+    if ('error' in read) {
+      const kept = read.setAsideAs
+        ? `the file is kept as ${read.setAsideAs}`
+        : 'the next save replaces it';
       this.opts.log.warn(
-        { file, aside, err: (err as Error).message },
-        `day-ahead plans: ${file} is unreadable (${(err as Error).message}); starting without plans, the file is kept as ${aside}`,
+        { file, aside: read.setAsideAs, err: read.error },
+        `day-ahead plans: ${file} is unreadable (${read.error}); starting without plans, ${kept}`,
       );
+      return;
     }
+    for (const h of read.value) this.byHour.set(h.start, h);
+    this.prune();
+    this.opts.log.info(
+      { file, hours: this.byHour.size },
+      `day-ahead plans: ${this.byHour.size} hours read from ${file}`,
+    );
   }
 
   /** Merges a plan and saves it (a failed save is logged: the plan is followed all the same). */
