@@ -1,4 +1,3 @@
-import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { siteDate } from '../util/site-time';
 import {
   asyncScheduler,
@@ -16,7 +15,8 @@ import { pointId, splitPointId, type PointId } from '../domain/point-id';
 import type { Sample } from '../domain/sample';
 import type { Logger } from '../log';
 import type { Component, ComponentContext } from '../runtime/component';
-import { corruptName, writeFileAtomic } from '../util/atomic-file';
+import { writeFileAtomic } from '../util/atomic-file';
+import { readStateFile } from '../util/state-file';
 import { siteTimeText } from '../util/site-time';
 
 /**
@@ -210,30 +210,22 @@ export class EnergyCounters implements Component {
   ):
     { since: number; savedAt: number; values: Record<string, number>; day?: DayStart } | undefined {
     const { file, log } = this.opts;
-    if (!existsSync(file)) {
+    const read = readStateFile(file, parseCounterFile, now);
+    if (!read.found) {
       log.warn(
         { file },
         'no saved energy counters (a first start, or the file was removed): the energy counters, ERF and running COP start from zero',
       );
       return undefined;
     }
-    try {
-      return parseCounterFile(readFileSync(file, 'utf8'));
-    } catch (err) {
-      // Set aside for a look (and so the next save does not overwrite it); if even that fails,
-      // the next save replaces it.
-      let aside: string | undefined = corruptName(file, now);
-      try {
-        renameSync(file, aside);
-      } catch {
-        aside = undefined;
-      }
+    if ('error' in read) {
       log.warn(
-        { file, err: (err as Error).message, ...(aside ? { setAsideAs: aside } : {}) },
+        { file, err: read.error, ...(read.setAsideAs ? { setAsideAs: read.setAsideAs } : {}) },
         'saved energy counters unreadable: the energy counters, ERF and running COP start from zero',
       );
       return undefined;
     }
+    return read.value;
   }
 }
 
