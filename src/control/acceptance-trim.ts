@@ -49,10 +49,13 @@ const MAX_STEP_MS = 60_000;
  *   (not still warming up after a start) the meter shows less than the units make beyond the
  *   tolerance; or the meter shows more than the acceptance beyond it (the network takes it only
  *   by running hotter); or a condenser outlet runs `overshootK` above the setpoint (the heat has
- *   nowhere to go: the units would unload, then trip).
+ *   nowhere to go: the units would unload, then trip) and the meter does not show the network
+ *   taking all they make.
  * - **Raise** (`raisePctPerMin`) while the network limits the target and takes all we make (the
  *   meter within a third of the tolerance of the units' heat): heat the network would take is
  *   not sent to the dry coolers. Between that and the tolerance the share is held.
+ * - **Relax** back up to the initial share (at `raisePctPerMin`) while the units make nothing:
+ *   a cut learned in other conditions does not keep them from starting for hours.
  * - Otherwise (heat-limited, values unknown, warming up) the share is held: it is learned where
  *   it matters, and does not wind up while the network does not limit.
  *
@@ -74,9 +77,13 @@ export function trimAcceptance(
   const sp = inp.setpointC;
   const making = produced !== undefined && produced > MIN_PRODUCED_KW;
   const headerAtSetpoint = cond === undefined || sp === undefined || cond >= sp;
+  const allTaken = making && delivered !== undefined && produced - delivered <= tol * produced;
 
   let why: string | undefined;
-  if (cond !== undefined && sp !== undefined && cond > sp + cfg.overshootK)
+  // A hot outlet while the meter shows the network taking all we make is the header cooling
+  // after the setpoint fell, not heat with nowhere to go: cutting then stopped the units on every
+  // lower plan temperature in summer (the cut share then kept them off for hours).
+  if (cond !== undefined && sp !== undefined && cond > sp + cfg.overshootK && !allTaken)
     why = `condenser outlet ${cond.toFixed(1)} °C above the setpoint ${sp} °C`;
   else if (
     making &&
@@ -106,6 +113,12 @@ export function trimAcceptance(
   ) {
     share = share0 + (cfg.raisePctPerMin / 100) * dtMin;
     note = 'raising: the network takes all we make';
+  } else if (produced !== undefined && !making && share0 < initialShare) {
+    // Nothing is made, so nothing is learned: a cut made in other conditions (a hotter plan, a
+    // network taking less) relaxes back to the initial share, instead of keeping the units from
+    // starting on an acceptance they could serve.
+    share = Math.min(share0 + (cfg.raisePctPerMin / 100) * dtMin, initialShare);
+    note = 'relaxing while the units are off';
   } else {
     note = 'holding';
   }

@@ -93,6 +93,58 @@ describe('acceptance trim', () => {
     expect(r.note).toMatch(/cutting: condenser outlet 82\.0 °C above the setpoint 80 °C/);
   });
 
+  it('does not cut on a hot outlet while the meter shows the network taking all we make (the setpoint fell)', () => {
+    const cooling = trimAcceptance(
+      { share: 1, at: 0 },
+      {
+        now: 60_000,
+        acceptanceKw: 400,
+        deliveredKw: 400,
+        producedKw: 405,
+        condenserOutC: SETPOINT + 3,
+        setpointC: SETPOINT,
+        capBinding: true,
+      },
+      cfg,
+      0.9,
+    );
+    expect(cooling.state.share).toBe(1);
+    // The same outlet with a fifth of the heat not taken: cut.
+    const stuck = trimAcceptance(
+      { share: 1, at: 0 },
+      {
+        ...{ now: 60_000, acceptanceKw: 400, condenserOutC: SETPOINT + 3, setpointC: SETPOINT },
+        deliveredKw: 320,
+        producedKw: 400,
+        capBinding: true,
+      },
+      cfg,
+      0.9,
+    );
+    expect(stuck.state.share).toBeCloseTo(0.9, 6);
+  });
+
+  it('relaxes a cut share back to the initial share while the units make nothing, never above it', () => {
+    let state: TrimState = { share: 0.74, at: 0 };
+    const off = { acceptanceKw: 400, deliveredKw: 0, producedKw: 0, capBinding: false };
+    state = trimAcceptance(state, { ...off, now: 60_000 }, cfg, 0.9).state;
+    expect(state.share).toBeCloseTo(0.75, 6);
+    for (let t = 120_000; t <= 3600_000; t += 60_000)
+      state = trimAcceptance(state, { ...off, now: t }, cfg, 0.9).state;
+    expect(state.share).toBe(0.9);
+    // A share learned above the initial one is kept while off.
+    const high = trimAcceptance({ share: 0.97, at: 0 }, { ...off, now: 600_000 }, cfg, 0.9);
+    expect(high.state.share).toBe(0.97);
+    // Unknown output (no heat reading) is not "nothing made": held.
+    const unknown = trimAcceptance(
+      { share: 0.74, at: 0 },
+      { now: 600_000, acceptanceKw: 400, capBinding: false },
+      cfg,
+      0.9,
+    );
+    expect(unknown.state.share).toBe(0.74);
+  });
+
   it('holds while the header warms up after a start, and while the heat (not the network) limits', () => {
     const warming = trimAcceptance(
       { share: 0.9, at: 0 },

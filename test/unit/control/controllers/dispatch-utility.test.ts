@@ -199,24 +199,28 @@ describe('dispatch: return line without its acceptance', () => {
 
 describe('dispatch: the trim while the setpoint ramps down', () => {
   const trimmed = parse({ acceptanceTrim: { deliveredHeat: 'dh/power' } });
-  // A lower plan temperature: 80 °C commanded, the units still at 90 ramping down, outlets 89.
+  // A lower plan temperature: 80 °C commanded, the units still at 90 ramping down, outlets 89,
+  // and the network not taking all we make (a hot outlet while it takes all is no reason to cut).
   const world = (heldC?: number) => () => ({
     recoverableKw: 2000,
     acceptanceKw: 1000,
+    takesKw: 850,
     mode: 'supply' as const,
     extra: { 'hp1/cond_out': 89, 'hp2/cond_out': 89 },
     ...(heldC !== undefined ? { heldC } : {}),
   });
 
   it('judges the outlets against the setpoint the units hold, not the one they ramp to', () => {
-    const log = simulate(trimmed, 120, world(90));
+    const log = simulate(trimmed, 900, world(90));
     expect(log.at(-1)!.state.trim!.share).toBeGreaterThanOrEqual(0.9);
     expect(log.at(-1)!.message).not.toMatch(/cutting/);
   });
 
-  it('against the commanded setpoint alone it would cut (what it did before)', () => {
-    const log = simulate(trimmed, 120, world());
-    expect(log.at(-1)!.state.trim!.share).toBeLessThan(0.8);
+  it('against the commanded setpoint alone it would cut (what it did before), down to what the network takes', () => {
+    const log = simulate(trimmed, 900, world());
+    const share = log.at(-1)!.state.trim!.share;
+    expect(share).toBeLessThan(0.9);
+    expect(share * 1000).toBeGreaterThan(850 * 0.97);
   });
 });
 
@@ -311,6 +315,30 @@ describe('dispatch: value', () => {
     expect(starts).toBeLessThanOrEqual(1);
     // The next hour's prices are judged at the COP measured now: not worth running.
     expect(log.at(-1)!.state.lossMaking).toBe(true);
+  });
+
+  it('running units run on through a loss within the tolerance; units off do not start into it', () => {
+    // COP 4 measured (stand-in): heat 20 €/MWh − electricity 84 / 4 = −1 €/MWh, less than a
+    // restart costs by default (10 min of heat at 20 €/MWh over the hour: 3.3 €/MWh).
+    const slight = { 'utility/heat_price': 20, 'utility/electricity_price': 84 };
+    const running = simulate(valued, 1200, (t) => ({
+      recoverableKw: 1200,
+      acceptanceKw: 3000,
+      ...(t >= 700 ? { extra: slight } : {}),
+    }));
+    expect(enabled(running.at(-1)!.cmds)).toEqual([true, true]);
+    expect(running.at(-1)!.state.lossMaking).toBe(false);
+    expect(running.at(-1)!.message).toMatch(
+      /running on: .* -1\.0 €\/MWh net, less than the 3\.3 €\/MWh a stop and restart cost/,
+    );
+    // The same prices from the start: no unit starts into a loss.
+    const idle = simulate(valued, 600, () => ({
+      recoverableKw: 1200,
+      acceptanceKw: 3000,
+      extra: slight,
+    }));
+    expect(enabled(idle.at(-1)!.cmds)).toEqual([false, false]);
+    expect(idle.at(-1)!.state.lossMaking).toBe(true);
   });
 
   it('unknown prices are no reason to stop', () => {
