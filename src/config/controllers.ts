@@ -223,6 +223,12 @@ export const dispatchValueSchema = z.strictObject({
   requestedCapacity: pointRefSchema.optional(),
   /** Loss-making ends only when the net value is this far above 0 (no flapping at 0). */
   hysteresisEurPerMWh: finiteNumber.min(0).default(1),
+  /**
+   * What a stop and restart cost, in minutes of heat not sold (the warm-up to the delivery
+   * temperature): units already running stop only when the hour's loss exceeds it, i.e. the net
+   * value is below −heatPrice × restartCostMinutes / 60.
+   */
+  restartCostMinutes: finiteNumber.min(0).max(60).default(10),
 });
 
 export const heatPumpDispatchSchema = z.strictObject({

@@ -15,6 +15,8 @@ export interface ValueInputs {
   requestedCapacityKw?: number;
   /** The heat pumps' COP (measured while running, else estimated). */
   cop: number;
+  /** A unit runs now (dispatch's): it stops only beyond the loss tolerance. */
+  running?: boolean;
 }
 
 export interface ValueLimit {
@@ -31,7 +33,11 @@ export interface ValueLimit {
  * price and costs 1/COP MWh of electricity: its net value is heatPrice − electricityPrice / COP.
  * Below 0 the units do not run — unless the contract requires delivery this hour (on-demand) —
  * and they run again only once it is `hysteresisEurPerMWh` above 0, so a COP wobbling at the
- * break-even does not start and stop them; and a decision stands while the prices are those it
+ * break-even does not start and stop them. Units already running stop only when the hour's loss
+ * exceeds what a stop and restart cost (`restartCostMinutes` of heat not sold while they warm up
+ * again: net < −heatPrice × minutes / 60): over the generated network year most loss-making
+ * hours were within a few €/MWh of 0, and stopping in each of them earned less than the rule
+ * "run whenever heat is requested". A decision stands while the prices are those it
  * was made at (`holdDecision`): within an hour only the COP moves, from the estimate while the
  * units are off to the measurement while they run. The plan's requested capacity caps the target.
  * Pure.
@@ -50,12 +56,14 @@ export function valueLimit(
   if (heatPrice === undefined || electricityPrice === undefined || inp.cop <= 0)
     return { capKw, lossMaking: false, ...(capNote ? { note: capNote } : {}) };
   const net = heatPrice - electricityPrice / inp.cop;
+  // A restart's cost spread over the hour, EUR per MWh made in it.
+  const restartEurPerMWh = (Math.max(heatPrice, 0) * cfg.restartCostMinutes) / 60;
   const money = `heat ${heatPrice.toFixed(1)} €/MWh, electricity ${electricityPrice.toFixed(1)} €/MWh at COP ${inp.cop.toFixed(1)}: ${net.toFixed(1)} €/MWh net`;
   const loss = holdDecision
     ? prevLossMaking
     : prevLossMaking
       ? net < cfg.hysteresisEurPerMWh
-      : net < 0;
+      : net < (inp.running === true ? -restartEurPerMWh : 0);
   if ((loss || net < 0) && inp.deliveryRequired === true)
     return {
       capKw,
@@ -63,6 +71,12 @@ export function valueLimit(
       note: `${money}, delivered as the contract requires${capNote ? `; ${capNote}` : ''}`,
     };
   if (loss) return { capKw: 0, lossMaking: true, note: `not running at a loss: ${money}` };
+  if (net < 0)
+    return {
+      capKw,
+      lossMaking: false,
+      note: `running on: ${money}, less than the ${restartEurPerMWh.toFixed(1)} €/MWh a stop and restart cost${capNote ? `; ${capNote}` : ''}`,
+    };
   return { capKw, lossMaking: false, ...(capNote ? { note: capNote } : {}) };
 }
 

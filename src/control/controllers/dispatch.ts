@@ -208,7 +208,12 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
       copBasis.length > 0 ? copBasis.reduce((sum, u) => sum + u.cop, 0) / copBasis.length : 3;
     const evapKw = Math.max(recoverableKw + COOLANT_GAIN * returnError, 0);
     const capacityKw = available.reduce((sum, u) => sum + u.capacityKw, 0);
-    const valueInputs = cfg.value ? readValueInputs(ctx.image, cfg.value, cop) : undefined;
+    const valueInputs = cfg.value
+      ? {
+          ...readValueInputs(ctx.image, cfg.value, cop),
+          running: units.some((u) => u.mem.on),
+        }
+      : undefined;
     const valuePrices: [number | undefined, number | undefined] | undefined = valueInputs && [
       valueInputs.heatPrice,
       valueInputs.electricityPrice,
