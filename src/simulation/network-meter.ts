@@ -27,6 +27,8 @@ export interface NetworkFigures {
   upperBoundByModeKwh: EnergyByMode;
   /** Hours the network requested a supply temperature above the units' reach. */
   aboveReachHours: number;
+  /** Bound in steps where it lies below one unit's minimum output (no unit can deliver it). */
+  belowMinimumKwh: number;
   /** With prices: revenue of the delivered heat, cost of the heat pumps' electricity, net. */
   revenueEur: number;
   costEur: number;
@@ -71,6 +73,7 @@ export function emptyFigures(period: string): NetworkFigures {
     deliveredByModeKwh: byMode(),
     upperBoundByModeKwh: byMode(),
     aboveReachHours: 0,
+    belowMinimumKwh: 0,
     revenueEur: 0,
     costEur: 0,
     netEur: 0,
@@ -88,7 +91,7 @@ export class NetworkMeter {
   readonly months: NetworkFigures[] = [];
   readonly total = emptyFigures('total');
   /** The last step's bound, for the timeline. */
-  readonly bound: Bound = { kw: 0, mode: 'none', aboveReach: false };
+  readonly bound: Bound = { kw: 0, mode: 'none', aboveReach: false, belowMinimum: false };
   private month: NetworkFigures | undefined;
   private monthEnd = -Infinity;
   private priceHour = NaN;
@@ -154,6 +157,7 @@ export class NetworkMeter {
     f.deliveredByModeKwh[mode] += s.deliveredKw * h;
     f.hpElectricKwh += s.hpElectricKw * h;
     if (b.aboveReach) f.aboveReachHours += h;
+    if (b.belowMinimum) f.belowMinimumKwh += b.kw * h;
     f.revenueEur += revenue;
     f.costEur += cost;
     f.netEur += revenue - cost;

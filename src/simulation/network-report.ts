@@ -7,6 +7,9 @@ export interface NetworkKpis {
   deliveredMWh: number;
   /** delivered / upper bound, % (null when the bound is 0). */
   sharePct: number | null;
+  /** Bound in steps below one unit's minimum output, MWh, and delivered / the rest of it, %. */
+  belowMinimumMWh: number;
+  shareAboveMinimumPct: number | null;
   deliveredByModeMWh: Record<string, number>;
   aboveReachHours: number;
   /** Present with prices. */
@@ -33,6 +36,11 @@ export function networkKpis(f: NetworkFigures, priced: boolean): NetworkKpis {
     upperBoundMWh: mwh(f.upperBoundKwh),
     deliveredMWh: mwh(f.deliveredKwh),
     sharePct: f.upperBoundKwh > 0 ? round((100 * f.deliveredKwh) / f.upperBoundKwh, 1) : null,
+    belowMinimumMWh: mwh(f.belowMinimumKwh),
+    shareAboveMinimumPct:
+      f.upperBoundKwh - f.belowMinimumKwh > 0
+        ? round((100 * f.deliveredKwh) / (f.upperBoundKwh - f.belowMinimumKwh), 1)
+        : null,
     deliveredByModeMWh: byMode,
     aboveReachHours: round(f.aboveReachHours, 1),
     ...(priced
@@ -75,13 +83,23 @@ const eur = (x: number): string => `${x.toLocaleString('en')} €`;
 /** The report's network part as text: a table per month and the run's totals. */
 export function formatNetworkReport(n: NetworkReport): string {
   const priced = n.total.value !== undefined;
-  const head = ['month', 'bound MWh', 'delivered MWh', 'share', 'h above reach'];
+  const head = [
+    'month',
+    'bound MWh',
+    'delivered MWh',
+    'share',
+    'below min MWh',
+    'share of rest',
+    'h above reach',
+  ];
   if (priced) head.push('revenue €', 'cost €', 'net €');
   const row = (k: NetworkKpis): string[] => [
     k.period,
     k.upperBoundMWh.toFixed(2),
     k.deliveredMWh.toFixed(2),
     k.sharePct === null ? '–' : `${k.sharePct} %`,
+    k.belowMinimumMWh.toFixed(2),
+    k.shareAboveMinimumPct === null ? '–' : `${k.shareAboveMinimumPct} %`,
     k.aboveReachHours.toFixed(1),
     ...(k.value ? [k.value.revenueEur, k.value.costEur, k.value.netEur].map(String) : []),
   ];
@@ -99,6 +117,7 @@ export function formatNetworkReport(n: NetworkReport): string {
     ...lines,
     `Delivered by connection mode: ${modes.length > 0 ? modes.join(', ') : 'nothing delivered'}`,
     `Hours with the request above the units' reach: ${t.aboveReachHours}`,
+    `Bound below one unit's minimum output: ${t.belowMinimumMWh} MWh (no unit can run there without a heat store; "share of rest" leaves it out)`,
   ];
   if (t.value)
     out.push(

@@ -1,5 +1,5 @@
 import type { SiteConfig } from '../config';
-import { copAt, unitsCapacityAt, type PlantParams } from '../../simulators';
+import { capacityAt, copAt, unitsCapacityAt, type PlantParams } from '../../simulators';
 
 /**
  * The most heat HeatBridge could have delivered in a step, from the same inputs the plant model
@@ -18,6 +18,11 @@ import { copAt, unitsCapacityAt, type PlantParams } from '../../simulators';
  * so the COP is the lowest a running unit sees at that lift and the first term the largest), Q the
  * heat going into the liquid loop, and the network's acceptance from its flow at the connection:
  * A_supply = A_top-up = ṁ·c_p·(T_m − T_return), A_return = ṁ·share·c_p·(T_m − T_return).
+ *
+ * The formula knows no minimum load: where the bound lies below the least one unit makes running
+ * (its minimum load at that lift), no controller can deliver it without a heat store, since heat
+ * the network does not take trips the unit on its condenser temperature. Such steps are flagged
+ * (`belowMinimum`) so the report can show the share of the rest beside the share of the whole.
  */
 export type BoundMode = 'supply' | 'top-up' | 'return';
 
@@ -45,6 +50,8 @@ export interface BoundUnits {
   capacityKw(condenserOutC: number, evaporatorInC: number): number;
   /** Share of the network's flow through our condensers in return mode (plant model, 1 default). */
   returnFlowShare: number;
+  /** The least one unit makes running at that lift (its minimum load), kW (default 0). */
+  minOutputKw?(condenserOutC: number, evaporatorInC: number): number;
 }
 
 /** The bound setup a site's supply-setpoint controller describes. */
@@ -74,6 +81,8 @@ export interface Bound {
   mode: BoundMode | 'none';
   /** The request is above the units' reach. */
   aboveReach: boolean;
+  /** The bound is below the least one unit makes running: no unit can deliver it. */
+  belowMinimum: boolean;
 }
 
 const CP_WATER = 4.186;
@@ -89,6 +98,8 @@ export function upperBound(
   out.kw = 0;
   out.mode = 'none';
   out.aboveReach = n.supplyC > setup.reachC;
+  out.belowMinimum = false;
+  let bestC = 0;
   const flow = n.acceptanceKw / (CP_WATER * Math.max(n.supplyC - n.returnC, 1));
   for (const mode of setup.modes) {
     let tC: number;
@@ -107,8 +118,11 @@ export function upperBound(
     if (kw > out.kw) {
       out.kw = kw;
       out.mode = mode;
+      bestC = tC;
     }
   }
+  if (out.kw > 0 && units.minOutputKw)
+    out.belowMinimum = out.kw < units.minOutputKw(bestC, evaporatorInC);
   return out;
 }
 
@@ -132,6 +146,12 @@ export function plantUnits(params: PlantParams): BoundUnits {
     returnFlowShare: params.district.returnLine.flowShare,
     capacityKw: (condenserOutC, evaporatorInC) =>
       unitsCapacityAt(units, condenserOutC, evaporatorInC),
+    minOutputKw(condenserOutC, evaporatorInC) {
+      let least = Infinity;
+      for (const u of units)
+        least = Math.min(least, u.minLoad * capacityAt(u, condenserOutC, evaporatorInC));
+      return Number.isFinite(least) ? least : 0;
+    },
     cop(condenserOutC, evaporatorInC) {
       for (let i = 0; i < cops.length; i++)
         if (

@@ -22,7 +22,7 @@ const setup = (over: Partial<BoundSetup> = {}): BoundSetup => ({
   returnLine: { maxRiseK: 15, maxC: 70 },
   ...over,
 });
-const bound = (): Bound => ({ kw: NaN, mode: 'none', aboveReach: false });
+const bound = (): Bound => ({ kw: NaN, mode: 'none', aboveReach: false, belowMinimum: false });
 const CP = 4.186;
 
 describe('the upper bound per step', () => {
@@ -36,6 +36,7 @@ describe('the upper bound per step', () => {
       kw: 900,
       mode: 'supply',
       aboveReach: false,
+      belowMinimum: false,
     });
     // Capacity.
     expect(
@@ -59,6 +60,7 @@ describe('the upper bound per step', () => {
       kw: 0,
       mode: 'none',
       aboveReach: true,
+      belowMinimum: false,
     });
   });
 
@@ -67,6 +69,33 @@ describe('the upper bound per step', () => {
     const u = units({ returnFlowShare: 0.5, capacityKw: () => 1e6 });
     const b = upperBound(bound(), 5000, 42, n, setup({ modes: ['return'] }), u);
     expect(b.kw).toBeCloseTo((2000 / (CP * 53)) * 0.5 * CP * 8, 6);
+  });
+
+  it("flags a bound below one unit's minimum output, at the best mode's lift", () => {
+    const n = { supplyC: 80, returnC: 45, acceptanceKw: 250 };
+    const seen: number[] = [];
+    const minOutputKw = (condC: number): number => {
+      seen.push(condC);
+      return 300;
+    };
+    const b = upperBound(bound(), 1200, 42, n, setup(), units({ minOutputKw }));
+    expect(b).toMatchObject({ kw: 250, mode: 'supply', belowMinimum: true });
+    expect(seen).toEqual([80]);
+    const above = upperBound(
+      bound(),
+      1200,
+      42,
+      { ...n, acceptanceKw: 400 },
+      setup(),
+      units({ minOutputKw }),
+    );
+    expect(above.belowMinimum).toBe(false);
+    // The plant model's: a quarter of one unit's capacity at that lift.
+    const u = plantUnits(DEMO_PARAMS);
+    expect(u.minOutputKw!(80, 40)).toBeCloseTo(
+      DEMO_PARAMS.heatPumps[0]!.minLoad * unitsCapacityAt([DEMO_PARAMS.heatPumps[0]!], 80, 40),
+      6,
+    );
   });
 
   it('leaves out a mode whose COP at its lift is below the least useful', () => {
