@@ -40,11 +40,14 @@ export interface ClosedLoopResult {
   runningCycles: number;
   inBandCycles: number;
   /**
-   * Cycles with a unit running in supply-line mode (the substation feeding the supply line at the
-   * request), and those with the supply within ±1 K of the request (issue 22's target).
+   * Cycles with a unit running in supply-line mode, and those with the supply within ±1 K of the
+   * request; the same for the cycles in which heat went into the supply line (feed-in: issue 22's
+   * target). Running includes the warm-up after a start, when the substation takes nothing yet.
    */
   supplyLineCycles: number;
   supplyLineWithin1KCycles: number;
+  feedInCycles: number;
+  feedInWithin1KCycles: number;
   /** The most starts of one unit within one clock hour. */
   maxStartsPerHour: number;
   starts: number[];
@@ -79,6 +82,8 @@ export function emptyResult(): ClosedLoopResult {
     inBandCycles: 0,
     supplyLineCycles: 0,
     supplyLineWithin1KCycles: 0,
+    feedInCycles: 0,
+    feedInWithin1KCycles: 0,
     maxStartsPerHour: 0,
     starts: [],
     shortCycles: [],
@@ -153,8 +158,13 @@ export class ScenarioMeter {
       if (Math.abs(s.condenserC - setpoint) <= 2) r.inBandCycles += 1;
       // Supply-line feed-in (code 1): the request is what the network needs.
       if (s.connectionMode === 1) {
+        const within = Math.abs(s.condenserC - s.requestedSupplyC) <= 1;
         r.supplyLineCycles += 1;
-        if (Math.abs(s.condenserC - s.requestedSupplyC) <= 1) r.supplyLineWithin1KCycles += 1;
+        if (within) r.supplyLineWithin1KCycles += 1;
+        if (s.deliveredKw > 0) {
+          r.feedInCycles += 1;
+          if (within) r.feedInWithin1KCycles += 1;
+        }
       }
     }
     const hour = Math.floor(s.t / 3_600_000);

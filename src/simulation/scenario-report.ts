@@ -23,7 +23,9 @@ export interface ScenarioKpis {
   limits: { point: string; limit: number; max: number; held: boolean }[];
   /** Share of cycles with a heat pump running when the supply was within ±2 K of its setpoint. */
   supplyInBandPct: number | null;
-  /** Supply-line feed-in within ±1 K of the request, % of its running cycles. */
+  /** Supply-line feed-in (heat going in) within ±1 K of the request, % of its cycles. */
+  feedInWithin1KPct: number | null;
+  /** The same over supply-line running time, warm-ups after starts included, %. */
   supplyLineWithin1KPct: number | null;
   /** The most starts of one unit within one clock hour. */
   maxStartsPerHour: number;
@@ -63,6 +65,8 @@ export function scenarioKpis(r: ClosedLoopResult, cycleMs: number): ScenarioKpis
     limits: r.limits.map((l) => ({ ...l, max: round(l.max, 2), held: l.max <= l.limit })),
     supplyInBandPct:
       r.runningCycles > 0 ? round((100 * r.inBandCycles) / r.runningCycles, 2) : null,
+    feedInWithin1KPct:
+      r.feedInCycles > 0 ? round((100 * r.feedInWithin1KCycles) / r.feedInCycles, 2) : null,
     supplyLineWithin1KPct:
       r.supplyLineCycles > 0
         ? round((100 * r.supplyLineWithin1KCycles) / r.supplyLineCycles, 2)
@@ -106,6 +110,10 @@ export function formatKpis(k: ScenarioKpis): string {
     ],
     [
       'Supply-line feed-in within ±1 K of the request',
+      k.feedInWithin1KPct === null ? 'no supply-line feed-in' : `${k.feedInWithin1KPct} %`,
+    ],
+    [
+      '  over running time, warm-ups included',
       k.supplyLineWithin1KPct === null ? 'no supply-line running' : `${k.supplyLineWithin1KPct} %`,
     ],
     ['Most starts of a unit in an hour', String(k.maxStartsPerHour)],

@@ -64,6 +64,14 @@ describe.each(DAY_SCENARIOS.map((s) => [s.name]))(
       expect(r.inBandCycles / r.runningCycles).toBeGreaterThanOrEqual(0.95);
     });
 
+    it('supply-line feed-in is within ±1 K of the request ≥ 99 % of its time (issue 22)', () => {
+      const r = run(name);
+      expect(r.feedInCycles).toBeGreaterThan(0);
+      expect(r.feedInWithin1KCycles / r.feedInCycles).toBeGreaterThanOrEqual(0.99);
+      // Running time includes warm-ups after starts, when the substation takes nothing yet.
+      expect(r.supplyLineCycles).toBeGreaterThanOrEqual(r.feedInCycles);
+    });
+
     it('no heat-pump start or stop violates the minimum run and off times', () => {
       const r = run(name);
       expect(r.shortCycles).toEqual([0, 0]);
