@@ -5,6 +5,7 @@ import { trimAcceptance, type TrimState } from '../acceptance-trim';
 import {
   clamp,
   heatFlowKw,
+  type AlarmSignal,
   type Command,
   type Controller,
   type ControllerResult,
@@ -349,7 +350,9 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
     }
     if (cfg.offeredHeat)
       commands.push({ id: cfg.offeredHeat, value: Math.round(targetKw), reason });
+    const shortfall = onDemandShortfall(cfg, valueInputs?.deliveryRequired, mode, available.length);
     return {
+      ...(shortfall ? { alarms: [shortfall] } : {}),
       state: {
         hps: memories(units),
         targetKw,
@@ -364,6 +367,39 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
     };
   },
 };
+
+/**
+ * An on-demand hour (the contract requires delivering what is requested) in which nothing can be
+ * delivered: the connection mode is none, or no heat pump is available. The utility counts on
+ * that heat, so the control room must know now, not from the month's settlement. Raised and
+ * cleared every cycle it is judged (the alarm system keeps only the changes); without
+ * `value.deliveryRequired` there is no such hour.
+ */
+function onDemandShortfall(
+  cfg: DispatchConfig,
+  required: boolean | undefined,
+  mode: string | undefined,
+  availableUnits: number,
+): AlarmSignal | undefined {
+  if (!cfg.value?.deliveryRequired) return undefined;
+  const why =
+    required !== true
+      ? undefined
+      : mode === 'none'
+        ? 'the connection mode is none (no mode can serve the request)'
+        : availableUnits === 0
+          ? 'no heat pump is available (tripped or in manual)'
+          : undefined;
+  return {
+    key: `on-demand-shortfall:${cfg.name}`,
+    active: why !== undefined,
+    priority: 'high',
+    message:
+      why !== undefined
+        ? `on-demand hour: the contract requires delivery, but ${why}`
+        : 'on-demand delivery possible again (or the hour is not on-demand)',
+  };
+}
 
 /**
  * What the meter shows delivered and the units make (Σ heat output, unknown if a running unit's

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { heatPumpDispatchSchema } from '../../../../src/config/controllers';
 import type { Connection, ConnectionMode } from '../../../../src/control/connection-mode';
-import type { Command } from '../../../../src/control/controller';
+import type { AlarmSignal, Command } from '../../../../src/control/controller';
 import { dispatch, type DispatchState } from '../../../../src/control/controllers/dispatch';
 import { ProcessImage } from '../../../../src/control/process-image';
 
@@ -70,7 +70,13 @@ function simulate(cfg: ReturnType<typeof parse>, seconds: number, world: (t: num
   const running = [false, false];
   const load = [0, 0];
   let delivered = 0;
-  const log: { t: number; cmds: Command[]; state: DispatchState; message?: string }[] = [];
+  const log: {
+    t: number;
+    cmds: Command[];
+    state: DispatchState;
+    message?: string;
+    alarms?: AlarmSignal[];
+  }[] = [];
   for (let t = 0; t <= seconds; t += 5) {
     const w = world(t);
     const values: Record<string, number | boolean> = {
@@ -107,7 +113,13 @@ function simulate(cfg: ReturnType<typeof parse>, seconds: number, world: (t: num
       cfg,
     );
     state = out.state;
-    log.push({ t, cmds: out.commands, state, ...(out.message ? { message: out.message } : {}) });
+    log.push({
+      t,
+      cmds: out.commands,
+      state,
+      ...(out.message ? { message: out.message } : {}),
+      ...(out.alarms ? { alarms: out.alarms } : {}),
+    });
     for (let i = 0; i < 2; i++) {
       const en = out.commands.find((c) => c.id === `hp${i + 1}/enable`)?.value;
       const sp = out.commands.find((c) => c.id === `hp${i + 1}/load_sp`)?.value;
@@ -339,6 +351,29 @@ describe('dispatch: value', () => {
     }));
     expect(enabled(idle.at(-1)!.cmds)).toEqual([false, false]);
     expect(idle.at(-1)!.state.lossMaking).toBe(true);
+  });
+
+  it('an on-demand hour that cannot be served (mode none) raises a high alarm, cleared once it can', () => {
+    const log = simulate(valued, 600, (t) => ({
+      recoverableKw: 1200,
+      acceptanceKw: 3000,
+      mode: (t >= 100 && t < 300) || t >= 500 ? 'none' : 'supply',
+      extra: { 'utility/delivery_required': t < 400 },
+    }));
+    const alarm = (t: number) => log.find((e) => e.t === t)!.alarms?.[0];
+    expect(alarm(50)).toMatchObject({ key: 'on-demand-shortfall:dispatch', active: false });
+    expect(alarm(100)).toMatchObject({ active: true, priority: 'high' });
+    expect(alarm(100)!.message).toMatch(/on-demand hour: .* connection mode is none/);
+    expect(alarm(300)!.active).toBe(false);
+    // A spot hour in none is no shortfall.
+    expect(alarm(550)!.active).toBe(false);
+    // Without deliveryRequired configured there is no such alarm.
+    const plain = simulate(parse(), 60, () => ({
+      recoverableKw: 1200,
+      acceptanceKw: 3000,
+      mode: 'none',
+    }));
+    expect(plain.at(-1)!.alarms).toBeUndefined();
   });
 
   it('unknown prices are no reason to stop', () => {
