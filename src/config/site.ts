@@ -125,6 +125,8 @@ interface DeclaredPoint {
   writable: boolean;
   numeric: boolean;
   hasBounds: boolean;
+  /** `bounds.max` of a writable numeric point. */
+  boundsMax?: number;
 }
 
 /**
@@ -163,7 +165,13 @@ function crossCheck(raw: unknown, ctx: Ctx): void {
       const writable = p.access === 'w' || p.access === 'rw';
       const numeric = typeof p.unit === 'string' && valueTypeOfUnit(p.unit as never) === 'number';
       const hasBounds = isRecord(p.bounds);
-      declared.set(`${deviceName}/${p.name}`, { writable, numeric, hasBounds });
+      const boundsMax = hasBounds && isRecord(p.bounds) ? p.bounds.max : undefined;
+      declared.set(`${deviceName}/${p.name}`, {
+        writable,
+        numeric,
+        hasBounds,
+        ...(typeof boundsMax === 'number' ? { boundsMax } : {}),
+      });
       if (writable && numeric && !hasBounds) {
         ctx.addIssue({
           code: 'custom',
@@ -241,6 +249,7 @@ function crossCheck(raw: unknown, ctx: Ctx): void {
         });
     });
 
+  checkReach(controllers, declared, ctx);
   checkSimulation(cfg, devices, ctx);
   checkAlarms(cfg, devices, declared, ctx);
   for (const ref of utilityPointRefs(cfg.utility)) {
@@ -272,6 +281,28 @@ function crossCheck(raw: unknown, ctx: Ctx): void {
       message: 'heat-recovery controllers need a cooling-safety controller: cooling comes first',
     });
   }
+}
+
+/**
+ * A connection's `reachC` within its outputs' bounds: above an output's `bounds.max` the write
+ * guard clamps every setpoint to that maximum, so the controller would believe the units hold a
+ * temperature they are never told, and choose supply-line feed-in for requests they cannot meet.
+ */
+function checkReach(controllers: unknown[], declared: Map<string, DeclaredPoint>, ctx: Ctx): void {
+  controllers.forEach((c: unknown, i: number) => {
+    if (!isRecord(c) || c.type !== 'supply-setpoint' || !isRecord(c.connection)) return;
+    const reach = c.connection.reachC;
+    if (typeof reach !== 'number' || !Array.isArray(c.outputs)) return;
+    for (const id of c.outputs) {
+      const max = typeof id === 'string' ? declared.get(id)?.boundsMax : undefined;
+      if (max !== undefined && reach > max)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['control', 'controllers', i, 'connection', 'reachC'],
+          message: `reachC ${reach} °C is above the bounds of output "${id}" (max ${max} °C): the write guard would clamp every setpoint to ${max} °C; lower reachC or raise the bounds`,
+        });
+    }
+  });
 }
 
 /** Alarm definitions watch points and devices that exist, under names used once. */

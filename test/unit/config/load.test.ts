@@ -271,3 +271,21 @@ describe('return-line feed-in', () => {
     expect(parseSiteConfig(demo, {}).ok).toBe(true);
   });
 });
+
+describe('connection reach', () => {
+  it("may not lie above the outputs' bounds, which the write guard would clamp every setpoint to", () => {
+    const demo = readFileSync(demoConfigPath(), 'utf8');
+    const above = demo.replace('\n        reachC: 85\n', '\n        reachC: 90\n');
+    expect(above).not.toBe(demo);
+    const result = parseSiteConfig(above, {});
+    const problems = result.ok ? [] : result.problems;
+    expect(problems.length).toBeGreaterThan(0);
+    for (const p of problems)
+      expect(p).toMatchObject({
+        path: expect.stringMatching(/^control\.controllers\[\d+\]\.connection\.reachC$/),
+        message: expect.stringMatching(
+          /^reachC 90 °C is above the bounds of output "hp\d\/\w+" \(max 85 °C\)/,
+        ),
+      });
+  });
+});
