@@ -122,6 +122,13 @@ export const supplySetpointSchema = z
     /** The day-ahead plan's delivery temperature: it wins while `planActive` is true. */
     planSupplyTemp: pointRefSchema.optional(),
     planActive: pointRefSchema.optional(),
+    /**
+     * The plan's delivery temperature for the next hour: in the last `anticipateMinutes` of an
+     * hour the setpoint moves toward it (all the way down, halfway up, by the hour), so the
+     * supply's lag straddles the hour instead of following it. (optional)
+     */
+    planNextSupplyTemp: pointRefSchema.optional(),
+    anticipateMinutes: finiteNumber.min(0).max(30).default(8),
     /** Connection modes; without it the setpoint is the request clamped to [min, max], as before. */
     connection: connectionSchema.optional(),
   })
@@ -385,6 +392,7 @@ export function controllerPointRefs(c: Partial<ControllerConfig>): PointRef[] {
       add(['measuredReturn'], c.measuredReturn, false);
       add(['planSupplyTemp'], c.planSupplyTemp, false);
       add(['planActive'], c.planActive, false);
+      add(['planNextSupplyTemp'], c.planNextSupplyTemp, false);
       list<unknown>(c.outputs).forEach((o, i) => add(['outputs', i], o, true));
       if (c.connection && typeof c.connection === 'object') {
         const k = c.connection as Partial<Record<string, unknown>>;

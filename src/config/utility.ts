@@ -114,6 +114,7 @@ export type UtilityConfig = z.output<ReturnType<typeof utilitySchema>>;
 export const UTILITY_POINT_UNITS = {
   plan_active: 'bool',
   plan_supply_temp: 'degC',
+  plan_next_supply_temp: 'degC',
   plan_capacity: 'kW',
   delivery_required: 'bool',
   heat_price: 'EUR/MWh',

@@ -127,6 +127,7 @@ export class UtilityFeed implements Component {
     return {
       plan_active: hour !== undefined,
       plan_supply_temp: hour?.supplyTempC,
+      plan_next_supply_temp: plans.hourAt(t + HOUR_MS)?.supplyTempC,
       plan_capacity: hour?.capacityKw,
       delivery_required: hour?.mode === 'on-demand',
       heat_price: heatPrice,

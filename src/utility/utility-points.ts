@@ -19,6 +19,11 @@ export const UTILITY_POINTS = {
     kind: 'measurement',
     description: "The plan's requested delivery temperature this hour (bad: no plan)",
   },
+  plan_next_supply_temp: {
+    unit: 'degC',
+    kind: 'measurement',
+    description: "The plan's delivery temperature for the next hour (bad: the plan has none)",
+  },
   plan_capacity: {
     unit: 'kW',
     kind: 'measurement',

@@ -66,9 +66,12 @@ function requested(
   const outdoor = image.number(cfg.outdoorTemp);
   let c: number;
   let source: NonNullable<SupplySetpointState['source']>;
+  let ahead: number | undefined;
   if (planC !== undefined) {
     c = planC;
     source = 'plan';
+    ahead = anticipated(ctx, cfg, planC);
+    if (ahead !== undefined) c = ahead;
   } else if (requestFresh) {
     c = request;
     source = 'utility';
@@ -83,13 +86,52 @@ function requested(
   c = Math.round(clamp(c, cfg.min, cfg.max) * 2) / 2;
   const reason =
     source === 'plan'
-      ? `the plan requests ${c} °C`
+      ? ahead !== undefined
+        ? `the plan requests ${planC} °C, ${c} °C on the way to the next hour's ${image.number(cfg.planNextSupplyTemp!)} °C`
+        : `the plan requests ${c} °C`
       : source === 'utility'
         ? `utility requests ${c} °C`
         : source === 'curve'
           ? `outdoor ${outdoor!.toFixed(1)} °C on the supply curve${cfg.planActive ? ' (no plan for this hour)' : ''}`
           : 'no utility request and no outdoor temperature: holding';
   return { c, source, reason };
+}
+
+const HOUR_MS = 3_600_000;
+/**
+ * How far toward the next hour's temperature the setpoint is by the hour: all the way down (the
+ * header cools slowly, about 0.15 K/min at summer flows, so it is still above the new request well
+ * into the hour), halfway up (the units heat it within minutes). On three July days of the
+ * generated network (share 0.1) feed-in within ±1 K went from 98.96 % to 99.29 % (halfway both
+ * ways: 99.14 %).
+ */
+const ANTICIPATE_SHARE = { falling: 1, rising: 0.5 };
+
+/**
+ * In the last `anticipateMinutes` of a plan hour, the setpoint on its way to the next hour's plan
+ * temperature (`ANTICIPATE_SHARE` of the way by the hour): the supply cannot step (the write guard ramps the setpoint, the
+ * condenser header cools only as fast as the network carries its heat away — about 0.15 K/min at
+ * summer flows), so starting early centres its lag on the hour. Without it every lower plan
+ * hour left the supply above the new request for about ten minutes. Undefined outside that
+ * window or without the next hour's temperature.
+ */
+function anticipated(
+  ctx: CycleContext,
+  cfg: SupplySetpointConfig,
+  planC: number,
+): number | undefined {
+  if (!cfg.planNextSupplyTemp || cfg.anticipateMinutes <= 0) return undefined;
+  const next = ctx.image.number(cfg.planNextSupplyTemp);
+  if (next === undefined || next === planC) return undefined;
+  const leadMs = cfg.anticipateMinutes * 60_000;
+  const remaining = HOUR_MS - (((ctx.now % HOUR_MS) + HOUR_MS) % HOUR_MS);
+  if (remaining > leadMs) return undefined;
+  return (
+    planC +
+    (next - planC) *
+      (next < planC ? ANTICIPATE_SHARE.falling : ANTICIPATE_SHARE.rising) *
+      (1 - remaining / leadMs)
+  );
 }
 
 /** The connection decision's inputs from the process image. */

@@ -97,6 +97,7 @@ beforeAll(async () => {
   for (const d of [
     def('utility/plan_active', 'bool'),
     def('utility/plan_supply_temp', 'degC'),
+    def('utility/plan_next_supply_temp', 'degC'),
     def('utility/plan_capacity', 'kW'),
     def('utility/delivery_required', 'bool'),
     def('utility/heat_price', 'EUR/MWh'),

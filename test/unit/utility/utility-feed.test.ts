@@ -88,6 +88,8 @@ describe('the utility device feed', () => {
 
     clock.runUntil(HOUR + H - 1);
     expect(at('plan_supply_temp')?.value).toBe(95);
+    // The next hour's temperature, for the setpoint to start toward before the hour.
+    expect(at('plan_next_supply_temp')).toMatchObject({ value: 110, quality: 'good' });
     const perPoint = samples.filter((s) => s.id === 'utility/plan_active').length;
     // At start, then every 5 s for the half hour left.
     expect(perPoint).toBe(1 + Math.floor((HOUR + H - 1 - START) / CYCLE));

@@ -176,6 +176,75 @@ describe('supply setpoint: the day-ahead plan', () => {
   });
 });
 
+describe('supply setpoint: anticipating the next plan hour', () => {
+  const ahead = supplySetpointSchema.parse({
+    ...cfg,
+    planSupplyTemp: 'utility/plan_supply_temp',
+    planActive: 'utility/plan_active',
+    planNextSupplyTemp: 'utility/plan_next_supply_temp',
+  });
+  const HOUR = 3_600_000;
+  const at = (minutesBeforeHour: number, now: number, next: number) => {
+    const t = 5 * HOUR - minutesBeforeHour * 60_000;
+    const values = {
+      'utility/plan_active': true,
+      'utility/plan_supply_temp': now,
+      'utility/plan_next_supply_temp': next,
+    };
+    return supplySetpoint.step(
+      {
+        image: ProcessImage.build(
+          Object.entries(values).map(([id, v]) => sample(id, v, t)),
+          new Map(),
+          t,
+        ),
+        now: t,
+        safetyActive: false,
+      },
+      supplySetpoint.init(ahead),
+      ahead,
+    );
+  };
+
+  it('holds the hour’s temperature until anticipateMinutes (8) before the next hour', () => {
+    expect(at(20, 74, 70).state.lastC).toBe(74);
+    expect(at(8, 74, 70).state.lastC).toBe(74);
+  });
+
+  it('falls all the way to a lower next hour by the hour, rising only halfway to a higher one', () => {
+    // 4 min before: halfway through the window.
+    expect(at(4, 74, 70).state.lastC).toBe(72);
+    expect(at(0.05, 74, 70).state.lastC).toBe(70);
+    expect(at(4, 70, 74).state.lastC).toBe(71);
+    expect(at(0.05, 70, 74).state.lastC).toBe(72);
+    expect(at(4, 74, 70).commands[0]!.reason).toBe(
+      "the plan requests 74 °C, 72 °C on the way to the next hour's 70 °C",
+    );
+  });
+
+  it('without the next hour, or with anticipateMinutes 0, the hour’s temperature stands', () => {
+    const none = supplySetpointSchema.parse({ ...ahead, anticipateMinutes: 0 });
+    const t = 5 * HOUR - 60_000;
+    const values = {
+      'utility/plan_active': true,
+      'utility/plan_supply_temp': 74,
+      'utility/plan_next_supply_temp': 70,
+    };
+    const image = ProcessImage.build(
+      Object.entries(values).map(([id, v]) => sample(id, v, t)),
+      new Map(),
+      t,
+    );
+    const out = supplySetpoint.step(
+      { image, now: t, safetyActive: false },
+      supplySetpoint.init(none),
+      none,
+    );
+    expect(out.state.lastC).toBe(74);
+    expect(at(1, 74, 74).state.lastC).toBe(74);
+  });
+});
+
 describe('supply setpoint: connection modes', () => {
   const connected = supplySetpointSchema.parse({
     ...cfg,
