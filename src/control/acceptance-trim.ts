@@ -8,6 +8,8 @@ export type AcceptanceTrimConfig = z.output<typeof acceptanceTrimSchema>;
 export interface TrimState {
   share: number;
   at: number | null;
+  /** The acceptance at the last cut: a cut relaxes only once the acceptance has moved from it. */
+  cutAtKw?: number;
 }
 
 export interface TrimInputs {
@@ -54,8 +56,9 @@ const MAX_STEP_MS = 60_000;
  * - **Raise** (`raisePctPerMin`) while the network limits the target and takes all we make (the
  *   meter within a third of the tolerance of the units' heat): heat the network would take is
  *   not sent to the dry coolers. Between that and the tolerance the share is held.
- * - **Relax** back up to the initial share (at `raisePctPerMin`) while the units make nothing:
- *   a cut learned in other conditions does not keep them from starting for hours.
+ * - **Relax** back up to the initial share (at `raisePctPerMin`) while the units make nothing
+ *   and the acceptance has moved from the one of the last cut: a cut learned in other conditions
+ *   does not keep them from starting for hours.
  * - Otherwise (heat-limited, values unknown, warming up) the share is held: it is learned where
  *   it matters, and does not wind up while the network does not limit.
  *
@@ -113,18 +116,27 @@ export function trimAcceptance(
   ) {
     share = share0 + (cfg.raisePctPerMin / 100) * dtMin;
     note = 'raising: the network takes all we make';
-  } else if (produced !== undefined && !making && share0 < initialShare) {
+  } else if (
+    produced !== undefined &&
+    !making &&
+    share0 < initialShare &&
+    (prev?.cutAtKw === undefined ||
+      Math.abs(inp.acceptanceKw - prev.cutAtKw) > tol * Math.max(prev.cutAtKw, 1))
+  ) {
     // Nothing is made, so nothing is learned: a cut made in other conditions (a hotter plan, a
     // network taking less) relaxes back to the initial share, instead of keeping the units from
-    // starting on an acceptance they could serve.
+    // starting on an acceptance they could serve. Only once the acceptance has moved from the
+    // one it was cut at: a network that keeps announcing more than it takes would otherwise see
+    // the units start, be cut below their minimum and stop, some three times an hour.
     share = Math.min(share0 + (cfg.raisePctPerMin / 100) * dtMin, initialShare);
     note = 'relaxing while the units are off';
   } else {
     note = 'holding';
   }
   share = clamp(share, cfg.minShare, cfg.maxShare);
+  const cutAtKw = why !== undefined ? inp.acceptanceKw : prev?.cutAtKw;
   return {
-    state: { share, at: inp.now },
+    state: { share, at: inp.now, ...(cutAtKw !== undefined ? { cutAtKw } : {}) },
     capKw: inp.acceptanceKw * share,
     note: `acceptance trim ${(share * 100).toFixed(1)} % (${note})`,
   };

@@ -59,11 +59,15 @@ export function valueLimit(
   // A restart's cost spread over the hour, EUR per MWh made in it.
   const restartEurPerMWh = (Math.max(heatPrice, 0) * cfg.restartCostMinutes) / 60;
   const money = `heat ${heatPrice.toFixed(1)} €/MWh, electricity ${electricityPrice.toFixed(1)} €/MWh at COP ${inp.cop.toFixed(1)}: ${net.toFixed(1)} €/MWh net`;
+  // Running units (even after an on-demand hour at a loss, or while a stop is under way) stop
+  // only beyond a restart's cost; units off start only above the hysteresis.
   const loss = holdDecision
     ? prevLossMaking
-    : prevLossMaking
-      ? net < cfg.hysteresisEurPerMWh
-      : net < (inp.running === true ? -restartEurPerMWh : 0);
+    : inp.running === true
+      ? net < -restartEurPerMWh
+      : prevLossMaking
+        ? net < cfg.hysteresisEurPerMWh
+        : net < 0;
   if ((loss || net < 0) && inp.deliveryRequired === true)
     return {
       capKw,
@@ -71,7 +75,7 @@ export function valueLimit(
       note: `${money}, delivered as the contract requires${capNote ? `; ${capNote}` : ''}`,
     };
   if (loss) return { capKw: 0, lossMaking: true, note: `not running at a loss: ${money}` };
-  if (net < 0)
+  if (net < 0 && inp.running === true)
     return {
       capKw,
       lossMaking: false,

@@ -29,6 +29,8 @@ export interface NetworkFigures {
   aboveReachHours: number;
   /** Bound in steps where it lies below one unit's minimum output (no unit can deliver it). */
   belowMinimumKwh: number;
+  /** Heat delivered in those steps (left out of the share of the rest as well). */
+  deliveredBelowMinimumKwh: number;
   /** With prices: revenue of the delivered heat, cost of the heat pumps' electricity, net. */
   revenueEur: number;
   costEur: number;
@@ -74,6 +76,7 @@ export function emptyFigures(period: string): NetworkFigures {
     upperBoundByModeKwh: byMode(),
     aboveReachHours: 0,
     belowMinimumKwh: 0,
+    deliveredBelowMinimumKwh: 0,
     revenueEur: 0,
     costEur: 0,
     netEur: 0,
@@ -157,7 +160,10 @@ export class NetworkMeter {
     f.deliveredByModeKwh[mode] += s.deliveredKw * h;
     f.hpElectricKwh += s.hpElectricKw * h;
     if (b.aboveReach) f.aboveReachHours += h;
-    if (b.belowMinimum) f.belowMinimumKwh += b.kw * h;
+    if (b.belowMinimum) {
+      f.belowMinimumKwh += b.kw * h;
+      f.deliveredBelowMinimumKwh += s.deliveredKw * h;
+    }
     f.revenueEur += revenue;
     f.costEur += cost;
     f.netEur += revenue - cost;

@@ -39,7 +39,11 @@ export function networkKpis(f: NetworkFigures, priced: boolean): NetworkKpis {
     belowMinimumMWh: mwh(f.belowMinimumKwh),
     shareAboveMinimumPct:
       f.upperBoundKwh - f.belowMinimumKwh > 0
-        ? round((100 * f.deliveredKwh) / (f.upperBoundKwh - f.belowMinimumKwh), 1)
+        ? round(
+            (100 * (f.deliveredKwh - f.deliveredBelowMinimumKwh)) /
+              (f.upperBoundKwh - f.belowMinimumKwh),
+            1,
+          )
         : null,
     deliveredByModeMWh: byMode,
     aboveReachHours: round(f.aboveReachHours, 1),

@@ -22,7 +22,8 @@ import { capacityAt, copAt, unitsCapacityAt, type PlantParams } from '../../simu
  * The formula knows no minimum load: where the bound lies below the least one unit makes running
  * (its minimum load at that lift), no controller can deliver it without a heat store, since heat
  * the network does not take trips the unit on its condenser temperature. Such steps are flagged
- * (`belowMinimum`) so the report can show the share of the rest beside the share of the whole.
+ * (`belowMinimum`: no allowed mode's bound reaches its own minimum) so the report can show the
+ * share of the rest beside the share of the whole.
  */
 export type BoundMode = 'supply' | 'top-up' | 'return';
 
@@ -99,7 +100,8 @@ export function upperBound(
   out.mode = 'none';
   out.aboveReach = n.supplyC > setup.reachC;
   out.belowMinimum = false;
-  let bestC = 0;
+  // Below the minimum only if no mode the bound allows could keep one unit running.
+  let reachable = false;
   const flow = n.acceptanceKw / (CP_WATER * Math.max(n.supplyC - n.returnC, 1));
   for (const mode of setup.modes) {
     let tC: number;
@@ -115,14 +117,14 @@ export function upperBound(
     const cop = units.cop(tC, evaporatorInC);
     if (!(cop > 1) || cop < setup.minUsefulCop) continue;
     const kw = Math.min((coolantKw * cop) / (cop - 1), accKw, units.capacityKw(tC, evaporatorInC));
+    if (kw > 0 && (!units.minOutputKw || kw >= units.minOutputKw(tC, evaporatorInC)))
+      reachable = true;
     if (kw > out.kw) {
       out.kw = kw;
       out.mode = mode;
-      bestC = tC;
     }
   }
-  if (out.kw > 0 && units.minOutputKw)
-    out.belowMinimum = out.kw < units.minOutputKw(bestC, evaporatorInC);
+  out.belowMinimum = out.kw > 0 && !reachable;
   return out;
 }
 

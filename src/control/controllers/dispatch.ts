@@ -120,7 +120,13 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
       }
       if (cfg.offeredHeat)
         commands.push({ id: cfg.offeredHeat, value: 0, reason: 'cooling safety acting' });
+      const shortfall = onDemandShortfall(
+        cfg,
+        ctx,
+        'cooling safety acts: heat recovery stands down',
+      );
       return {
+        ...(shortfall ? { alarms: [shortfall] } : {}),
         state: { ...prev, hps: memories(units), targetKw: 0, valvePct: 0, inputsLostSince: null },
         commands,
         status: 'idle',
@@ -184,7 +190,10 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
       commands.push({ id: cfg.diverterValve, value: valve, reason: why });
       if (cfg.offeredHeat)
         commands.push({ id: cfg.offeredHeat, value: holding ? prev.targetKw : 0, reason: why });
+      // While the last commands are held the alarm stands as it was; standing down, it is real.
+      const shortfall = holding ? undefined : onDemandShortfall(cfg, ctx, why);
       return {
+        ...(shortfall ? { alarms: [shortfall] } : {}),
         state: {
           ...prev,
           hps: memories(units),
@@ -350,7 +359,15 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
     }
     if (cfg.offeredHeat)
       commands.push({ id: cfg.offeredHeat, value: Math.round(targetKw), reason });
-    const shortfall = onDemandShortfall(cfg, valueInputs?.deliveryRequired, mode, available.length);
+    const shortfall = onDemandShortfall(
+      cfg,
+      ctx,
+      mode === 'none'
+        ? 'the connection mode is none (no mode can serve the request)'
+        : available.length === 0
+          ? 'no heat pump is available (tripped or in manual)'
+          : undefined,
+    );
     return {
       ...(shortfall ? { alarms: [shortfall] } : {}),
       state: {
@@ -377,19 +394,13 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
  */
 function onDemandShortfall(
   cfg: DispatchConfig,
-  required: boolean | undefined,
-  mode: string | undefined,
-  availableUnits: number,
+  ctx: CycleContext,
+  /** Why nothing can be delivered now, if nothing can. */
+  cannot: string | undefined,
 ): AlarmSignal | undefined {
   if (!cfg.value?.deliveryRequired) return undefined;
-  const why =
-    required !== true
-      ? undefined
-      : mode === 'none'
-        ? 'the connection mode is none (no mode can serve the request)'
-        : availableUnits === 0
-          ? 'no heat pump is available (tripped or in manual)'
-          : undefined;
+  const required = ctx.image.bool(cfg.value.deliveryRequired) === true;
+  const why = required ? cannot : undefined;
   return {
     key: `on-demand-shortfall:${cfg.name}`,
     active: why !== undefined,

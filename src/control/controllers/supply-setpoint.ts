@@ -52,7 +52,13 @@ function requested(
   ctx: CycleContext,
   prev: SupplySetpointState,
   cfg: SupplySetpointConfig,
-): { c: number; source: NonNullable<SupplySetpointState['source']>; reason: string } {
+): {
+  c: number;
+  source: NonNullable<SupplySetpointState['source']>;
+  reason: string;
+  /** The setpoint on its way to the next plan hour (anticipation), clamped like `c`. */
+  aheadC?: number;
+} {
   const { image } = ctx;
   const planC =
     cfg.planSupplyTemp && cfg.planActive && image.bool(cfg.planActive) === true
@@ -71,7 +77,6 @@ function requested(
     c = planC;
     source = 'plan';
     ahead = anticipated(ctx, cfg, planC);
-    if (ahead !== undefined) c = ahead;
   } else if (requestFresh) {
     c = request;
     source = 'utility';
@@ -83,18 +88,20 @@ function requested(
     source = 'held';
   }
   // Half-kelvin steps: the setpoint does not chatter with sensor noise.
-  c = Math.round(clamp(c, cfg.min, cfg.max) * 2) / 2;
+  const step = (x: number): number => Math.round(clamp(x, cfg.min, cfg.max) * 2) / 2;
+  c = step(c);
+  const aheadC = ahead === undefined ? undefined : step(ahead);
   const reason =
     source === 'plan'
-      ? ahead !== undefined
-        ? `the plan requests ${planC} °C, ${c} °C on the way to the next hour's ${image.number(cfg.planNextSupplyTemp!)} °C`
+      ? aheadC !== undefined && aheadC !== c
+        ? `the plan requests ${c} °C, ${aheadC} °C on the way to the next hour's ${image.number(cfg.planNextSupplyTemp!)} °C`
         : `the plan requests ${c} °C`
       : source === 'utility'
         ? `utility requests ${c} °C`
         : source === 'curve'
           ? `outdoor ${outdoor!.toFixed(1)} °C on the supply curve${cfg.planActive ? ' (no plan for this hour)' : ''}`
           : 'no utility request and no outdoor temperature: holding';
-  return { c, source, reason };
+  return { c, source, reason, ...(aheadC !== undefined && aheadC !== c ? { aheadC } : {}) };
 }
 
 const HOUR_MS = 3_600_000;
@@ -124,7 +131,10 @@ function anticipated(
   const next = ctx.image.number(cfg.planNextSupplyTemp);
   if (next === undefined || next === planC) return undefined;
   const leadMs = cfg.anticipateMinutes * 60_000;
-  const remaining = HOUR_MS - (((ctx.now % HOUR_MS) + HOUR_MS) % HOUR_MS);
+  // The hour the plan's sample is of: in the first cycle of an hour control may still read the
+  // last hour's sample, which is then near its end, not at the start of a new hour.
+  const t = ctx.image.get(cfg.planSupplyTemp!)?.ts ?? ctx.now;
+  const remaining = HOUR_MS - (((t % HOUR_MS) + HOUR_MS) % HOUR_MS);
   if (remaining > leadMs) return undefined;
   return (
     planC +
@@ -185,14 +195,21 @@ export const supplySetpoint: Controller<SupplySetpointConfig, SupplySetpointStat
     const k = cfg.connection;
     if (!k) {
       return {
-        state: { lastC: req.c, source: req.source, requestedC: req.c },
-        commands: cfg.outputs.map((id) => ({ id, value: req.c, reason: req.reason })),
+        state: { lastC: req.aheadC ?? req.c, source: req.source, requestedC: req.c },
+        commands: cfg.outputs.map((id) => ({ id, value: req.aheadC ?? req.c, reason: req.reason })),
         status,
         message: `${req.reason}${supplyNote}`,
       };
     }
+    // The mode is decided on the hour's own request; anticipation moves only the setpoint of a
+    // mode that delivers at the request (never above reachC): an anticipated request above the
+    // reach would otherwise switch supply to top-up minutes before the hour.
     const decision = decideConnection(prev.connection, connectionInputs(ctx, k, req.c), k);
-    const conn = decision.state;
+    const decided = decision.state;
+    const conn =
+      req.aheadC !== undefined && (decided.mode === 'supply' || decided.mode === 'top-up')
+        ? { ...decided, setpointC: Math.floor(Math.min(req.aheadC, decided.reachC) * 2) / 2 }
+        : decided;
     const reason = `${req.reason}; connection ${conn.mode}: ${conn.why}`;
     const commands: Command[] = cfg.outputs.map((id) => ({ id, value: conn.setpointC, reason }));
     const code = CONNECTION_MODE_CODES[conn.mode];

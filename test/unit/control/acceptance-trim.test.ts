@@ -135,6 +135,30 @@ describe('acceptance trim', () => {
     // A share learned above the initial one is kept while off.
     const high = trimAcceptance({ share: 0.97, at: 0 }, { ...off, now: 600_000 }, cfg, 0.9);
     expect(high.state.share).toBe(0.97);
+    // Cut at this very acceptance (the network announcing more than it takes): held, so the
+    // units are not started into the same cut again and again.
+    const same = trimAcceptance(
+      { share: 0.74, at: 0, cutAtKw: 400 },
+      { ...off, now: 600_000 },
+      cfg,
+      0.9,
+    );
+    expect(same.state.share).toBe(0.74);
+    const moved = trimAcceptance(
+      { share: 0.74, at: 0, cutAtKw: 450 },
+      { ...off, now: 60_000 },
+      cfg,
+      0.9,
+    );
+    expect(moved.state.share).toBeCloseTo(0.75, 6);
+    // A cut remembers its acceptance.
+    const cut = trimAcceptance(
+      { share: 0.9, at: 0 },
+      { now: 60_000, acceptanceKw: 420, deliveredKw: 300, producedKw: 400, capBinding: true },
+      cfg,
+      0.9,
+    );
+    expect(cut.state).toMatchObject({ cutAtKw: 420 });
     // Unknown output (no heat reading) is not "nothing made": held.
     const unknown = trimAcceptance(
       { share: 0.74, at: 0 },

@@ -67,15 +67,17 @@ describe('the network meter', () => {
   it("counts the bound below one unit's minimum output apart, and the share of the rest", () => {
     const withMin: BoundUnits = { ...units, minOutputKw: () => 500 };
     const m = new NetworkMeter(setup, withMin, 'Europe/Helsinki', undefined, HEAT_PRICE_DEFAULTS);
-    // 400 kW accepted: below the 500 kW a unit makes at its minimum load; nothing delivered.
+    // 400 kW accepted: below the 500 kW a unit makes at its minimum load; 100 kW delivered
+    // anyway (a unit running down): left out of the rest's share too.
     m.measure(
-      step(FEB, { deliveredKw: 0, network: { supplyC: 80, returnC: 45, acceptanceKw: 400 } }),
+      step(FEB, { deliveredKw: 100, network: { supplyC: 80, returnC: 45, acceptanceKw: 400 } }),
     );
     m.measure(step(FEB + HOUR, { deliveredKw: 1200 }));
     expect(m.total.upperBoundKwh).toBeCloseTo(2000, 6);
     expect(m.total.belowMinimumKwh).toBeCloseTo(400, 6);
+    expect(m.total.deliveredBelowMinimumKwh).toBeCloseTo(100, 6);
     const r = networkReport({ setup, priced: false, months: m.months, total: m.total });
-    expect(r.total.sharePct).toBe(60);
+    expect(r.total.sharePct).toBe(65);
     expect(r.total.shareAboveMinimumPct).toBe(75);
     expect(formatNetworkReport(r)).toContain("Bound below one unit's minimum output: 0.4 MWh");
   });

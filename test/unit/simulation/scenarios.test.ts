@@ -68,8 +68,6 @@ describe.each(DAY_SCENARIOS.map((s) => [s.name]))(
       const r = run(name);
       expect(r.feedInCycles).toBeGreaterThan(0);
       expect(r.feedInWithin1KCycles / r.feedInCycles).toBeGreaterThanOrEqual(0.99);
-      // Running time includes warm-ups after starts, when the substation takes nothing yet.
-      expect(r.supplyLineCycles).toBeGreaterThanOrEqual(r.feedInCycles);
     });
 
     it('no heat-pump start or stop violates the minimum run and off times', () => {

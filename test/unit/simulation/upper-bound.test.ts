@@ -80,7 +80,13 @@ describe('the upper bound per step', () => {
     };
     const b = upperBound(bound(), 1200, 42, n, setup(), units({ minOutputKw }));
     expect(b).toMatchObject({ kw: 250, mode: 'supply', belowMinimum: true });
-    expect(seen).toEqual([80]);
+    // Each mode judged at its own lift: supply and top-up at 80 °C, the return line at 60 °C.
+    expect(seen).toEqual([80, 80, 60]);
+    // A mode that reaches its own (lower) minimum keeps the step reachable.
+    const byLift = (condC: number): number => (condC < 70 ? 50 : 300);
+    expect(
+      upperBound(bound(), 1200, 42, n, setup(), units({ minOutputKw: byLift })).belowMinimum,
+    ).toBe(false);
     const above = upperBound(
       bound(),
       1200,

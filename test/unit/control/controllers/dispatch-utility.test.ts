@@ -376,6 +376,26 @@ describe('dispatch: value', () => {
     expect(plain.at(-1)!.alarms).toBeUndefined();
   });
 
+  it('an on-demand hour while cooling safety acts raises the shortfall alarm too', () => {
+    const now = T0;
+    const out = dispatch.step(
+      {
+        image: ProcessImage.of({ 'utility/delivery_required': true }, now),
+        now,
+        safetyActive: true,
+      },
+      dispatch.init(valued),
+      valued,
+    );
+    expect(out.alarms).toEqual([
+      expect.objectContaining({
+        key: 'on-demand-shortfall:dispatch',
+        active: true,
+        message: expect.stringMatching(/cooling safety acts/),
+      }),
+    ]);
+  });
+
   it('unknown prices are no reason to stop', () => {
     const log = simulate(valued, 60, () => ({ recoverableKw: 1200, acceptanceKw: 3000 }));
     expect(offered(log.at(-1)!)).toBe(1600);

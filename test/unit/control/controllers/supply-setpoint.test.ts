@@ -242,6 +242,88 @@ describe('supply setpoint: anticipating the next plan hour', () => {
     );
     expect(out.state.lastC).toBe(74);
     expect(at(1, 74, 74).state.lastC).toBe(74);
+    // The next hour's temperature bad (the plan has none): nothing to anticipate.
+    const t2 = 5 * HOUR - 60_000;
+    const bad = supplySetpoint.step(
+      {
+        image: ProcessImage.build(
+          [
+            sample('utility/plan_active', true, t2),
+            sample('utility/plan_supply_temp', 74, t2),
+            sample('utility/plan_next_supply_temp', 70, t2, 'bad'),
+          ],
+          new Map(),
+          t2,
+        ),
+        now: t2,
+        safetyActive: false,
+      },
+      supplySetpoint.init(ahead),
+      ahead,
+    );
+    expect(bad.state.lastC).toBe(74);
+  });
+
+  it('the hour is the plan sample’s: read in the next hour’s first cycle, an old sample stays anticipated', () => {
+    const t = 5 * HOUR - 1000;
+    const values = {
+      'utility/plan_active': true,
+      'utility/plan_supply_temp': 74,
+      'utility/plan_next_supply_temp': 70,
+    };
+    const out = supplySetpoint.step(
+      {
+        image: ProcessImage.build(
+          Object.entries(values).map(([id, v]) => sample(id, v, t)),
+          new Map(),
+          5 * HOUR + 2000,
+        ),
+        now: 5 * HOUR + 2000,
+        safetyActive: false,
+      },
+      supplySetpoint.init(ahead),
+      ahead,
+    );
+    expect(out.state.lastC).toBe(70);
+  });
+
+  it('with connection modes, the mode is decided on the hour’s own request: no early switch at the reach', () => {
+    const both = supplySetpointSchema.parse({
+      ...ahead,
+      max: 120,
+      connection: {
+        modes: ['supply', 'top-up'],
+        reachC: 85,
+        networkReturn: 'dh/network_return',
+        evaporatorIn: 'plant/source_supply',
+      },
+    });
+    // 83 °C now, 90 °C (above the reach) next hour: 2 minutes before the hour.
+    const t = 5 * HOUR - 2 * 60_000;
+    const values = {
+      'utility/plan_active': true,
+      'utility/plan_supply_temp': 83,
+      'utility/plan_next_supply_temp': 90,
+      'dh/network_return': 45,
+      'plant/source_supply': 45,
+    };
+    const out = supplySetpoint.step(
+      {
+        image: ProcessImage.build(
+          Object.entries(values).map(([id, v]) => sample(id, v, t)),
+          new Map(),
+          t,
+        ),
+        now: t,
+        safetyActive: false,
+      },
+      supplySetpoint.init(both),
+      both,
+    );
+    expect(out.state.connection).toMatchObject({ mode: 'supply', requestedC: 83 });
+    // Halfway up by the hour would be 86.5: three quarters of the way there, capped at the reach.
+    expect(out.state.lastC).toBe(85);
+    expect(out.commands[0]).toMatchObject({ id: 'hp1/sp', value: 85 });
   });
 });
 
