@@ -184,27 +184,35 @@ describe('supply setpoint: anticipating the next plan hour', () => {
     planNextSupplyTemp: 'utility/plan_next_supply_temp',
   });
   const HOUR = 3_600_000;
-  const at = (minutesBeforeHour: number, now: number, next: number) => {
-    const t = 5 * HOUR - minutesBeforeHour * 60_000;
-    const values = {
-      'utility/plan_active': true,
-      'utility/plan_supply_temp': now,
-      'utility/plan_next_supply_temp': next,
-    };
-    return supplySetpoint.step(
+  /** One step with `values` sampled at `t` (those in `bad` with quality bad), run at `now`. */
+  const stepWith = (
+    config: typeof ahead,
+    values: Record<string, number | boolean>,
+    t: number,
+    { now = t, bad = [] as string[] } = {},
+  ) =>
+    supplySetpoint.step(
       {
         image: ProcessImage.build(
-          Object.entries(values).map(([id, v]) => sample(id, v, t)),
+          Object.entries(values).map(([id, v]) =>
+            sample(id, v, t, bad.includes(id) ? 'bad' : 'good'),
+          ),
           new Map(),
-          t,
+          now,
         ),
-        now: t,
+        now,
         safetyActive: false,
       },
-      supplySetpoint.init(ahead),
-      ahead,
+      supplySetpoint.init(config),
+      config,
     );
-  };
+  const plan = (now: number, next: number) => ({
+    'utility/plan_active': true,
+    'utility/plan_supply_temp': now,
+    'utility/plan_next_supply_temp': next,
+  });
+  const at = (minutesBeforeHour: number, now: number, next: number) =>
+    stepWith(ahead, plan(now, next), 5 * HOUR - minutesBeforeHour * 60_000);
 
   it('holds the hour’s temperature until anticipateMinutes (8) before the next hour', () => {
     expect(at(20, 74, 70).state.lastC).toBe(74);
@@ -223,67 +231,17 @@ describe('supply setpoint: anticipating the next plan hour', () => {
   });
 
   it('without the next hour, or with anticipateMinutes 0, the hour’s temperature stands', () => {
-    const none = supplySetpointSchema.parse({ ...ahead, anticipateMinutes: 0 });
     const t = 5 * HOUR - 60_000;
-    const values = {
-      'utility/plan_active': true,
-      'utility/plan_supply_temp': 74,
-      'utility/plan_next_supply_temp': 70,
-    };
-    const image = ProcessImage.build(
-      Object.entries(values).map(([id, v]) => sample(id, v, t)),
-      new Map(),
-      t,
-    );
-    const out = supplySetpoint.step(
-      { image, now: t, safetyActive: false },
-      supplySetpoint.init(none),
-      none,
-    );
-    expect(out.state.lastC).toBe(74);
+    const none = supplySetpointSchema.parse({ ...ahead, anticipateMinutes: 0 });
+    expect(stepWith(none, plan(74, 70), t).state.lastC).toBe(74);
     expect(at(1, 74, 74).state.lastC).toBe(74);
     // The next hour's temperature bad (the plan has none): nothing to anticipate.
-    const t2 = 5 * HOUR - 60_000;
-    const bad = supplySetpoint.step(
-      {
-        image: ProcessImage.build(
-          [
-            sample('utility/plan_active', true, t2),
-            sample('utility/plan_supply_temp', 74, t2),
-            sample('utility/plan_next_supply_temp', 70, t2, 'bad'),
-          ],
-          new Map(),
-          t2,
-        ),
-        now: t2,
-        safetyActive: false,
-      },
-      supplySetpoint.init(ahead),
-      ahead,
-    );
+    const bad = stepWith(ahead, plan(74, 70), t, { bad: ['utility/plan_next_supply_temp'] });
     expect(bad.state.lastC).toBe(74);
   });
 
   it('the hour is the plan sample’s: read in the next hour’s first cycle, an old sample stays anticipated', () => {
-    const t = 5 * HOUR - 1000;
-    const values = {
-      'utility/plan_active': true,
-      'utility/plan_supply_temp': 74,
-      'utility/plan_next_supply_temp': 70,
-    };
-    const out = supplySetpoint.step(
-      {
-        image: ProcessImage.build(
-          Object.entries(values).map(([id, v]) => sample(id, v, t)),
-          new Map(),
-          5 * HOUR + 2000,
-        ),
-        now: 5 * HOUR + 2000,
-        safetyActive: false,
-      },
-      supplySetpoint.init(ahead),
-      ahead,
-    );
+    const out = stepWith(ahead, plan(74, 70), 5 * HOUR - 1000, { now: 5 * HOUR + 2000 });
     expect(out.state.lastC).toBe(70);
   });
 
@@ -299,26 +257,10 @@ describe('supply setpoint: anticipating the next plan hour', () => {
       },
     });
     // 83 °C now, 90 °C (above the reach) next hour: 2 minutes before the hour.
-    const t = 5 * HOUR - 2 * 60_000;
-    const values = {
-      'utility/plan_active': true,
-      'utility/plan_supply_temp': 83,
-      'utility/plan_next_supply_temp': 90,
-      'dh/network_return': 45,
-      'plant/source_supply': 45,
-    };
-    const out = supplySetpoint.step(
-      {
-        image: ProcessImage.build(
-          Object.entries(values).map(([id, v]) => sample(id, v, t)),
-          new Map(),
-          t,
-        ),
-        now: t,
-        safetyActive: false,
-      },
-      supplySetpoint.init(both),
+    const out = stepWith(
       both,
+      { ...plan(83, 90), 'dh/network_return': 45, 'plant/source_supply': 45 },
+      5 * HOUR - 2 * 60_000,
     );
     expect(out.state.connection).toMatchObject({ mode: 'supply', requestedC: 83 });
     // Halfway up by the hour would be 86.5: three quarters of the way there, capped at the reach.
