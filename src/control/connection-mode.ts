@@ -57,7 +57,7 @@ export interface ConnectionDecision {
   switched?: { from: ConnectionMode | null; to: ConnectionMode; why: string };
 }
 
-const HOUR_MS = 3_600_000;
+export const HOUR_MS = 3_600_000;
 /** An acceptance below this is the network taking nothing. */
 const REFUSED_BELOW_KW = 1;
 /** Nearing trip by default: reach + 3 K (the units unload by themselves above trip − 3 K). */
@@ -66,7 +66,7 @@ const NEAR_TRIP_ABOVE_REACH_K = 3;
 const NEAR_TRIP_GRACE_MS = 5 * 60_000;
 
 /** Half-kelvin steps, rounded down: a cap at reach stays at or below it. */
-const halfDown = (c: number): number => Math.floor(c * 2 + 1e-9) / 2;
+export const halfDown = (c: number): number => Math.floor(c * 2 + 1e-9) / 2;
 
 interface Candidate {
   ok: boolean;

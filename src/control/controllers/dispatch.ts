@@ -218,11 +218,10 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
       copBasis.length > 0 ? copBasis.reduce((sum, u) => sum + u.cop, 0) / copBasis.length : 3;
     const evapKw = Math.max(recoverableKw + COOLANT_GAIN * returnError, 0);
     const capacityKw = available.reduce((sum, u) => sum + u.capacityKw, 0);
+    // The units dispatch has on (before this cycle's staging).
+    const on = units.filter((u) => u.mem.on);
     const valueInputs = cfg.value
-      ? {
-          ...readValueInputs(ctx.image, cfg.value, cop),
-          running: units.some((u) => u.mem.on),
-        }
+      ? { ...readValueInputs(ctx.image, cfg.value, cop), running: on.length > 0 }
       : undefined;
     const valuePrices: [number | undefined, number | undefined] | undefined = valueInputs && [
       valueInputs.heatPrice,
@@ -260,7 +259,6 @@ export const dispatch: Controller<DispatchConfig, DispatchState> = {
     const targetKw = Math.min(uncappedKw, networkCapKw);
 
     // 3. Staging.
-    const on = units.filter((u) => u.mem.on);
     const cap = (u: Unit): number => u.capacityKw;
     const minKw = (u: Unit): number => (u.capacityKw * u.cfg.minLoadPct) / 100;
     let wanted = on.length;

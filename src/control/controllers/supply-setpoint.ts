@@ -4,6 +4,8 @@ import { pointId, type PointId } from '../../domain/point-id';
 import {
   CONNECTION_MODE_CODES,
   decideConnection,
+  halfDown,
+  HOUR_MS,
   type ConnectionInputs,
   type ConnectionState,
 } from '../connection-mode';
@@ -104,7 +106,6 @@ function requested(
   return { c, source, reason, ...(aheadC !== undefined && aheadC !== c ? { aheadC } : {}) };
 }
 
-const HOUR_MS = 3_600_000;
 /**
  * How far toward the next hour's temperature the setpoint is by the hour: all the way down (the
  * header cools slowly, about 0.15 K/min at summer flows, so it is still above the new request well
@@ -208,7 +209,7 @@ export const supplySetpoint: Controller<SupplySetpointConfig, SupplySetpointStat
     const decided = decision.state;
     const conn =
       req.aheadC !== undefined && (decided.mode === 'supply' || decided.mode === 'top-up')
-        ? { ...decided, setpointC: Math.floor(Math.min(req.aheadC, decided.reachC) * 2) / 2 }
+        ? { ...decided, setpointC: halfDown(Math.min(req.aheadC, decided.reachC)) }
         : decided;
     const reason = `${req.reason}; connection ${conn.mode}: ${conn.why}`;
     const commands: Command[] = cfg.outputs.map((id) => ({ id, value: conn.setpointC, reason }));

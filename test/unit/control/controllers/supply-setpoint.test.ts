@@ -1,6 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { supplySetpointSchema } from '../../../../src/config/controllers';
-import { curveAt, supplySetpoint } from '../../../../src/control/controllers/supply-setpoint';
+import {
+  curveAt,
+  supplySetpoint,
+  type SupplySetpointConfig,
+} from '../../../../src/control/controllers/supply-setpoint';
 import { ProcessImage } from '../../../../src/control/process-image';
 import type { PointId } from '../../../../src/domain/point-id';
 import { sampleAt } from '../../../helpers/samples';
@@ -35,6 +39,29 @@ const run = (samples: Sample[], prev = supplySetpoint.init(cfg)) =>
     { image: ProcessImage.build(samples, staleWindow, NOW), now: NOW, safetyActive: false },
     prev,
     cfg,
+  );
+
+/** One step of `config` with `values` sampled at `t` (those in `bad` with quality bad), run at `now`. */
+const stepWith = (
+  config: SupplySetpointConfig,
+  values: Record<string, number | boolean>,
+  t: number,
+  { now = t, bad = [] as string[] } = {},
+) =>
+  supplySetpoint.step(
+    {
+      image: ProcessImage.build(
+        Object.entries(values).map(([id, v]) =>
+          sample(id, v, t, bad.includes(id) ? 'bad' : 'good'),
+        ),
+        new Map(),
+        now,
+      ),
+      now,
+      safetyActive: false,
+    },
+    supplySetpoint.init(config),
+    config,
   );
 
 describe('supply setpoint: the outdoor curve', () => {
@@ -124,21 +151,7 @@ describe('supply setpoint: the day-ahead plan', () => {
     planActive: 'utility/plan_active',
   });
   const step = (values: Record<string, number | boolean>, qualityBad: string[] = []) =>
-    supplySetpoint.step(
-      {
-        image: ProcessImage.build(
-          Object.entries(values).map(([id, v]) =>
-            sample(id, v, NOW, qualityBad.includes(id) ? 'bad' : 'good'),
-          ),
-          new Map(),
-          NOW,
-        ),
-        now: NOW,
-        safetyActive: false,
-      },
-      supplySetpoint.init(planned),
-      planned,
-    );
+    stepWith(planned, values, NOW, { bad: qualityBad });
 
   it('the plan’s temperature wins over the utility’s request while the plan is active', () => {
     const out = step({
@@ -184,28 +197,6 @@ describe('supply setpoint: anticipating the next plan hour', () => {
     planNextSupplyTemp: 'utility/plan_next_supply_temp',
   });
   const HOUR = 3_600_000;
-  /** One step with `values` sampled at `t` (those in `bad` with quality bad), run at `now`. */
-  const stepWith = (
-    config: typeof ahead,
-    values: Record<string, number | boolean>,
-    t: number,
-    { now = t, bad = [] as string[] } = {},
-  ) =>
-    supplySetpoint.step(
-      {
-        image: ProcessImage.build(
-          Object.entries(values).map(([id, v]) =>
-            sample(id, v, t, bad.includes(id) ? 'bad' : 'good'),
-          ),
-          new Map(),
-          now,
-        ),
-        now,
-        safetyActive: false,
-      },
-      supplySetpoint.init(config),
-      config,
-    );
   const plan = (now: number, next: number) => ({
     'utility/plan_active': true,
     'utility/plan_supply_temp': now,
