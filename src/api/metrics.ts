@@ -11,7 +11,9 @@ import type { AdapterIdentity, FieldAdapter } from '../adapters/adapter';
 import { pointId } from '../domain/point-id';
 import type { Sample } from '../domain/sample';
 import { COMPONENT_STATES, type ComponentHealth } from '../runtime/component';
+import type { HeatSignal } from '../signals/heat-signal-types';
 import { cumulativeBuckets } from '../util/latency-histogram';
+import { registerHeatSignalMetrics } from './heat-signal-metrics';
 
 /** What /metrics needs of a field adapter: the component name it runs under and its labels. */
 export type LabelledAdapter = Pick<FieldAdapter, 'name' | 'identity'>;
@@ -26,6 +28,8 @@ export interface MetricsSources {
   /** Control's own samples (cycle durations). */
   controlSamples$: Observable<Sample>;
   sseClients: () => number;
+  /** The heat signal (issue 23), when the site has one: its gauges (heat-signal-metrics.ts). */
+  heatSignal?: { current(): HeatSignal };
 }
 
 const num = (v: unknown): number | undefined =>
@@ -422,6 +426,9 @@ export class Metrics {
       [],
       (put) => put({}, src.sseClients()),
     );
+
+    // ── The heat signal for the schedulers (only on a site that has one) ──
+    if (src.heatSignal) registerHeatSignalMetrics(r, src.heatSignal);
   }
 
   async text(): Promise<string> {

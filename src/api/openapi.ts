@@ -94,9 +94,13 @@ export function openApiDocument(
       ...(r.body || r.document ? [413, 415] : []),
       ...(r.access !== 'public' ? [429] : []),
     ];
-    for (const status of errorStatuses) {
+    const own = r.errors ?? {};
+    const statuses = [...new Set([...errorStatuses, ...Object.keys(own).map(Number)])].sort(
+      (a, b) => a - b,
+    );
+    for (const status of statuses) {
       responses[String(status)] = {
-        description: ERRORS[status],
+        description: own[status] ?? ERRORS[status],
         content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
       };
     }
@@ -160,6 +164,10 @@ export function openApiDocument(
       { name: 'alarms', description: 'Alarms and acknowledgement' },
       { name: 'control', description: 'Overrides and modes' },
       { name: 'utility', description: 'Day-ahead plans, connection mode, prices and value' },
+      {
+        name: 'signals',
+        description: 'The heat signal for the data center’s schedulers (advice, never control)',
+      },
       { name: 'audit', description: 'Who changed what' },
       { name: 'live', description: 'Server-Sent Events and metrics' },
     ],

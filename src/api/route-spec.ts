@@ -61,6 +61,11 @@ interface RouteBase {
    */
   document?: { types: readonly DocumentType[]; schema: z.ZodType; description: string };
   response?: z.ZodType;
+  /**
+   * Error answers particular to the route, by status, with when they happen (the OpenAPI
+   * document adds them to the ones every route of its kind has).
+   */
+  errors?: Readonly<Record<number, string>>;
   /** The success status (200 unless said). */
   status?: number;
   /** Not JSON: a Server-Sent Events stream or another content type (the handler answers). */

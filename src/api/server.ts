@@ -49,6 +49,7 @@ export function createApiApp(config: ApiConfig, deps: ApiServerDeps, log: Logger
     latest: (id) => deps.latest.get(id),
     controlSamples$: deps.controlSamples$ ?? deps.samples$,
     sseClients: () => hub.size,
+    ...(deps.heatSignal ? { heatSignal: deps.heatSignal } : {}),
   });
   const routes = [...apiRoutes(deps, deps.now()), ...liveRoutes(hub, metrics)];
 

@@ -7,6 +7,7 @@ import { plantRoutes } from './plant';
 import { pointRoutes } from './points';
 import { reportRoutes } from './reports';
 import type { ApiDeps } from './shared';
+import { signalRoutes } from './signals';
 import { statusRoutes } from './status';
 import { utilityRoutes } from './utility';
 import { valueRoutes } from './value';
@@ -31,6 +32,7 @@ export function apiRoutes(deps: ApiDeps, startedAt: number): RouteSpec[] {
     ...modeRoutes(deps),
     ...utilityRoutes(deps),
     ...valueRoutes(deps),
+    ...signalRoutes(deps),
     ...auditRoutes(deps),
   ];
 }

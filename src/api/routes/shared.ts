@@ -8,6 +8,7 @@ import type { PointId } from '../../domain/point-id';
 import type { Sample, SampleValue } from '../../domain/sample';
 import type { HistoryPoint } from '../../historian/backend';
 import type { HealthReport } from '../../runtime/component';
+import type { HeatSignal } from '../../signals/heat-signal-types';
 import { ApiError } from '../api-error';
 import type { AuditLog } from '../audit-log';
 import type { Principal } from '../auth';
@@ -42,6 +43,8 @@ export interface ApiDeps {
   utility?: UtilityDeps;
   /** The value ledger (/api/value), when the site values its heat (utility.value). */
   value?: ValueDeps;
+  /** The heat signal for the schedulers (/api/signals/heat, /metrics), when the site has one. */
+  heatSignal?: { current(): HeatSignal };
   now: () => number;
 }
 
