@@ -9,6 +9,8 @@ import { hashTokenCommand, newTokenCommand } from './api-tools';
 import { simulateCommand, type SimulateFlags } from './simulate';
 import { networkGenerateCommand, type NetworkGenerateFlags } from './network-generate';
 import { reportCommand, type ReportFlags } from './report';
+import { MAX_SIGNAL_HOURS } from '../api/heat-signal-view';
+import { DEFAULT_API_URL, signalCommand, TEXT_HOURS, type SignalFlags } from './signal';
 import {
   MODBUS_ORDERS,
   MODBUS_TABLES,
@@ -73,6 +75,15 @@ function parseNumber(value: string): number {
 function parseNonNegativeInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer ≥ 0');
+  return n;
+}
+
+function parseHours(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SIGNAL_HOURS)
+    throw new InvalidArgumentError(
+      `expected a whole number of hours from 1 to ${MAX_SIGNAL_HOURS}`,
+    );
   return n;
 }
 
@@ -339,6 +350,30 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
     .option('--seed <n>', 'random seed (default 1)', parseNonNegativeInt)
     .option('--prices-out <file>', 'also write synthetic day-ahead prices for the same hours')
     .action(runs<NetworkGenerateFlags>(networkGenerateCommand));
+
+  program
+    .command('signal')
+    .description(
+      'print the heat signal of a running HeatBridge: how much flexible IT load to run now (exit 0 ok, 3 neutral, 1 no answer)',
+    )
+    .option(
+      '--url <url>',
+      `HeatBridge's API (default: HEATBRIDGE_URL, else ${DEFAULT_API_URL}); the token from HEATBRIDGE_TOKEN`,
+    )
+    .addOption(new Option('--json', "print the API's answer (JSON)").conflicts('env'))
+    .addOption(
+      new Option(
+        '--env',
+        'print NAME=value lines for a shell (HEAT_SIGNAL, HEAT_SIGNAL_KW, RECOMMENDED_FLEX_KW, HEAT_SIGNAL_STATUS, …)',
+      ).conflicts('json'),
+    )
+    .option(
+      '--hours <n>',
+      `hours listed, the current one included (default: ${TEXT_HOURS}; --json and --env: all)`,
+      parseHours,
+    )
+    .option('--timeout-ms <ms>', 'give up after this long', parsePositive, 10_000)
+    .action(runs<SignalFlags>(signalCommand));
 
   const apiCmd = program.command('api').description('API tokens');
   apiCmd
