@@ -96,6 +96,30 @@ export function referencedFiles(site: SiteConfig): ReferencedFile[] {
         usedBy: 'heatbridge',
       });
   }
+  const hs = site.heatSignal;
+  if (hs) {
+    if (hs.outdoorForecast?.file)
+      add({
+        path: ['heatSignal', 'outdoorForecast', 'file'],
+        file: hs.outdoorForecast.file,
+        need: 'read',
+        usedBy: 'heatbridge',
+        hint: 'the hourly outdoor-temperature forecast, CSV time,temperature_c (docs/heat-led-compute.md)',
+      });
+    if (hs.outdoorForecast?.poll?.caFile)
+      add({
+        path: ['heatSignal', 'outdoorForecast', 'poll', 'caFile'],
+        file: hs.outdoorForecast.poll.caFile,
+        need: 'read',
+        usedBy: 'heatbridge',
+      });
+    add({
+      path: ['heatSignal', 'stateFile'],
+      file: hs.stateFile,
+      need: 'writable',
+      usedBy: 'heatbridge',
+    });
+  }
   const h = site.historian;
   if (h.type === 'file')
     add({ path: ['historian', 'dir'], file: h.dir, need: 'folder', usedBy: 'heatbridge' });

@@ -5,6 +5,7 @@ import { ALARMS_DEFAULTS, alarmsSchema } from './alarms';
 import { API_DEFAULTS, apiSchema } from './api';
 import { durationMs, enumOf, nameSchema } from './common';
 import { controlSchema, controllerPointRefs } from './controllers';
+import { heatSignalPointRefs, heatSignalSchema, SIGNAL_POINT_UNITS } from './heat-signal';
 import { historianSchema } from './historian';
 import { REPORTING_DEFAULTS, reportingSchema } from './reporting';
 import { modbusDeviceSchema } from './modbus';
@@ -99,6 +100,11 @@ export function siteSchema(env: Env) {
       simulation: simulationSchema(env).optional(),
       /** The utility's day-ahead plans, electricity prices, heat price model and value ledger. */
       utility: utilitySchema(env).optional(),
+      /**
+       * The heat signal for the data center's schedulers (docs/heat-led-compute.md): advice on
+       * when flexible IT load makes the most useful heat. Absent: no signal.
+       */
+      heatSignal: heatSignalSchema(env).optional(),
     })
     .superRefine(crossCheck, { when: () => true });
 }
@@ -110,9 +116,16 @@ type Ctx = z.RefinementCtx;
 
 /**
  * Devices whose points HeatBridge computes itself (historian state, control status, derived; the
- * utility's plan and prices and the value ledger, issue 22).
+ * utility's plan and prices and the value ledger, issue 22; the heat signal, issue 23).
  */
-export const RESERVED_DEVICES = ['historian', 'control', 'derived', 'utility', 'value'] as const;
+export const RESERVED_DEVICES = [
+  'historian',
+  'control',
+  'derived',
+  'utility',
+  'value',
+  'signal',
+] as const;
 /** Status points of the control loop, beside one per controller (`control/<name>`). */
 export const RESERVED_CONTROLLER_NAMES = [
   'safety_active',
@@ -192,6 +205,16 @@ function crossCheck(raw: unknown, ctx: Ctx): void {
       });
   }
 
+  // Likewise the heat signal's `signal` device.
+  if (isRecord(cfg.heatSignal)) {
+    for (const [name, unit] of Object.entries(SIGNAL_POINT_UNITS))
+      declared.set(`signal/${name}`, {
+        writable: false,
+        numeric: valueTypeOfUnit(unit) === 'number',
+        hasBounds: false,
+      });
+  }
+
   const control = isRecord(cfg.control) ? cfg.control : {};
   const controllers = Array.isArray(control.controllers) ? control.controllers : [];
   const names = new Map<string, number>();
@@ -257,6 +280,27 @@ function crossCheck(raw: unknown, ctx: Ctx): void {
       ctx.addIssue({
         code: 'custom',
         path: ['utility', ...ref.path],
+        message: `unknown point "${ref.id}"`,
+      });
+  }
+
+  // The heat pumps' capacity defaults to dispatch's: without dispatch it must be given.
+  if (
+    isRecord(cfg.heatSignal) &&
+    cfg.heatSignal.heatPumpCapacityKw === undefined &&
+    !controllers.some((c: unknown) => isRecord(c) && c.type === 'heat-pump-dispatch')
+  )
+    ctx.addIssue({
+      code: 'custom',
+      path: ['heatSignal', 'heatPumpCapacityKw'],
+      message:
+        "expected the heat pumps' heat output at full load, kW: there is no heat-pump-dispatch controller to take it from",
+    });
+  for (const ref of heatSignalPointRefs(cfg.heatSignal)) {
+    if (isPointId(ref.id) && !declared.has(ref.id))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['heatSignal', ...ref.path],
         message: `unknown point "${ref.id}"`,
       });
   }
