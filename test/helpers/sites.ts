@@ -46,6 +46,8 @@ export async function demoSiteOnFreePorts(): Promise<{
     site.utility.plan.stateFile = join(dir, 'utility-plan.json');
     if (site.utility.value) site.utility.value.stateFile = join(dir, 'value.json');
   }
+  // And the heat signal's learned IT profile.
+  if (site.heatSignal) site.heatSignal.stateFile = join(dir, 'heat-signal.json');
   site.simulation!.opcua.pkiDir = join(dir, 'pki-sim');
   if (site.historian.type === 'file') site.historian.dir = join(dir, 'historian');
   return { site, ports, dir };
