@@ -216,7 +216,8 @@ export function heatSignalView(s: HeatSignal, timeZone: string, hours?: number):
 export const heatSignalQuery = z.strictObject({
   hours: z
     .string()
-    .regex(/^\d+$/, { error: 'expected a whole number of hours' })
+    // Aborts: `six` is told it is not a number, not also that it is out of range.
+    .regex(/^\d+$/, { error: 'expected a whole number of hours', abort: true })
     .refine((s) => Number(s) >= 1 && Number(s) <= MAX_SIGNAL_HOURS, {
       error: `expected 1 to ${MAX_SIGNAL_HOURS}`,
     })

@@ -36,14 +36,16 @@ export function openApiDocument(
       override: (ctx) => {
         delete (ctx.jsonSchema as JsonSchema).$schema;
       },
-    }) as JsonSchema & { $defs?: Record<string, JsonSchema> };
-    // Named schemas go to components; references point there.
-    for (const [id, def] of Object.entries(json.$defs ?? {})) components[id] = def;
-    delete json.$defs;
-    delete json.$schema;
-    return JSON.parse(
+    }) as JsonSchema;
+    // Named schemas go to components; references point there, those between named schemas
+    // (a HeatSignal's HeatSignalHour) included.
+    const moved = JSON.parse(
       JSON.stringify(json).replaceAll('"#/$defs/', '"#/components/schemas/'),
-    ) as JsonSchema;
+    ) as JsonSchema & { $defs?: Record<string, JsonSchema> };
+    for (const [id, def] of Object.entries(moved.$defs ?? {})) components[id] = def;
+    delete moved.$defs;
+    delete moved.$schema;
+    return moved;
   };
   components.Error = toSchema(errorSchema, 'output');
 

@@ -86,6 +86,7 @@ describe('OpenAPI document', () => {
         '/api/points/{device}/{point}/history',
         '/api/reports/energy',
         '/api/session',
+        '/api/signals/heat',
         '/api/utility',
         '/api/utility/plan',
         '/api/value',
@@ -141,7 +142,21 @@ describe('OpenAPI document', () => {
         'Utility',
         'Value',
         'DayAheadPlanJson',
+        'HeatSignal',
+        'HeatSignalHour',
+        'HeatRecommendation',
       ]),
     );
+  });
+
+  it('points every reference at a component it has, references between components too', () => {
+    const d = doc() as { components: { schemas: Record<string, unknown> } };
+    const refs = [...JSON.stringify(d).matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]!);
+    // A HeatSignal names its HeatSignalHour: a reference from one component to another.
+    expect(refs).toContain('#/components/schemas/HeatSignalHour');
+    const dangling = refs.filter(
+      (r) => !(r.startsWith('#/components/schemas/') && r.slice(21) in d.components.schemas),
+    );
+    expect(dangling).toEqual([]);
   });
 });
