@@ -54,9 +54,14 @@ export function heatSite(opts: { with?: boolean } = {}): SiteConfig {
   return result.config;
 }
 
-export function heatModel(site: SiteConfig = heatSite()): SiteHeatModel {
-  const model = siteHeatModel(site);
+let demoModel: SiteHeatModel | undefined;
+
+/** The site's model (default: the demo site's with the test section, made once). */
+export function heatModel(site?: SiteConfig): SiteHeatModel {
+  if (!site && demoModel) return demoModel;
+  const model = siteHeatModel(site ?? heatSite());
   if (!model) throw new Error('the site has no heatSignal section');
+  if (!site) demoModel = model;
   return model;
 }
 
