@@ -38,6 +38,7 @@ import type { Logger } from './log';
 import type { Component } from './runtime/component';
 import { Supervisor } from './runtime/supervisor';
 import { wireUtility, type UtilityWiring } from './utility/utility-wiring';
+import { wireHeatSignal, type HeatSignalWiring } from './signals/heat-signal-service';
 
 export interface AppOptions {
   log: Logger;
@@ -74,6 +75,8 @@ export interface HeatBridgeApp {
   audit: AuditLog;
   /** The utility side (plans, prices, the `utility` device, value), when the site has it. */
   utility?: UtilityWiring;
+  /** The heat signal for the schedulers (its forecast and `signal` device), when the site has it. */
+  heatSignal?: HeatSignalWiring;
 }
 
 /**
@@ -104,6 +107,21 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     // Read per cycle, long after `latest` and `samples$` below exist.
     read: (id) => latest.get(id),
     samples$: defer(() => samples$),
+    log: opts.log,
+    now,
+    ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
+  });
+  // The heat signal (issue 23): advice for the schedulers; it adds the `signal` points to `defs`.
+  const heatSignal = wireHeatSignal({
+    site,
+    defs,
+    // Read per cycle, long after `latest` below exists.
+    read: (id) => latest.get(id),
+    ...(utility
+      ? {
+          utility: { plans: utility.plans, ...(utility.prices ? { prices: utility.prices } : {}) },
+        }
+      : {}),
     log: opts.log,
     now,
     ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
@@ -149,7 +167,12 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     config: site.historian,
     defs,
     sources: {
-      samples$: merge(fieldSamples$, control.samples$, utility?.samples$ ?? EMPTY),
+      samples$: merge(
+        fieldSamples$,
+        control.samples$,
+        utility?.samples$ ?? EMPTY,
+        heatSignal?.service.samples$ ?? EMPTY,
+      ),
       writes$: writes.outcomes$,
       records$: merge(
         control.operator.events$.pipe(map((e) => operatorRecord(siteId, e))),
@@ -196,6 +219,7 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     control.samples$,
     historian.samples$,
     utility?.samples$ ?? EMPTY,
+    heatSignal?.service.samples$ ?? EMPTY,
   );
   // The energy counters' last values from the previous run, given at their start, before
   // control's first cycle reads them (only `latest` gets them: old news for live clients and the
@@ -237,6 +261,7 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
       ? { utility: { plans: utility.plans, ...(utility.prices ? { prices: utility.prices } : {}) } }
       : {}),
     ...(utility?.ledger ? { value: utility.ledger } : {}),
+    ...(heatSignal ? { heatSignal: heatSignal.service } : {}),
     now,
   });
   const supervisor: Supervisor = new Supervisor(
@@ -254,6 +279,8 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
       ...(counters ? [counters] : []),
       control,
       alarmEngine,
+      // The forecast sources before the service, which computes its first signal at start.
+      ...(heatSignal ? [...heatSignal.components, heatSignal.service] : []),
     ],
     {
       log: opts.log,
@@ -277,6 +304,7 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     alarms,
     audit,
     ...(utility ? { utility } : {}),
+    ...(heatSignal ? { heatSignal } : {}),
   };
 }
 

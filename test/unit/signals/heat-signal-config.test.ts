@@ -145,7 +145,10 @@ heatSignal:
   });
 
   it("needs the heat pumps' capacity when no dispatch controller gives it", () => {
-    const text = demoText().replace(/\n {4}- type: heat-pump-dispatch\n[^]*?(?=\n {4}- type: )/, '');
+    const text = demoText().replace(
+      /\n {4}- type: heat-pump-dispatch\n[^]*?(?=\n {4}- type: )/,
+      '',
+    );
     expect(text).not.toMatch(/type: heat-pump-dispatch/);
     const problems = problemsOf(text);
     expect(problems.get('heatSignal.heatPumpCapacityKw')).toMatch(
