@@ -115,10 +115,10 @@ function offsetOf(iso: string): string {
 }
 
 const signed = (v: number, digits: number): string =>
-  `${v > 0 ? '+' : v < 0 ? '−' : ' '}${Math.abs(v).toFixed(digits)}`;
+  `${v > 0 ? '+' : v < 0 ? '-' : ' '}${Math.abs(v).toFixed(digits)}`;
 const kw = (v: number | null): string => (v === null ? '—' : v.toFixed(1));
 
-const COLUMNS = ['signal', 'flex kW', '+/− kW', 'headroom kW', 'dumped kW'] as const;
+const COLUMNS = ['signal', 'flex kW', '+/- kW', 'headroom kW', 'dumped kW'] as const;
 
 /** The text for people: a status line, the notes, then the hours from the current one. */
 export function signalText(s: HeatSignalView): string[] {

@@ -83,12 +83,12 @@ describe('heatbridge signal', () => {
     };
     expect(r.out[0]).toMatch(
       new RegExp(
-        `^ok: run ${body.current.recommendedFlexKw.toFixed(1)} kW of flexible IT load this hour \\(baseline ${body.current.baselineFlexKw.toFixed(1)} kW, [+−]?\\d+\\.\\d kW, signal [+−]?\\d\\.\\d\\d\\); headroom -?\\d+\\.\\d kW of IT load$`,
+        `^ok: run ${body.current.recommendedFlexKw.toFixed(1)} kW of flexible IT load this hour \\(baseline ${body.current.baselineFlexKw.toFixed(1)} kW, [+-]?\\d+\\.\\d kW, signal [+-]?\\d\\.\\d\\d\\); headroom -?\\d+\\.\\d kW of IT load$`,
       ),
     );
     const header = r.out.findIndex((l) => l.startsWith('site time (+02:00)'));
     expect(header).toBeGreaterThan(0);
-    expect(r.out[header]).toMatch(/signal +flex kW +\+\/− kW +headroom kW +dumped kW$/);
+    expect(r.out[header]).toMatch(/signal +flex kW +\+\/- kW +headroom kW +dumped kW$/);
     const rows = r.out.slice(header + 1);
     // The coming half day by default, from the current hour, in the site's time.
     expect(rows).toHaveLength(12);
@@ -99,7 +99,7 @@ describe('heatbridge signal', () => {
     // Each row's signal and recommended power are the API's.
     rows.forEach((l, i) => {
       const [, signal, flex] = l.split(/ {2,}/);
-      expect(Number(signal!.replace('−', '-'))).toBe(Number(body.hours[i]!.signal.toFixed(2)));
+      expect(Number(signal!)).toBe(Number(body.hours[i]!.signal.toFixed(2)));
       expect(Number(flex)).toBe(body.hours[i]!.recommendedFlexKw);
     });
   });
