@@ -38,7 +38,7 @@ import type { Logger } from './log';
 import type { Component } from './runtime/component';
 import { Supervisor } from './runtime/supervisor';
 import { wireUtility, type UtilityWiring } from './utility/utility-wiring';
-import { wireHeatSignal, type HeatSignalWiring } from './signals/heat-signal-service';
+import { wireHeatSignal, type HeatSignalWiring } from './signals/heat-signal-wiring';
 
 export interface AppOptions {
   log: Logger;

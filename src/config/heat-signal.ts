@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { Unit } from '../domain/units';
-import type { HeatSignalConfig } from '../signals/heat-signal-types';
 import {
   ALWAYS,
   durationMs,
@@ -162,14 +161,9 @@ export function heatSignalSchema(env: Env) {
 
 export type HeatSignalSection = z.output<ReturnType<typeof heatSignalSchema>>;
 
-/**
- * The section parsed is the shared `HeatSignalConfig` (src/signals/heat-signal-types.ts) plus the
- * state file, except the poll's token: a `Secret` here (never a plain string in memory that a log
- * line could print), a string there.
- */
-type WithoutToken<T> = Omit<T, 'outdoorForecast'>;
-const sameShape = (c: HeatSignalSection): WithoutToken<HeatSignalConfig> => c;
-void sameShape;
+// The parsed section is the shared `HeatSignalConfig` (src/signals/heat-signal-types.ts, a
+// layer above: test/unit/signals/heat-signal-config.test.ts checks the fit) plus the state file,
+// except the poll's token: a `Secret` here, never a plain string a log line could print.
 
 /**
  * The points of the in-process `signal` device and their units (src/signals/signal-points.ts

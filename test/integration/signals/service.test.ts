@@ -8,7 +8,7 @@ import type { PointDef } from '../../../src/domain/point';
 import type { PointId } from '../../../src/domain/point-id';
 import type { Sample } from '../../../src/domain/sample';
 import type { Component } from '../../../src/runtime/component';
-import { wireHeatSignal, type HeatSignalWiring } from '../../../src/signals/heat-signal-service';
+import { wireHeatSignal, type HeatSignalWiring } from '../../../src/signals/heat-signal-wiring';
 import { VirtualClock } from '../../../src/simulation/virtual-clock';
 import { startComponent, type Running } from '../../helpers/components';
 import { memoryLogger } from '../../helpers/logger';
