@@ -26,6 +26,8 @@ describe('GET /api/health over HTTP', () => {
       control: { ...loaded.config.control, controllers: [] },
       // Nor about the utility's plans and value (their components have their own tests).
       utility: undefined,
+      // Nor the heat signal (its learned IT profile would go to the repository's data/).
+      heatSignal: undefined,
       historian: {
         ...loaded.config.historian,
         dir: mkdtempSync(join(tmpdir(), 'hb-hist-')),

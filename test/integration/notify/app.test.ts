@@ -24,6 +24,8 @@ async function siteNotifying(receiver: WebhookReceiver): Promise<SiteConfig> {
     control: { ...loaded.config.control, controllers: [] },
     // No utility: its plan and value books would go to the repository's data/ folder.
     utility: undefined,
+    // Nor the heat signal: its IT profile would go to data/ too.
+    heatSignal: undefined,
     historian: {
       ...loaded.config.historian,
       dir: join(dir, 'historian'),

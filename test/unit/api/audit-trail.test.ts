@@ -35,6 +35,8 @@ beforeAll(async () => {
     api: { ...loaded.config.api, auditFile: join(dir, 'audit.jsonl') },
     // No utility: its plan store would read the repository's data/ folder.
     utility: undefined,
+    // Nor the heat signal: its IT profile would go to data/.
+    heatSignal: undefined,
   };
 });
 

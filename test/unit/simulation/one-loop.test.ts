@@ -55,6 +55,10 @@ beforeAll(async () => {
           },
         }
       : {}),
+    // And the heat signal's learned IT profile.
+    ...(demo.heatSignal
+      ? { heatSignal: { ...demo.heatSignal, stateFile: join(dir, 'heat-signal.json') } }
+      : {}),
   };
 });
 
