@@ -16,7 +16,7 @@ import type * as SimulatorsComponentModule from './component';
 
 export { Simulation, type Measured, type SimulationOptions } from './simulation';
 export { DEMO_PARAMS, type PlantParams } from './model/params';
-export { airTemperatures, cduTemperatures } from './model/plant';
+export { airTemperatures, cduTemperatures, expectedItKw, meanExpectedItKw } from './model/plant';
 export { capacityAt, copAt, unitsCapacityAt } from './model/heat-pump';
 export {
   CONNECTION_MODES,

@@ -62,6 +62,8 @@ export class Simulation extends EventEmitter {
   private current: Readings;
   private readonly frozen = new Map<string, number | boolean>();
   private readonly faultList: Fault[] = [];
+  /** Flexible IT load following the heat signal (`simulate --flexible-it`); none: as it is. */
+  flexibleIt: { share: number; kw: number } | undefined;
   private nextFaultId = 1;
   private readonly pendingTrips: number[] = [];
   private readonly writable: Record<string, CommandPoint>;
@@ -121,6 +123,7 @@ export class Simulation extends EventEmitter {
               },
             }
           : {}),
+        ...(this.flexibleIt ? { flexibleIt: this.flexibleIt } : {}),
         faults: {
           networkRefusesHeat: faults.some((f) => f.kind === 'network-refuses-heat'),
           drycoolerFault: faults.some((f) => f.kind === 'drycooler-fault'),

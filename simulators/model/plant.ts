@@ -71,9 +71,11 @@ function stepOnce(prev: PlantState, inputs: PlantInputs, dtS: number, p: PlantPa
     prev.loadNoise -
     theta * prev.loadNoise * dtS +
     p.hall.noiseShare * Math.sqrt(2 * theta * dtS) * g.value;
-  const diurnal =
-    1 + p.hall.diurnalAmplitude * Math.sin((2 * Math.PI * (hour - p.hall.peakHour + 6)) / 24);
-  const itKw = p.hall.itNominalKw * diurnal * (1 + loadNoise);
+  const expectedKw = expectedItKw(t, p);
+  // The flexible work runs at what it is given in place of its share of the expected load; the
+  // random variation stays with the rest, so both runs of a comparison see the same noise.
+  const flex = inputs.flexibleIt;
+  const itKw = expectedKw * (1 + loadNoise) + (flex ? flex.kw - flex.share * expectedKw : 0);
   const liquidKw = itKw * p.hall.liquidShare;
   const airKw = itKw - liquidKw;
   // Air loop: free cooling below 12 °C outdoors, chiller trim above (its electricity only).
@@ -279,6 +281,27 @@ function stepOnce(prev: PlantState, inputs: PlantInputs, dtS: number, p: PlantPa
       rejectedAirKwh: prev.energy.rejectedAirKwh + airKw * kwh,
     },
   };
+}
+
+/** The hall's expected IT load at `t` (its diurnal profile, without the random variation), kW. */
+export function expectedItKw(t: number, p: PlantParams): number {
+  const hour = localHour(t, p.utcOffsetHours);
+  return (
+    p.hall.itNominalKw *
+    (1 + p.hall.diurnalAmplitude * Math.sin((2 * Math.PI * (hour - p.hall.peakHour + 6)) / 24))
+  );
+}
+
+/**
+ * The mean of `expectedItKw` over [from, to) (the sine's integral): the flexible work's share of
+ * it is what that work does in the hour when nobody moves it.
+ */
+export function meanExpectedItKw(from: number, to: number, p: PlantParams): number {
+  const w = (2 * Math.PI) / 24;
+  const h0 = (from / 3_600_000 + p.utcOffsetHours - p.hall.peakHour + 6) * w;
+  const h1 = h0 + ((to - from) / 3_600_000) * w;
+  const mean = (Math.cos(h0) - Math.cos(h1)) / (h1 - h0);
+  return p.hall.itNominalKw * (1 + p.hall.diurnalAmplitude * mean);
 }
 
 /** Heat stored in the facility-water loop above 0 °C, kWh: the balance's storage term. */

@@ -64,6 +64,11 @@ export interface PlantInputs {
   outdoorTempC: number;
   /** The network at the connection now; the built-in curves when absent. */
   network?: NetworkConditions;
+  /**
+   * Flexible IT load following the heat signal (`simulate --flexible-it`): `share` of the hall's
+   * expected (diurnal) load is taken out and `kw` runs instead. Absent: the load as it is.
+   */
+  flexibleIt?: { share: number; kw: number };
   /** Faults that change the physics (measurement faults live in the protocol layer). */
   faults: {
     networkRefusesHeat: boolean;

@@ -332,6 +332,11 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
       'run again with value-aware dispatch off ("run whenever heat is requested") and show both nets',
       false,
     )
+    .option(
+      '--flexible-it <pct>',
+      'let this percent of the IT load follow the heat signal (same compute energy per day) and compare with the fixed load',
+      parsePositive,
+    )
     .action(runs<SimulateFlags>(simulateCommand));
 
   program

@@ -12,6 +12,9 @@ import { formatKpis, scenarioChart, scenarioKpis } from '../simulation/scenario-
 import { SCENARIOS, scenarioStart } from '../simulation/scenarios';
 import { renderSvgChart } from '../simulation/svg-chart';
 import { projectRoot } from '../util/project-root';
+import { siteHeatModel, type SiteHeatModel } from '../signals/heat-forecast';
+import { flexibleBounds } from '../simulation/flexible-it';
+import { flexComparison, formatFlexComparison } from '../simulation/flex-report';
 import {
   DEFAULT_WEATHER_FILE,
   hourlyCsvWeather,
@@ -37,6 +40,8 @@ export interface SimulateFlags {
   prices?: string;
   /** Run again with value-aware dispatch off and report both nets. */
   compareRule?: boolean;
+  /** Percent of the IT load that follows the heat signal; compared with the fixed load. */
+  flexibleIt?: number;
 }
 
 const DAY_S = 86_400;
@@ -119,7 +124,26 @@ export async function simulateCommand(flags: SimulateFlags, io: Io): Promise<num
   io.err(
     `simulating ${what} for ${days} day(s) with ${network?.hasOutdoor ? "the series' outdoor temperatures" : weather.describe()}${prices ? `, prices ${prices.describe()}` : ''}`,
   );
+  let flexModel: SiteHeatModel | undefined;
+  if (flags.flexibleIt !== undefined) {
+    if (flags.flexibleIt <= 0 || flags.flexibleIt > 100) {
+      io.err('--flexible-it: a percent of the IT load, more than 0 and at most 100');
+      return 2;
+    }
+    flexModel = siteHeatModel(site);
+    if (!flexModel) {
+      io.err(
+        `${configFile}: --flexible-it needs a heatSignal section (the forecast's model of the site)`,
+      );
+      return 1;
+    }
+    if (flags.compareRule) {
+      io.err('--flexible-it and --compare-rule: give one or the other');
+      return 2;
+    }
+  }
   const wallStart = Date.now();
+  if (flexModel) return simulateFlexible(flags, options, flexModel, seconds, site, io);
   const result = await runFor(new ClosedLoop(options), seconds, io);
   const wallS = (Date.now() - wallStart) / 1000;
   let rule: ClosedLoopResult | undefined;
@@ -177,6 +201,51 @@ export async function simulateCommand(flags: SimulateFlags, io: Io): Promise<num
   io.err(
     `simulated ${days} day(s) in ${wallS.toFixed(1)} s (${speed.toLocaleString('en')}× real time)`,
   );
+  return 0;
+}
+
+/**
+ * `--flexible-it PCT`: the run with the IT load as it is, then with PCT % of it following the heat
+ * signal (the same seed, weather, network and prices), and the comparison.
+ */
+async function simulateFlexible(
+  flags: SimulateFlags,
+  options: ClosedLoopOptions,
+  model: SiteHeatModel,
+  seconds: number,
+  site: SiteConfig,
+  io: Io,
+): Promise<number> {
+  const pct = flags.flexibleIt!;
+  const deadlineHour = model.flexible.deadlineHour;
+  const wallStart = Date.now();
+  io.err('the IT load as it is (fixed)');
+  const fixedLoop = new ClosedLoop({ ...options, flex: { deadlineHour } });
+  const fixed = await runFor(fixedLoop, seconds, io);
+  const flexible = flexibleBounds(pct / 100, fixedLoop.sim.params, deadlineHour);
+  io.err(
+    `${pct} % of it following the heat signal: ${Math.round(flexible.minKw)}–${Math.round(flexible.maxKw)} kW, ramp ${Math.round(flexible.rampKwPerH)} kW/h, each day's work done by ${deadlineHour}:00`,
+  );
+  const follow = {
+    share: pct / 100,
+    end: options.start + seconds * 1000,
+    model: { ...model, flexible },
+  };
+  const result = await runFor(
+    new ClosedLoop({ ...options, flex: { deadlineHour, follow } }),
+    seconds,
+    io,
+  );
+  const comparison = flexComparison(pct, fixed, result);
+  const limit = site.control.controllers
+    .flatMap((c) => (c.type === 'cooling-safety' ? c.supplyTemps : []))
+    .find((t) => /cdu/i.test(t.point))?.limit;
+  if (flags.json) {
+    io.out(JSON.stringify({ flexibleIt: comparison, bounds: flexible }, null, 2));
+  } else {
+    io.out(formatFlexComparison(comparison, limit));
+  }
+  io.err(`simulated twice in ${((Date.now() - wallStart) / 1000).toFixed(1)} s`);
   return 0;
 }
 

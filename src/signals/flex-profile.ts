@@ -102,6 +102,36 @@ export function recommendProfile(
   };
 
   const movable = byWindow.map((idx) => idx.filter((i) => !hours[i]!.frozen));
+  // First mend the ramps the start breaks (the last advice scaled to a changed energy, or a
+  // current power far from it): the move that mends most, whatever it gains.
+  const totalExcess = (): number => {
+    let e = 0;
+    for (let i = 0; i < n; i++) e += edge(i);
+    return e;
+  };
+  for (const q of quantaKw) {
+    for (let iter = 0; iter < 20 * n && totalExcess() > EPS; iter++) {
+      let best: { a: number; b: number; mend: number } | undefined;
+      for (const idx of movable)
+        for (const a of idx) {
+          if (kw[a]! - q < lo[a]! - EPS) continue;
+          for (const b of idx) {
+            if (a === b || kw[b]! + q > hi[b]! + EPS) continue;
+            const before = excess(a, b);
+            if (before <= EPS) continue;
+            kw[a] = kw[a]! - q;
+            kw[b] = kw[b]! + q;
+            const mend = before - excess(a, b);
+            kw[a] = kw[a] + q;
+            kw[b] = kw[b] - q;
+            if (mend > (best?.mend ?? EPS)) best = { a, b, mend };
+          }
+        }
+      if (!best) break;
+      kw[best.a] = kw[best.a]! - q;
+      kw[best.b] = kw[best.b]! + q;
+    }
+  }
   for (const q of quantaKw) {
     for (let iter = 0; iter < 20 * n * 8; iter++) {
       let best: { a: number; b: number; gain: number } | undefined;

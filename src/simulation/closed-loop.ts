@@ -18,7 +18,10 @@ import { wireUtility, type UtilityWiring } from '../utility/utility-wiring';
 import type { ContractMode } from '../utility/plan';
 import { PlantCoupling, type PlantCouplingOptions } from './plant-coupling';
 import { emptyResult, ScenarioMeter, type ClosedLoopResult } from './scenario-meter';
-import { VirtualClock } from './virtual-clock';
+import { every, VirtualClock } from './virtual-clock';
+import { FlexibleItDriver, FlexMeter, type FlexibleItOptions } from './flexible-it';
+
+const HOUR_MS = 3_600_000;
 
 export type { ScenarioEvent } from './plant-coupling';
 export type { ClosedLoopResult, LimitWatch, TimelinePoint } from './scenario-meter';
@@ -33,6 +36,11 @@ export interface ClosedLoopOptions extends Omit<PlantCouplingOptions, 'scheduler
   prices?: PriceSeries;
   /** The contract mode of the plans the simulated utility publishes (default spot). */
   contractMode?: ContractMode;
+  /**
+   * Meter the run for heat-led computing (energy by month and deadline window, peaks), and with
+   * `follow` let a share of the IT load follow the heat signal (`simulate --flexible-it`).
+   */
+  flex?: { deadlineHour: number; follow?: FlexibleItOptions };
 }
 
 /** A write as the devices saw it: for the equivalence of simulate and the live loop. */
@@ -72,6 +80,8 @@ export class ClosedLoop {
   /** The step the network meter reads, filled in place. */
   private readonly step: NetworkStep;
   private readonly cycleMs: number;
+  private readonly flexMeter: FlexMeter | undefined;
+  private readonly flexDriver: FlexibleItDriver | undefined;
   private started = false;
   /** The plant has stepped since it was last scored. */
   private unscored = false;
@@ -163,6 +173,19 @@ export class ClosedLoop {
       opts.timelineEveryS ?? 300,
       () => this.network.bound.kw,
     );
+    if (opts.flex) {
+      this.flexMeter = new FlexMeter(site.site.timezone, opts.flex.deadlineHour);
+      if (opts.flex.follow)
+        this.flexDriver = new FlexibleItDriver(
+          opts.flex.follow,
+          {
+            sim: this.sim,
+            ...(this.utility ? { plans: this.utility.plans } : {}),
+            ...(this.utility?.prices ? { prices: this.utility.prices } : {}),
+          },
+          this.flexMeter.figures,
+        );
+    }
     for (const c of site.control.controllers) {
       if (c.type !== 'cooling-safety') continue;
       for (const t of c.supplyTemps) this.meter.watch(t.point, t.limit);
@@ -205,6 +228,17 @@ export class ClosedLoop {
     const feed = this.utility?.feed;
     if (feed) this.scheduler.schedule(() => void feed.start(), 1);
     this.plant.start(this.control, { log: this.log, report: () => {} });
+    const driver = this.flexDriver;
+    if (driver) {
+      // After the plans and prices of the start are published (the feed starts at 1 ms).
+      const now = this.scheduler.now();
+      const firstHour = Math.floor(now / HOUR_MS) * HOUR_MS + HOUR_MS;
+      this.scheduler.schedule(() => driver.hour(this.scheduler.now()), 2);
+      this.scheduler.schedule(() => {
+        driver.hour(this.scheduler.now());
+        every(this.scheduler, HOUR_MS, () => driver.hour(this.scheduler.now()));
+      }, firstHour - now);
+    }
   }
 
   /** Scores the plant once per step, after the control cycle and its writes. */
@@ -213,6 +247,8 @@ export class ClosedLoop {
       // The bound first: the timeline point of this step carries it.
       this.measureNetwork();
       this.meter.measure();
+      this.flexMeter?.sample(this.sim, this.cycleMs / 1000);
+      this.flexDriver?.sample();
     }
     this.unscored = false;
   }
@@ -297,6 +333,7 @@ export class ClosedLoop {
     r.limits = this.meter.watched.map((w) => ({ ...w.watch }));
     const reported = this.lastCycle?.derived.find((d) => d.id === 'derived/recovered_energy');
     r.reportedRecoveredKwh = reported?.value ?? 0;
+    if (this.flexMeter) r.flex = this.flexMeter.figures;
     r.network = {
       setup: this.network.setup,
       priced: this.network.priced,

@@ -1,3 +1,4 @@
+import type { FlexFigures } from './flexible-it';
 import { airTemperatures, cduTemperatures, type Simulation } from '../../simulators';
 import type { NetworkResult } from './network-meter';
 
@@ -70,6 +71,8 @@ export interface ClosedLoopResult {
   timeline: TimelinePoint[];
   /** Delivered heat against the upper bound, by connection mode, and value (with prices). */
   network?: NetworkResult;
+  /** Heat-led computing's figures (`simulate --flexible-it`): both runs of the comparison. */
+  flex?: FlexFigures;
 }
 
 export function emptyResult(): ClosedLoopResult {
