@@ -162,8 +162,7 @@ export function heatSignalSchema(env: Env) {
 export type HeatSignalSection = z.output<ReturnType<typeof heatSignalSchema>>;
 
 // The parsed section is the shared `HeatSignalConfig` (src/signals/heat-signal-types.ts, a
-// layer above: test/unit/signals/heat-signal-config.test.ts checks the fit) plus the state file,
-// except the poll's token: a `Secret` here, never a plain string a log line could print.
+// layer above: test/unit/signals/heat-signal-config.test.ts checks the fit) plus the state file.
 
 /**
  * The points of the in-process `signal` device and their units (src/signals/signal-points.ts

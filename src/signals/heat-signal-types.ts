@@ -1,3 +1,4 @@
+import type { Secret } from '../config/secret';
 import type { PointId } from '../domain/point-id';
 import type { ContractMode } from '../utility/plan';
 
@@ -49,7 +50,7 @@ export interface HeatSignalConfig {
   /** Hourly outdoor-temperature forecast: a file and/or a polled URL. */
   outdoorForecast?: {
     file?: string;
-    poll?: { url: string; everyMs: number; token?: string; caFile?: string };
+    poll?: { url: string; everyMs: number; token?: Secret; caFile?: string };
     /** A forecast older than this (since it was read) counts as missing. (default 12 h) */
     maxAgeMs: number;
   };

@@ -6,6 +6,7 @@ import {
   type HourConditions,
   type SiteHeatModel,
 } from './heat-forecast';
+import { siteTimeText } from '../util/site-time';
 import { recommendProfile, type ProfileHour } from './flex-profile';
 import type { ForecastHour, HeatSignal, HourInputs, Recommendation } from './heat-signal-types';
 
@@ -118,7 +119,7 @@ export function computeHeatSignal(inputs: HeatSignalInputs, model: SiteHeatModel
   profile.unplacedKwh.forEach((kwh, w) => {
     if (kwh !== 0)
       notes.push(
-        `window from ${new Date(starts[w]!).toISOString()}: ${Math.abs(kwh).toFixed(0)} kWh ${kwh > 0 ? 'more than the bounds allow' : 'less than the minimum needs'}`,
+        `window from ${siteTimeText(starts[w]!, model.timeZone)}: ${Math.abs(kwh).toFixed(0)} kWh ${kwh > 0 ? 'more than the bounds allow' : 'less than the minimum needs'}`,
       );
   });
 

@@ -16,7 +16,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['runtime'],
   ['adapters', 'historian', 'alarms', 'utility'],
   ['control', 'notify'],
-  ['reporting'],
+  ['reporting', 'signals'],
   ['grafana', 'simulation'],
   ['api'],
   ['service'],

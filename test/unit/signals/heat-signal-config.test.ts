@@ -27,7 +27,7 @@ describe('the heatSignal section of the site config', () => {
     const hs = loaded.config.heatSignal;
     expect(hs).toBeDefined();
     // The shared type takes the parsed section as it is.
-    const shared: Omit<HeatSignalConfig, 'outdoorForecast'> = hs!;
+    const shared: HeatSignalConfig = hs!;
     expect(shared.horizonHours).toBe(36);
     expect(hs!.itPower).toBe('hall1/it_power');
     expect(hs!.recoverableShare).toBe(0.7);
