@@ -9,6 +9,7 @@ import { REGISTER_MAPS, type DeviceKind } from './modbus/register-map';
 import { SimModbusServer, type UnitBinding } from './modbus/server';
 import { HallOpcuaServer, parseEndpoint } from './opcua/hall-server';
 import { Simulation } from './simulation';
+import { ForecastWriter } from './forecast-writer';
 import { DEFAULT_WEATHER_FILE, hourlyCsvWeather, type WeatherSource } from './weather';
 
 const KIND_OF: Record<string, DeviceKind> = {
@@ -45,6 +46,7 @@ export class SimHost {
   private readonly speed: number;
   private readonly adminPort: number;
   private readonly realtime: boolean;
+  private forecast: ForecastWriter | undefined;
 
   constructor(private readonly opts: SimHostOptions) {
     const cfg = opts.site.simulation;
@@ -164,6 +166,18 @@ export class SimHost {
       throw err;
     }
     if (this.realtime) this.sim.runRealtime(this.speed);
+    const forecastFile = this.opts.site.simulation?.forecastFile;
+    if (forecastFile) {
+      this.forecast = new ForecastWriter(this.sim, forecastFile);
+      try {
+        this.forecast.start();
+      } catch (err) {
+        this.opts.log.warn(
+          { file: forecastFile, err: (err as Error).message },
+          'cannot write the simulated weather forecast; the heat signal stays neutral',
+        );
+      }
+    }
     this.opts.log.info(
       {
         speed: this.speed,
@@ -176,6 +190,7 @@ export class SimHost {
   }
 
   async stop(): Promise<void> {
+    this.forecast?.stop();
     this.sim.stopRealtime();
     const admin = this.admin;
     this.admin = undefined;

@@ -98,7 +98,8 @@ export function referencedFiles(site: SiteConfig): ReferencedFile[] {
   }
   const hs = site.heatSignal;
   if (hs) {
-    if (hs.outdoorForecast?.file)
+    // The demo's forecast is the simulators' to write (simulation.forecastFile), not to exist yet.
+    if (hs.outdoorForecast?.file && hs.outdoorForecast.file !== site.simulation?.forecastFile)
       add({
         path: ['heatSignal', 'outdoorForecast', 'file'],
         file: hs.outdoorForecast.file,
@@ -120,6 +121,13 @@ export function referencedFiles(site: SiteConfig): ReferencedFile[] {
       usedBy: 'heatbridge',
     });
   }
+  if (site.simulation?.forecastFile)
+    add({
+      path: ['simulation', 'forecastFile'],
+      file: site.simulation.forecastFile,
+      need: 'writable',
+      usedBy: 'simulators',
+    });
   const h = site.historian;
   if (h.type === 'file')
     add({ path: ['historian', 'dir'], file: h.dir, need: 'folder', usedBy: 'heatbridge' });

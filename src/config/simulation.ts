@@ -27,6 +27,11 @@ export function simulationSchema(env: Env) {
     speed: finiteNumber.positive({ error: 'expected a number > 0' }).max(100000).default(1),
     /** Hourly outdoor-temperature CSV (time_utc,temperature_c); default: Helsinki 2021. */
     weather: z.string().min(1).optional(),
+    /**
+     * The simulators write the next 48 h of their weather here every 10 minutes, as an
+     * outdoor-temperature forecast (CSV time,temperature_c): the demo's heat-signal forecast.
+     */
+    forecastFile: z.string().min(1).optional(),
     /** Fault-injection and state API, on 127.0.0.1 only. */
     adminPort: portSchema.default(8091),
     /** The PLC goes to its safe state when the heartbeat has not changed for this long. */

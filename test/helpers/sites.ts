@@ -48,6 +48,11 @@ export async function demoSiteOnFreePorts(): Promise<{
   }
   // And the heat signal's learned IT profile.
   if (site.heatSignal) site.heatSignal.stateFile = join(dir, 'heat-signal.json');
+  // The simulators' weather forecast, which the heat signal reads.
+  if (site.simulation?.forecastFile)
+    site.simulation.forecastFile = join(dir, 'outdoor-forecast.csv');
+  if (site.heatSignal?.outdoorForecast?.file)
+    site.heatSignal.outdoorForecast.file = join(dir, 'outdoor-forecast.csv');
   site.simulation!.opcua.pkiDir = join(dir, 'pki-sim');
   if (site.historian.type === 'file') site.historian.dir = join(dir, 'historian');
   return { site, ports, dir };
@@ -120,7 +125,9 @@ export async function demoConfigFileOnFreePorts(chosen?: TestPorts & { admin: nu
       `stateFile: ${join(dir, 'energy-counters.json')}`,
     )
     .replace('stateFile: data/utility-plan.json', `stateFile: ${join(dir, 'utility-plan.json')}`)
-    .replace('stateFile: data/value.json', `stateFile: ${join(dir, 'value.json')}`);
+    .replace('stateFile: data/value.json', `stateFile: ${join(dir, 'value.json')}`)
+    .replace('stateFile: data/heat-signal.json', `stateFile: ${join(dir, 'heat-signal.json')}`)
+    .replaceAll('data/sim/outdoor-forecast.csv', join(dir, 'outdoor-forecast.csv'));
   const file = join(dir, 'demo.yaml');
   writeFileSync(file, text);
   return { file, ports, dir };

@@ -50,6 +50,7 @@ async function setup(opts: { forecast?: boolean; start?: number; flexible?: bool
   const hs = site.heatSignal!;
   hs.stateFile = stateFile;
   if (opts.forecast !== false) hs.outdoorForecast = { file: forecastFile, maxAgeMs: 12 * H };
+  else delete hs.outdoorForecast;
   if (opts.flexible) hs.flexiblePower = 'hall1/batch_power' as PointId;
   const clock = new VirtualClock(opts.start ?? START);
   const latest = new Map<PointId, Sample>();

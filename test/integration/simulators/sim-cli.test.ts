@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseForecastCsv } from '../../../src/signals/outdoor-forecast';
 import { describe, expect, it } from '@jest/globals';
 import { BIN, ROOT, finished, runCli, waitForHttp } from '../../helpers/cli';
 import { pymodbus } from '../../helpers/peers';
@@ -6,7 +9,7 @@ import { demoConfigFileOnFreePorts } from '../../helpers/sites';
 
 describe('heatbridge sim, as a process, with fault injection from the CLI', () => {
   it('serves the site, injects, lists and clears faults, and stops cleanly on Ctrl-C', async () => {
-    const { file, ports } = await demoConfigFileOnFreePorts();
+    const { file, ports, dir } = await demoConfigFileOnFreePorts();
     const child = spawn(
       process.execPath,
       [BIN, 'sim', '--config', file, '--log-format', 'json', '--speed', '10'],
@@ -19,6 +22,14 @@ describe('heatbridge sim, as a process, with fault injection from the CLI', () =
     const admin = `http://127.0.0.1:${ports.admin}`;
     try {
       await waitForHttp(`${admin}/state`, 30_000);
+      // The simulated weather service: the next 48 h of the plant's weather, in the format the
+      // heat signal reads (the demo's heatSignal.outdoorForecast.file).
+      const forecast = parseForecastCsv(readFileSync(join(dir, 'outdoor-forecast.csv'), 'utf8'));
+      if (!forecast.ok) throw new Error(JSON.stringify(forecast.problems));
+      expect(forecast.value.hours).toHaveLength(48);
+      const state0 = (await (await fetch(`${admin}/state`)).json()) as { time: string };
+      expect(forecast.value.hours[0]!.start).toBeLessThanOrEqual(Date.parse(state0.time));
+      expect(forecast.value.hours[1]!.start - forecast.value.hours[0]!.start).toBe(3_600_000);
       // Frozen outdoor temperature, injected the way an engineer would.
       const add = await runCli([
         'sim',

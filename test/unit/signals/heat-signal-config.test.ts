@@ -20,8 +20,12 @@ function problemsOf(text: string): Map<string, string> {
   return new Map(r.problems.map((p) => [p.path, p.message]));
 }
 
+/** The demo's outdoorForecast block, up to its maxAgeMs line (the poll example commented in it). */
+const DEMO_FORECAST =
+  /\n {2}outdoorForecast:\n {4}file: data\/sim\/outdoor-forecast.csv\n(?: {4}#.*\n)* {4}maxAgeMs: \d+\n/;
+
 describe('the heatSignal section of the site config', () => {
-  it('is in the demo with its documented values and defaults; no forecast source (the example lies in the past)', async () => {
+  it('is in the demo with its documented values and defaults; its forecast is the file the simulators write', async () => {
     const loaded = await loadSiteConfig(demoConfigPath(), {});
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
     const hs = loaded.config.heatSignal;
@@ -34,7 +38,11 @@ describe('the heatSignal section of the site config', () => {
     expect(hs!.heatPumpCapacityKw).toBeUndefined();
     expect(hs!.acceptance.hourFactors).toHaveLength(24);
     expect(hs!.dryCoolers.marginPct).toBe(10);
-    expect(hs!.outdoorForecast).toBeUndefined();
+    expect(hs!.outdoorForecast).toEqual({
+      file: 'data/sim/outdoor-forecast.csv',
+      maxAgeMs: 43_200_000,
+    });
+    expect(loaded.config.simulation!.forecastFile).toBe(hs!.outdoorForecast!.file);
     expect(hs!.flexible).toEqual({
       minKw: 100,
       maxKw: 800,
@@ -74,7 +82,7 @@ heatSignal:
   it('takes a polled forecast with its token from the environment, never shown', () => {
     const text = demoWith((s) =>
       s.replace(
-        /\n {2}# outdoorForecast:\n/,
+        DEMO_FORECAST,
         '\n  outdoorForecast:\n    poll: { url: "https://weather.example/f.json", token: { env: WX } }\n',
       ),
     );
@@ -129,14 +137,12 @@ heatSignal:
   });
 
   it('refuses a forecast section naming no source, and an http:// poll', () => {
-    const none = problemsOf(
-      demoWith((s) => s.replace(/\n {2}# outdoorForecast:\n/, '\n  outdoorForecast: {}\n')),
-    );
+    const none = problemsOf(demoWith((s) => s.replace(DEMO_FORECAST, '\n  outdoorForecast: {}\n')));
     expect(none.get('heatSignal.outdoorForecast')).toMatch(/expected file and\/or poll/);
     const http = problemsOf(
       demoWith((s) =>
         s.replace(
-          /\n {2}# outdoorForecast:\n/,
+          DEMO_FORECAST,
           '\n  outdoorForecast: { poll: { url: "http://weather.example/f.csv" } }\n',
         ),
       ),
