@@ -46,6 +46,8 @@ export function recommendProfile(
   startKw: number,
   /** The steps energy moves in, coarse to fine, kW. */
   quantaKw: readonly number[],
+  /** The least gain per kWh moved that is worth a move (the gains' unit per kWh). */
+  minGainPerKwh = 0,
 ): ProfileResult {
   const n = hours.length;
   const lo = hours.map((h) => (h.frozen ? h.baseline : Math.min(h.lo, h.hi)));
@@ -133,6 +135,7 @@ export function recommendProfile(
     }
   }
   for (const q of quantaKw) {
+    const minGain = Math.max(minGainPerKwh * q, MIN_GAIN);
     for (let iter = 0; iter < 20 * n * 8; iter++) {
       let best: { a: number; b: number; gain: number } | undefined;
       for (const idx of movable) {
@@ -147,10 +150,10 @@ export function recommendProfile(
           .sort((x, y) => x.g - y.g || kw[y.i]! - kw[x.i]!);
         if (downs.length === 0) continue;
         for (const u of ups) {
-          if (u.g - downs[0]!.g <= (best?.gain ?? MIN_GAIN)) break;
+          if (u.g - downs[0]!.g <= (best?.gain ?? minGain)) break;
           for (const d of downs) {
             const gain = u.g - d.g;
-            if (gain <= (best?.gain ?? MIN_GAIN)) break;
+            if (gain <= (best?.gain ?? minGain)) break;
             if (d.i === u.i || !rampOk(d.i, u.i, q)) continue;
             best = { a: d.i, b: u.i, gain };
             break;

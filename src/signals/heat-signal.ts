@@ -39,6 +39,12 @@ const HOUR_MS = 3_600_000;
 const QUANTUM_SHARES = [1 / 10, 1 / 40, 1 / 160];
 /** Weight of heat itself beside its value, so heat not dumped counts where prices say nothing. */
 const HEAT_WEIGHT_EUR_PER_KWH = 1e-6;
+/**
+ * The least a move of flexible work must earn, EUR per MWh of IT energy moved: moving work costs
+ * the scheduler something (queues, pre-emption), and chasing a few cents of price difference
+ * between two hours that both use all their heat would make the signal swing for nothing.
+ */
+export const MIN_GAIN_EUR_PER_MWH = 2;
 
 /** The start of the deadline window (a day from `deadlineHour` to `deadlineHour`) holding `t`. */
 export function windowStart(t: number, deadlineHour: number, timeZone: string): number {
@@ -115,6 +121,7 @@ export function computeHeatSignal(inputs: HeatSignalInputs, model: SiteHeatModel
     flex.rampKwPerH,
     inputs.currentFlexKw ?? first.baselineFlexKw,
     QUANTUM_SHARES.map((q) => Math.max((flex.maxKw - flex.minKw) * q, 0.5)),
+    MIN_GAIN_EUR_PER_MWH / 1000,
   );
   profile.unplacedKwh.forEach((kwh, w) => {
     if (kwh !== 0)

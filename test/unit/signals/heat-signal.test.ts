@@ -1,7 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { HEAT_PRICE_DEFAULTS } from '../../../src/config/utility';
 import { hourConditions, type SiteHeatModel } from '../../../src/signals/heat-forecast';
-import { computeHeatSignal, windowStart } from '../../../src/signals/heat-signal';
+import {
+  computeHeatSignal,
+  MIN_GAIN_EUR_PER_MWH,
+  windowStart,
+} from '../../../src/signals/heat-signal';
 import type { HourInputs } from '../../../src/signals/heat-signal-types';
 
 const HOUR = 3_600_000;
@@ -165,6 +169,24 @@ describe('the heat signal', () => {
       model(),
     );
     for (const h of s.hours) expect(h.signalKw).toBeCloseTo(0, 9);
+  });
+
+  it('does not chase price differences worth less than the least gain of a move', () => {
+    // Every hour uses all its heat; the afternoon pays 1 EUR/MWh more: ~1 EUR per MWh of IT
+    // moved, under the 2 EUR/MWh a move must earn. 15 EUR/MWh more is worth moving for.
+    const priced = (afternoon: number): HourInputs[] =>
+      day(
+        () => -10,
+        () => 5000,
+      ).map((h, i) => ({
+        ...h,
+        plan: { ...h.plan!, priceEurPerMWh: i >= 8 && i < 12 ? 40 + afternoon : 40 },
+      }));
+    const flat = computeHeatSignal({ now: T0, hours: priced(1), sourceC: 35 }, model());
+    expect(MIN_GAIN_EUR_PER_MWH).toBe(2);
+    for (const h of flat.hours) expect(h.signalKw).toBeCloseTo(0, 9);
+    const worth = computeHeatSignal({ now: T0, hours: priced(15), sourceC: 35 }, model());
+    expect(worth.hours[9]!.signalKw).toBeGreaterThan(0);
   });
 
   it('counts the heat pumps as off in an hour that runs at a loss (value-aware dispatch)', () => {
