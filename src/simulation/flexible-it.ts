@@ -67,7 +67,8 @@ export class FlexMeter {
     const s = sim.state;
     const f = this.figures;
     const h = dtS / 3600;
-    if (s.t >= this.monthEnd) {
+    // The step ended at s.t: its energy is the month's that holds its last instant.
+    if (s.t - 1 >= this.monthEnd) {
       const start = monthStart(s.t - 1, this.timeZone);
       f.months.push({
         month: siteDate(start, this.timeZone).slice(0, 7),

@@ -4,8 +4,8 @@ import { loadSiteConfig, type SiteConfig } from '../../../src/config';
 import { siteHeatModel } from '../../../src/signals/heat-forecast';
 import { ClosedLoop, type ClosedLoopResult } from '../../../src/simulation/closed-loop';
 import { flexComparison } from '../../../src/simulation/flex-report';
-import { flexibleBounds } from '../../../src/simulation/flexible-it';
-import { DEFAULT_WEATHER_FILE, hourlyCsvWeather } from '../../../simulators';
+import { flexibleBounds, FlexMeter } from '../../../src/simulation/flexible-it';
+import { DEFAULT_WEATHER_FILE, hourlyCsvWeather, type Simulation } from '../../../simulators';
 
 /**
  * `simulate --flexible-it`: two spring days of the shipped Helsinki year, the IT load as it is and
@@ -72,5 +72,23 @@ describe('simulate --flexible-it', () => {
     expect(c.flexible.safetyCycles).toBe(0);
     expect(c.flexible.plcSafeStateTrips).toBe(0);
     expect(c.signalHours).toBe(DAYS * 24);
+  });
+});
+
+describe("the flexible-it meter's months", () => {
+  it('counts a step to the month its last instant is in, each month once', () => {
+    const meter = new FlexMeter('Europe/Helsinki', 6);
+    const feb1 = Date.UTC(2021, 0, 31, 22); // 1 February 2021 00:00 in Helsinki
+    const state = { t: 0, itKw: 3600, drycoolerKw: 0, deliveredKw: 0, liquidKw: 0 };
+    const sim = { state } as unknown as Simulation;
+    // An hour before the month's end to an hour after, in 5 s steps ending on the boundary too.
+    for (let t = feb1 - 3_600_000 + 5000; t <= feb1 + 3_600_000; t += 5000) {
+      state.t = t;
+      meter.sample(sim, 5);
+    }
+    expect(meter.figures.months.map((m) => m.month)).toEqual(['2021-01', '2021-02']);
+    // 3,600 kW for an hour each side: 3,600 kWh in each month.
+    expect(meter.figures.months[0]!.itKwh).toBeCloseTo(3600, 6);
+    expect(meter.figures.months[1]!.itKwh).toBeCloseTo(3600, 6);
   });
 });
