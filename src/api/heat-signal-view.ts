@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { atResolution } from '../domain/resolution';
 import type { Unit } from '../domain/units';
-import type { ForecastHour, HeatSignal, Recommendation } from '../signals/heat-signal-types';
+import {
+  FORECAST_BASES,
+  type ForecastHour,
+  type HeatSignal,
+  type Recommendation,
+} from '../signals/heat-signal-types';
 import { isoInZone } from '../util/site-time';
 
 /**
@@ -21,9 +26,9 @@ const hourSchema = z
   .object({
     start: z.string().meta({ description: 'The hour’s start, ISO 8601 with the site’s offset' }),
     outdoorC: num.meta({ description: 'Outdoor temperature forecast, °C' }),
-    basis: z.enum(['plan', 'model']).meta({
+    basis: z.enum(FORECAST_BASES).meta({
       description:
-        'plan: the utility’s day-ahead plan gives the network’s figures; model: the supply and acceptance curves',
+        'plan: the utility’s day-ahead plan gives the network’s figures; plan-day-before: beyond the published plan, the same hour’s plan a day (or two) earlier; model: the supply and acceptance curves',
     }),
     supplyC: num.meta({
       description: 'Supply temperature the network wants, °C (≤ what the heat pumps reach)',

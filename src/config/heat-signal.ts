@@ -116,6 +116,21 @@ export function heatSignalSchema(env: Env) {
       .default(HEAT_SIGNAL_DEFAULTS.recoverableShare),
     /** The heat pumps' heat at full load, kW. (default: the sum of dispatch's capacityKw) */
     heatPumpCapacityKw: positive.optional(),
+    /**
+     * How the heat pumps' full-load heat falls with the lift, from their data sheet: % of the
+     * capacity per K of supply above `referenceSupplyC` and per K of source below
+     * `referenceSourceC` (and rises the other way), never below `minShare`. (absent: the capacity
+     * at every lift)
+     */
+    heatPumpDerating: z
+      .strictObject({
+        referenceSupplyC: finiteNumber,
+        referenceSourceC: finiteNumber,
+        pctPerKSupply: atLeastZero,
+        pctPerKSource: atLeastZero,
+        minShare: atLeastZero.max(1).default(0.5),
+      })
+      .optional(),
     /** The network's acceptance by outdoor temperature, and its shape over the site's day. */
     acceptance: z.strictObject({
       curve: outdoorCurveSchema(),

@@ -5,6 +5,8 @@ import { curveAt } from '../control/controllers/supply-setpoint';
 import { heatPriceEurPerMWh, type HeatPriceModel } from '../utility/heat-price';
 import type {
   FlexibleLoadConfig,
+  ForecastBasis,
+  HeatPumpDerating,
   ForecastHour,
   HourInputs,
   OutdoorCurvePoint,
@@ -22,6 +24,7 @@ export interface SiteHeatModel {
   horizonHours: number;
   recoverableShare: number;
   heatPumpCapacityKw: number;
+  heatPumpDerating?: HeatPumpDerating;
   /** The supply-setpoint controller's curve, its clamp and the heat pumps' reach. */
   supply: {
     curve: { outdoor: number; supply: number }[];
@@ -64,6 +67,7 @@ export function siteHeatModel(site: SiteConfig): SiteHeatModel | undefined {
     horizonHours: cfg.horizonHours,
     recoverableShare: cfg.recoverableShare,
     heatPumpCapacityKw: capacity,
+    ...(cfg.heatPumpDerating ? { heatPumpDerating: cfg.heatPumpDerating } : {}),
     supply: {
       curve,
       minC: ss?.min ?? 60,
@@ -114,7 +118,7 @@ function hourFormat(timeZone: string): (t: number) => number {
 export interface HourConditions {
   start: number;
   outdoorC: number;
-  basis: 'plan' | 'model';
+  basis: ForecastBasis;
   supplyC: number;
   acceptanceKw: number;
   heatPumpKw: number;
@@ -170,7 +174,7 @@ export function hourConditions(
     plan?.mode === 'on-demand' ||
     netEurPerMWh === undefined ||
     netEurPerMWh >= 0;
-  const heatPumpKw = model.heatPumpCapacityKw;
+  const heatPumpKw = capacityAtLift(model, supplyC, sourceC ?? DEFAULT_SOURCE_C);
   const usableEvapKw = runs ? Math.min(acceptanceKw, heatPumpKw) * (1 - 1 / cop) : 0;
   const share = model.recoverableShare;
   const dryKw = Math.max(kwAt(model.dryCoolers.capacity, outdoorC), 0);
@@ -178,7 +182,11 @@ export function hourConditions(
     start: input.start,
     outdoorC,
     basis:
-      plan && (plan.capacityKw !== undefined || plan.supplyTempC !== undefined) ? 'plan' : 'model',
+      plan && (plan.capacityKw !== undefined || plan.supplyTempC !== undefined)
+        ? plan.dayBefore
+          ? 'plan-day-before'
+          : 'plan'
+        : 'model',
     supplyC,
     acceptanceKw,
     heatPumpKw,
@@ -189,6 +197,49 @@ export function hourConditions(
     runs,
     usableEvapKw,
     coolingLimitItKw: (dryKw * (1 - model.dryCoolers.marginPct / 100)) / share,
+  };
+}
+
+/** The heat pumps' full-load heat at this supply and source temperature, kW. */
+export function capacityAtLift(model: SiteHeatModel, supplyC: number, sourceC: number): number {
+  const d = model.heatPumpDerating;
+  if (!d) return model.heatPumpCapacityKw;
+  const share =
+    1 -
+    (d.pctPerKSupply / 100) * (supplyC - d.referenceSupplyC) +
+    (d.pctPerKSource / 100) * (sourceC - d.referenceSourceC);
+  return model.heatPumpCapacityKw * Math.max(share, d.minShare);
+}
+
+/** What a plan store answers for an hour (src/utility/plan-store.ts's `hourAt`). */
+type PlannedHour = NonNullable<HourInputs['plan']> | undefined;
+
+/**
+ * The plan for the hour starting at `t`: its own, else the same hour's a day earlier (then two
+ * days), marked `dayBefore`: beyond what the utility has published (the next day's plan comes in
+ * the afternoon), the network's last planned day says more about it than the site's curves.
+ */
+export function planForHour(
+  plans: { hourAt(t: number): PlannedHour } | undefined,
+  t: number,
+): HourInputs['plan'] {
+  if (!plans) return undefined;
+  const own = pick(plans.hourAt(t));
+  if (own) return own;
+  for (const back of [1, 2]) {
+    const before = pick(plans.hourAt(t - back * 24 * 3_600_000));
+    if (before) return { ...before, dayBefore: true };
+  }
+  return undefined;
+}
+
+function pick(h: PlannedHour): HourInputs['plan'] {
+  if (!h) return undefined;
+  return {
+    mode: h.mode,
+    ...(h.supplyTempC !== undefined ? { supplyTempC: h.supplyTempC } : {}),
+    ...(h.capacityKw !== undefined ? { capacityKw: h.capacityKw } : {}),
+    ...(h.priceEurPerMWh !== undefined ? { priceEurPerMWh: h.priceEurPerMWh } : {}),
   };
 }
 

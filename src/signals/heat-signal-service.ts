@@ -17,7 +17,7 @@ import { siteTimeText } from '../util/site-time';
 import { HOUR_MS } from '../utility/plan';
 import type { PlanStore } from '../utility/plan-store';
 import type { PriceSeries } from '../utility/price-series';
-import type { SiteHeatModel } from './heat-forecast';
+import { planForHour, type SiteHeatModel } from './heat-forecast';
 import { computeHeatSignal, neutralSignal, windowStart } from './heat-signal';
 import type { HeatSignal, HourInputs } from './heat-signal-types';
 import { ItProfile } from './it-profile';
@@ -212,7 +212,7 @@ export class HeatSignalService implements Component {
     const hours: HourInputs[] = [];
     for (let i = 0; i < model.horizonHours; i++) {
       const start = first + i * HOUR_MS;
-      const plan = plans?.hourAt(start);
+      const plan = planForHour(plans, start);
       // The current hour's outdoor temperature is measured, when it is: the dry coolers' limit
       // is the one at the temperature outside now, not the forecast's.
       const outdoorC =
@@ -222,18 +222,7 @@ export class HeatSignalService implements Component {
       hours.push({
         start,
         outdoorC,
-        ...(plan
-          ? {
-              plan: {
-                mode: plan.mode,
-                ...(plan.supplyTempC !== undefined ? { supplyTempC: plan.supplyTempC } : {}),
-                ...(plan.capacityKw !== undefined ? { capacityKw: plan.capacityKw } : {}),
-                ...(plan.priceEurPerMWh !== undefined
-                  ? { priceEurPerMWh: plan.priceEurPerMWh }
-                  : {}),
-              },
-            }
-          : {}),
+        ...(plan ? { plan } : {}),
         electricityPrice: prices?.at(start)?.electricityEurPerMWh,
         inflexibleItKw: this.inflexibleKw(start, baseline),
         baselineFlexKw: baseline,

@@ -14,6 +14,18 @@ export interface OutdoorCurvePoint {
   kw: number;
 }
 
+/** A heat pump's capacity against its lift, linear either side of a reference point. */
+export interface HeatPumpDerating {
+  referenceSupplyC: number;
+  referenceSourceC: number;
+  /** % of the capacity lost per K of supply above the reference (gained below). */
+  pctPerKSupply: number;
+  /** % of the capacity lost per K of source below the reference (gained above). */
+  pctPerKSource: number;
+  /** The least share of the capacity, whatever the lift. */
+  minShare: number;
+}
+
 /** The flexible (deferrable) part of the IT load: what the profile may move, and its bounds. */
 export interface FlexibleLoadConfig {
   /** The flexible work's lowest and highest power, kW of IT load. */
@@ -43,6 +55,8 @@ export interface HeatSignalConfig {
   recoverableShare: number;
   /** The heat pumps' heat output at full load, kW. (default: dispatch's heatPumps' capacityKw) */
   heatPumpCapacityKw?: number;
+  /** How that capacity falls with the lift (data sheet); absent: the same at every lift. */
+  heatPumpDerating?: HeatPumpDerating;
   /** The network's acceptance by outdoor temperature, and its shape over the day. */
   acceptance: { curve: OutdoorCurvePoint[]; hourFactors?: number[] };
   /** The dry coolers' heat rejection with the heat pumps off, by outdoor temperature. */
@@ -75,6 +89,11 @@ export interface HourInputs {
     capacityKw?: number;
     priceEurPerMWh?: number;
     mode: ContractMode;
+    /**
+     * Not the hour's own plan but the same hour's a day earlier: beyond what the utility has
+     * published, the network's last planned day is a better guess than the site's curves.
+     */
+    dayBefore?: boolean;
   };
   /** Electricity price, EUR/MWh; undefined: not known (counted as 0). */
   electricityPrice: number | undefined;
@@ -84,12 +103,15 @@ export interface HourInputs {
   baselineFlexKw: number;
 }
 
+export const FORECAST_BASES = ['plan', 'plan-day-before', 'model'] as const;
+export type ForecastBasis = (typeof FORECAST_BASES)[number];
+
 /** One modelled hour of the forecast, all powers kW, prices EUR/MWh. */
 export interface ForecastHour {
   start: number;
   outdoorC: number;
-  /** Where the network figures come from: the utility's plan or the curves. */
-  basis: 'plan' | 'model';
+  /** Where the network figures come from: the hour's plan, the plan a day earlier, the curves. */
+  basis: ForecastBasis;
   /** Supply temperature the network wants, °C, and the heat pumps' condenser setpoint (≤ reach). */
   supplyC: number;
   /** Heat the network will take. */

@@ -2,7 +2,7 @@ import { siteDate } from '../util/site-time';
 import { monthStart } from '../utility/value';
 import type { PlanStore } from '../utility/plan-store';
 import type { PriceSeries as SpotSeries } from '../utility/price-series';
-import { siteHourOfDay, type SiteHeatModel } from '../signals/heat-forecast';
+import { planForHour, siteHourOfDay, type SiteHeatModel } from '../signals/heat-forecast';
 import { computeHeatSignal, windowStart } from '../signals/heat-signal';
 import type { HeatSignal, HourInputs } from '../signals/heat-signal-types';
 import { ItProfile } from '../signals/it-profile';
@@ -184,23 +184,12 @@ export class FlexibleItDriver {
     const horizon = Math.min(model.horizonHours, Math.ceil((this.opts.end - hourStart) / HOUR_MS));
     for (let i = 0; i < horizon; i++) {
       const t = hourStart + i * HOUR_MS;
-      const plan = this.src.plans?.hourAt(t);
+      const plan = planForHour(this.src.plans, t);
       const price = this.src.prices?.at(t);
       hours.push({
         start: t,
         outdoorC: sim.outdoorAt(t + HOUR_MS / 2),
-        ...(plan
-          ? {
-              plan: {
-                mode: plan.mode,
-                ...(plan.supplyTempC !== undefined ? { supplyTempC: plan.supplyTempC } : {}),
-                ...(plan.capacityKw !== undefined ? { capacityKw: plan.capacityKw } : {}),
-                ...(plan.priceEurPerMWh !== undefined
-                  ? { priceEurPerMWh: plan.priceEurPerMWh }
-                  : {}),
-              },
-            }
-          : {}),
+        ...(plan ? { plan } : {}),
         electricityPrice: price?.electricityEurPerMWh,
         inflexibleItKw: this.profile.forecast(t) ?? nowInflexible,
         baselineFlexKw: baselineAt(t),

@@ -1,6 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { HEAT_PRICE_DEFAULTS } from '../../../src/config/utility';
-import { hourConditions, type SiteHeatModel } from '../../../src/signals/heat-forecast';
+import {
+  capacityAtLift,
+  hourConditions,
+  planForHour,
+  type SiteHeatModel,
+} from '../../../src/signals/heat-forecast';
 import {
   computeHeatSignal,
   MIN_GAIN_EUR_PER_MWH,
@@ -226,5 +231,56 @@ describe('the heat signal', () => {
     expect(windowStart(before + 5 * HOUR, 6, 'Europe/Helsinki')).toBe(before);
     expect(windowStart(after + 2 * HOUR, 6, 'Europe/Helsinki')).toBe(after);
     expect(windowStart(after - HOUR, 6, 'Europe/Helsinki')).toBe(before);
+  });
+
+  it("takes the heat pumps' capacity at the hour's lift from the data sheet's derating", () => {
+    const m = model({
+      heatPumpDerating: {
+        referenceSupplyC: 75,
+        referenceSourceC: 45,
+        pctPerKSupply: 1,
+        pctPerKSource: 1.5,
+        minShare: 0.6,
+      },
+    });
+    // 85 °C from a 42 °C loop: 1 − 10 % − 4.5 % of 2,400 kW.
+    expect(capacityAtLift(m, 85, 42)).toBeCloseTo(2400 * 0.855, 6);
+    expect(capacityAtLift(m, 130, 20)).toBeCloseTo(2400 * 0.6, 6);
+    expect(capacityAtLift(model(), 85, 42)).toBe(2400);
+    const c = hourConditions(
+      { start: T0, outdoorC: -10, electricityPrice: 0, inflexibleItKw: 1600, baselineFlexKw: 400 },
+      42,
+      m,
+    );
+    expect(c.heatPumpKw).toBeCloseTo(capacityAtLift(m, c.supplyC, 42), 6);
+  });
+
+  it("uses the plan's same hour a day earlier beyond the published plan, and says so", () => {
+    const day1 = T0;
+    const planned = new Map([[day1, { mode: 'spot' as const, capacityKw: 1500, supplyTempC: 92 }]]);
+    const plans = { hourAt: (t: number) => planned.get(t) };
+    expect(planForHour(plans, day1)).toEqual({ mode: 'spot', capacityKw: 1500, supplyTempC: 92 });
+    expect(planForHour(plans, day1 + 24 * HOUR)).toEqual({
+      mode: 'spot',
+      capacityKw: 1500,
+      supplyTempC: 92,
+      dayBefore: true,
+    });
+    expect(planForHour(plans, day1 + 48 * HOUR)?.dayBefore).toBe(true);
+    expect(planForHour(plans, day1 + 72 * HOUR)).toBeUndefined();
+    expect(planForHour(undefined, day1)).toBeUndefined();
+    const c = hourConditions(
+      {
+        start: day1 + 24 * HOUR,
+        outdoorC: -10,
+        electricityPrice: 0,
+        inflexibleItKw: 1600,
+        baselineFlexKw: 400,
+        plan: planForHour(plans, day1 + 24 * HOUR)!,
+      },
+      42,
+      model(),
+    );
+    expect(c.basis).toBe('plan-day-before');
   });
 });
