@@ -35,8 +35,14 @@ const hourSchema = z
     }),
     acceptanceKw: num.meta({ description: 'Heat the network will take, kW' }),
     itKw: num.meta({ description: 'The site’s IT heat (inflexible + baseline flexible), kW' }),
-    recoverableKw: num.meta({ description: 'IT heat the heat pumps’ evaporators could take, kW' }),
-    heatPumpKw: num.meta({ description: 'Heat the heat pumps can deliver at this lift, kW' }),
+    recoverableKw: num.meta({
+      description:
+        'IT heat the liquid loop carries to the heat pumps (IT heat × recoverableShare), kW',
+    }),
+    heatPumpKw: num.meta({
+      description:
+        'Heat the heat pumps deliver at full load at this hour’s lift (heatPumpDerating), kW',
+    }),
     deliveredKw: num.meta({ description: 'Heat expected to be delivered to the network, kW' }),
     dumpedKw: num.meta({ description: 'Heat expected to go to the dry coolers, kW' }),
     cop: num,

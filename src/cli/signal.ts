@@ -50,8 +50,13 @@ async function fetchSignal(base: string, flags: SignalFlags, io: Io): Promise<Fe
   try {
     url = new URL('/api/signals/heat', base);
   } catch {
-    return { ok: false, message: `--url ${base}: not a URL (e.g. ${DEFAULT_API_URL})` };
+    return { ok: false, message: `--url ${shownUrl(base)}: not a URL (e.g. ${DEFAULT_API_URL})` };
   }
+  if (url.username || url.password)
+    return {
+      ok: false,
+      message: `--url ${shownUrl(base)}: a user or password in the URL is not sent; give the API token in HEATBRIDGE_TOKEN`,
+    };
   const hours = flags.hours ?? (flags.json || flags.env ? undefined : TEXT_HOURS);
   if (hours !== undefined) url.searchParams.set('hours', String(hours));
   const token = io.env.HEATBRIDGE_TOKEN;
@@ -75,19 +80,22 @@ async function fetchSignal(base: string, flags: SignalFlags, io: Io): Promise<Fe
         : (e.cause?.message ?? e.message);
     return {
       ok: false,
-      message: `cannot reach HeatBridge at ${base}: ${why} (is it running? give its address with --url or HEATBRIDGE_URL)`,
+      message: `cannot reach HeatBridge at ${shownUrl(base)}: ${why} (is it running? give its address with --url or HEATBRIDGE_URL)`,
     };
   }
   if (!res.ok)
     return {
       ok: false,
-      message: `HeatBridge at ${base} answered ${res.status}: ${errorText(text)}${HINTS[res.status] ?? ''}`,
+      message: `HeatBridge at ${shownUrl(base)} answered ${res.status}: ${errorText(text)}${HINTS[res.status] ?? ''}`,
     };
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
-    return { ok: false, message: `the answer from ${url.href} is not JSON: ${text.slice(0, 100)}` };
+    return {
+      ok: false,
+      message: `the answer from ${shownUrl(url.href)} is not JSON: ${text.slice(0, 100)}`,
+    };
   }
   const parsed = heatSignalSchema.safeParse(raw);
   if (!parsed.success) {
@@ -97,7 +105,7 @@ async function fetchSignal(base: string, flags: SignalFlags, io: Io): Promise<Fe
       .join('; ');
     return {
       ok: false,
-      message: `the answer from ${url.href} is not a heat signal (another HeatBridge version?): ${first}`,
+      message: `the answer from ${shownUrl(url.href)} is not a heat signal (another HeatBridge version?): ${first}`,
     };
   }
   return { ok: true, signal: parsed.data, raw };
@@ -188,4 +196,17 @@ export async function signalCommand(flags: SignalFlags, io: Io): Promise<number>
   else if (flags.env) io.out(signalEnv(s).join('\n'));
   else io.out(signalText(s).join('\n'));
   return s.status === 'ok' ? EXIT_OK : EXIT_NEUTRAL;
+}
+
+/** A URL as given, less any user and password in it: messages never show credentials. */
+function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = '';
+    u.password = '';
+    return u.href;
+  } catch {
+    return url.includes('@') ? '(a URL with credentials, not shown)' : url;
+  }
 }

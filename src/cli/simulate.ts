@@ -141,6 +141,10 @@ export async function simulateCommand(flags: SimulateFlags, io: Io): Promise<num
       io.err('--flexible-it and --compare-rule: give one or the other');
       return 2;
     }
+    if (flags.out) {
+      io.err('--flexible-it prints a comparison and writes no chart: leave out --out');
+      return 2;
+    }
   }
   const wallStart = Date.now();
   if (flexModel) return simulateFlexible(flags, options, flexModel, seconds, site, io);

@@ -159,23 +159,35 @@ export class HeatSignalService implements Component {
     const now = this.opts.scheduler.now();
     const { model } = this.opts;
     const problem = this.neutralReason(now);
-    const hours = this.hourInputs(now);
-    const signal = problem
-      ? neutralSignal(now, problem.reason, model, hours)
-      : computeHeatSignal(
-          {
-            now,
-            hours,
-            sourceC: this.firstUsable(this.opts.inputs.sourceTemps),
-            ...this.flexNow(now),
-            notes: this.notes(now),
-          },
-          model,
-        );
+    let signal: HeatSignal;
+    let fault = problem?.fault ?? false;
+    try {
+      const hours = this.hourInputs(now);
+      signal = problem
+        ? neutralSignal(now, problem.reason, model, hours)
+        : computeHeatSignal(
+            {
+              now,
+              hours,
+              sourceC: this.firstUsable(this.opts.inputs.sourceTemps),
+              ...this.flexNow(now),
+              notes: this.notes(now),
+            },
+            model,
+          );
+    } catch (err) {
+      // Advice is never worth a crash: a bug or an odd input gives a neutral signal, said why.
+      signal = neutralSignal(
+        now,
+        `the heat signal could not be computed: ${(err as Error).message}`,
+        model,
+      );
+      fault = true;
+    }
     this.signal = signal;
     this.computed++;
     this.publish(signal, now);
-    this.logOutcome(signal, why, problem?.fault ?? false);
+    this.logOutcome(signal, why, fault);
     this.save();
     return signal;
   }
@@ -197,7 +209,7 @@ export class HeatSignalService implements Component {
     if (p) return { reason: p.reason, fault: true };
     if (this.lastItKw === undefined)
       return {
-        reason: `no IT power yet from ${this.opts.inputs.itPower} (waiting since ${siteTimeText(this.startedAt ?? now, model.timeZone)})`,
+        reason: `no IT power yet from ${this.opts.inputs.flexiblePower ? `${this.opts.inputs.itPower} and ${this.opts.inputs.flexiblePower}` : this.opts.inputs.itPower} (waiting since ${siteTimeText(this.startedAt ?? now, model.timeZone)})`,
         fault: false,
       };
     return undefined;
@@ -271,7 +283,15 @@ export class HeatSignalService implements Component {
       );
     if (!this.opts.plans) notes.push('no utility plans on this site: the curves are used');
     else if (!this.opts.plans.hourAt(now))
-      notes.push('no utility plan for the current hour: the curves are used');
+      notes.push(
+        planForHour(this.opts.plans, now)
+          ? "no utility plan for the current hour: the same hour's plan a day earlier is used"
+          : 'no utility plan for the current hour: the curves are used',
+      );
+    if (!this.opts.inputs.flexiblePower)
+      notes.push(
+        'no flexiblePower point: the IT heat is learned with the flexible work in it, taken as running at its baseline; once a scheduler follows the signal, give flexiblePower',
+      );
     return notes;
   }
 
@@ -372,8 +392,9 @@ export class HeatSignalService implements Component {
     const now = this.opts.scheduler.now();
     const delay = this.every - (now % this.every) || this.every;
     this.timer = this.opts.scheduler.schedule(() => {
-      this.recompute('every 5 min');
+      // Re-armed first: whatever the recompute does, the next one comes.
       this.scheduleRecompute();
+      this.recompute('every 5 min');
     }, delay);
   }
 

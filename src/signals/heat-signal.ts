@@ -6,7 +6,7 @@ import {
   type HourConditions,
   type SiteHeatModel,
 } from './heat-forecast';
-import { siteTimeText } from '../util/site-time';
+import { siteDate, siteTimeText } from '../util/site-time';
 import { recommendProfile, type ProfileHour } from './flex-profile';
 import type { ForecastHour, HeatSignal, HourInputs, Recommendation } from './heat-signal-types';
 
@@ -46,15 +46,33 @@ const HEAT_WEIGHT_EUR_PER_KWH = 1e-6;
  */
 export const MIN_GAIN_EUR_PER_MWH = 2;
 
-/** The start of the deadline window (a day from `deadlineHour` to `deadlineHour`) holding `t`. */
+/** Window starts already found, by zone, deadline and hour (the meter asks every 5 s step). */
+const windowMemo = new Map<string, number>();
+
+/**
+ * The start of the deadline window (a site day from `deadlineHour` to `deadlineHour`) holding
+ * `t`: the first instant of a site date at or after its `deadlineHour`. On a fall-back day a
+ * repeated deadline hour starts one window, not two; on a spring-forward day a skipped one starts
+ * it at the first hour after.
+ */
 export function windowStart(t: number, deadlineHour: number, timeZone: string): number {
   const hourStart = Math.floor(t / HOUR_MS) * HOUR_MS;
-  const back = (siteHourOfDay(hourStart, timeZone) - deadlineHour + 24) % 24;
-  const guess = hourStart - back * HOUR_MS;
-  // Across a daylight-saving change the day since the deadline had 23 or 25 hours.
-  for (const c of [guess, guess + HOUR_MS, guess - HOUR_MS])
-    if (c <= hourStart && siteHourOfDay(c, timeZone) === deadlineHour) return c;
-  return guess;
+  const key = `${timeZone}|${deadlineHour}|${hourStart}`;
+  const known = windowMemo.get(key);
+  if (known !== undefined) return known;
+  const isStart = (c: number): boolean => {
+    if (siteHourOfDay(c, timeZone) < deadlineHour) return false;
+    const prev = c - HOUR_MS;
+    return (
+      siteDate(prev, timeZone) !== siteDate(c, timeZone) ||
+      siteHourOfDay(prev, timeZone) < deadlineHour
+    );
+  };
+  let c = hourStart;
+  for (let i = 0; i < 27 && !isStart(c); i++) c -= HOUR_MS;
+  if (windowMemo.size > 50_000) windowMemo.clear();
+  windowMemo.set(key, c);
+  return c;
 }
 
 export function computeHeatSignal(inputs: HeatSignalInputs, model: SiteHeatModel): HeatSignal {
@@ -79,8 +97,10 @@ export function computeHeatSignal(inputs: HeatSignalInputs, model: SiteHeatModel
     if (starts.at(-1) !== w) starts.push(w);
     return starts.length - 1;
   });
+  // The current hour is planned from now on: its energy is its power × what is left of it.
+  const lengthH = hours.map((h) => clamp01((h.start + HOUR_MS - Math.max(now, h.start)) / HOUR_MS));
   const energies = starts.map((_, w) =>
-    hours.reduce((s, h, i) => (windowOf[i] === w ? s + h.baselineFlexKw : s), 0),
+    hours.reduce((s, h, i) => (windowOf[i] === w ? s + h.baselineFlexKw * lengthH[i]! : s), 0),
   );
   if (inputs.currentWindowRemainingKwh !== undefined)
     energies[0] = Math.max(inputs.currentWindowRemainingKwh, 0);
@@ -97,6 +117,7 @@ export function computeHeatSignal(inputs: HeatSignalInputs, model: SiteHeatModel
         baseline: h.baselineFlexKw,
         window: windowOf[i]!,
         frozen: true,
+        hours: lengthH[i]!,
       };
     // Safety first: never more IT load than the dry coolers take alone (heat pumps off).
     const hi = Math.max(Math.min(flex.maxKw, c.coolingLimitItKw - h.inflexibleItKw), 0);
@@ -110,6 +131,7 @@ export function computeHeatSignal(inputs: HeatSignalInputs, model: SiteHeatModel
       ...(before.has(h.start) ? { initial: before.get(h.start)! } : {}),
       window: windowOf[i]!,
       frozen: false,
+      hours: lengthH[i]!,
     };
   });
   const capped = profileHours.filter((p) => !p.frozen && p.hi < flex.maxKw - 1e-6).length;
@@ -120,9 +142,14 @@ export function computeHeatSignal(inputs: HeatSignalInputs, model: SiteHeatModel
     energies,
     flex.rampKwPerH,
     inputs.currentFlexKw ?? first.baselineFlexKw,
+    // kWh: a share of the flexible range for an hour.
     QUANTUM_SHARES.map((q) => Math.max((flex.maxKw - flex.minKw) * q, 0.5)),
     MIN_GAIN_EUR_PER_MWH / 1000,
   );
+  if (profile.rampBrokenHours > 0)
+    notes.push(
+      `${profile.rampBrokenHours} hour(s) change by more than the ramp limit (${flex.rampKwPerH} kW/h): the window's energy and the bounds leave no other way`,
+    );
   profile.unplacedKwh.forEach((kwh, w) => {
     if (kwh !== 0)
       notes.push(
@@ -170,7 +197,10 @@ export function computeHeatSignal(inputs: HeatSignalInputs, model: SiteHeatModel
       from,
       to: Math.max(...hours.filter((_, i) => windowOf[i] === w).map((h) => h.start)) + HOUR_MS,
       energyKwh: energies[w]!,
-      recommendedKwh: profile.kw.reduce((s, k, i) => (windowOf[i] === w ? s + k : s), 0),
+      recommendedKwh: profile.kw.reduce(
+        (s, k, i) => (windowOf[i] === w ? s + k * lengthH[i]! : s),
+        0,
+      ),
     })),
     totals,
   };
@@ -212,4 +242,8 @@ export function neutralSignal(
       valueEur: { baseline: 0, recommended: 0 },
     },
   };
+}
+
+function clamp01(v: number): number {
+  return Math.min(Math.max(v, 0), 1);
 }

@@ -193,10 +193,13 @@ export class OutdoorForecastStore {
     if (this.received === undefined || !cover)
       return { kind: 'missing', reason: 'no outdoor-temperature forecast has been received' };
     const from = this.from ? ` from ${this.from}` : '';
-    if (now - this.received > maxAgeMs)
+    // Its age from when it was issued where it says (JSON `issued`), else from when it was read:
+    // a file left by a stopped job is read anew at each start, and only `issued` tells its age.
+    const since = Math.min(this.received, this.issued ?? Infinity);
+    if (now - since > maxAgeMs)
       return {
         kind: 'stale',
-        reason: `the outdoor-temperature forecast${from} is stale: received ${text(this.received)}, more than ${formatHours(maxAgeMs)} ago`,
+        reason: `the outdoor-temperature forecast${from} is stale: ${since === this.received ? 'received' : 'issued'} ${text(since)}, more than ${formatHours(maxAgeMs)} ago`,
       };
     if (this.at(now) === undefined)
       return {

@@ -27,7 +27,11 @@ export interface FlexComparison {
   /** Compute energy: the largest difference of IT energy in one deadline window, kWh. */
   maxWindowItDiffKwh: number;
   windows: number;
-  /** The flexible work's energy: the largest shortfall or excess against a window's need, kWh. */
+  /**
+   * The flexible work's hours as run (power × 1 h) against each window's need, kWh: the driver's
+   * own bookkeeping, 0 unless the last hour of a window was held to its bounds. The plant's
+   * measure is `maxWindowItDiffKwh`.
+   */
   maxWindowFlexDiffKwh: number;
   signalHours: number;
   neutralHours: number;
@@ -131,7 +135,7 @@ export function formatFlexComparison(c: FlexComparison, coolingLimitC?: number):
       (coolingLimitC !== undefined ? `   (limit ${coolingLimitC})` : ''),
     row('cooling-safety cycles', a.safetyCycles, b.safetyCycles, n0),
     row('PLC safe-state trips', a.plcSafeStateTrips, b.plcSafeStateTrips, n0),
-    `compute energy: ${c.windows} deadline windows; largest IT-energy difference in one ${n1(c.maxWindowItDiffKwh)} kWh; flexible work against its need ${n1(c.maxWindowFlexDiffKwh)} kWh`,
+    `compute energy: ${c.windows} deadline windows; largest IT-energy difference in one, measured in the plant: ${n1(c.maxWindowItDiffKwh)} kWh (the flexible work's hours as planned against its need: ${n1(c.maxWindowFlexDiffKwh)} kWh)`,
     '',
     'by month           dumped MWh (fixed → flexible)   delivered MWh (fixed → flexible)   net EUR (fixed → flexible)',
     ...c.months.map(

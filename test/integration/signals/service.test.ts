@@ -10,6 +10,8 @@ import type { Sample } from '../../../src/domain/sample';
 import type { Component } from '../../../src/runtime/component';
 import { wireHeatSignal, type HeatSignalWiring } from '../../../src/signals/heat-signal-wiring';
 import { VirtualClock } from '../../../src/simulation/virtual-clock';
+import type { PlanStore } from '../../../src/utility/plan-store';
+import { EMPTY } from 'rxjs';
 import { startComponent, type Running } from '../../helpers/components';
 import { memoryLogger } from '../../helpers/logger';
 import { sampleAt } from '../../helpers/samples';
@@ -58,10 +60,13 @@ async function setup(opts: { forecast?: boolean; start?: number; flexible?: bool
   const defs = new Map<PointId, PointDef>();
   // The service and the sources log through the wiring's logger.
   const { log, lines } = memoryLogger('debug');
-  const wire = (): { wiring: HeatSignalWiring; start: () => Promise<Running<Component>> } => {
+  const wire = (
+    utility?: Parameters<typeof wireHeatSignal>[0]['utility'],
+  ): { wiring: HeatSignalWiring; start: () => Promise<Running<Component>> } => {
     const wiring = wireHeatSignal({
       site,
       defs,
+      ...(utility ? { utility } : {}),
       read: (id) => latest.get(id),
       log,
       now: () => clock.now(),
@@ -289,7 +294,33 @@ describe('the live heat signal', () => {
       t.clock.runUntil(at);
     }
     const s = wiring.service.recompute('test');
-    // 11:10 site time: the window (06:00–06:00) has 19 hours left, each at the 400 kW baseline.
-    expect(s.windows[0]!.energyKwh).toBeCloseTo(19 * 400, 6);
+    // 11:10 site time: the window (06:00–06:00) has 18 h 50 min left, at the 400 kW baseline.
+    expect(s.windows[0]!.energyKwh).toBeCloseTo((18 + 50 / 60) * 400, 6);
+  });
+
+  it('turns a failure while computing into a neutral signal that says why, and keeps recomputing', async () => {
+    const t = await setup();
+    writeFileSync(t.forecastFile, forecastCsv(HOUR, 48));
+    t.set('hall1/it_power', 2000);
+    // A plan store that fails on every look-up: a stand-in for a bug behind the signal.
+    let broken = true;
+    const plans = {
+      hourAt: () => {
+        if (broken) throw new Error('plan store broken');
+        return undefined;
+      },
+      changes$: EMPTY,
+    } as unknown as PlanStore;
+    const { wiring, start } = t.wire({ plans });
+    const run = await start();
+    t.clock.runUntil(START + 5 * 60_000);
+    const s = wiring.service.current();
+    expect(s.status).toBe('neutral');
+    expect(s.reason).toBe('the heat signal could not be computed: plan store broken');
+    expect(run.reports.at(-1)?.state).toBe('degraded');
+    // The 5-minute recompute was re-armed: once the fault is gone, the signal is back.
+    broken = false;
+    t.clock.runUntil(START + 10 * 60_000);
+    expect(wiring.service.current().status).toBe('ok');
   });
 });

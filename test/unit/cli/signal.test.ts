@@ -183,6 +183,13 @@ describe('heatbridge signal', () => {
       );
     });
 
+    it('the URL carries a password: refused, never shown', async () => {
+      const r = await run(['--url', ok.base.replace('http://', 'http://ops:hunter2@')]);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/a user or password in the URL is not sent; .*HEATBRIDGE_TOKEN/);
+      expect(r.err).not.toContain('hunter2');
+    });
+
     it('the token is missing or wrong', async () => {
       const r = await run(['--url', ok.base], {});
       expect(r.code).toBe(1);

@@ -85,14 +85,32 @@ describe('the heat signal', () => {
     for (const h of last) expect(h.signalKw).toBeGreaterThan(0);
     expect(first[0]!.headroomItKw).toBeLessThan(0);
     expect(last[0]!.headroomItKw).toBeGreaterThan(0);
-    const total = s.hours.reduce((sum, h) => sum + h.recommendedFlexKw, 0);
-    expect(total).toBeCloseTo(24 * 400, 6);
+    // A minute of the first hour is gone: the energy is planned from now on.
+    const total = s.hours.reduce(
+      (sum, h, i) => sum + h.recommendedFlexKw * (i === 0 ? 59 / 60 : 1),
+      0,
+    );
+    expect(total).toBeCloseTo((23 + 59 / 60) * 400, 6);
     expect(s.windows).toHaveLength(1);
     expect(s.windows[0]!.recommendedKwh).toBeCloseTo(s.windows[0]!.energyKwh, 6);
     expect(s.totals.dumpedKwh.recommended).toBeLessThan(s.totals.dumpedKwh.baseline);
     expect(s.totals.valueEur.recommended).toBeGreaterThan(s.totals.valueEur.baseline);
     expect(s.current.signal).toBeLessThan(0);
     expect(s.current.signal).toBeGreaterThanOrEqual(-1);
+  });
+
+  it('plans the current hour from now: half an hour before the deadline, the rest at twice the power', () => {
+    // 05:30 site time, the window ends at 06:00 with 300 kWh of its work left: 600 kW for 30 min.
+    const now = T0 - HOUR / 2;
+    const hours = day(() => -10).map((h, i) => ({ ...h, start: T0 - HOUR + i * HOUR }));
+    const m = model({ flexible: { ...model().flexible, rampKwPerH: 1000 } });
+    const s = computeHeatSignal(
+      { now, hours, sourceC: 35, currentFlexKw: 600, currentWindowRemainingKwh: 300 },
+      m,
+    );
+    expect(s.windows[0]!.to).toBe(T0);
+    expect(s.current.recommendedFlexKw).toBeCloseTo(600, 6);
+    expect(s.windows[0]!.recommendedKwh).toBeCloseTo(300, 6);
   });
 
   it('keeps every hour within the bounds and the ramp limit', () => {
@@ -231,6 +249,19 @@ describe('the heat signal', () => {
     expect(windowStart(before + 5 * HOUR, 6, 'Europe/Helsinki')).toBe(before);
     expect(windowStart(after + 2 * HOUR, 6, 'Europe/Helsinki')).toBe(after);
     expect(windowStart(after - HOUR, 6, 'Europe/Helsinki')).toBe(before);
+  });
+
+  it('starts one window on the day the deadline hour repeats, and the hour after on the day it is skipped', () => {
+    // 2021-10-31: Helsinki falls back at 04:00 EEST to 03:00 EET; 03:00–04:00 comes twice.
+    const firstThree = Date.UTC(2021, 9, 31, 0); // 03:00 EEST
+    const secondThree = Date.UTC(2021, 9, 31, 1); // 03:00 EET
+    expect(windowStart(firstThree, 3, 'Europe/Helsinki')).toBe(firstThree);
+    expect(windowStart(secondThree, 3, 'Europe/Helsinki')).toBe(firstThree);
+    expect(windowStart(secondThree + 5 * HOUR, 3, 'Europe/Helsinki')).toBe(firstThree);
+    // 2021-03-28: 03:00 EET is skipped (straight to 04:00 EEST): the window starts at 04:00.
+    const four = Date.UTC(2021, 2, 28, 1); // 04:00 EEST
+    expect(windowStart(four, 3, 'Europe/Helsinki')).toBe(four);
+    expect(windowStart(four - HOUR, 3, 'Europe/Helsinki')).toBe(Date.UTC(2021, 2, 27, 1));
   });
 
   it("takes the heat pumps' capacity at the hour's lift from the data sheet's derating", () => {

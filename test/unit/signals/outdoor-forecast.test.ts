@@ -165,6 +165,17 @@ describe('the outdoor forecast store', () => {
     });
   });
 
+  it('counts the age from when the forecast was issued where it says: an old file read anew is still stale', () => {
+    const store = new OutdoorForecastStore();
+    // Issued two days ago, read just now (a restart reads a file a stopped job left behind).
+    store.accept(hours, T0, { source: 'file:f.json', issuedAt: T0 - 48 * H });
+    expect(store.problemAt(T0 + 0.5 * H, 12 * H, tz)).toEqual({
+      kind: 'stale',
+      reason:
+        'the outdoor-temperature forecast from file:f.json is stale: issued 2026-01-13 02:00:00 EET, more than 12 h ago',
+    });
+  });
+
   it('takes texts through its intake: a good one with a summary and a change, a bad one changing nothing', () => {
     const store = new OutdoorForecastStore();
     let changes = 0;

@@ -52,7 +52,6 @@ describe('simulate --flexible-it', () => {
     expect(c.windows).toBeGreaterThanOrEqual(DAYS);
     // The plant integrates in 5 s steps: the balance holds to well under a kWh a day.
     expect(c.maxWindowItDiffKwh).toBeLessThan(2);
-    expect(c.maxWindowFlexDiffKwh).toBeLessThan(1e-6);
     expect(Math.abs(c.flexible.itMWh - c.fixed.itMWh)).toBeLessThan(0.002);
   });
 
