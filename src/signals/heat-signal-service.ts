@@ -24,6 +24,8 @@ import { ItProfile } from './it-profile';
 import type { OutdoorForecastStore } from './outdoor-forecast';
 import { signalPointId, type SignalPointName } from './signal-points';
 
+/** IT power unseen for longer than this makes the signal neutral (three recomputes). */
+const IT_POWER_MAX_AGE_MS = 15 * 60_000;
 /** The signal is recomputed this often (on the clock's 5-minute marks, so each hour starts fresh). */
 export const RECOMPUTE_EVERY_MS = 5 * 60_000;
 
@@ -85,6 +87,8 @@ export class HeatSignalService implements Component {
   private readonly writer: StateFileWriter | undefined;
   /** The last usable IT power (less the flexible power, when measured), kW. */
   private lastItKw: number | undefined;
+  /** When the IT power was last usable: a signal on an IT load long unseen is not advice. */
+  private lastItAt: number | undefined;
   /** The flexible work done in the current deadline window, when measured from its start. */
   private window: SignalStateFile['window'];
   private lastReason: string | undefined;
@@ -94,7 +98,7 @@ export class HeatSignalService implements Component {
   private startedAt: number | undefined;
 
   constructor(private readonly opts: HeatSignalServiceOptions) {
-    this.profile = new ItProfile(opts.model.timeZone);
+    this.profile = new ItProfile(opts.model.timeZone, { samplesPerHour: HOUR_MS / opts.cycleMs });
     this.every = opts.recomputeEveryMs ?? RECOMPUTE_EVERY_MS;
     this.writer = opts.stateFile
       ? new StateFileWriter(opts.stateFile, 'the heat signal’s IT profile', opts.log)
@@ -212,6 +216,11 @@ export class HeatSignalService implements Component {
         reason: `no IT power yet from ${this.opts.inputs.flexiblePower ? `${this.opts.inputs.itPower} and ${this.opts.inputs.flexiblePower}` : this.opts.inputs.itPower} (waiting since ${siteTimeText(this.startedAt ?? now, model.timeZone)})`,
         fault: false,
       };
+    if (this.lastItAt !== undefined && now - this.lastItAt > IT_POWER_MAX_AGE_MS)
+      return {
+        reason: `no usable IT power from ${this.opts.inputs.itPower} since ${siteTimeText(this.lastItAt, model.timeZone)}`,
+        fault: true,
+      };
     return undefined;
   }
 
@@ -306,6 +315,7 @@ export class HeatSignalService implements Component {
     const first = this.lastItKw === undefined;
     const kw = Math.max(it - (flex ?? 0), 0);
     this.lastItKw = kw;
+    this.lastItAt = now;
     this.profile.add(now, kw);
     // The first IT power ends a neutral "no IT power yet" at once, not at the next recompute.
     if (first) this.recompute('first IT power');
@@ -414,7 +424,9 @@ export class HeatSignalService implements Component {
       );
       return;
     }
-    this.profile = ItProfile.fromJSON(this.opts.model.timeZone, read.value.profile);
+    this.profile = ItProfile.fromJSON(this.opts.model.timeZone, read.value.profile, {
+      samplesPerHour: HOUR_MS / this.opts.cycleMs,
+    });
     const w = read.value.window;
     if (
       w &&

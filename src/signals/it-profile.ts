@@ -14,14 +14,15 @@ export class ItProfile {
   private readonly weight: number;
 
   /**
-   * @param opts.weight the weight of one sample once the hour has enough (default: 1/720, about
-   *   samples: at a 5 s cycle, about a day of an hour's samples makes up two thirds of its average)
+   * @param opts.samplesPerHour how many samples an hour brings (default 720: a 5 s cycle); one
+   *   sample weighs 1/that once the hour has enough, so a day's samples of an hour make up about
+   *   two thirds of its average, whatever the cycle
    */
   constructor(
     private readonly timeZone: string,
-    opts: { weight?: number } = {},
+    opts: { samplesPerHour?: number } = {},
   ) {
-    this.weight = opts.weight ?? 1 / 720;
+    this.weight = 1 / Math.max(opts.samplesPerHour ?? 720, 1);
   }
 
   add(t: number, kw: number): void {
@@ -50,7 +51,7 @@ export class ItProfile {
   }
 
   /** A profile from `toJSON`'s shape; anything else (a damaged file) gives an empty one. */
-  static fromJSON(timeZone: string, v: unknown, opts: { weight?: number } = {}): ItProfile {
+  static fromJSON(timeZone: string, v: unknown, opts: { samplesPerHour?: number } = {}): ItProfile {
     const p = new ItProfile(timeZone, opts);
     const o = v as { kw?: unknown; seen?: unknown } | null;
     if (!o || !Array.isArray(o.kw) || !Array.isArray(o.seen)) return p;

@@ -177,7 +177,7 @@ export class ClosedLoop {
       this.flexMeter = new FlexMeter(site.site.timezone, opts.flex.deadlineHour);
       if (opts.flex.follow)
         this.flexDriver = new FlexibleItDriver(
-          opts.flex.follow,
+          { ...opts.flex.follow, samplesPerHour: HOUR_MS / this.cycleMs },
           {
             sim: this.sim,
             ...(this.utility ? { plans: this.utility.plans } : {}),

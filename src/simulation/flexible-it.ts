@@ -95,6 +95,8 @@ export interface FlexibleItOptions {
   share: number;
   /** The run's end: the last window ends there, so no work is left for after it. */
   end: number;
+  /** Plant steps per hour (the IT profile learns from each; default 720, a 5 s cycle). */
+  samplesPerHour?: number;
   /** The site's heat model, its flexible bounds scaled to the share (`flexibleBounds`). */
   model: SiteHeatModel;
 }
@@ -143,7 +145,9 @@ export class FlexibleItDriver {
     private readonly src: FlexSources,
     private readonly figures: FlexFigures,
   ) {
-    this.profile = new ItProfile(opts.model.timeZone);
+    this.profile = new ItProfile(opts.model.timeZone, {
+      ...(opts.samplesPerHour ? { samplesPerHour: opts.samplesPerHour } : {}),
+    });
   }
 
   /** After every plant step: the IT profile learns the load without the flexible work. */

@@ -323,4 +323,26 @@ describe('the live heat signal', () => {
     t.clock.runUntil(START + 10 * 60_000);
     expect(wiring.service.current().status).toBe('ok');
   });
+
+  it('goes neutral when the IT power has been unusable for 15 minutes, and says since when', async () => {
+    const t = await setup();
+    writeFileSync(t.forecastFile, forecastCsv(HOUR, 48));
+    t.set('hall1/it_power', 2000);
+    const { wiring, start } = t.wire();
+    await start();
+    t.clock.runUntil(START + 5 * 60_000);
+    expect(wiring.service.current().status).toBe('ok');
+    t.latest.set(
+      'hall1/it_power' as PointId,
+      sampleAt('hall1/it_power', 2000, t.clock.now(), 'bad'),
+    );
+    t.clock.runUntil(START + 15 * 60_000);
+    expect(wiring.service.current().status).toBe('ok');
+    t.clock.runUntil(START + 25 * 60_000);
+    const s = wiring.service.current();
+    expect(s.status).toBe('neutral');
+    expect(s.reason).toMatch(
+      /^no usable IT power from hall1\/it_power since 2031-02-03 10:1\d:\d\d EET$/,
+    );
+  });
 });
