@@ -6,9 +6,8 @@ import {
   formatOfText,
   formatProblems,
   inFileOrder,
-  jsonReader,
+  issuedOf,
   jsonRecords,
-  parseInstant,
   rangeProblem,
   readStart,
   reported,
@@ -69,13 +68,7 @@ export function parseForecastJson(text: string): Parsed<OutdoorForecast> {
   const r = jsonRecords(text, 'hours', ['issued'], Object.values(JSON_NAMES));
   if ('ok' in r) return r;
   const { doc, records, problems } = r;
-  let issuedAt: number | undefined;
-  const issued = jsonReader(doc, 'document', problems).text('issued');
-  if (issued !== undefined) {
-    const t = parseInstant(issued);
-    if (typeof t === 'string') problems.push({ at: 'document', field: 'issued', message: t });
-    else issuedAt = t;
-  }
+  const issuedAt = issuedOf(doc, problems);
   return forecastOf(records, JSON_NAMES, issuedAt, problems);
 }
 

@@ -3,9 +3,8 @@ import {
   csvRecords,
   formatOfText,
   inFileOrder,
-  jsonReader,
+  issuedOf,
   jsonRecords,
-  parseInstant,
   rangeProblem,
   readStart,
   reported,
@@ -52,13 +51,7 @@ export function parsePlanJson(text: string): Parsed<PlanContent> {
   const r = jsonRecords(text, 'hours', ['issued'], JSON_HOUR_KEYS);
   if ('ok' in r) return r;
   const { doc, records, problems } = r;
-  let issuedAt: number | undefined;
-  const issued = jsonReader(doc, 'document', problems).text('issued');
-  if (issued !== undefined) {
-    const t = parseInstant(issued);
-    if (typeof t === 'string') problems.push({ at: 'document', field: 'issued', message: t });
-    else issuedAt = t;
-  }
+  const issuedAt = issuedOf(doc, problems);
   return planOf(records, JSON_NAMES, issuedAt, problems);
 }
 

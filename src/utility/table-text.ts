@@ -298,6 +298,19 @@ export function jsonRecords(
   return { doc, records, problems };
 }
 
+/** A JSON document's optional `issued` time (ISO 8601): epoch ms, or undefined with its problem. */
+export function issuedOf(
+  doc: Record<string, unknown>,
+  problems: TableProblem[],
+): number | undefined {
+  const issued = jsonReader(doc, 'document', problems).text('issued');
+  if (issued === undefined) return undefined;
+  const t = parseInstant(issued);
+  if (typeof t !== 'string') return t;
+  problems.push({ at: 'document', field: 'issued', message: t });
+  return undefined;
+}
+
 /** A JSON object's fields as a FieldReader (null counts as absent). */
 export function jsonReader(
   rec: Record<string, unknown>,
