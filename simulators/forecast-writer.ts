@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../src/util/atomic-file';
+import { HOUR_MS } from '../src/utility/plan';
 import type { Simulation } from './simulation';
 
-const HOUR_MS = 3_600_000;
 /** Hours written ahead: the heat signal's longest horizon. */
 export const FORECAST_HOURS = 48;
 

@@ -1,3 +1,5 @@
+import { clamp } from '../control/controller';
+
 /**
  * The recommended flexible-load profile (issue 23 item 2): moves the flexible work's energy
  * between the hours of each deadline window to where its heat is worth most, within each hour's
@@ -178,8 +180,4 @@ export function recommendProfile(
     (e) => e > EPS,
   ).length;
   return { kw, unplacedKwh, rampBrokenHours };
-}
-
-function clamp(v: number, a: number, b: number): number {
-  return Math.min(Math.max(v, a), b);
 }

@@ -1,6 +1,8 @@
 import type { SiteConfig } from '../config/site';
 import { HEAT_PRICE_DEFAULTS } from '../config/utility';
+import { clamp } from '../control/controller';
 import { estimatedCop } from '../control/cop';
+import { siteHour } from '../util/site-time';
 import { curveAt } from '../control/controllers/supply-setpoint';
 import { heatPriceEurPerMWh, type HeatPriceModel } from '../utility/heat-price';
 import type {
@@ -93,23 +95,6 @@ export function kwAt(curve: readonly OutdoorCurvePoint[], outdoorC: number): num
   );
 }
 
-/** The site-time hour of day (0–23) of an instant. */
-export function siteHourOfDay(t: number, timeZone: string): number {
-  return hourFormat(timeZone)(t);
-}
-
-const hourFormats = new Map<string, (t: number) => number>();
-/** One formatter per zone: a new Intl.DateTimeFormat per call costs native memory (issue 22). */
-function hourFormat(timeZone: string): (t: number) => number {
-  let f = hourFormats.get(timeZone);
-  if (!f) {
-    const fmt = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' });
-    f = (t: number) => Number(fmt.format(t)) % 24;
-    hourFormats.set(timeZone, f);
-  }
-  return f;
-}
-
 /**
  * The part of an hour's figures that does not depend on the IT load: the network's side, the
  * heat pumps' and the price. `usableEvapKw` is the IT heat the heat pumps could take from the loop
@@ -148,7 +133,7 @@ export function hourConditions(
   );
   const supplyC = Math.min(requestC, supply.reachC);
   const topUp = requestC > supply.reachC + 1e-9;
-  const hourFactor = model.acceptance.hourFactors[siteHourOfDay(input.start, model.timeZone)] ?? 1;
+  const hourFactor = model.acceptance.hourFactors[siteHour(input.start, model.timeZone)] ?? 1;
   const atRequestKw =
     plan?.capacityKw ?? Math.max(kwAt(model.acceptance.curve, outdoorC), 0) * hourFactor;
   // Above reach the heat pumps feed in at reach and the utility tops up: the same flow, less rise.
@@ -313,8 +298,4 @@ export function normalisedSignal(
   const room = signalKw >= 0 ? flexible.maxKw - baselineKw : baselineKw - flexible.minKw;
   if (Math.abs(signalKw) < 1e-6 || room <= 1e-9) return 0;
   return clamp(signalKw / room, -1, 1);
-}
-
-function clamp(v: number, lo: number, hi: number): number {
-  return Math.min(Math.max(v, lo), hi);
 }

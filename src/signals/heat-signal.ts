@@ -2,11 +2,12 @@ import {
   forecastHour,
   hourConditions,
   hourFigures,
-  siteHourOfDay,
   type HourConditions,
   type SiteHeatModel,
 } from './heat-forecast';
-import { siteDate, siteTimeText } from '../util/site-time';
+import { clamp } from '../control/controller';
+import { siteDate, siteHour, siteTimeText } from '../util/site-time';
+import { HOUR_MS } from '../utility/plan';
 import { recommendProfile, type ProfileHour } from './flex-profile';
 import type { ForecastHour, HeatSignal, HourInputs, Recommendation } from './heat-signal-types';
 
@@ -34,7 +35,6 @@ export interface HeatSignalInputs {
   notes?: string[];
 }
 
-const HOUR_MS = 3_600_000;
 /** The profile moves energy in steps of these shares of the flexible range, coarse to fine. */
 const QUANTUM_SHARES = [1 / 10, 1 / 40, 1 / 160];
 /** Weight of heat itself beside its value, so heat not dumped counts where prices say nothing. */
@@ -61,11 +61,10 @@ export function windowStart(t: number, deadlineHour: number, timeZone: string): 
   const known = windowMemo.get(key);
   if (known !== undefined) return known;
   const isStart = (c: number): boolean => {
-    if (siteHourOfDay(c, timeZone) < deadlineHour) return false;
+    if (siteHour(c, timeZone) < deadlineHour) return false;
     const prev = c - HOUR_MS;
     return (
-      siteDate(prev, timeZone) !== siteDate(c, timeZone) ||
-      siteHourOfDay(prev, timeZone) < deadlineHour
+      siteDate(prev, timeZone) !== siteDate(c, timeZone) || siteHour(prev, timeZone) < deadlineHour
     );
   };
   let c = hourStart;
@@ -98,7 +97,9 @@ export function computeHeatSignal(inputs: HeatSignalInputs, model: SiteHeatModel
     return starts.length - 1;
   });
   // The current hour is planned from now on: its energy is its power × what is left of it.
-  const lengthH = hours.map((h) => clamp01((h.start + HOUR_MS - Math.max(now, h.start)) / HOUR_MS));
+  const lengthH = hours.map((h) =>
+    clamp((h.start + HOUR_MS - Math.max(now, h.start)) / HOUR_MS, 0, 1),
+  );
   const energies = starts.map((_, w) =>
     hours.reduce((s, h, i) => (windowOf[i] === w ? s + h.baselineFlexKw * lengthH[i]! : s), 0),
   );
@@ -242,8 +243,4 @@ export function neutralSignal(
       valueEur: { baseline: 0, recommended: 0 },
     },
   };
-}
-
-function clamp01(v: number): number {
-  return Math.min(Math.max(v, 0), 1);
 }

@@ -1,4 +1,4 @@
-import { siteHourOfDay } from './heat-forecast';
+import { siteHour } from '../util/site-time';
 
 /**
  * The site's IT heat by hour of the (site-time) day, learned from the measured IT power: an
@@ -27,7 +27,7 @@ export class ItProfile {
 
   add(t: number, kw: number): void {
     if (!Number.isFinite(kw)) return;
-    const h = siteHourOfDay(t, this.timeZone);
+    const h = siteHour(t, this.timeZone);
     const seen = this.seen[h]!;
     const w = Math.max(1 / (seen + 1), this.weight);
     const prev = this.kw[h]!;
@@ -37,7 +37,7 @@ export class ItProfile {
 
   /** The expected IT heat at `t`, kW; undefined while nothing is learned for that hour. */
   forecast(t: number): number | undefined {
-    const v = this.kw[siteHourOfDay(t, this.timeZone)]!;
+    const v = this.kw[siteHour(t, this.timeZone)]!;
     return Number.isNaN(v) ? undefined : v;
   }
 

@@ -9,6 +9,7 @@ import type { WriteOutcome } from '../domain/write-outcome';
 import { createLogger, type Logger } from '../log';
 import { LatestValues } from '../runtime/latest-values';
 import { HEAT_PRICE_DEFAULTS } from '../config/utility';
+import { HOUR_MS } from '../utility/plan';
 import { heatKwOf, type Simulation } from '../../simulators';
 import { NetworkMeter, type NetworkStep } from './network-meter';
 import type { PriceSeries } from './price-series';
@@ -20,8 +21,6 @@ import { PlantCoupling, type PlantCouplingOptions } from './plant-coupling';
 import { emptyResult, ScenarioMeter, type ClosedLoopResult } from './scenario-meter';
 import { every, VirtualClock } from './virtual-clock';
 import { FlexibleItDriver, FlexMeter, type FlexibleItOptions } from './flexible-it';
-
-const HOUR_MS = 3_600_000;
 
 export type { ScenarioEvent } from './plant-coupling';
 export type { ClosedLoopResult, LimitWatch, TimelinePoint } from './scenario-meter';

@@ -1,8 +1,9 @@
-import { siteDate } from '../util/site-time';
+import { siteDate, siteHour } from '../util/site-time';
+import { HOUR_MS } from '../utility/plan';
 import { monthStart } from '../utility/value';
 import type { PlanStore } from '../utility/plan-store';
 import type { PriceSeries as SpotSeries } from '../utility/price-series';
-import { planForHour, siteHourOfDay, type SiteHeatModel } from '../signals/heat-forecast';
+import { planForHour, type SiteHeatModel } from '../signals/heat-forecast';
 import { computeHeatSignal, windowStart } from '../signals/heat-signal';
 import type { HeatSignal, HourInputs } from '../signals/heat-signal-types';
 import { ItProfile } from '../signals/it-profile';
@@ -13,8 +14,6 @@ import { meanExpectedItKw, type PlantParams, type Simulation } from '../../simul
  * signal, hour by hour, with the same compute energy per deadline window as the fixed load; and
  * the meter both runs of the comparison share.
  */
-
-const HOUR_MS = 3_600_000;
 
 /** What one run measured for the comparison, kWh unless named. */
 export interface FlexFigures {
@@ -231,7 +230,7 @@ export class FlexibleItDriver {
     this.kw = kw;
     this.window.ranKwh += kw;
     sim.flexibleIt = { share, kw };
-    const slot = f.byHour[siteHourOfDay(hourStart, tz)]!;
+    const slot = f.byHour[siteHour(hourStart, tz)]!;
     slot.followedKw += kw;
     slot.baselineKw += hours[0]!.baselineFlexKw;
     slot.hours += 1;

@@ -36,6 +36,21 @@ function partsIn(ms: number, timeZone: string): Parts {
   return out as unknown as Parts;
 }
 
+const hourFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * The site's hour of the day at that instant, 0–23. Its own one-field formatter: it is asked at
+ * every control cycle (the heat signal's IT profile), where `format` is cheaper than the parts.
+ */
+export function siteHour(ms: number, timeZone: string): number {
+  let f = hourFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' });
+    hourFormatters.set(timeZone, f);
+  }
+  return Number(f.format(ms)) % 24;
+}
+
 /** The site's calendar date at that instant, `YYYY-MM-DD` (a day's counters, reports). */
 export function siteDate(ms: number, timeZone: string): string {
   const p = partsIn(ms, timeZone);
