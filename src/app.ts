@@ -39,6 +39,9 @@ import type { Component } from './runtime/component';
 import { Supervisor } from './runtime/supervisor';
 import { wireUtility, type UtilityWiring } from './utility/utility-wiring';
 import { wireHeatSignal, type HeatSignalWiring } from './signals/heat-signal-wiring';
+import { TokenStore } from './api/auth';
+import { northboundComponents } from './northbound/northbound-wiring';
+import { ScadaGate } from './northbound/scada-gate';
 
 export interface AppOptions {
   log: Logger;
@@ -77,6 +80,10 @@ export interface HeatBridgeApp {
   utility?: UtilityWiring;
   /** The heat signal for the schedulers (its forecast and `signal` device), when the site has it. */
   heatSignal?: HeatSignalWiring;
+  /** The SCADA's writes (northbound.requests), when the site has them. */
+  gate?: ScadaGate;
+  /** The northbound servers and publisher (northbound), in start order. */
+  northbound: Component[];
 }
 
 /**
@@ -264,6 +271,26 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     ...(heatSignal ? { heatSignal: heatSignal.service } : {}),
     now,
   });
+  // The northbound interfaces (issue 24): the SCADA's servers and the Sparkplug publisher. They
+  // read what the API reads and write only through the gate, into the write guard.
+  const gate = utility?.scada
+    ? new ScadaGate({ writes, requests: utility.scada, defs, audit, log: opts.log, now })
+    : undefined;
+  let tokens: TokenStore | undefined;
+  const northbound = northboundComponents({
+    site,
+    defs,
+    latest,
+    samples$,
+    alarms,
+    mode: (device) => control.operator.mode(device),
+    kpis: (t) => kpi.kpis(t),
+    ...(gate ? { gate } : {}),
+    tokens: () => (tokens ??= TokenStore.fromConfig(site.api)),
+    log: opts.log,
+    now,
+    ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
+  });
   const supervisor: Supervisor = new Supervisor(
     // The notifier stops after control and the alarms, so their last transitions are spooled.
     [
@@ -281,6 +308,8 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
       alarmEngine,
       // The forecast sources before the service, which computes its first signal at start.
       ...(heatSignal ? [...heatSignal.components, heatSignal.service] : []),
+      // Last to start, first to stop: the SCADA sees the site only once it runs.
+      ...northbound,
     ],
     {
       log: opts.log,
@@ -305,6 +334,8 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     audit,
     ...(utility ? { utility } : {}),
     ...(heatSignal ? { heatSignal } : {}),
+    ...(gate ? { gate } : {}),
+    northbound,
   };
 }
 

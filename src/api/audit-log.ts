@@ -14,6 +14,8 @@ export const AUDIT_ACTIONS = [
   'alarm-unshelved',
   'plan-published',
   'write',
+  'scada-request',
+  'scada-request-expired',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

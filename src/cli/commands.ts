@@ -24,6 +24,7 @@ import { loadSimulatorsComponent } from '../../simulators';
 import {
   PORT_OPTIONS,
   apiListener,
+  northboundListeners,
   movePorts,
   portHint,
   portProblems,
@@ -118,8 +119,11 @@ export async function runCommand(file: string, flags: LogFlags, io: Io): Promise
   const log = loggerFor(site, flags);
   log.info({ config: file, site: site.site.id }, 'starting HeatBridge');
   const app = buildApp(site, { log });
-  const listeners = [apiListener(site)];
-  const option = (): string => `choose another port with api.port in ${file}`;
+  const listeners = [apiListener(site), ...northboundListeners(site)];
+  const option = (kind: PortKind): string =>
+    kind === 'northbound'
+      ? `choose another port in the northbound section of ${file}`
+      : `choose another port with api.port in ${file}`;
   return runUntilStopped(app.supervisor, log, {
     runningFields: apiUrl(app),
     preflight: () => portProblems(listeners, option),
@@ -182,6 +186,8 @@ export interface DemoFlags extends LogFlags, PortFlags {
   /** The API's port: `--api-port`, or `--port` as before. */
   apiPort?: number;
   port?: number;
+  /** The northbound servers (the SCADA's OPC UA and Modbus TCP): the lowest moves here. */
+  northboundPort?: number;
   speed?: number;
 }
 
@@ -231,7 +237,11 @@ export async function demoCommand(flags: DemoFlags, io: Io): Promise<number> {
     args: simArgs,
   });
   const app = buildApp(site, { log, extraComponents: [requiredAtStart(simulators)] });
-  const listeners: Listener[] = [apiListener(site), ...simulatorListeners(site)];
+  const listeners: Listener[] = [
+    apiListener(site),
+    ...northboundListeners(site),
+    ...simulatorListeners(site),
+  ];
   return runUntilStopped(app.supervisor, log, {
     runningFields: apiUrl(app),
     preflight: () => portProblems(listeners, moveOption('demo')),

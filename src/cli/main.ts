@@ -1,4 +1,4 @@
-import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { LOG_LEVELS } from '../config';
 import type { LogLevel } from '../log';
 import { heatbridgeVersion } from '../util/project-root';
@@ -9,8 +9,16 @@ import { hashTokenCommand, newTokenCommand } from './api-tools';
 import { simulateCommand, type SimulateFlags } from './simulate';
 import { networkGenerateCommand, type NetworkGenerateFlags } from './network-generate';
 import { reportCommand, type ReportFlags } from './report';
-import { MAX_SIGNAL_HOURS } from '../api/heat-signal-view';
 import { DEFAULT_API_URL, signalCommand, TEXT_HOURS, type SignalFlags } from './signal';
+import { registerNorthboundCommands } from './northbound-map';
+import {
+  parseHours,
+  parseNonNegativeInt,
+  parseNumber,
+  parseOffset,
+  parsePort,
+  parsePositive,
+} from './arguments';
 import {
   MODBUS_ORDERS,
   MODBUS_TABLES,
@@ -44,48 +52,6 @@ import {
 
 /** Exit code for a command line HeatBridge does not understand (like grep and most Unix tools). */
 export const EXIT_USAGE = 2;
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InvalidArgumentError('expected a TCP port from 0 to 65535');
-  }
-  return port;
-}
-
-function parseOffset(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || Math.abs(n) > 65535)
-    throw new InvalidArgumentError('expected a whole number of ports, e.g. 100');
-  return n;
-}
-
-function parsePositive(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number > 0');
-  return n;
-}
-
-function parseNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
-  return n;
-}
-
-function parseNonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer ≥ 0');
-  return n;
-}
-
-function parseHours(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_SIGNAL_HOURS)
-    throw new InvalidArgumentError(
-      `expected a whole number of hours from 1 to ${MAX_SIGNAL_HOURS}`,
-    );
-  return n;
-}
 
 function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command {
   const program = new Command('heatbridge')
@@ -166,6 +132,11 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
         )
         .option('-p, --port <port>', 'the same as --api-port', parsePort)
         .option(
+          '--northbound-port <port>',
+          "port of the first northbound server (the SCADA's OPC UA, then Modbus TCP); the other keeps its spacing (default: from the config)",
+          parsePort,
+        )
+        .option(
           '--speed <n>',
           'simulated seconds per second (default: from the config)',
           parsePositive,
@@ -228,7 +199,6 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
     setResult(faultClearCommand(opts, id, io));
   });
 
-  // One tool each so far, chained: `heatbridge modbus read`, `heatbridge opcua browse`.
   program
     .command('modbus')
     .description('Modbus tools for commissioning')
@@ -379,6 +349,8 @@ function buildProgram(io: Io, setResult: (p: Promise<number>) => void): Command 
     )
     .option('--timeout-ms <ms>', 'give up after this long', parsePositive, 10_000)
     .action(runs<SignalFlags>(signalCommand));
+
+  registerNorthboundCommands(program, io, setResult);
 
   const apiCmd = program.command('api').description('API tokens');
   apiCmd

@@ -19,6 +19,8 @@ export interface PortMoves {
   /** The simulated Modbus servers: likewise (the demo's 5020 and 5021 move together). */
   modbusPort?: number;
   adminPort?: number;
+  /** HeatBridge's northbound servers (OPC UA, Modbus TCP): the lowest moves here. */
+  northboundPort?: number;
 }
 
 /** The option of each kind of port, as `demo` and `sim` name it. */
@@ -27,6 +29,7 @@ export const PORT_OPTIONS = {
   opcua: '--opcua-port',
   modbus: '--modbus-port',
   admin: '--admin-port',
+  northbound: '--northbound-port',
 } as const;
 export type PortKind = keyof typeof PORT_OPTIONS;
 
@@ -123,6 +126,7 @@ export function movePorts(site: SiteConfig, m: PortMoves): SiteConfig {
   return {
     ...site,
     devices,
+    ...(site.northbound ? { northbound: movedNorthbound(site.northbound, m, mover) } : {}),
     api: { ...site.api, port: single(site.api.port, m.apiPort, PORT_OPTIONS.api) },
     ...(site.simulation
       ? {
@@ -133,6 +137,43 @@ export function movePorts(site: SiteConfig, m: PortMoves): SiteConfig {
         }
       : {}),
   };
+}
+
+/** The northbound servers' ports moved like the simulators': the lowest to `--northbound-port`. */
+function movedNorthbound(
+  nb: NonNullable<SiteConfig['northbound']>,
+  m: PortMoves,
+  mover: (ports: number[], to: number | undefined, option: string) => (port: number) => number,
+): NonNullable<SiteConfig['northbound']> {
+  const ports = [nb.opcua?.port, nb.modbus?.port].filter((p): p is number => p !== undefined);
+  if (ports.length === 0) return nb;
+  const move = mover(ports, m.northboundPort, PORT_OPTIONS.northbound);
+  return {
+    ...nb,
+    ...(nb.opcua ? { opcua: { ...nb.opcua, port: move(nb.opcua.port) } } : {}),
+    ...(nb.modbus ? { modbus: { ...nb.modbus, port: move(nb.modbus.port) } } : {}),
+  };
+}
+
+/** The northbound servers HeatBridge opens (the SCADA's OPC UA and Modbus TCP servers). */
+export function northboundListeners(site: SiteConfig): Listener[] {
+  const nb = site.northbound;
+  const out: Listener[] = [];
+  if (nb?.opcua)
+    out.push({
+      kind: 'northbound',
+      what: 'the northbound OPC UA server',
+      host: nb.opcua.host,
+      port: nb.opcua.port,
+    });
+  if (nb?.modbus)
+    out.push({
+      kind: 'northbound',
+      what: 'the northbound Modbus TCP server',
+      host: nb.modbus.host,
+      port: nb.modbus.port,
+    });
+  return out;
 }
 
 /** The HeatBridge process's listener: the API and web page (the metrics are on it too). */

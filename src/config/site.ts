@@ -6,6 +6,7 @@ import { API_DEFAULTS, apiSchema } from './api';
 import { durationMs, enumOf, nameSchema } from './common';
 import { controlSchema, controllerPointRefs } from './controllers';
 import { heatSignalPointRefs, heatSignalSchema, SIGNAL_POINT_UNITS } from './heat-signal';
+import { northboundSchema } from './northbound';
 import { historianSchema } from './historian';
 import { REPORTING_DEFAULTS, reportingSchema } from './reporting';
 import { modbusDeviceSchema } from './modbus';
@@ -105,6 +106,11 @@ export function siteSchema(env: Env) {
        * when flexible IT load makes the most useful heat. Absent: no signal.
        */
       heatSignal: heatSignalSchema(env).optional(),
+      /**
+       * Northbound interfaces (docs/northbound.md): OPC UA and Modbus TCP servers for the utility's
+       * SCADA, with the requests it may write, and a Sparkplug B publisher for a fleet's broker.
+       */
+      northbound: northboundSchema(env).optional(),
     })
     .superRefine(crossCheck, { when: () => true });
 }
@@ -283,6 +289,15 @@ function crossCheck(raw: unknown, ctx: Ctx): void {
         message: `unknown point "${ref.id}"`,
       });
   }
+
+  // The SCADA's requests act through the utility device: they need the utility section.
+  if (isRecord(cfg.northbound) && cfg.northbound.requests !== undefined && !isRecord(cfg.utility))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['northbound', 'requests'],
+      message:
+        'SCADA requests act through the utility device: the site needs a utility section (docs/utility.md)',
+    });
 
   // The heat pumps' capacity defaults to dispatch's: without dispatch it must be given.
   if (

@@ -14,6 +14,7 @@ import { FileSource, PollSource, type Intake } from './plan-sources';
 import { PlanStore } from './plan-store';
 import { parsePrices, PriceSeries } from './price-series';
 import { formatProblems } from './table-text';
+import { ScadaRequests, scadaPointDefs } from './scada-requests';
 import { UtilityFeed } from './utility-feed';
 import { utilityPointDefs } from './utility-points';
 import { valueLedgerFor, type ValueLedger } from './value-ledger';
@@ -23,6 +24,8 @@ export interface UtilityWiring {
   /** The `utility` device: goes with the field adapters, so control reads it like any device. */
   feed: UtilityFeed;
   plans: PlanStore;
+  /** The SCADA's live requests (northbound.requests); undefined without that section. */
+  scada?: ScadaRequests;
   /** The electricity price series; undefined when the site names no source for it. */
   prices?: PriceSeries;
   /** The value ledger (utility.value); undefined without that section. */
@@ -120,7 +123,12 @@ export function wireUtility(opts: UtilityWiringOptions): UtilityWiring | undefin
     }
   }
   for (const d of utilityPointDefs(site)) opts.defs.set(d.id, d);
+  const requests = site.northbound?.requests;
+  const scada = requests ? new ScadaRequests(requests.timeoutMs) : undefined;
+  if (requests)
+    for (const d of scadaPointDefs(requests, site.control.cycleMs)) opts.defs.set(d.id, d);
   const feed = new UtilityFeed({
+    ...(scada ? { scada } : {}),
     plans,
     ...(prices ? { prices } : {}),
     heatPrice: cfg.heatPrice,
@@ -143,6 +151,7 @@ export function wireUtility(opts: UtilityWiringOptions): UtilityWiring | undefin
   return {
     feed,
     plans,
+    ...(scada ? { scada } : {}),
     ...(prices ? { prices } : {}),
     ...(ledger ? { ledger } : {}),
     components,

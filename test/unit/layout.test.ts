@@ -19,7 +19,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['reporting', 'signals'],
   ['grafana', 'simulation'],
   ['api'],
-  ['service'],
+  ['service', 'northbound'],
   ['app'],
   ['cli'],
 ];

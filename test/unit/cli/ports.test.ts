@@ -2,7 +2,13 @@ import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from '@jest/globals';
 import express from 'express';
 import { demoConfigPath } from '../../../src/cli/commands';
-import { apiListener, movePorts, portProblems, simulatorListeners } from '../../../src/cli/ports';
+import {
+  apiListener,
+  movePorts,
+  northboundListeners,
+  portProblems,
+  simulatorListeners,
+} from '../../../src/cli/ports';
 import { Secret, loadSiteConfig, type SiteConfig } from '../../../src/config';
 import { ListenError } from '../../../src/util/listen-error';
 import { listenAdmin } from '../../../simulators/admin/server';
@@ -53,6 +59,30 @@ describe('moving the demo’s ports (issue 21: they could only be moved with an 
       'modbus 127.0.0.1:6001',
       'admin 127.0.0.1:9001',
     ]);
+  });
+
+  it('moves the northbound servers with the offset, or the lowest to --northbound-port', async () => {
+    const base = await demo();
+    const site: SiteConfig = {
+      ...base,
+      northbound: {
+        ...base.northbound,
+        opcua: { ...base.northbound?.opcua, host: '127.0.0.1', port: 4841 } as never,
+        modbus: { ...base.northbound?.modbus, host: '0.0.0.0', port: 1502 } as never,
+      },
+    };
+    const at = (s: SiteConfig): string[] =>
+      northboundListeners(s).map((l) => `${l.kind} ${l.what} ${l.host}:${l.port}`);
+    expect(at(movePorts(site, { portOffset: 100 }))).toEqual([
+      'northbound the northbound OPC UA server 127.0.0.1:4941',
+      'northbound the northbound Modbus TCP server 0.0.0.0:1602',
+    ]);
+    // The lowest (Modbus, 1502) moves to 20000, the OPC UA server keeps its 3,339 above it.
+    expect(at(movePorts(site, { portOffset: 100, northboundPort: 20000 }))).toEqual([
+      'northbound the northbound OPC UA server 127.0.0.1:23339',
+      'northbound the northbound Modbus TCP server 0.0.0.0:20000',
+    ]);
+    expect(() => movePorts(site, { northboundPort: 65000 })).toThrow(/--northbound-port/);
   });
 
   it('refuses a port out of range, naming the option; keeps the config’s secrets', async () => {

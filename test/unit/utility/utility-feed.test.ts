@@ -7,6 +7,7 @@ import { VirtualClock } from '../../../src/simulation/virtual-clock';
 import type { PlanHour } from '../../../src/utility/plan';
 import { PlanStore } from '../../../src/utility/plan-store';
 import { PriceSeries } from '../../../src/utility/price-series';
+import { ScadaRequests } from '../../../src/utility/scada-requests';
 import { UtilityFeed } from '../../../src/utility/utility-feed';
 import { utilityPointDefs } from '../../../src/utility/utility-points';
 import { memoryLogger } from '../../helpers/logger';
@@ -170,11 +171,94 @@ describe('the utility device feed', () => {
     expect(defs.map((d) => d.id).every((id) => feed.owns(id))).toBe(true);
     expect(defs.every((d) => d.access === 'r' && d.expectedPeriodMs === CYCLE)).toBe(true);
     expect(feed.owns(pointId('dh', 'power'))).toBe(false);
-    await expect(feed.write(pointId('utility', 'plan_active'))).rejects.toThrow(/read-only/);
+    await expect(feed.write(pointId('utility', 'plan_active'), true)).rejects.toThrow(/read-only/);
     await feed.start();
     await feed.stop();
     const n = samples.length;
     clock.runUntil(START + 10 * CYCLE);
     expect(samples.length).toBe(n);
+  });
+});
+
+describe('the utility device feed with SCADA requests', () => {
+  function withScada() {
+    const base = setup({ [OUTDOOR]: 0, [SUPPLY]: 75 });
+    const scada = new ScadaRequests(60_000);
+    const { log } = memoryLogger();
+    const plans = new PlanStore({ log, now: () => base.clock.now(), timeZone: 'Europe/Berlin' });
+    const feed = new UtilityFeed({
+      plans,
+      heatPrice: HEAT_PRICE,
+      inputs: {},
+      read: () => undefined,
+      cycleMs: CYCLE,
+      scheduler: base.clock,
+      timeZone: 'Europe/Berlin',
+      scada,
+    });
+    const samples: Sample[] = [];
+    feed.samples$.subscribe((s) => samples.push(s));
+    const at = (name: string): Sample | undefined =>
+      samples.filter((s) => s.id === `utility/${name}`).at(-1);
+    return { clock: base.clock, plans, feed, scada, at };
+  }
+
+  it('lets each request in force win over the plan hour field by field, and falls back when it lapses', async () => {
+    const { clock, plans, feed, at } = withScada();
+    plans.accept({
+      source: 'api:utility',
+      receivedAt: START,
+      hours: plan(HOUR, [{ supplyTempC: 95, capacityKw: 1200, priceEurPerMWh: 44, mode: 'spot' }]),
+    });
+    await feed.start();
+    expect(feed.owns(pointId('utility', 'scada_supply_temp'))).toBe(true);
+    expect(at('scada_active')?.value).toBe(false);
+    expect(at('scada_supply_temp')).toMatchObject({ value: null, quality: 'bad' });
+
+    await feed.write(pointId('utility', 'scada_supply_temp'), 78);
+    await feed.write(pointId('utility', 'scada_delivery_required'), true);
+    // Published at once, not at the next cycle.
+    expect(at('plan_supply_temp')?.value).toBe(78);
+    expect(at('plan_capacity')?.value).toBe(1200); // the plan's: no capacity request
+    expect(at('delivery_required')?.value).toBe(true);
+    expect(at('heat_price')?.value).toBe(44);
+    expect(at('scada_active')?.value).toBe(true);
+    expect(at('scada_supply_temp')).toMatchObject({ value: 78, quality: 'good' });
+    // Berlin time, to the second: 13:30:00Z + 60 s.
+    expect(at('plan_status')?.value).toBe(
+      'SCADA requests 78 °C, delivery required (lapses at 14:31:00 unless renewed); under it: plan from api:utility for 14:00–15:00 (spot)',
+    );
+    // No anticipation of the next hour while a live request holds the temperature.
+    expect(at('plan_next_supply_temp')?.quality).toBe('bad');
+
+    clock.runUntil(START + 40_000);
+    await feed.write(pointId('utility', 'scada_capacity'), 500);
+    expect(at('plan_capacity')?.value).toBe(500);
+
+    // The first two lapse at 60 s; the capacity, written at 40 s, at 100 s.
+    clock.runUntil(START + 60_000);
+    expect(at('plan_supply_temp')?.value).toBe(95);
+    expect(at('delivery_required')?.value).toBe(false);
+    expect(at('plan_capacity')?.value).toBe(500);
+    expect(at('scada_active')?.value).toBe(true);
+    clock.runUntil(START + 100_000);
+    expect(at('plan_capacity')?.value).toBe(1200);
+    expect(at('scada_active')?.value).toBe(false);
+    expect(at('plan_status')?.value).toBe('plan from api:utility for 14:00–15:00 (spot)');
+    await feed.stop();
+  });
+
+  it('makes plan_active true for a requested temperature without a plan, and still refuses writes to the plan points', async () => {
+    const { feed, at } = withScada();
+    await feed.start();
+    expect(at('plan_active')?.value).toBe(false);
+    await feed.write(pointId('utility', 'scada_supply_temp'), 70);
+    expect(at('plan_active')?.value).toBe(true);
+    expect(at('plan_supply_temp')?.value).toBe(70);
+    await expect(feed.write(pointId('utility', 'plan_supply_temp'), 70)).rejects.toThrow(
+      /read-only/,
+    );
+    await expect(feed.write(pointId('utility', 'scada_active'), true)).rejects.toThrow(/read-only/);
+    await feed.stop();
   });
 });
