@@ -36,6 +36,13 @@ export async function demoSiteOnFreePorts(): Promise<{
     else d.endpoint = `opc.tcp://127.0.0.1:${ports.opcua}/heatbridge/${name}`;
   }
   site.api.port = ports.api;
+  // The northbound servers (issue 24). The OPC UA server costs a certificate and a nodeset load
+  // per app: only the tests about it keep it (they add their own section). The Modbus server, on
+  // a free port, so tests run beside each other.
+  if (site.northbound) {
+    delete site.northbound.opcua;
+    if (site.northbound.modbus) site.northbound.modbus.port = await freePort();
+  }
   // Tests name their own tokens; the audit log goes to the test's folder.
   delete site.api.tokensFile;
   site.api.auditFile = join(dir, 'audit.jsonl');
@@ -108,7 +115,11 @@ export async function demoConfigFileOnFreePorts(chosen?: TestPorts & { admin: nu
     admin: await freePort(),
   };
   const dir = mkdtempSync(join(tmpdir(), 'hb-demo-'));
+  const northbound = { opcua: await freePort(), modbus: await freePort() };
   const text = readFileSync(demoConfigPath(), 'utf8')
+    .replace('port: 4841', `port: ${northbound.opcua}`)
+    .replace('port: 1502', `port: ${northbound.modbus}`)
+    .replace('pkiDir: data/pki/opcua-server', `pkiDir: ${join(dir, 'pki-northbound')}`)
     .replaceAll('port: 5020', `port: ${ports.plc}`)
     .replaceAll('port: 5021', `port: ${ports.dh}`)
     .replaceAll('127.0.0.1:4840', `127.0.0.1:${ports.opcua}`)

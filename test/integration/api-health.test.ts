@@ -28,6 +28,8 @@ describe('GET /api/health over HTTP', () => {
       utility: undefined,
       // Nor the heat signal (its learned IT profile would go to the repository's data/).
       heatSignal: undefined,
+      // Its servers on fixed ports are not this test's subject (test/integration/northbound).
+      northbound: undefined,
       historian: {
         ...loaded.config.historian,
         dir: mkdtempSync(join(tmpdir(), 'hb-hist-')),

@@ -26,6 +26,8 @@ async function siteNotifying(receiver: WebhookReceiver): Promise<SiteConfig> {
     utility: undefined,
     // Nor the heat signal: its IT profile would go to data/ too.
     heatSignal: undefined,
+    // Its servers on fixed ports are not this test's subject (test/integration/northbound).
+    northbound: undefined,
     historian: {
       ...loaded.config.historian,
       dir: join(dir, 'historian'),

@@ -37,6 +37,8 @@ beforeAll(async () => {
     utility: undefined,
     // Nor the heat signal: its IT profile would go to data/.
     heatSignal: undefined,
+    // Its servers on fixed ports are not this test's subject (test/integration/northbound).
+    northbound: undefined,
   };
 });
 
