@@ -98,6 +98,21 @@ export function acceleratePlant(site: SiteConfig, speed: number): void {
 }
 
 /**
+ * The demo's text without its northbound OPC UA server (`northbound.opcua`, up to the next key or
+ * comment at its indentation): each one makes its certificate and loads a nodeset, seconds of CPU
+ * in every test that runs the demo; test/integration/northbound/opcua-server.test.ts is its test.
+ */
+function withoutNorthboundOpcua(text: string): string {
+  const section = text.indexOf('\nnorthbound:\n');
+  const start = section < 0 ? -1 : text.indexOf('\n  opcua:\n', section);
+  if (start < 0) return text;
+  const lines = text.slice(start + 1).split('\n');
+  let n = 1;
+  while (n < lines.length && /^ {4}|^$/.test(lines[n]!)) n++;
+  return text.slice(0, start + 1) + lines.slice(n).join('\n');
+}
+
+/**
  * config/demo.yaml rewritten to free ports and a temporary PKI folder, as a file: for tests that
  * run the real `heatbridge` command. `chosen` ports instead of free ones from the OS, for a test that
  * must know its ports stay free (see `portsBelowEphemeralRange`).
@@ -115,11 +130,8 @@ export async function demoConfigFileOnFreePorts(chosen?: TestPorts & { admin: nu
     admin: await freePort(),
   };
   const dir = mkdtempSync(join(tmpdir(), 'hb-demo-'));
-  const northbound = { opcua: await freePort(), modbus: await freePort() };
-  const text = readFileSync(demoConfigPath(), 'utf8')
-    .replace('port: 4841', `port: ${northbound.opcua}`)
-    .replace('port: 1502', `port: ${northbound.modbus}`)
-    .replace('pkiDir: data/pki/opcua-server', `pkiDir: ${join(dir, 'pki-northbound')}`)
+  const text = withoutNorthboundOpcua(readFileSync(demoConfigPath(), 'utf8'))
+    .replace('port: 1502', `port: ${await freePort()}`)
     .replaceAll('port: 5020', `port: ${ports.plc}`)
     .replaceAll('port: 5021', `port: ${ports.dh}`)
     .replaceAll('127.0.0.1:4840', `127.0.0.1:${ports.opcua}`)
