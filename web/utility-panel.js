@@ -98,6 +98,10 @@ export function renderUtility(root, u) {
     u.fallback
       ? el('div', { class: 'banner warn', id: 'utility-fallback', role: 'status' }, u.fallback)
       : null,
+    // The SCADA's live request wins over the plan while it is renewed: said, with its lapse time.
+    u.scada?.active
+      ? el('div', { class: 'banner info', id: 'utility-scada', role: 'status' }, u.scada.text)
+      : null,
     el(
       'div',
       { class: 'utility-now' },

@@ -88,7 +88,7 @@ export const utilitySchema = z
     status: planStatusSchema,
     fallback: z.string().nullable().meta({
       description:
-        'Why the controller is not following a plan now (no plan, or expired: the supply curve sets the temperature); null while a plan is followed',
+        'Why the controller is not following a plan now (no plan, or expired: the supply curve sets the temperature); null while a plan or a SCADA request is followed',
     }),
     connection: z.object({
       mode: z.enum(CONNECTION_MODES).nullable().meta({
@@ -108,6 +108,23 @@ export const utilitySchema = z
     value: z
       .object({ netToday: pointValueSchema.nullable(), netMonth: pointValueSchema.nullable() })
       .nullable(),
+    scada: z
+      .object({
+        active: z.boolean().meta({ description: 'A SCADA request is in force now' }),
+        text: z.string().nullable().meta({
+          description:
+            'What the SCADA requests and when it lapses unless renewed (null when nothing is in force)',
+        }),
+        supplyTemp: pointValueSchema.nullable(),
+        capacity: pointValueSchema.nullable(),
+        price: pointValueSchema.nullable(),
+        deliveryRequired: pointValueSchema.nullable(),
+      })
+      .nullable()
+      .meta({
+        description:
+          "The utility SCADA's live requests (northbound.requests; docs/utility.md): each wins over the plan hour's field while in force; null without the section",
+      }),
     from: z.string(),
     to: z.string(),
     hours: z.array(planHourSchema).meta({ description: 'Plan hours from 24 h ago to 24 h ahead' }),

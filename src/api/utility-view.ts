@@ -80,11 +80,12 @@ export function utilityView(inp: UtilityViewInputs): z.infer<typeof utilitySchem
   const code = typeof mode?.value === 'number' ? mode.value : undefined;
   const price = (v: number | undefined): number | null =>
     v === undefined ? null : atResolution(v, { unit: 'EUR/MWh' });
+  const scada = scadaView(point);
   return {
     at: isoInZone(now, tz),
     status: statusInZone(status, tz),
     fallback:
-      status.state === 'active'
+      status.state === 'active' || scada?.active === true
         ? null
         : // The store's text ends by naming the curve; said once, with what the curve follows.
           `${status.text.replace(/: supply curve$/, '')}: the supply curve sets the temperature (from the outdoor temperature, or the utility's live request)`,
@@ -108,6 +109,7 @@ export function utilityView(inp: UtilityViewInputs): z.infer<typeof utilitySchem
       defs.has('value/net_today' as PointId) || defs.has('value/net_month' as PointId)
         ? { netToday: point('value/net_today'), netMonth: point('value/net_month') }
         : null,
+    scada,
     from: isoInZone(from, tz),
     to: isoInZone(to, tz),
     hours: utility.plans.hours(from, to).map((h) => ({
@@ -121,5 +123,26 @@ export function utilityView(inp: UtilityViewInputs): z.infer<typeof utilitySchem
       electricityPriceEurPerMWh: price(hourPrice(utility.prices, h.start)),
       current: h.start === current,
     })),
+  };
+}
+
+/**
+ * The SCADA's requests (northbound.requests), when the site has them: whether one is in force,
+ * and what it asks (the first part of `utility/plan_status`, which says it and its lapse time).
+ */
+function scadaView(
+  point: (id: string) => ReturnType<typeof pointValue> | null,
+): z.infer<typeof utilitySchema>['scada'] {
+  const active = point('utility/scada_active');
+  if (!active) return null;
+  const inForce = active.value === true && active.quality !== 'bad';
+  const status = point(UTILITY_POINTS.planStatus)?.value;
+  return {
+    active: inForce,
+    text: inForce && typeof status === 'string' ? status.split('; under it: ')[0]! : null,
+    supplyTemp: point('utility/scada_supply_temp'),
+    capacity: point('utility/scada_capacity'),
+    price: point('utility/scada_price'),
+    deliveryRequired: point('utility/scada_delivery_required'),
   };
 }

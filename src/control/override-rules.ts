@@ -40,7 +40,10 @@ export function validateOverride(
  * (`overridable` in /api/points), so the picker never offers what is then refused.
  * - the PLC watchdog: an override would keep the PLC content while control is dead;
  * - one-shot commands (trip resets, the watchdog reset): a held value is not a pulse;
- * - status reports to the BMS: HeatBridge states them, an operator does not overrule a fact.
+ * - status reports to the BMS: HeatBridge states them, an operator does not overrule a fact;
+ * - the utility SCADA's requests (`utility/scada_*`): the utility's to make, through the
+ *   northbound gate with its role and audit, not an operator's (an override would also renew
+ *   one for as long as the override lasts).
  */
 export function overrideRefusal(
   def: PointDef,
@@ -57,6 +60,8 @@ export function overrideRefusal(
       return `${def.id} is a one-shot reset command, not a held value`;
   }
   if (def.kind === 'status') return `${def.id} is a status HeatBridge reports, not a setpoint`;
+  if (def.device === 'utility')
+    return `${def.id} is the utility SCADA's request: it comes through the northbound servers (role utility), not as an override`;
   return undefined;
 }
 

@@ -66,6 +66,7 @@ const VIA = { opcua: 'OPC UA', modbus: 'Modbus TCP' } as const;
  */
 export class ScadaGate {
   private readonly refusedOnce = new Set<string>();
+  private readonly warnedOnce = new Set<string>();
   private readonly counts = { set: 0, renewed: 0, refused: 0, lapsed: 0 };
 
   constructor(private readonly opts: ScadaGateOptions) {
@@ -107,7 +108,11 @@ export class ScadaGate {
           result: `rejected: ${reason}`,
         });
       }
-      this.opts.log.warn(
+      // One warning per caller, point and reason until a write of theirs gets through: a SCADA
+      // retrying every second against a read-only site is one line, then debug.
+      const first = !this.warnedOnce.has(key(code));
+      this.warnedOnce.add(key(code));
+      this.opts.log[first ? 'warn' : 'debug'](
         { actor: formatActor(actor), via: caller.via, from: caller.from, point: id, code },
         `SCADA write refused: ${reason}`,
       );
@@ -133,7 +138,11 @@ export class ScadaGate {
     if (outcome.status === 'rejected')
       return refuse(outcome.code ?? 'failed', outcome.reason ?? 'refused by the write guard');
     if (outcome.status === 'failed') return refuse('failed', outcome.reason ?? 'failed');
-    for (const code of ['forbidden', 'not-a-request']) this.refusedOnce.delete(key(code));
+    for (const k of [...this.refusedOnce, ...this.warnedOnce])
+      if (k.startsWith(key(''))) {
+        this.refusedOnce.delete(k);
+        this.warnedOnce.delete(k);
+      }
     const written = outcome.value ?? value;
     const renewed = before !== undefined && before.value === written;
     if (renewed) this.counts.renewed += 1;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../../src/api/audit-log';
 import { HEAT_PRICE_DEFAULTS } from '../../../src/config/utility';
+import { overrideProblem } from '../../../src/control/override-rules';
 import { WriteGuard } from '../../../src/control/write-guard';
 import type { PointDef } from '../../../src/domain/point';
 import { pointId, type PointId } from '../../../src/domain/point-id';
@@ -123,8 +124,8 @@ describe('the SCADA write gate', () => {
     expect([e.new, e.result]).toEqual([95, expect.stringMatching(/^ok: clamped/)]);
   });
 
-  it('refuses a viewer or operator, records the refusal once per caller and point, and sends nothing', async () => {
-    const { gate, audit, sent } = setup();
+  it('refuses a viewer or operator, records and warns of the refusal once per caller and point, and sends nothing', async () => {
+    const { gate, audit, sent, lines } = setup();
     for (const role of ['viewer', 'viewer', 'operator'] as const) {
       const r = await gate.request({ ...UTILITY, name: role, role }, SUPPLY, 70);
       expect(r).toMatchObject({ ok: false, code: 'forbidden' });
@@ -138,6 +139,10 @@ describe('the SCADA write gate', () => {
       ['user:viewer', 'rejected:'],
       ['user:operator', 'rejected:'],
     ]);
+    const warned = lines().filter(
+      (l) => (l.level === 40 || l.level === 'warn') && /SCADA write refused/.test(String(l.msg)),
+    );
+    expect(warned.map((l) => l.actor)).toEqual(['user:viewer', 'user:operator']);
   });
 
   it('never writes a point that is not a SCADA request, whatever the role', async () => {
@@ -202,3 +207,31 @@ describe('the SCADA write gate', () => {
     expect(gate.stats()).toMatchObject({ lapsed: 1 });
   });
 });
+
+describe('the SCADA requests and operator overrides', () => {
+  it('refuses an override of a request point: only the gate writes them, for the utility role', () => {
+    const { defs } = setupDefs();
+    for (const d of defs.filter((x) => x.access === 'rw')) {
+      const problem = overrideProblem(
+        { id: d.id, value: d.unit === 'bool' ? true : 70, durationMs: 60_000, reason: 'test' },
+        d,
+        { controllers: [], maxOverrideMs: 3_600_000 },
+      );
+      expect(problem).toMatch(/utility SCADA's request: it comes through the northbound servers/);
+    }
+  });
+});
+
+function setupDefs(): { defs: PointDef[] } {
+  return {
+    defs: scadaPointDefs(
+      {
+        timeoutMs: 60_000,
+        supplyTemp: { min: 55, max: 95 },
+        capacityKw: { min: 0, max: 2400 },
+        priceEurPerMWh: { min: -1000, max: 10_000 },
+      },
+      5000,
+    ),
+  };
+}
