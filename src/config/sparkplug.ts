@@ -14,11 +14,24 @@ const sparkplugId = z.string({ error: 'expected a Sparkplug id' }).regex(/^[^/+#
   error: 'expected a Sparkplug id: 1 to 128 characters, no "/", "+", "#" or spaces',
 });
 
+/** `scheme://user:pass@host`: the user info (up to the last `@` of the authority). */
+const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i;
+
 const brokerUrl = z
   .string({ error: 'expected a broker URL such as mqtt://host:1883 or mqtts://host:8883' })
+  // Credentials in the URL would be logged with it: they go in `username` and `password`.
+  .refine((url) => !USERINFO.test(url), {
+    error:
+      'no user name or password in the broker URL (it is logged): set `username`, and `password` as a secret ({ env: NAME })',
+  })
   .regex(/^mqtts?:\/\/[^/\s]+$/, {
     error: 'expected a broker URL such as mqtt://host:1883 or mqtts://host:8883 (no path)',
   });
+
+/** The broker URL for a log line: any user info removed (the schema refuses it; in case). */
+export function brokerUrlForLog(url: string): string {
+  return url.replace(USERINFO, '$1');
+}
 
 export const SPARKPLUG_DEFAULTS = {
   groupId: 'heatbridge',

@@ -116,7 +116,9 @@ export function birthMetric(e: MetricEntry, c: MetricChange | undefined): UMetri
   const properties: Record<string, UPropertyValue> = {
     engUnit: prop('String', e.def.unit),
     Quality: prop('Int32', QUALITY_CODE[c?.quality ?? 'bad']),
-    readOnly: prop('Boolean', e.def.access === 'r'),
+    // Every DCMD is refused (docs/sparkplug.md, "Writes"): read-only over Sparkplug, whatever
+    // HeatBridge's own API lets an engineer write.
+    readOnly: prop('Boolean', true),
   };
   if (e.def.bounds) {
     properties.engLow = prop('Double', e.def.bounds.min);

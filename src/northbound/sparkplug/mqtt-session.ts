@@ -137,6 +137,22 @@ export class MqttSession {
     });
   }
 
+  /**
+   * Ends the session gracefully after a last message (QoS 1): once the broker acknowledged it,
+   * or after `waitMs` (a broker that hangs must not hold up the end).
+   */
+  async endAfter(last: { topic: string; payload: Uint8Array } | undefined, waitMs: number) {
+    if (last && this.isOpen) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.publish(last.topic, last.payload, 1).catch(() => undefined),
+        new Promise((r) => (timer = setTimeout(r, waitMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    await this.end(true);
+  }
+
   /** Tests: the socket dies as in a crash (the broker then sends the will). */
   destroySocket(): void {
     this.client.stream.destroy();

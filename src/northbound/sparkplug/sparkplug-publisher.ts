@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Subscription } from 'rxjs';
-import type { SparkplugConfig } from '../../config/sparkplug';
+import { brokerUrlForLog, type SparkplugConfig } from '../../config/sparkplug';
 import type { Logger } from '../../log';
 import type { Component, ComponentContext } from '../../runtime/component';
 import { Backoff } from '../../util/backoff';
@@ -9,7 +9,7 @@ import { ReconnectLog } from '../../util/reconnect-log';
 import { WakeableSleep } from '../../util/wakeable-sleep';
 import type { NorthboundDeps } from '../northbound-deps';
 import { ChangeBatcher, type DeviceBatch } from './change-batcher';
-import { readCommand, RefusedWrites } from './commands';
+import { CommandInbox } from './commands';
 import { DataSpool } from './data-spool';
 import {
   encodeDbirth,
@@ -53,6 +53,8 @@ export class SparkplugPublisher implements Component {
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
   private stopped = false;
+  /** The broker URL as logged (without user info). */
+  private readonly logUrl: string;
 
   private session: MqttSession | undefined;
   private sessionBdSeq: number | undefined;
@@ -60,12 +62,15 @@ export class SparkplugPublisher implements Component {
   private born = false;
   private hostOnline: boolean;
   private hostStateAt = 0;
+  /** The session is being ended because the primary host went offline (not a lost connection). */
+  private leavingForHost = false;
+  private ending: { session: MqttSession; done: Promise<void> } | undefined;
   private replaying = false;
   /** Live DDATA sent but not yet done (acknowledged, for QoS 1), in send order. */
   private readonly inflight = new Map<number, DeviceBatch>();
   private inflightSeq = 0;
   private readonly nodeSent = new Map<string, NodeMetric['value']>();
-  private readonly refusedWrites: RefusedWrites;
+  private readonly commands: CommandInbox;
   private readonly counts = {
     published: 0,
     historical: 0,
@@ -82,7 +87,12 @@ export class SparkplugPublisher implements Component {
     this.ids = { groupId: cfg.groupId, edgeNodeId: cfg.edgeNodeId ?? deps.site.site.id };
     this.catalog = new MetricCatalog(deps.defs.values());
     this.log = deps.log.child({ component: 'sparkplug' });
-    this.refusedWrites = new RefusedWrites(this.log);
+    // NCMD rebirths, at most one per few seconds (REBIRTH_MIN_INTERVAL_MS).
+    this.commands = new CommandInbox(this.ids, this.log, deps.now, () => {
+      const session = this.session;
+      if (session && this.born) void this.birth(session);
+    });
+    this.logUrl = brokerUrlForLog(cfg.url);
     this.hostOnline = cfg.primaryHostId === undefined;
   }
 
@@ -109,7 +119,7 @@ export class SparkplugPublisher implements Component {
     this.loop = this.run(ca);
     this.log.info(
       {
-        url: this.cfg.url,
+        url: this.logUrl,
         groupId: this.ids.groupId,
         edgeNodeId: this.ids.edgeNodeId,
         devices: this.catalog.devices().length,
@@ -124,6 +134,7 @@ export class SparkplugPublisher implements Component {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    this.commands.rebirths.cancel();
     this.samplesSub?.unsubscribe();
     this.sleep.wake();
     this.abort.abort();
@@ -132,26 +143,27 @@ export class SparkplugPublisher implements Component {
     // spool (in that order: oldest first): sent as historical data next time.
     this.sessionEnded();
     this.spoolBatches(this.batcher.drain().values());
-    if (session?.isOpen) {
-      if (this.sessionBdSeq !== undefined) {
-        // A deliberate disconnect drops the will, so the NDEATH is published by hand.
-        // Acknowledged, or given up after 2 s (a broker that hangs must not hold up the stop).
-        const death = session.publish(
-          nodeTopic(this.ids, 'NDEATH'),
-          encodeNdeath(this.sessionBdSeq, this.deps.now()),
-          1,
-        );
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          death.catch(() => undefined),
-          new Promise((r) => (timer = setTimeout(r, 2000))),
-        ]);
-        clearTimeout(timer);
-      }
-      await session.end(true);
-    }
+    if (session?.isOpen) await this.disconnect(session);
     await this.loop;
     this.spool?.close();
+  }
+
+  /**
+   * A deliberate disconnect: NDEATH, then DISCONNECT (Sparkplug 3.0: the DISCONNECT makes the
+   * broker drop the will, so the NDEATH is published by hand). The NDEATH is acknowledged, or
+   * given up after 2 s: a broker that hangs must not hold up a stop. Once per session (a stop
+   * during the primary host's departure waits for that one).
+   */
+  private disconnect(session: MqttSession): Promise<void> {
+    if (this.ending?.session !== session) {
+      const bdSeq = this.sessionBdSeq;
+      const death =
+        bdSeq === undefined
+          ? undefined
+          : { topic: nodeTopic(this.ids, 'NDEATH'), payload: encodeNdeath(bdSeq, this.deps.now()) };
+      this.ending = { session, done: session.endAfter(death, 2000) };
+    }
+    return this.ending.done;
   }
 
   details(): Record<string, unknown> {
@@ -170,10 +182,12 @@ export class SparkplugPublisher implements Component {
       oldestSpooledAgeMs: spool?.oldestAgeMs ?? 0,
       dropped: spool?.dropped ?? 0,
       droppedUnknownPoints: this.spool?.unknown ?? 0,
+      droppedCorruptLines: this.spool?.corrupt ?? 0,
+      quarantinedSegments: this.spool?.quarantined ?? 0,
       births: this.counts.births,
       sessions: this.counts.sessions,
       failedConnects: this.counts.failedConnects,
-      commandsRefused: this.refusedWrites.count,
+      ...this.commands.counts(),
     };
   }
 
@@ -210,7 +224,7 @@ export class SparkplugPublisher implements Component {
         this.counts.failedConnects += 1;
         const reason = (err as Error).message;
         rlog.failed(reason, /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT/.test(reason), {
-          url: this.cfg.url,
+          url: this.logUrl,
         });
         if (rlog.attempts === 1) this.ctx?.report('degraded', `MQTT broker: ${reason}`);
         await this.sleep.sleep(backoff.next());
@@ -225,7 +239,7 @@ export class SparkplugPublisher implements Component {
       this.sessionBdSeq = bdSeq;
       this.counts.sessions += 1;
       backoff.reset();
-      rlog.connected({ url: this.cfg.url, bdSeq });
+      rlog.connected({ url: this.logUrl, bdSeq });
       session.onEnd(() => this.sessionEnded());
       // Each session learns the primary host's state afresh (its retained STATE message).
       if (this.cfg.primaryHostId) this.hostOnline = false;
@@ -233,7 +247,15 @@ export class SparkplugPublisher implements Component {
       await this.begin(session);
       const reason = await session.closed;
       if (this.stopped) break;
-      rlog.lost(reason, { url: this.cfg.url });
+      if (this.leavingForHost) {
+        this.leavingForHost = false;
+        this.log.info(
+          'Sparkplug: disconnected while the primary host is offline; connecting again',
+        );
+        await this.sleep.sleep(backoff.next());
+        continue;
+      }
+      rlog.lost(reason, { url: this.logUrl });
       this.ctx?.report('degraded', `MQTT broker connection lost: ${reason}`);
       await this.sleep.sleep(backoff.next());
     }
@@ -248,8 +270,10 @@ export class SparkplugPublisher implements Component {
     ];
     try {
       await session.subscribe(topics);
-      if (this.hostOnline) await this.birth(session);
-      else {
+      // The retained STATE may have been handled before the SUBACK's callback: already born.
+      if (this.hostOnline) {
+        if (!this.born) await this.birth(session);
+      } else {
         this.ctx?.report('running', 'connected; waiting for the primary host to be online');
         this.log.info(
           { primaryHostId: this.cfg.primaryHostId },
@@ -315,7 +339,8 @@ export class SparkplugPublisher implements Component {
         if (!taken) break;
         try {
           await Promise.all(taken.batches.map((b) => this.sendBatch(session, b, 1, true)));
-        } catch {
+        } catch (err) {
+          if (session.isOpen && !this.stopped) throw err;
           // Not all acknowledged: the whole segment is sent again in the next session.
           this.spool.release();
           break;
@@ -324,7 +349,9 @@ export class SparkplugPublisher implements Component {
         sent += taken.batches.length;
       }
     } catch (err) {
-      this.log.error({ err }, 'Sparkplug: replay of stored data failed; retried at the next birth');
+      // The segment itself (unreadable, or refused while connected): retried at the next
+      // interval, set aside after a few attempts, so it cannot hold back newer data for ever.
+      this.spool.failed(err);
     } finally {
       this.replaying = false;
     }
@@ -423,17 +450,12 @@ export class SparkplugPublisher implements Component {
       this.onHostState(session, payload);
       return;
     }
-    const cmd = readCommand(this.ids, topic, payload);
-    if (cmd?.kind === 'undecodable')
-      this.log.warn({ topic, error: cmd.error }, 'Sparkplug: undecodable command ignored');
-    else if (cmd?.kind === 'write') this.refusedWrites.record(cmd.deviceId, cmd.metrics);
-    else if (cmd?.kind === 'rebirth' && this.born) {
-      this.log.info('Sparkplug: rebirth requested (NCMD)');
-      void this.birth(session);
-    }
+    this.commands.handle(topic, payload, this.born && session === this.session);
   }
 
   private onHostState(session: MqttSession, payload: Buffer): void {
+    // A message of a session that is over (or being ended) births nothing.
+    if (session !== this.session || !session.isOpen || this.leavingForHost) return;
     const state = parseHostState(payload);
     if (!state) {
       this.log.warn('Sparkplug: primary host STATE message not understood (expected JSON)');
@@ -448,9 +470,17 @@ export class SparkplugPublisher implements Component {
       { primaryHostId: this.cfg.primaryHostId, online: state.online },
       state.online
         ? 'Sparkplug: primary host online; publishing'
-        : 'Sparkplug: primary host offline; holding data in the spool',
+        : 'Sparkplug: primary host offline; NDEATH, disconnecting; data held in the spool',
     );
-    if (state.online) void this.birth(session);
-    else this.born = false;
+    if (state.online) {
+      if (!this.born) void this.birth(session);
+      return;
+    }
+    // Sparkplug 3.0 (operational-behavior-primary-application-state-with-multiple-servers-walk):
+    // the edge node must end its session (NDEATH, DISCONNECT) and move on. With one broker, it
+    // connects to the same one again (a new bdSeq) and births once the host is online there.
+    this.born = false;
+    this.leavingForHost = true;
+    void this.disconnect(session);
   }
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildApp } from '../../../src/app';
 import { northboundSchema } from '../../../src/config/northbound';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
@@ -427,18 +427,24 @@ describe('Sparkplug B publisher against Mosquitto', () => {
     }
   }, 30_000);
 
-  it('holds data while the primary host is offline and births again when it is back', async () => {
+  it('on the primary host going offline: NDEATH, disconnect, a new session that holds data, births again when the host is back', async () => {
     const host = new Watcher(broker.url, 'scada2');
     await host.ready();
     const r = rig(broker.url, { primaryHostId: 'scada2', kpis: false });
     await r.publisher.start(context(r, memoryLogger().log));
     try {
       await host.waitFor('NBIRTH', () => host.of('NBIRTH').length === 1);
+      const bdSeq = metric(host.of('NBIRTH')[0]!, 'bdSeq')!.value as number;
       host.setHost('scada2', false);
+      // Sparkplug 3.0: the edge node ends its session (NDEATH, then DISCONNECT) …
+      await host.waitFor('NDEATH', () => host.of('NDEATH').length === 1);
+      expect(metric(host.of('NDEATH')[0]!, 'bdSeq')?.value).toBe(bdSeq);
+      // … and connects again (a new session), without birth while the host is offline.
       await host.waitFor(
-        'publisher sees host offline',
-        () => r.publisher.details().hostOnline === false,
+        'a second session',
+        () => r.publisher.details().sessions === 2 && r.publisher.details().connected === true,
       );
+      expect(r.publisher.details()).toMatchObject({ hostOnline: false, born: false });
       const mark = host.seen.length;
       for (let i = 1; i <= 5; i++) r.emit('meter/counter', 1000 + i);
       await host.waitFor('spooled', () => (r.publisher.details().spooledTotal as number) >= 5);
@@ -448,18 +454,67 @@ describe('Sparkplug B publisher against Mosquitto', () => {
       await host.waitFor('held data', () =>
         host.of('DDATA', mark).some((s) => s.metrics.some((m) => m.value === 1005)),
       );
-      // Born again (same session, same bdSeq) before the held data, which is historical.
+      // Born in the new session (bdSeq + 1) before the held data, which is historical.
       const after = host.seen.slice(mark);
       const nbirthAt = after.findIndex((s) => s.type === 'NBIRTH');
       const firstData = after.findIndex((s) => s.type === 'DDATA');
       expect(nbirthAt).toBeGreaterThanOrEqual(0);
       expect(nbirthAt).toBeLessThan(firstData);
+      expect(metric(after[nbirthAt]!, 'bdSeq')?.value).toBe(bdSeq + 1);
+      expect(host.of('NBIRTH')).toHaveLength(2);
       const held = host.of('DDATA', mark).flatMap((s) => s.metrics);
       expect(held.map((m) => m.value)).toEqual([1001, 1002, 1003, 1004, 1005]);
       expect(held.every((m) => m.isHistorical === true)).toBe(true);
+      // A departure of the host is no lost connection: no warning.
+      expect(r.logs().filter((l) => l.level === 'warn')).toEqual([]);
     } finally {
       await r.publisher.stop();
       await host.stop();
+      rmSync(r.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('skips damaged lines in the spool: the data before them is replayed and live data flows again', async () => {
+    const watcher = new Watcher(broker.url);
+    await watcher.ready();
+    const r = rig(broker.url, { kpis: false });
+    // A segment left by an earlier run: a stored batch, then lines that are not stored batches
+    // (not JSON; JSON of another shape), as a damaged disk or a stray file would leave them.
+    const ts = Date.now() - 60_000;
+    mkdirSync(join(r.dir, 'spool'));
+    const lines = [
+      JSON.stringify({ d: 'meter', c: [['counter', 7, ts, 'good']] }),
+      '{"d":"meter","c":[["counter",',
+      JSON.stringify({ d: 'meter', c: [['counter', 8, ts + 1, 'very good']] }),
+    ];
+    writeFileSync(join(r.dir, 'spool', `seg-0000000001-${ts}-3.lp`), `${lines.join('\n')}\n`);
+    const counter = () =>
+      watcher
+        .of('DDATA')
+        .flatMap((s) => s.metrics.map((m) => ({ value: m.value, historical: !!m.isHistorical })));
+    await r.publisher.start(context(r, memoryLogger().log));
+    try {
+      await watcher.waitFor('NBIRTH', () => watcher.of('NBIRTH').length === 1);
+      await watcher.waitFor('the stored value', () => counter().some((v) => v.value === 7));
+      r.emit('meter/counter', 9);
+      await watcher.waitFor('the new value', () => counter().some((v) => v.value === 9));
+      expect(counter()).toEqual([
+        { value: 7, historical: true },
+        { value: 9, historical: false },
+      ]);
+      expect(r.publisher.details()).toMatchObject({
+        spooled: 0,
+        droppedCorruptLines: 2,
+        quarantinedSegments: 0,
+      });
+      // One warning for the damaged segment, no error.
+      const notable = r.logs().filter((l) => l.level === 'warn' || l.level === 'error');
+      expect(notable.map((l) => l.msg)).toEqual([
+        'Sparkplug: spool lines that are not stored data were skipped (a damaged file?)',
+      ]);
+    } finally {
+      await r.publisher.stop();
+      await watcher.stop();
       rmSync(r.dir, { recursive: true, force: true });
     }
   });

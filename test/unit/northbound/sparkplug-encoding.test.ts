@@ -88,6 +88,15 @@ describe('Sparkplug payloads (decoded with Eclipse Tahu)', () => {
     expect(running!.properties?.engLow).toBeUndefined();
   });
 
+  it('DBIRTH says readOnly for every metric, writable points too: every DCMD is refused', () => {
+    const control = decodePayload(encodeDbirth(c.ofDevice('control'), () => undefined, 1, 1));
+    expect(c.get('control/mode' as PointId)?.def.access).toBe('rw');
+    expect(control.metrics![0]!.properties?.readOnly).toMatchObject({
+      type: 'Boolean',
+      value: true,
+    });
+  });
+
   it('DDATA is by alias only, several changes of a metric each with its time, historical flagged', () => {
     const temp = c.get('hp1/cond_out' as PointId)!;
     const live = decodePayload(

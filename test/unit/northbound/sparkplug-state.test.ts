@@ -1,13 +1,24 @@
 import { describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { sparkplugSchema } from '../../../src/config/sparkplug';
+import { brokerUrlForLog, sparkplugSchema } from '../../../src/config/sparkplug';
 import type { PointDef } from '../../../src/domain/point';
 import type { PointId } from '../../../src/domain/point-id';
 import { ChangeBatcher, isChange } from '../../../src/northbound/sparkplug/change-batcher';
-import { DataSpool } from '../../../src/northbound/sparkplug/data-spool';
+import {
+  DataSpool,
+  MAX_REPLAY_ATTEMPTS,
+  parseSpooledLine,
+} from '../../../src/northbound/sparkplug/data-spool';
 import { MetricCatalog } from '../../../src/northbound/sparkplug/metrics';
 import { BdSeqStore, SeqCounter } from '../../../src/northbound/sparkplug/sequence';
 import { memoryLogger } from '../../helpers/logger';
@@ -148,6 +159,103 @@ describe('the Sparkplug spool', () => {
   });
 });
 
+describe('damaged spool data', () => {
+  const catalog = new MetricCatalog([def('a/x', { mode: 'every' })]);
+
+  it('knows a stored batch from anything else', () => {
+    expect(parseSpooledLine('{"d":"a","c":[["x",1,5,"good"],["x",null,6,"bad"]]}')).toEqual({
+      d: 'a',
+      c: [
+        ['x', 1, 5, 'good'],
+        ['x', null, 6, 'bad'],
+      ],
+    });
+    for (const bad of [
+      'not json',
+      '{"d":"a","c":[["x",1,',
+      'null',
+      '[]',
+      '{"d":1,"c":[]}',
+      '{"d":"a"}',
+      '{"d":"a","c":[["x",1,5]]}',
+      '{"d":"a","c":[["x",1,5,"excellent"]]}',
+      '{"d":"a","c":[["x",{},5,"good"]]}',
+      '{"d":"a","c":[["x",1,"5","good"]]}',
+      '{"d":"a","c":[[7,1,5,"good"]]}',
+    ])
+      expect(parseSpooledLine(bad)).toBeUndefined();
+  });
+
+  it('skips lines that are not stored batches and counts them once per segment', () => {
+    const dir = tmp();
+    const { log, lines } = memoryLogger();
+    writeFileSync(
+      join(dir, 'seg-0000000001-5-3.lp'),
+      '{"d":"a","c":[["x",1,5,"good"]]}\n\u0000\u0000garbage\n{"d":"a","c":[["x",2,6,"good"]]}\n',
+    );
+    const spool = new DataSpool({ dir, maxBytes: 1024 * 1024, log, now: () => 0 });
+    spool.open();
+    const taken = spool.take(catalog)!;
+    expect(taken.batches.map((b) => b.map((c) => c.change.value))).toEqual([[1], [2]]);
+    expect(spool.corrupt).toBe(1);
+    // Taken again (the connection dropped during its replay): not counted twice.
+    spool.release();
+    spool.take(catalog);
+    expect(spool.corrupt).toBe(1);
+    expect(lines().filter((l) => l.level === 'warn')).toHaveLength(1);
+    spool.ack(taken.segment);
+    expect(spool.stats().lines).toBe(0);
+  });
+
+  it(`sets a segment aside as .bad after ${MAX_REPLAY_ATTEMPTS} failed replays, so newer data flows; logged once`, () => {
+    const dir = tmp();
+    const { log, lines } = memoryLogger();
+    const entry = catalog.get('a/x' as PointId)!;
+    const spool = new DataSpool({ dir, maxBytes: 1024 * 1024, log, now: () => 0 });
+    spool.open();
+    spool.append([[{ entry, change: { value: 1, ts: 1, quality: 'good' } }]]);
+    const first = spool.take(catalog)!.segment;
+    spool.append([[{ entry, change: { value: 2, ts: 2, quality: 'good' } }]]);
+    for (let i = 1; i < MAX_REPLAY_ATTEMPTS; i++) {
+      expect(spool.failed(new Error('broker refused the message'))).toBe('retry');
+      // Retried: the same segment again.
+      expect(spool.take(catalog)!.segment.file).toBe(first.file);
+    }
+    expect(spool.failed(new Error('broker refused the message'))).toBe('quarantined');
+    expect(spool.quarantined).toBe(1);
+    expect(existsSync(first.file)).toBe(false);
+    expect(existsSync(`${first.file}.bad`)).toBe(true);
+    // The newer data comes next.
+    const next = spool.take(catalog)!;
+    expect(next.batches[0]![0]!.change.value).toBe(2);
+    spool.ack(next.segment);
+    expect(spool.stats().lines).toBe(0);
+    const notable = lines().filter((l) => l.level === 'warn' || l.level === 'error');
+    expect(notable.map((l) => l.level)).toEqual(['warn', 'error']);
+    // A restart does not take the set-aside file up again.
+    spool.close();
+    const again = new DataSpool({ dir, maxBytes: 1024 * 1024, log, now: () => 0 });
+    again.open();
+    expect(again.stats().lines).toBe(0);
+  });
+
+  it('sets aside a segment that cannot even be read', () => {
+    const dir = tmp();
+    const { log } = memoryLogger();
+    // A directory where a segment file should be: reading it fails (EISDIR).
+    mkdirSync(join(dir, 'seg-0000000001-5-1.lp'));
+    const spool = new DataSpool({ dir, maxBytes: 1024 * 1024, log, now: () => 0 });
+    spool.open();
+    let outcome: string | undefined;
+    for (let i = 0; i < MAX_REPLAY_ATTEMPTS; i++) {
+      expect(() => spool.take(catalog)).toThrow();
+      outcome = spool.failed(new Error('read failed'));
+    }
+    expect(outcome).toBe('quarantined');
+    expect(spool.take(catalog)).toBeUndefined();
+  });
+});
+
 describe('the sparkplug config', () => {
   it('has defaults for everything but the URL, and keeps the password secret', () => {
     const cfg = sparkplugSchema({ MQTT_PW: 's3cret' }).parse({
@@ -179,8 +287,28 @@ describe('the sparkplug config', () => {
     expect(parse({ url: 'http://localhost' })).toBe(false);
     expect(parse({ url: 'mqtt://localhost:1883/path' })).toBe(false);
     expect(parse({ unknownKey: 1 })).toBe(false);
+    expect(parse({ url: 'mqtts://broker.example:8883' })).toBe(true);
     expect(
       sparkplugSchema({}).safeParse({ url: 'mqtt://h', password: { env: 'NOPE' } }).success,
     ).toBe(false);
+  });
+});
+
+describe('the broker URL and credentials', () => {
+  it('refuses a user name or password in the URL, pointing to username and password', () => {
+    for (const url of ['mqtt://edge:s3cret@broker:1883', 'mqtts://edge@broker', 'mqtt://:p@ss@h']) {
+      const result = sparkplugSchema({}).safeParse({ url });
+      expect(result.success).toBe(false);
+      const message = result.error!.issues.map((i) => i.message).join('; ');
+      expect(message).toMatch(/username/);
+      expect(message).toMatch(/password/);
+      expect(message).not.toContain('s3cret');
+    }
+  });
+
+  it('logs the URL without user info', () => {
+    expect(brokerUrlForLog('mqtt://edge:s3cret@broker:1883')).toBe('mqtt://broker:1883');
+    expect(brokerUrlForLog('mqtts://a:b@c@broker')).toBe('mqtts://broker');
+    expect(brokerUrlForLog('mqtt://broker:1883')).toBe('mqtt://broker:1883');
   });
 });
