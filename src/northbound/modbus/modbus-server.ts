@@ -50,6 +50,7 @@ export class ModbusNorthbound implements Component {
     exceptions: 0,
     protocolErrors: 0,
     writes: 0,
+    failedAnswers: 0,
   };
 
   constructor(
@@ -203,10 +204,14 @@ export class ModbusNorthbound implements Component {
         return;
       }
       conn.queued += 1;
-      // One at a time per connection: answers go out in the order the requests came.
+      // One at a time per connection: answers go out in the order the requests came. answer()
+      // turns a failed request into exception 04; should it fail anyway (a bug), the rejection
+      // must not go unhandled (Node would exit): log it once and drop the connection, whose
+      // request and answer order can no longer be vouched for.
       conn.chain = conn.chain
         .then(() => this.answer(conn, frame))
-        .finally(() => (conn.queued -= 1));
+        .finally(() => (conn.queued -= 1))
+        .catch((err: unknown) => this.failed(conn, err));
     }
   }
 
@@ -243,6 +248,20 @@ export class ModbusNorthbound implements Component {
     header.writeUInt16BE(response.length + 1, 4);
     header.writeUInt8(unit, 6);
     conn.socket.write(Buffer.concat([header, response]));
+  }
+
+  /**
+   * A request the server could not answer at all: the connection is closed. The first such
+   * failure is logged; later ones (a SCADA reconnecting into the same bug) are only counted.
+   */
+  private failed(conn: Connection, err: unknown): void {
+    this.counts.failedAnswers += 1;
+    if (this.counts.failedAnswers === 1)
+      this.deps.log.error(
+        { peer: conn.peer, err },
+        'Modbus client: answering a request failed: connection closed (later failures are only counted: failedAnswers)',
+      );
+    conn.socket.destroy();
   }
 
   /** A connection's first problem is logged; later ones only counted (details()). */

@@ -10,7 +10,13 @@ import {
   uint32Words,
   wordsFloat,
 } from './encoding';
-import { LAYOUT_VERSION, type HoldingField, type RegisterMap } from './register-map';
+import {
+  AGE_NONE,
+  LAYOUT_VERSION,
+  QUALITY_CODES,
+  type HoldingField,
+  type RegisterMap,
+} from './register-map';
 
 /**
  * The northbound server's Modbus application layer: one request PDU in, one response PDU out
@@ -118,7 +124,13 @@ function read(fc: number, pdu: Buffer, ctx: ProtocolContext): Handled {
     const bytes = Buffer.alloc(Math.ceil(count / 8));
     for (let i = 0; i < count; i++) {
       const point = ctx.map.discrete.get(start + i);
-      if (!point) return exception(fc, EX.illegalAddress, `no discrete input at ${start + i}`);
+      if (!point) {
+        // Within a device's span an address without a boolean reads 0; elsewhere it is unmapped.
+        const field = ctx.map.input.get(start + i);
+        if (field === undefined || field.kind === 'header')
+          return exception(fc, EX.illegalAddress, `no discrete input at ${start + i}`);
+        continue;
+      }
       if (ctx.latest(point.def.id)?.value === true) bytes[i >> 3]! |= 1 << (i & 7);
     }
     return { response: Buffer.concat([Buffer.from([fc, bytes.length]), bytes]) };
@@ -151,6 +163,7 @@ function inputWord(address: number, ctx: ProtocolContext, now: number): number |
     if (field.index === 1) return ctx.map.points.length;
     return uint32Words((now - ctx.startedAt) / 1000, ctx.wordOrder)[field.index - 2]!;
   }
+  if (field.kind === 'empty') return emptyWord(field.offset, ctx);
   const { def } = field.point;
   const sample = ctx.latest(def.id);
   switch (field.offset) {
@@ -164,9 +177,16 @@ function inputWord(address: number, ctx: ProtocolContext, now: number): number |
   }
 }
 
+/** A register of an empty slot: what a point without a sample reads. */
+function emptyWord(offset: number, ctx: ProtocolContext): number {
+  if (offset < 2) return floatWords(Number.NaN, ctx.wordOrder)[offset]!;
+  return offset === 2 ? QUALITY_CODES.none : AGE_NONE;
+}
+
 function holdingWord(address: number, ctx: ProtocolContext, now: number): number | undefined {
   const field = ctx.map.holding.get(address);
   if (!field) return undefined;
+  if (field.reserved) return 0;
   const current = ctx.gate?.current(field.request.def.id);
   switch (field.offset) {
     case 0:
@@ -233,7 +253,7 @@ function fieldWrite(
   start: number,
   count: number,
 ): HoldingField | number {
-  if (!field) return EX.illegalAddress;
+  if (!field || field.reserved) return EX.illegalAddress;
   const { request, offset } = field;
   if (offset >= 2) return EX.illegalAddress; // the read-only status registers
   const size = request.type === 'bool' ? 1 : 2;

@@ -22,11 +22,17 @@ import { valueTypeOfUnit } from '../../domain/units';
  *   point order (HeatBridge's own devices: in OWN_POINTS' frozen order): +0–1 the value as a float32 (a boolean 0.0/1.0; NaN when there is none), +2 its
  *   quality code (QUALITY_CODES), +3 its age in seconds (65535: none or older).
  *   Text points and write-only points (commands: nothing to read) are not mapped.
- * Discrete inputs (FC 2): each boolean point also as a bit at its slot's address.
+ * - A device's span (from its base to the end of its last slot; for HeatBridge's own devices at
+ *   least through their frozen slots) reads whole: a slot with no point in it (a figure the site
+ *   does not compute, a gap a pin leaves) is an empty slot, read as "no value" (NaN, quality
+ *   none, age 65535), so a SCADA polling a device's registers in one request gets no exception
+ *   for a gap. Outside the header and the spans, registers are unmapped (exception 02).
+ * Discrete inputs (FC 2): each boolean point also as a bit at its slot's address; other addresses
+ * in a device's span read 0.
  * Holding registers (FC 3 read, FC 6/16 write), with `northbound.requests` only: a slot of SLOT
  * registers per SCADA request, in the gate's fixed order from 0: +0–1 the request (float32, or
- * +0 alone 0/1 for a boolean; +1 then unmapped), +2 1 while it is in force, +3 seconds until it
- * lapses.
+ * +0 alone 0/1 for a boolean; +1 then reserved: reads 0, not writable), +2 1 while it is in
+ * force, +3 seconds until it lapses.
  */
 
 export const LAYOUT_VERSION = 1;
@@ -46,8 +52,9 @@ export const OWN_BLOCKS: Readonly<Record<string, number>> = {
 /**
  * The slots of HeatBridge's own points, frozen: a site has only some of them (the derived figures
  * its controllers compute, the utility points its sections give), and one gained later must not
- * move the others. A point missing at a site leaves its slot unmapped; a point added to HeatBridge
- * is appended here (or, unlisted, takes the slots after the listed ones).
+ * move the others. A point missing at a site leaves its slot empty (it reads "no value"); a
+ * point added to HeatBridge is appended here (or, unlisted, takes the slots after the listed
+ * ones).
  */
 export const OWN_POINTS: Readonly<Record<string, readonly string[]>> = {
   derived: [
@@ -125,8 +132,19 @@ export interface MappedRequest {
 
 /** What a single register is. */
 export type InputField =
-  { kind: 'header'; index: number } | { kind: 'point'; point: MappedPoint; offset: number };
-export type HoldingField = { request: MappedRequest; offset: number };
+  | { kind: 'header'; index: number }
+  | { kind: 'point'; point: MappedPoint; offset: number }
+  /** A slot of a device's span without a point: reads as "no value". */
+  | { kind: 'empty'; device: string; offset: number };
+/** `reserved`: the +1 register of a boolean request, which reads 0 and takes no write. */
+export type HoldingField = { request: MappedRequest; offset: number; reserved?: true };
+
+/** The registers of one device's block that read: [base, end). */
+interface DeviceSpan {
+  device: string;
+  base: number;
+  end: number;
+}
 
 export interface RegisterMap {
   points: MappedPoint[];
@@ -220,11 +238,13 @@ export function buildRegisterMap(input: RegisterMapInput): RegisterMap {
   }
   const bases = deviceBases([...byDevice.keys()], input.siteDevices, pin);
   const points: MappedPoint[] = [];
+  const spans: DeviceSpan[] = [];
   const used = new Map<number, PointId>();
   for (const [device, defs] of byDevice) {
     const base = bases.get(device)!;
     const own = OWN_POINTS[device] ?? [];
     let cursor = base + own.length * SLOT;
+    let end = cursor;
     for (const def of defs) {
       const frozen = own.indexOf(def.name);
       const address = pin[def.id] ?? (frozen >= 0 ? base + frozen * SLOT : cursor);
@@ -238,7 +258,9 @@ export function buildRegisterMap(input: RegisterMapInput): RegisterMap {
       used.set(address, def.id);
       points.push({ def, address, bool: def.unit === 'bool' });
       cursor = Math.max(cursor, address + SLOT);
+      end = Math.max(end, address + SLOT);
     }
+    spans.push({ device, base, end });
   }
   points.sort((a, b) => a.address - b.address);
   const requests = (input.requests ?? []).map((def, i): MappedRequest => ({
@@ -246,11 +268,12 @@ export function buildRegisterMap(input: RegisterMapInput): RegisterMap {
     address: i * SLOT,
     type: def.unit === 'bool' ? 'bool' : 'float32',
   }));
-  return { points, requests, ...indexes(points, requests) };
+  return { points, requests, ...indexes(points, spans, requests) };
 }
 
 function indexes(
   points: readonly MappedPoint[],
+  spans: readonly DeviceSpan[],
   requests: readonly MappedRequest[],
 ): Pick<RegisterMap, 'input' | 'discrete' | 'holding'> {
   const input = new Map<number, InputField>();
@@ -261,12 +284,18 @@ function indexes(
       input.set(point.address + offset, { kind: 'point', point, offset });
     if (point.bool) discrete.set(point.address, point);
   }
+  for (const { device, base, end } of spans) {
+    for (let address = base; address < end; address++)
+      if (!input.has(address))
+        input.set(address, { kind: 'empty', device, offset: (address - base) % SLOT });
+  }
   const holding = new Map<number, HoldingField>();
   for (const request of requests) {
     for (let offset = 0; offset < SLOT; offset++) {
-      // A boolean request is one register: +1 stays unmapped.
-      if (request.type === 'bool' && offset === 1) continue;
-      holding.set(request.address + offset, { request, offset });
+      // A boolean request is one register: +1 is reserved, so that reading every request's
+      // registers in one request (FC 3 over 0–15) finds no gap.
+      const reserved = request.type === 'bool' && offset === 1;
+      holding.set(request.address + offset, { request, offset, ...(reserved ? { reserved } : {}) });
     }
   }
   return { input, discrete, holding };

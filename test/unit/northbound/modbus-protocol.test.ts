@@ -124,10 +124,49 @@ describe('northbound Modbus reads', () => {
     const ex = async (pdu: Buffer) => (await handlePdu(pdu, ctx, WRITER)).response.toJSON().data;
     expect(await ex(read(1, 0, 1))).toEqual([0x81, 1]);
     expect(await ex(read(4, SITE_BASE + 4, 5))).toEqual([0x84, 2]); // runs past the last slot
-    expect(await ex(read(2, SITE_BASE, 1))).toEqual([0x82, 2]); // not a boolean
+    expect(await ex(read(2, 0, 1))).toEqual([0x82, 2]); // the header has no discrete inputs
+    expect(await ex(read(2, SITE_BASE + 8, 1))).toEqual([0x82, 2]); // past hp1's last slot
+    expect(await ex(read(3, 8, 1))).toEqual([0x83, 2]); // past the last request
     expect(await ex(read(4, 0, 126))).toEqual([0x84, 3]);
     expect(await ex(read(3, 0, 0))).toEqual([0x83, 3]);
     expect(await ex(Buffer.from([3, 0]))).toEqual([0x83, 3]); // cut short
+  });
+});
+
+describe('northbound Modbus reads of a whole block', () => {
+  // A SCADA polls a device's registers, or all the requests, in one request: a gap in the map
+  // must not turn the whole read into exception 02.
+  const NONE = [...floatWords(Number.NaN, 'ABCD'), 4, 0xffff];
+
+  it('reads every request register 0–7 with FC 3: the boolean’s +1 is reserved and reads 0', async () => {
+    const { ctx } = setup();
+    const w = words((await handlePdu(read(3, 0, 8), ctx, undefined)).response);
+    // The float request in force (60 °C, 31 s left); the boolean none, its reserved +1 zero.
+    expect(w.slice(2, 8)).toEqual([1, 31, 0, 0, 0, 0]);
+  });
+
+  it('refuses a write to the reserved register (02), as before it was mapped', async () => {
+    const { ctx, asked } = setup();
+    expect((await handlePdu(Buffer.from([6, 0, 5, 0, 1]), ctx, WRITER)).exception).toBe(2);
+    expect((await handlePdu(writeMany(5, [1]), ctx, WRITER)).exception).toBe(2);
+    expect(asked).toEqual([]);
+  });
+
+  it('reads an empty slot in a device’s span as "no value", and its discrete inputs as 0', async () => {
+    const defs = new Map<PointId, PointDef>([SUPPLY, RUNNING].map((d) => [d.id, d]));
+    const { ctx } = setup();
+    // hp1/running pinned two slots on: SITE_BASE+4–11 are empty.
+    ctx.map = buildRegisterMap({
+      defs,
+      siteDevices: ['hp1'],
+      pin: { 'hp1/running': SITE_BASE + 12 },
+    });
+    const w = words((await handlePdu(read(4, SITE_BASE, 16), ctx, undefined)).response);
+    expect(w.slice(4, 12)).toEqual([...NONE, ...NONE]);
+    expect(wordsFloat([w[12]!, w[13]!], 'ABCD')).toBe(1);
+    const bits = await handlePdu(read(2, SITE_BASE, 16), ctx, undefined);
+    // Only bit 12 (hp1/running) is set.
+    expect([...bits.response]).toEqual([2, 2, 0, 0x10]);
   });
 });
 

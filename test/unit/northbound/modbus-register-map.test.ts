@@ -106,8 +106,11 @@ describe('buildRegisterMap', () => {
       'derived/lift': 1048,
       'derived/newer': 1060,
     });
-    // The slot of a figure the site does not compute is unmapped (exception 02), not someone else's.
-    expect(without.input.get(1044)).toBeUndefined();
+    // The slot of a figure the site does not compute is empty ("no value"), not someone else's;
+    // the span reaches through the last frozen slot (connection_mode, 1056–1059), no further.
+    expect(without.input.get(1044)).toEqual({ kind: 'empty', device: 'derived', offset: 0 });
+    expect(without.input.get(1059)).toMatchObject({ kind: 'empty', offset: 3 });
+    expect(without.input.get(1060)).toBeUndefined();
   });
 
   it('lets a pin hold a device’s block and a point’s slot where they were', () => {
@@ -117,6 +120,9 @@ describe('buildRegisterMap', () => {
       siteDevices: ['hp0', 'hp1', 'dh'],
       pin: { hp1: SITE_BASE, dh: SITE_BASE + 1000, 'hp1/running': SITE_BASE + 40 },
     });
+    // The slots the pin skips are empty, readable with the rest of hp1's registers.
+    expect(map.input.get(SITE_BASE + 8)).toMatchObject({ kind: 'empty', device: 'hp1' });
+    expect(map.input.get(SITE_BASE + 44)).toBeUndefined();
     expect(addresses(map)).toMatchObject({
       'hp1/supply': SITE_BASE,
       'hp1/running': SITE_BASE + 40,
@@ -148,7 +154,10 @@ describe('buildRegisterMap', () => {
       ['utility/scada_supply_temp', 0, 'float32'],
       ['utility/scada_delivery_required', 4, 'bool'],
     ]);
-    expect([...map.holding.keys()]).toEqual([0, 1, 2, 3, 4, 6, 7]);
+    // The boolean's +1 (5) is reserved rather than a gap: the requests read in one go.
+    expect([...map.holding.keys()]).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(map.holding.get(5)).toMatchObject({ offset: 1, reserved: true });
+    expect(map.holding.get(4)?.reserved).toBeUndefined();
   });
 
   it('fails a device with more points than its block holds', () => {
