@@ -70,8 +70,10 @@ export function northboundOpcuaSchema(_env: Env) {
       ...NORTHBOUND_SECURITY_MODES,
     ]),
     /**
-     * Also offer an endpoint without signing or encryption (security policy None). User
-     * passwords stay encrypted with the server certificate even there. Off unless set.
+     * Also offer an endpoint without signing or encryption (security policy None), for reading:
+     * requests written over it are refused (BadSecurityModeInsufficient), since the session's
+     * authentication token crosses it in clear. User passwords stay encrypted with the server
+     * certificate even there. Off unless set.
      */
     allowInsecure: z.boolean().default(false),
     /** Anonymous sessions, for reading only (never writing). Off unless set. */
@@ -89,8 +91,9 @@ export function northboundOpcuaSchema(_env: Env) {
      */
     refreshMs: durationMs(100, 600_000).optional(),
     /**
-     * EURange of points that have no bounds (point id → range). A point with bounds takes them;
-     * a numeric point with neither is a BaseAnalogType (EngineeringUnits, no EURange).
+     * EURange of points that have no bounds (point id → range). A point with bounds takes them
+     * (an entry for it is not used); a numeric point with neither is a BaseAnalogType
+     * (EngineeringUnits, no EURange). Entries not used are warned about at start.
      */
     euRanges: z.record(z.string().min(1), euRangeSchema).default({}),
   });

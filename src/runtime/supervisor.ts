@@ -51,6 +51,11 @@ interface Entry {
   since: number;
   message?: string;
   started: boolean;
+  /**
+   * Its start timed out, still running: it may yet open ports and timers, so stop() is called
+   * for it too (issue 24: a northbound server kept listening, failed in health, never stopped).
+   */
+  startTimedOut?: boolean;
   /** Bounds the wait for a `readyWhenReported` component's first report. */
   readyTimer?: NodeJS.Timeout;
 }
@@ -124,6 +129,7 @@ export class Supervisor {
         }
         this.log.info({ component: entry.component.name }, 'component started');
       } catch (err) {
+        if (err instanceof TimeoutError) entry.startTimedOut = true;
         this.set(entry, 'failed', errorMessage(err));
         this.log.error({ component: entry.component.name, err }, 'component failed to start');
         if (entry.component.critical && this.phase === 'starting') {
@@ -170,13 +176,14 @@ export class Supervisor {
       });
     }
     for (const entry of [...this.entries].reverse()) {
-      if (!entry.started) continue;
+      if (!entry.started && !entry.startTimedOut) continue;
       const previous = { state: entry.state, message: entry.message };
       this.set(entry, 'stopping');
       const remaining = Math.max(deadline - this.now(), 0);
       try {
         await withTimeout(entry.component.stop(), remaining);
         entry.started = false;
+        entry.startTimedOut = false;
         // A component that had failed stays reported as failed, with its reason.
         if (previous.state === 'failed') this.set(entry, 'failed', previous.message);
         else this.set(entry, 'stopped');

@@ -41,6 +41,22 @@ const ROUTINE: [RegExp, string][] = [
   [/^Creating default certificate/, 'creating the OPC UA application certificate (first start)'],
 ];
 
+/**
+ * node-opcua's server logs a refused user identity token whole (`errorLog(token.toString())`, e.g.
+ * when a client sends its password unencrypted where the policy wants it encrypted): the
+ * password's bytes in hex. A password (an API token) never reaches the log: the token's dump is
+ * replaced by its type, any other password buffer by a mark.
+ */
+const TOKEN_DUMP = /\{\s*\/\*\s*(\w*IdentityToken)\s*\*\/[\s\S]*?(\};|$)/g;
+const PASSWORD_BUFFER = /password[\s\S]*?Buffer:\s*(?:Ox)?[0-9a-f]+(?:\.\.\.[0-9a-f]+)?/gi;
+
+/** The message with identity tokens and password bytes taken out. */
+export function withoutSecrets(message: string): string {
+  return message
+    .replace(TOKEN_DUMP, (_m, type: string) => `[${type} withheld]`)
+    .replace(PASSWORD_BUFFER, 'password [withheld]');
+}
+
 let target: Logger | undefined;
 
 /** node-opcua passes its source location as a first argument: not part of the message. */
@@ -63,8 +79,9 @@ const text = (args: unknown[]): string =>
 const REPEAT_AFTER_MS = 10 * 60_000;
 const recent = new Map<string, number>();
 
-function forward(level: 'warn' | 'error', args: unknown[]): void {
-  const message = text(args);
+/** Exported for tests: what node-opcua's warning and error loggers are set to. */
+export function forwardOpcuaLog(level: 'warn' | 'error', args: unknown[]): void {
+  const message = withoutSecrets(text(args));
   if (HARMLESS.test(message) || message === '') return;
   const key = message.slice(0, 200);
   const now = Date.now();
@@ -84,8 +101,8 @@ function forward(level: 'warn' | 'error', args: unknown[]): void {
 }
 
 // Installed as soon as node-opcua is loaded (W27 is printed asynchronously after loading).
-setWarningLogger((...args: unknown[]) => forward('warn', args));
-setErrorLogger((...args: unknown[]) => forward('error', args));
+setWarningLogger((...args: unknown[]) => forwardOpcuaLog('warn', args));
+setErrorLogger((...args: unknown[]) => forwardOpcuaLog('error', args));
 
 /** Sends node-opcua's warnings and errors to this logger from now on. */
 export function routeOpcuaLogs(log: Logger): void {

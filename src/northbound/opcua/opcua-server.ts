@@ -1,13 +1,13 @@
-import { asyncScheduler, interval, Subscription } from 'rxjs';
-import { OPCUAServer, type UAObject } from 'node-opcua';
+import { asyncScheduler, interval, merge, Subject, Subscription } from 'rxjs';
+import { OPCUAServer, type ServerSession, type UAObject } from 'node-opcua';
 import type { NorthboundOpcuaConfig } from '../../config/northbound-opcua';
 import type { Component, ComponentContext } from '../../runtime/component';
 import { routeOpcuaLogs } from '../../util/opcua-log';
 import type { NorthboundDeps } from '../northbound-deps';
-import { AlarmNodes } from './alarm-nodes';
+import { AlarmNodes, coalescedSync } from './alarm-nodes';
 import { KpiNodes } from './kpi-nodes';
 import { addInfo, infoVariant } from './nodes';
-import { PointNodes } from './point-nodes';
+import { euRangeProblems, PointNodes } from './point-nodes';
 import { RequestNodes } from './request-nodes';
 import {
   endpointSecurity,
@@ -38,6 +38,12 @@ export class OpcuaNorthbound implements Component {
   private subs = new Subscription();
   private readonly counts = { writesAccepted: 0, writesRefused: 0, certificatesRejected: 0 };
   private users: TokenUsers | undefined;
+  /** A refresh asks for an alarm sync: coalesced with the transitions, one per tick. */
+  private readonly alarmsDue = new Subject<void>();
+  /** The start() in progress, which a stop() waits for. */
+  private starting: Promise<void> | undefined;
+  /** Set by stop(): a start still in progress closes what it opened instead of listening. */
+  private stopping = false;
 
   constructor(
     readonly cfg: NorthboundOpcuaConfig,
@@ -50,11 +56,27 @@ export class OpcuaNorthbound implements Component {
   }
 
   async start(ctx: ComponentContext): Promise<void> {
+    this.stopping = false;
+    const run = this.open(ctx);
+    this.starting = run;
+    try {
+      await run;
+    } finally {
+      if (this.starting === run) this.starting = undefined;
+    }
+  }
+
+  private async open(ctx: ComponentContext): Promise<void> {
     const log = ctx.log;
     this.subs = new Subscription();
     routeOpcuaLogs(log);
     // A tokens file's problem fails the start here, with its path.
-    const users = new TokenUsers(this.deps.tokens(), log);
+    const users = new TokenUsers(
+      this.deps.tokens(),
+      log,
+      this.deps.site.api.failedLogins,
+      this.deps.now,
+    );
     this.users = users;
     const managers = serverCertificateManagers(this.cfg, log, () => {
       this.counts.certificatesRejected += 1;
@@ -73,7 +95,13 @@ export class OpcuaNorthbound implements Component {
       resourcePath: this.cfg.resourcePath,
       serverCapabilities: { maxSessions: this.cfg.maxSessions },
       allowAnonymous: this.cfg.allowAnonymous,
-      userManager: { isValidUser: (u: string, p: string) => users.isValidUser(u, p) },
+      userManager: {
+        // node-opcua calls it on the session: its secure channel knows the client's address,
+        // which the sign-in limit counts failures by.
+        isValidUser(this: ServerSession, u: string, p: string): boolean {
+          return users.isValidUser(u, p, this.channel?.remoteAddress || 'unknown');
+        },
+      },
       port: this.cfg.port,
       host: this.cfg.host,
       hostname,
@@ -82,10 +110,13 @@ export class OpcuaNorthbound implements Component {
     });
     try {
       await server.initialize();
+      if (this.stopping) throw new Error(STOPPED_WHILE_STARTING);
       this.space = this.buildAddressSpace(server, log);
       this.refresh();
       this.follow(log);
       await server.start();
+      // Stopped meanwhile (e.g. after a start timeout): nothing else will close this port.
+      if (this.stopping) throw new Error(STOPPED_WHILE_STARTING);
     } catch (err) {
       this.subs.unsubscribe();
       await server.shutdown(0).catch(() => undefined);
@@ -106,6 +137,9 @@ export class OpcuaNorthbound implements Component {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    // A start still in progress settles first (it sees `stopping` and shuts its server down).
+    await this.starting?.catch(() => undefined);
     this.subs.unsubscribe();
     const server = this.server;
     this.server = undefined;
@@ -118,6 +152,7 @@ export class OpcuaNorthbound implements Component {
       sessions: this.server?.currentSessionCount ?? 0,
       ...this.counts,
       signInsRefused: this.users?.failures ?? 0,
+      signInsThrottled: this.users?.throttledRefusals ?? 0,
     };
   }
 
@@ -148,6 +183,7 @@ export class OpcuaNorthbound implements Component {
         dataType: 'String',
         minimumSamplingInterval: msi,
       }).setValueFromSource(infoVariant('String', value));
+    for (const problem of euRangeProblems(this.cfg.euRanges, this.deps.defs)) log.warn(problem);
     const points = new PointNodes({
       ns,
       root,
@@ -197,11 +233,18 @@ export class OpcuaNorthbound implements Component {
         guarded('a sample update', (s) => this.space?.points.update(s, this.deps.now())),
       ),
     );
+    // An alarm flood is hundreds of transitions in a moment: one sync per tick shows them all.
+    const alarms = this.deps.alarms;
     this.subs.add(
-      this.deps.alarms.transitions$.subscribe(
-        guarded('an alarm update', () => this.space?.alarms.sync(this.deps.alarms.list())),
+      coalescedSync(
+        merge(alarms.transitions$, this.alarmsDue),
+        this.deps.scheduler ?? asyncScheduler,
+        () =>
+          this.space?.alarms.sync(alarms.list(), this.deps.now(), (k) => alarms.get(k)) ?? false,
+        (err) => log.error({ err }, 'OPC UA server: an alarm update failed'),
       ),
     );
+    this.alarmsDue.next();
     const every = this.cfg.refreshMs ?? this.deps.site.control.cycleMs;
     this.subs.add(
       interval(every, this.deps.scheduler ?? asyncScheduler).subscribe(
@@ -220,10 +263,12 @@ export class OpcuaNorthbound implements Component {
       now,
     );
     space.kpis.update(this.deps.kpis(now));
-    space.alarms.sync(this.deps.alarms.list());
+    this.alarmsDue.next();
     space.requests?.refresh();
   }
 }
+
+const STOPPED_WHILE_STARTING = 'stopped while starting';
 
 /** A start failure in words: a taken port says which and what moves it. */
 export function listenError(

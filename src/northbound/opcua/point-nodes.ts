@@ -89,9 +89,10 @@ export class PointNodes {
       ...(def.description ? { description: def.description } : {}),
     };
     if (valueTypeOfUnit(def.unit) !== 'number') return addPlain(this.o.ns, common);
-    const configured = this.o.euRanges[def.id];
-    const range =
-      configured ?? (def.bounds ? { low: def.bounds.min, high: def.bounds.max } : undefined);
+    // The bounds are the truth where a point has them; `euRanges` fills in for points without.
+    const range = def.bounds
+      ? { low: def.bounds.min, high: def.bounds.max }
+      : this.o.euRanges[def.id];
     return addAnalog(this.o.ns, { ...common, ...(range ? { range } : {}) });
   }
 
@@ -141,4 +142,27 @@ export class PointNodes {
       : null;
     node.variable.setValueFromSource(dv.value, dv.statusCode, dv.sourceTimestamp ?? new Date(now));
   }
+}
+
+/**
+ * What is wrong with `northbound.opcua.euRanges` for these points, one sentence each: an id no
+ * point has, a point that is not numeric, a point whose bounds give its range already.
+ */
+export function euRangeProblems(
+  euRanges: Readonly<Record<string, unknown>>,
+  defs: ReadonlyMap<PointId, PointDef>,
+): string[] {
+  return Object.keys(euRanges).flatMap((id) => {
+    const def = defs.get(id as PointId);
+    if (!def) return [`northbound.opcua.euRanges: no point "${id}"; its range is not used`];
+    if (valueTypeOfUnit(def.unit) !== 'number')
+      return [
+        `northbound.opcua.euRanges: "${id}" is not numeric (${def.unit}); its range is not used`,
+      ];
+    if (def.bounds)
+      return [
+        `northbound.opcua.euRanges: "${id}" has bounds (${def.bounds.min} … ${def.bounds.max}), which are its EURange; the configured range is not used`,
+      ];
+    return [];
+  });
 }

@@ -1,5 +1,6 @@
 import {
   DataType,
+  MessageSecurityMode,
   StatusCodes,
   UserNameIdentityToken,
   Variant,
@@ -49,6 +50,8 @@ export interface RequestNodesOptions {
  */
 export class RequestNodes {
   private readonly nodes: RequestNode[] = [];
+  /** `<address> <point> <why>` of refusals already warned about; forgotten on a write it makes. */
+  private readonly warned = new Set<string>();
 
   constructor(private readonly o: RequestNodesOptions) {
     const folder = addFolder(o.ns, o.root, {
@@ -157,7 +160,21 @@ export class RequestNodes {
   ): Promise<StatusCode> {
     const session = context?.session;
     const token = session?.userIdentityToken;
-    const from = (session?.channel as { remoteAddress?: string } | undefined)?.remoteAddress;
+    const channel = session?.channel as
+      { remoteAddress?: string; securityMode?: MessageSecurityMode } | undefined;
+    const from = channel?.remoteAddress;
+    if (channel?.securityMode === MessageSecurityMode.None) {
+      // Without signing, the session's authentication token crosses the network in clear: whoever
+      // sees it could write as this user. An insecure endpoint (allowInsecure) is for reading.
+      this.o.counted(false);
+      this.refused(
+        node,
+        from,
+        token,
+        'OPC UA write refused: requests need a signed channel (Sign or SignAndEncrypt), not security mode None',
+      );
+      return StatusCodes.BadSecurityModeInsufficient;
+    }
     const principal =
       token instanceof UserNameIdentityToken && token.userName
         ? this.o.principalOf(token.userName)
@@ -165,8 +182,10 @@ export class RequestNodes {
     if (!principal) {
       // Anonymous (or an X.509 user identity, which maps to no role): never a write.
       this.o.counted(false);
-      this.o.log.warn(
-        { point: node.def.id, from, identity: token?.constructor.name ?? 'none' },
+      this.refused(
+        node,
+        from,
+        token,
         'OPC UA write refused: only a signed-in user (an API token) may write requests',
       );
       return StatusCodes.BadUserAccessDenied;
@@ -182,7 +201,38 @@ export class RequestNodes {
       value,
     );
     this.o.counted(result.ok);
+    if (result.ok) this.forgive(from);
     this.refresh();
     return statusOfWrite(result);
+  }
+
+  /**
+   * A refused write, warned once per client address, point and reason (a SCADA retrying every
+   * few seconds would flood the log), then at debug until a write from that address succeeds.
+   */
+  private refused(
+    node: RequestNode,
+    from: string | undefined,
+    token: unknown,
+    message: string,
+  ): void {
+    // The message is part of the key: another reason to refuse is news.
+    const key = `${from ?? 'unknown'} ${node.def.id} ${message}`;
+    const first = !this.warned.has(key);
+    if (first) {
+      // Bounded: many addresses (a scan) must not grow it without end.
+      if (this.warned.size >= 10_000) this.warned.clear();
+      this.warned.add(key);
+    }
+    const identity = (token as object | undefined)?.constructor.name ?? 'none';
+    const line = { point: node.def.id, from, identity };
+    if (first) this.o.log.warn(line, `${message} (repeats from this address are logged at debug)`);
+    else this.o.log.debug(line, message);
+  }
+
+  /** A write from `from` succeeded: its next refusal is worth a warning again. */
+  private forgive(from: string | undefined): void {
+    const prefix = `${from ?? 'unknown'} `;
+    for (const key of this.warned) if (key.startsWith(prefix)) this.warned.delete(key);
   }
 }

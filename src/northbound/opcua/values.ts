@@ -98,7 +98,7 @@ export function statusOfWrite(result: ScadaWriteResult): StatusCode {
 
 /**
  * A value a client wrote, as HeatBridge takes it: a scalar number, boolean or string (Int64 and
- * UInt64 arrive as [high, low] pairs and are taken when they fit a double). Anything else
+ * UInt64 arrive as [high, low] pairs and are taken, with their sign, when they are safe integers). Anything else
  * (arrays, structures, byte strings) is undefined: BadTypeMismatch.
  */
 export function writtenValue(variant: Variant): SampleValue | undefined {
@@ -108,7 +108,11 @@ export function writtenValue(variant: Variant): SampleValue | undefined {
   if (variant.dataType === DataType.Int64 || variant.dataType === DataType.UInt64) {
     if (!Array.isArray(v) || v.length !== 2) return undefined;
     const [high, low] = v as [number, number];
-    const n = high * 2 ** 32 + low;
+    // Both halves are unsigned 32-bit words; an Int64's high word carries the sign (two's
+    // complement): [0xffffffff, 0xfffffffb] is −5 (a negative price is a normal request).
+    const signedHigh =
+      variant.dataType === DataType.Int64 && high >= 2 ** 31 ? high - 2 ** 32 : high;
+    const n = signedHigh * 2 ** 32 + low;
     return Number.isSafeInteger(n) ? n : undefined;
   }
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') return v;

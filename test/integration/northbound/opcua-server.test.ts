@@ -1,5 +1,14 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   AttributeIds,
@@ -76,12 +85,22 @@ beforeAll(async () => {
     opcua: {
       port,
       pkiDir: serverPki,
-      // The None endpoint keeps most tests fast (no client certificate to trust); the security
-      // tests below use SignAndEncrypt, where the client certificate matters.
+      // The None endpoint keeps the reading tests simple (no client certificate to trust);
+      // writes need Sign or SignAndEncrypt, with the pre-trusted client below.
       allowInsecure: true,
       allowAnonymous: true,
     },
   });
+  // The writing sessions need a signed channel: their client's certificate is trusted before
+  // the server starts, as an operator would have done it.
+  const trusted = client('trusted');
+  await trusted.clientCertificateManager.initialize();
+  await trusted.createDefaultCertificate();
+  mkdirSync(join(serverPki, 'trusted', 'certs'), { recursive: true });
+  copyFileSync(
+    trusted.certificateFile,
+    join(serverPki, 'trusted', 'certs', basename(trusted.certificateFile)),
+  );
   host = new SimHost({ site, log: memoryLogger().log, adminPort: 0 });
   await host.start();
   app = buildApp(site, { log: logs.log });
@@ -126,6 +145,13 @@ function client(
   clients.push(c);
   return c;
 }
+
+const SECURE = {
+  policy: SecurityPolicy.Basic256Sha256,
+  mode: MessageSecurityMode.SignAndEncrypt,
+};
+/** A client whose certificate the server trusts (copied to trusted/ in beforeAll). */
+const trustedClient = (): OPCUAClient => client('trusted', SECURE);
 
 const asUser = (name: keyof typeof USERS): UserIdentityInfo => ({
   type: UserTokenType.UserName,
@@ -196,7 +222,7 @@ describe('the northbound OPC UA server', () => {
   let utility: ClientSession;
 
   beforeAll(async () => {
-    utility = await session(asUser('control-room'));
+    utility = await session(asUser('control-room'), trustedClient());
     const objects = await utility.browse('i=85');
     const root = objects.references!.find((r) => r.browseName.name === 'HeatBridge');
     expect(root).toBeDefined();
@@ -302,7 +328,7 @@ describe('the northbound OPC UA server', () => {
   });
 
   it('refuses a viewer’s write (BadUserAccessDenied), and audits the refusal', async () => {
-    const viewer = await session(asUser('vera'), client('viewer'));
+    const viewer = await session(asUser('vera'), trustedClient());
     const dv = await viewer.read({ nodeId: node(SUPPLY) });
     expect(dv.statusCode.isGood()).toBe(true);
     const status = await write(viewer, 'Requests/scada_supply_temp', DataType.Double, 60);
@@ -314,12 +340,38 @@ describe('the northbound OPC UA server', () => {
   });
 
   it('lets an anonymous session read (when allowed) but never write', async () => {
-    const anonymous = await session(undefined, client('anonymous'));
+    const anonymous = await session(undefined, trustedClient());
     const dv = await anonymous.read({ nodeId: node(SUPPLY) });
     expect(dv.statusCode.isGood()).toBe(true);
     const status = await write(anonymous, 'Requests/scada_supply_temp', DataType.Double, 60);
     expect(status.name).toBe('BadUserAccessDenied');
     expect(app.gate!.current(SUPPLY)?.value).toBe(95);
+  });
+
+  it('refuses writes over an unsigned channel (security mode None), even the utility’s', async () => {
+    // Over None the session's authentication token travels in clear: a watcher could reuse it.
+    const before = logs.lines().length;
+    const insecure = await session(asUser('control-room'), client('insecure'));
+    const dv = await insecure.read({ nodeId: node(SUPPLY) });
+    expect(dv.statusCode.isGood()).toBe(true);
+    for (let i = 0; i < 3; i++) {
+      const status = await write(insecure, 'Requests/scada_supply_temp', DataType.Double, 60);
+      expect(status.name).toBe('BadSecurityModeInsufficient');
+    }
+    expect(app.gate!.current(SUPPLY)?.value).toBe(95);
+    const warned = (): number =>
+      logs
+        .lines()
+        .slice(before)
+        .filter((l) => l.level === 'warn' && /signed channel/.test(String(l.msg))).length;
+    // A SCADA retrying is one warning per address and point, then debug …
+    expect(warned()).toBe(1);
+    // … until a write from that address succeeds (here the same value again: a renewal).
+    expect((await write(utility, 'Requests/scada_supply_temp', DataType.Double, 95)).name).toBe(
+      'Good',
+    );
+    await write(insecure, 'Requests/scada_supply_temp', DataType.Double, 60);
+    expect(warned()).toBe(2);
   });
 
   it('refuses writes to every other node: points, KPIs, properties (BadNotWritable)', async () => {
@@ -356,7 +408,8 @@ describe('the northbound OPC UA server', () => {
     const health = app.supervisor.health().components.find((c) => c.name === 'opcua-server')!;
     expect(health.state).toBe('running');
     expect(health.details).toMatchObject({
-      writesAccepted: 2,
+      // 72, 500 (clamped) and the renewal of 95 by the utility.
+      writesAccepted: 3,
       sessions: expect.any(Number),
     });
     expect((health.details!.writesRefused as number) >= 3).toBe(true);
@@ -497,6 +550,71 @@ describe('a second server on the same deps, without allowAnonymous', () => {
       // A user still signs in.
       const s = await c.createSession(asUser('vera'));
       await s.close();
+    } finally {
+      await running.stop();
+    }
+  });
+});
+
+describe('a stop() while start() is still running', () => {
+  it('closes the server the start opened: the port is free afterwards', async () => {
+    const first = app.northbound.find((c) => c instanceof OpcuaNorthbound)!;
+    const port = await freePort();
+    const cfg = northboundSchema({}).parse({ opcua: { port, pkiDir: serverPki } }).opcua!;
+    const server = new OpcuaNorthbound(cfg, first.deps);
+    const { log } = memoryLogger();
+    // As after the supervisor's start timeout: the start goes on, then a stop() arrives.
+    const starting = server.start({ log, report: () => undefined });
+    await server.stop();
+    await expect(starting).rejects.toThrow(/stopped while starting/);
+    // Nothing listens: the port can be bound again.
+    await new Promise<void>((resolve, reject) => {
+      const probe = createServer();
+      probe.once('error', reject);
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+    });
+    expect(server.details()).toMatchObject({ sessions: 0 });
+  });
+});
+
+describe('sign-ins throttled per client address', () => {
+  it('throttles sign-ins after site.api.failedLogins.max failures; the right token still gets in, as at the API', async () => {
+    const first = app.northbound.find((c) => c instanceof OpcuaNorthbound)!;
+    // A server of its own with a small limit and a window no test run outlasts: the third
+    // failure is throttled because of the two before it, not the window's timing.
+    const deps = {
+      ...first.deps,
+      site: {
+        ...first.deps.site,
+        api: { ...first.deps.site.api, failedLogins: { max: 2, windowMs: 600_000 } },
+      },
+    };
+    const port = await freePort();
+    const cfg = northboundSchema({}).parse({
+      opcua: { port, pkiDir: serverPki, allowInsecure: true },
+    }).opcua!;
+    const running = await startComponent(new OpcuaNorthbound(cfg, deps));
+    try {
+      const c = client('throttled');
+      await c.connect(`opc.tcp://127.0.0.1:${port}/heatbridge`);
+      const wrong: UserIdentityInfo = {
+        type: UserTokenType.UserName,
+        userName: 'control-room',
+        password: 'a-guess',
+      };
+      for (let i = 0; i < 3; i++)
+        await expect(c.createSession(wrong)).rejects.toThrow(/BadUserAccessDenied|BadIdentity/);
+      const session = await c.createSession(asUser('control-room'));
+      await session.close();
+      expect(running.component.details()).toMatchObject({
+        signInsRefused: 3,
+        signInsThrottled: 1,
+      });
+      const throttled = running.lines().filter((l) => /throttled/.test(String(l.msg)));
+      // Keyed by the session's channel's address: the client's, not a shared 'unknown'.
+      expect(throttled).toEqual([
+        expect.objectContaining({ client: expect.stringMatching(/127\.0\.0\.1/) }),
+      ]);
     } finally {
       await running.stop();
     }

@@ -16,7 +16,7 @@ import type { PointDef } from '../../../src/domain/point';
 import { pointId, type PointId } from '../../../src/domain/point-id';
 import type { Sample } from '../../../src/domain/sample';
 import { AlarmNodes } from '../../../src/northbound/opcua/alarm-nodes';
-import { PointNodes } from '../../../src/northbound/opcua/point-nodes';
+import { euRangeProblems, PointNodes } from '../../../src/northbound/opcua/point-nodes';
 
 /**
  * The address-space builders on node-opcua's own address space (no server, no network): what a
@@ -81,7 +81,10 @@ describe('PointNodes', () => {
   const cop = def('derived', 'cop', { unit: 'ratio', kind: 'derived' });
   const running = def('hp1', 'running', { unit: 'bool', kind: 'status' });
   const state = def('control', 'state', { unit: 'text', kind: 'status' });
-  const defs = new Map<PointId, PointDef>([temp, cop, running, state].map((d) => [d.id, d]));
+  const pue = def('derived', 'pue', { unit: 'ratio', kind: 'derived' });
+  const defs = new Map<PointId, PointDef>([temp, cop, running, state, pue].map((d) => [d.id, d]));
+  // A range for a point with bounds is not used (the bounds are the truth); one without takes it.
+  const euRanges = { [temp.id]: { low: 0, high: 500 }, [pue.id]: { low: 1, high: 3 } };
   let points: PointNodes;
   const latest = new Map<PointId, Sample>();
 
@@ -91,7 +94,7 @@ describe('PointNodes', () => {
       root,
       defs,
       plantDevices: new Set(['hp1']),
-      euRanges: {},
+      euRanges,
       minimumSamplingInterval: 100,
     });
   });
@@ -110,6 +113,24 @@ describe('PointNodes', () => {
     ).toMatchObject({ displayName: { text: '1' } });
     expect(find(running.id).typeDefinitionObj.browseName.name).toBe('TwoStateDiscreteType');
     expect(find(state.id).dataType.value).toBe(12); // String
+    const p = find(pue.id);
+    expect(p.typeDefinitionObj.browseName.name).toBe('AnalogItemType');
+    expect((p.getPropertyByName('EURange') as UAVariable).readValue().value.value).toMatchObject({
+      low: 1,
+      high: 3,
+    });
+  });
+
+  it('names each euRanges entry that is not used: unknown id, not numeric, has bounds', () => {
+    const problems = euRangeProblems(
+      { ...euRanges, 'nowhere/x': { low: 0, high: 1 }, [running.id]: { low: 0, high: 1 } },
+      defs,
+    );
+    expect(problems).toEqual([
+      expect.stringContaining(`"${temp.id}" has bounds (30 … 90)`),
+      expect.stringContaining('no point "nowhere/x"'),
+      expect.stringContaining(`"${running.id}" is not numeric`),
+    ]);
   });
 
   it('shows nothing but BadWaitingForInitialData before a first sample', () => {
@@ -159,6 +180,7 @@ describe('PointNodes', () => {
 });
 
 describe('AlarmNodes', () => {
+  const NOW = Date.parse('2026-01-01T12:00:00.000Z');
   const alarm = (over: Partial<Alarm> = {}): Alarm => ({
     key: 'hall1/cdu_supply_high',
     priority: 'high',
@@ -175,7 +197,7 @@ describe('AlarmNodes', () => {
   });
 
   it('shows each listed alarm with its state, priority and message, and counts them', () => {
-    alarms.sync([alarm()]);
+    alarms.sync([alarm()], NOW);
     expect(find('Alarms/hall1/cdu_supply_high.State').readValue().value.value).toBe(
       'active-unacked',
     );
@@ -191,12 +213,12 @@ describe('AlarmNodes', () => {
   });
 
   it('follows an acknowledgement, removes an alarm that left the list, and shows it again when raised again', () => {
-    alarms.sync([alarm({ state: 'active-acked', ackedBy: 'olli' })]);
+    alarms.sync([alarm({ state: 'active-acked', ackedBy: 'olli' })], NOW);
     expect(find('Alarms/hall1/cdu_supply_high.Acknowledged').readValue().value.value).toBe(true);
-    alarms.sync([]);
+    alarms.sync([], NOW);
     expect(addressSpace.findNode(`ns=${ns.index};s=Alarms/hall1/cdu_supply_high`)).toBeNull();
     expect(find('Alarms.Count').readValue().value.value).toBe(0);
-    alarms.sync([alarm({ raisedAt: '2026-01-01T11:00:00.000Z' })]);
+    alarms.sync([alarm({ raisedAt: '2026-01-01T11:00:00.000Z' })], NOW);
     expect(find('Alarms/hall1/cdu_supply_high.State').readValue().value.value).toBe(
       'active-unacked',
     );

@@ -132,6 +132,28 @@ describe('OPC UA values and status codes', () => {
         }),
       ),
     ).toBe(1200);
+    // Int64 is signed: a negative price request (−5 EUR/MWh) is −5, not 2⁶⁴ − 5 (refused).
+    expect(writtenValue(new Variant({ dataType: DataType.Int64, value: -5 }))).toBe(-5);
+    // −2⁴⁰ as its two words (node-opcua builds only 32-bit negatives from a number).
+    expect(
+      writtenValue(
+        new Variant({
+          dataType: DataType.Int64,
+          arrayType: VariantArrayType.Scalar,
+          value: [0xffffff00, 0],
+        }),
+      ),
+    ).toBe(-(2 ** 40));
+    // UInt64 has no sign: its top half set is a number beyond a double's exact integers.
+    expect(
+      writtenValue(
+        new Variant({
+          dataType: DataType.UInt64,
+          arrayType: VariantArrayType.Scalar,
+          value: [0xffffffff, 0xfffffffb],
+        }),
+      ),
+    ).toBeUndefined();
     expect(
       writtenValue(
         new Variant({

@@ -332,3 +332,28 @@ describe('supervisor', () => {
     await sup.stop();
   });
 });
+
+describe('a start that times out', () => {
+  it('is stopped at the supervisor’s stop, as it may still open ports and timers; one that failed is not', async () => {
+    const journal: string[] = [];
+    const slow: Component = {
+      name: 'slow',
+      // Never settles within the start timeout: it is still going when the supervisor gives up.
+      start: () => new Promise<void>((resolve) => setTimeout(resolve, 200)),
+      stop: () => {
+        journal.push('stop slow');
+        return Promise.resolve();
+      },
+    };
+    const sup = new Supervisor(
+      [component(journal, 'a'), slow, component(journal, 'broken', { failStart: true })],
+      { log: memoryLogger().log, startTimeoutMs: 20, stopTimeoutMs: 1000 },
+    );
+    await sup.start();
+    expect(sup.health().components.find((c) => c.name === 'slow')).toMatchObject({
+      state: 'failed',
+    });
+    await sup.stop();
+    expect(journal).toEqual(['start a', 'start broken', 'stop slow', 'stop a']);
+  });
+});
