@@ -50,16 +50,21 @@ export interface NumericOptions {
  * when a range is known, BaseAnalogType (EngineeringUnits only) when not — HeatBridge never
  * invents a range.
  */
-export function addAnalog(ns: Namespace, o: NumericOptions): UAVariable {
-  const engineeringUnits = euInformationOf(o.unit);
-  const access = o.writable ? 'CurrentRead | CurrentWrite' : 'CurrentRead';
-  const common = {
+/** What every point variable is created with: where it sits, its names, its sampling. */
+function placement(o: Omit<NumericOptions, 'range'>) {
+  return {
     componentOf: o.parent,
     browseName: o.browseName,
     nodeId: o.nodeId,
     ...(o.description ? { description: o.description } : {}),
     minimumSamplingInterval: o.minimumSamplingInterval,
   };
+}
+
+export function addAnalog(ns: Namespace, o: NumericOptions): UAVariable {
+  const engineeringUnits = euInformationOf(o.unit);
+  const access = o.writable ? 'CurrentRead | CurrentWrite' : 'CurrentRead';
+  const common = placement(o);
   let v: UAVariable;
   if (o.range) {
     v = ns.addAnalogDataItem({
@@ -96,15 +101,7 @@ function setEngineeringUnits(v: UAVariable, eu: EUInformation): void {
 /** A boolean or text point: TwoStateDiscrete (true/false) for bool, a String variable for text. */
 export function addPlain(ns: Namespace, o: Omit<NumericOptions, 'range'>): UAVariable {
   const access = o.writable ? 'CurrentRead | CurrentWrite' : 'CurrentRead';
-  const common = {
-    componentOf: o.parent,
-    browseName: o.browseName,
-    nodeId: o.nodeId,
-    ...(o.description ? { description: o.description } : {}),
-    minimumSamplingInterval: o.minimumSamplingInterval,
-    accessLevel: access,
-    userAccessLevel: access,
-  };
+  const common = { ...placement(o), accessLevel: access, userAccessLevel: access };
   const dataType = dataTypeOfUnit(o.unit);
   const v =
     dataType === DataType.Boolean
