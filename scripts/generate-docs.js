@@ -22,6 +22,11 @@ const { writeDashboards } = require(join(dist, 'src', 'grafana', 'write.js'));
   const result = await loadSiteConfig(demo, {});
   if (!result.ok) throw new Error(formatProblems(demo, result.problems));
   await writeDashboards(result.config, join(root, 'grafana', 'dashboards'));
+  // The fleet dashboard (deploy/fleet): PromQL over every site, not generated from one site.
+  const { writeFleetDashboard } = require(
+    join(dist, 'src', 'grafana', 'fleet', 'fleet-dashboard.js'),
+  );
+  await writeFleetDashboard(join(root, 'deploy', 'fleet', 'grafana', 'dashboards'));
   console.error(
     'regenerated docs/simulators.md, config/heatbridge.schema.json and grafana/dashboards',
   );
