@@ -24,4 +24,9 @@ module.exports = {
   // a timing threshold for its verdict.
   testTimeout: 30000,
   globalSetup: '<rootDir>/test/global-setup.js',
+  // On 2 cores jest runs the files in its own process, so one handle a failed test leaves open (a
+  // client's reconnect timer) would keep the run alive until CI's limit, hiding the failure's
+  // report behind a timeout. Exit when the run ends; jest still says it forced the exit, and
+  // `npm run jest -- --detectOpenHandles <paths>` finds the handle.
+  forceExit: true,
 };

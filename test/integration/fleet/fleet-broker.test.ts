@@ -33,6 +33,8 @@ let port = 0;
 let broker: ChildProcess;
 let log = '';
 const clients: MqttClient[] = [];
+/** Publishers still running when a test fails: stopped in afterAll, so nothing keeps jest alive. */
+const publishers = new Set<{ stop(): Promise<void> }>();
 
 beforeAll(async () => {
   port = await freePort();
@@ -70,6 +72,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const p of publishers) await p.stop();
   for (const c of clients) await c.endAsync(true);
   if (broker.exitCode === null) {
     const exited = new Promise((r) => broker.once('exit', r));
@@ -146,18 +149,25 @@ async function startPublisher(over: Partial<SparkplugConfig> = {}): Promise<{
   const publisher = new SparkplugPublisher(cfg, deps);
   const reports: string[] = [];
   await publisher.start({ log, report: (st, m) => reports.push(`${st} ${m ?? ''}`) });
-  return {
+  const handle = {
     reports,
     details: () => publisher.details(),
-    emit: (value) => {
+    emit: (value: number) => {
       const now = Date.now();
       samples.next({ id, value, ts: now, receivedAt: now, quality: 'good' });
     },
     stop: async () => {
+      publishers.delete(handle);
       await publisher.stop();
       rmSync(state, { recursive: true, force: true });
     },
   };
+  publishers.add(handle);
+  // start() does not wait for the broker. A sample taken before the births would be in the
+  // DBIRTH (or spooled, then sent as historical data), never live DDATA: wait for the births.
+  for (let i = 0; i < 200 && Number(publisher.details().births ?? 0) === 0; i++)
+    await new Promise((r) => setTimeout(r, 50));
+  return handle;
 }
 
 async function client(username?: string, password?: string): Promise<MqttClient> {
