@@ -140,10 +140,14 @@ describe('Modbus adapter health (issue 18)', () => {
         10_000,
         'acceptance good again',
       );
+      // The list empties when the read answers; the health is reported at the end of that poll
+      // (its other reads may still be on the wire): wait for both.
       await eventually(
-        () => (dh.details().failing as string[]).length === 0,
+        () =>
+          (dh.details().failing as string[]).length === 0 &&
+          dh.running.reports.at(-1)?.state === 'running',
         5_000,
-        'the failing list empty',
+        'the failing list empty and the adapter running',
       );
       expect(dh.running.reports.at(-1)).toEqual({ state: 'running' });
       // One cause, one line each: the split, the single read failing, its recovery.
