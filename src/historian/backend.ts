@@ -65,6 +65,11 @@ export interface HistorianBackend {
   init(): Promise<void>;
   /** Writes a batch of line-protocol lines (at most 5,000). Throws WriteFailure. */
   write(lines: readonly string[]): Promise<void>;
+  /**
+   * The same for a batch already joined: complete lines, each ending in a newline, as the spool
+   * holds them (`lines` of them). Saves splitting and joining every batch again.
+   */
+  writeBody?(body: Buffer, lines: number): Promise<void>;
   query(q: HistoryQuery): Promise<HistoryPoint[]>;
   close(): Promise<void>;
   /** Counters of the backend's own, shown in the historian's details (the file backend's scans). */

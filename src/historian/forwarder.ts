@@ -95,9 +95,20 @@ export class Forwarder {
           await this.sleep(1000);
           continue;
         }
-        const lines = this.spool.read(seg);
-        for (let i = 0; i < lines.length; i += this.opts.batchSize) {
-          await this.send(lines.slice(i, i + this.opts.batchSize));
+        if (this.backend.writeBody && seg.lines <= this.opts.batchSize) {
+          // The usual case: a segment is one batch, sent as the spool holds it.
+          await sendBody(
+            this.backend,
+            this.spool.readBody(seg),
+            seg.lines,
+            this.counts,
+            this.opts.log,
+          );
+        } else {
+          const lines = this.spool.read(seg);
+          for (let i = 0; i < lines.length; i += this.opts.batchSize) {
+            await this.send(lines.slice(i, i + this.opts.batchSize));
+          }
         }
         this.spool.ack(seg);
         this.recovered();
@@ -155,6 +166,35 @@ export class Forwarder {
       };
     });
   }
+}
+
+/**
+ * Writes a joined batch (`lines` complete lines) in one request; when the database refuses it as
+ * data, splits it into lines and finds the refused ones as `sendIsolating` does.
+ */
+export async function sendBody(
+  backend: HistorianBackend,
+  body: Buffer,
+  lines: number,
+  counts: Pick<ForwarderCounts, 'sentLines' | 'sentBatches' | 'refusedLines'>,
+  log: Logger,
+): Promise<void> {
+  try {
+    if (backend.writeBody) await backend.writeBody(body, lines);
+    else await backend.write(splitBody(body));
+    counts.sentLines += lines;
+    counts.sentBatches += 1;
+  } catch (err) {
+    if (!(err instanceof WriteFailure) || err.retryable) throw err;
+    await sendIsolating(backend, splitBody(body), counts, log);
+  }
+}
+
+function splitBody(body: Buffer): string[] {
+  return body
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
 }
 
 /**

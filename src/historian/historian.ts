@@ -14,7 +14,8 @@ import { Forwarder } from './forwarder';
 import { encodeLine, LineError, type LineRecord } from './line-protocol';
 import { RecordingFilter } from './policy';
 import { databaseBackend } from './backends/database';
-import { measurementOfKind, sampleRecord, writeRecord } from './schema';
+import { LineBuffer } from './line-buffer';
+import { measurementOfKind, SampleLines, writeRecord } from './schema';
 import { Spool } from './spool';
 
 /** What the historian records. */
@@ -91,7 +92,9 @@ export class HistorianComponent implements Component {
   private forwarderState: { state: 'running' | 'degraded'; message?: string } = {
     state: 'running',
   };
-  private buffer: string[] = [];
+  /** Lines accepted, not yet on disk (written every flushIntervalMs). */
+  private readonly buffer = new LineBuffer();
+  private readonly sampleLines: SampleLines;
   private readonly subscriptions: Subscription[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly filter: RecordingFilter;
@@ -105,6 +108,7 @@ export class HistorianComponent implements Component {
   constructor(private readonly opts: HistorianOptions) {
     this.now = opts.now ?? Date.now;
     this.filter = new RecordingFilter(opts.config.onChangeMaxSilenceMs);
+    this.sampleLines = new SampleLines(opts.site);
   }
 
   async start(ctx: ComponentContext): Promise<void> {
@@ -173,7 +177,7 @@ export class HistorianComponent implements Component {
       type: this.opts.config.type,
       ...this.counts,
       // Accepted into memory, not yet on disk (written every flushIntervalMs).
-      buffered: this.buffer.length,
+      buffered: this.buffer.lines,
       ...(this.rejectedBy.size > 0 ? { rejectedBy: Object.fromEntries(this.rejectedBy) } : {}),
       ...(this.spool ? { spool: this.spool.stats() } : {}),
       ...(this.backend?.stats ? { backend: this.backend.stats() } : {}),
@@ -234,7 +238,15 @@ export class HistorianComponent implements Component {
       this.counts.skipped += 1;
       return;
     }
-    this.push(sampleRecord(this.opts.site, def, s));
+    try {
+      this.sampleLines.put(this.buffer, def, s);
+    } catch (err) {
+      if (!(err instanceof LineError)) throw err;
+      const { device, point } = splitPointId(s.id);
+      this.reject(err.reason, `${measurementOfKind(def.kind)} ${device} ${point}: ${err.reason}`);
+      return;
+    }
+    this.accepted();
   }
 
   private push(record: LineRecord): void {
@@ -249,13 +261,18 @@ export class HistorianComponent implements Component {
       this.reject(err.reason, `${where}: ${err.reason}`);
       return;
     }
+    this.pushLine(line);
+  }
+
+  private pushLine(line: string): void {
+    this.buffer.putText(line);
+    this.accepted();
+  }
+
+  private accepted(): void {
     this.counts.recorded += 1;
-    this.buffer.push(line);
-    if (this.buffer.length > MAX_BUFFERED_LINES) {
-      const over = this.buffer.length - MAX_BUFFERED_LINES;
-      this.buffer.splice(0, over);
-      this.counts.overflow += over;
-    }
+    if (this.buffer.lines > MAX_BUFFERED_LINES)
+      this.counts.overflow += this.buffer.dropOldest(MAX_BUFFERED_LINES);
   }
 
   private reject(reason: string, detail: string): void {
@@ -287,22 +304,28 @@ export class HistorianComponent implements Component {
   }
 
   private flushNow(): void {
-    if (this.buffer.length === 0) return;
-    const lines = this.buffer;
-    if (this.spool) {
-      this.spool.append(lines);
-      this.buffer = [];
-      this.forwarder?.notify();
-    } else if (this.backend instanceof FileBackend) {
-      this.backend.writeSync(lines);
-      this.buffer = [];
+    if (this.buffer.lines === 0) return;
+    const chunks = this.buffer.take();
+    try {
+      if (this.spool) {
+        this.spool.appendChunks(chunks);
+        this.forwarder?.notify();
+      } else if (this.backend instanceof FileBackend) {
+        // The embedded historian takes lines (it tracks each file's time span by line).
+        this.backend.writeSync(chunks.flatMap((c) => splitChunk(c.bytes)));
+      }
+    } catch (err) {
+      // Disk full or gone: the lines wait in memory (bounded) for the next flush. A part
+      // already written is written again then: InfluxDB keeps a point once per series and time.
+      this.buffer.restore(chunks);
+      throw err;
     }
   }
 
   /** One observation for the falling-behind detection: warns once per episode, info at its end. */
   private checkBacklog(ctx: ComponentContext): void {
     if (!this.monitor || !this.spool || !this.forwarder) return;
-    const backlogLines = this.spool.stats().lines + this.buffer.length;
+    const backlogLines = this.spool.stats().lines + this.buffer.lines;
     const before = this.monitor.current;
     const event = this.monitor.observe(this.now(), backlogLines, !this.forwarder.failing);
     if (event === 'started') {
@@ -359,4 +382,10 @@ export class HistorianComponent implements Component {
       this.onSample(s);
     }
   }
+}
+
+function splitChunk(bytes: Buffer): string[] {
+  const lines = bytes.toString('utf8').split('\n');
+  lines.pop(); // after the last newline
+  return lines;
 }

@@ -92,7 +92,18 @@ const SERIES_CACHE_MAX = 100_000;
 /** Series keys of frozen tag objects (sampleRecord's), found without building a lookup key. */
 const frozenSeriesKeys = new WeakMap<object, { measurement: string; key: string }>();
 
-function seriesKey(r: LineRecord): string {
+/**
+ * The escaped series key of a measurement and a frozen tag object (cached with the object): the
+ * historian's per-point line prefix is built from it once.
+ */
+export function frozenSeriesKey(
+  measurement: string,
+  tags: Readonly<Record<string, string>>,
+): string {
+  return seriesKey({ measurement, tags });
+}
+
+function seriesKey(r: Pick<LineRecord, 'measurement' | 'tags'>): string {
   const frozen = Object.isFrozen(r.tags);
   if (frozen) {
     const hit = frozenSeriesKeys.get(r.tags);
@@ -103,7 +114,7 @@ function seriesKey(r: LineRecord): string {
   return key;
 }
 
-function stringKeyedSeriesKey(r: LineRecord): string {
+function stringKeyedSeriesKey(r: Pick<LineRecord, 'measurement' | 'tags'>): string {
   let cacheKey: string | undefined = r.measurement;
   for (const key in r.tags) {
     const value = r.tags[key]!;

@@ -32,6 +32,8 @@ export class RecordingFilter {
   constructor(private readonly maxSilenceMs: number) {}
 
   accept(policy: HistorianPolicy, s: Sample): boolean {
+    // Nothing to remember for a point recorded every time (most of them, and the hot path).
+    if (policy.mode === 'every') return true;
     if (!shouldRecord(policy, s, this.last.get(s.id), this.maxSilenceMs)) return false;
     this.last.set(s.id, { value: s.value, quality: s.quality, at: s.receivedAt });
     return true;

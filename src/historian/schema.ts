@@ -4,7 +4,8 @@ import type { Sample } from '../domain/sample';
 import { formatActor } from '../domain/write-command';
 import type { WriteOutcome } from '../domain/write-outcome';
 import type { OperatorEvent } from '../domain/operator-event';
-import type { LineRecord } from './line-protocol';
+import type { LineBuffer } from './line-buffer';
+import { encodeLine, frozenSeriesKey, type LineRecord } from './line-protocol';
 
 /**
  * The historian's schema (DESIGN §6, docs/historian.md): one measurement per kind of record,
@@ -59,29 +60,95 @@ export function sampleRecord(
 }
 
 /**
+ * `encodeLine(sampleRecord(site, def, s))`, the same text, without the record: a sample with a
+ * finite number (or a boolean) is its point's cached `measurement,tags value=` prefix, the value
+ * and the time. Everything else (text, no value, a number that cannot be stored) takes the
+ * general path, which throws LineError as it does. The historian's hot path (issue 25).
+ */
+export function sampleLine(site: string, def: Pick<PointDef, 'kind' | 'unit'>, s: Sample): string {
+  const v = s.value;
+  const time = s.quality === 'good' || s.quality === 'uncertain' ? s.ts : s.receivedAt;
+  if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean') {
+    if (Number.isFinite(time)) {
+      const ms = Math.round(time);
+      return `${tagEntry(site, def, s).prefix()}${typeof v === 'number' ? v : v ? 1 : 0} ${ms === 0 ? '0' : `${ms}000000`}`;
+    }
+  }
+  return encodeLine(sampleRecord(site, def, s));
+}
+
+/**
+ * Samples into a LineBuffer as the bytes `sampleLine` would give: a finite number (or a boolean)
+ * as its point's prefix bytes (kept per point and quality), the value and the time; anything
+ * else as `sampleLine`'s text. Throws LineError as the encoder does. The historian's hot path
+ * (issue 25): no string and no object per sample.
+ */
+export class SampleLines {
+  private readonly prefixes = new Map<string, Partial<Record<Sample['quality'], Buffer>>>();
+
+  constructor(private readonly site: string) {}
+
+  put(buffer: LineBuffer, def: Pick<PointDef, 'kind' | 'unit'>, s: Sample): void {
+    const v = s.value;
+    const time = s.quality === 'good' || s.quality === 'uncertain' ? s.ts : s.receivedAt;
+    if (
+      Number.isFinite(time) &&
+      ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean')
+    ) {
+      let byQuality = this.prefixes.get(s.id);
+      if (!byQuality) this.prefixes.set(s.id, (byQuality = {}));
+      const prefix = (byQuality[s.quality] ??= tagEntry(this.site, def, s).prefixBytes());
+      buffer.putNumber(prefix, typeof v === 'number' ? v : v ? 1 : 0, Math.round(time));
+      return;
+    }
+    buffer.putText(sampleLine(this.site, def, s));
+  }
+}
+
+/**
  * A sample's tags, one frozen object per point definition, site, id and quality: line encoding
  * recognises it and reuses the escaped series key (the historian's hot path).
  */
-interface TagEntry {
-  site: string;
-  id: string;
-  tags: Readonly<Record<string, string>>;
+class TagEntry {
+  private text: string | undefined;
+  private bytes: Buffer | undefined;
+
+  constructor(
+    readonly site: string,
+    readonly id: string,
+    readonly tags: Readonly<Record<string, string>>,
+    private readonly measurement: Measurement,
+  ) {}
+
+  /** `measurement,tags value=` for the definition's own measurement (`sampleLine`). */
+  prefix(): string {
+    return (this.text ??= `${frozenSeriesKey(this.measurement, this.tags)} value=`);
+  }
+
+  prefixBytes(): Buffer {
+    return (this.bytes ??= Buffer.from(this.prefix(), 'utf8'));
+  }
 }
 const tagCache = new WeakMap<object, Map<string, TagEntry>>();
 
 function sampleTags(
   site: string,
-  def: Pick<PointDef, 'unit'>,
+  def: Pick<PointDef, 'kind' | 'unit'>,
   s: Sample,
 ): Readonly<Record<string, string>> {
+  return tagEntry(site, def, s).tags;
+}
+
+function tagEntry(site: string, def: Pick<PointDef, 'kind' | 'unit'>, s: Sample): TagEntry {
   let byQuality = tagCache.get(def);
   if (!byQuality) tagCache.set(def, (byQuality = new Map<string, TagEntry>()));
   const hit = byQuality.get(s.quality);
-  if (hit && hit.site === site && hit.id === s.id) return hit.tags;
+  if (hit && hit.site === site && hit.id === s.id) return hit;
   const { device, point } = splitPointId(s.id);
   const tags = Object.freeze({ site, device, point, unit: def.unit, quality: s.quality });
-  byQuality.set(s.quality, { site, id: s.id, tags });
-  return tags;
+  const entry = new TagEntry(site, s.id, tags, measurementOfKind(def.kind));
+  byQuality.set(s.quality, entry);
+  return entry;
 }
 
 /** Numbers and booleans as a float field, text as a string field: a field never changes type. */

@@ -1,5 +1,6 @@
 import {
   closeSync,
+  fdatasyncSync,
   fsyncSync,
   openSync,
   readdirSync,
@@ -12,6 +13,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../log';
+import type { LineChunk } from './line-buffer';
 
 /**
  * The disk store-and-forward buffer between HeatBridge and its database (DESIGN §6).
@@ -25,6 +27,10 @@ import type { Logger } from '../log';
  *
  * File names: active `seg-<seq>-<firstMs>.lp`, sealed `seg-<seq>-<firstMs>-<lines>.lp`.
  * Synchronous file calls: appends are small and the fsync must finish before acceptance anyway.
+ *
+ * The bytes of the segments written in this run are also kept in memory, up to a bound, as they
+ * went to disk: the forwarder sends them without reading the file back, splitting it into lines
+ * and joining them again (three passes over every byte that showed in the profile, issue 25).
  */
 export interface SpoolOptions {
   dir: string;
@@ -53,6 +59,9 @@ export interface SpoolStats {
   dropped: number;
 }
 
+/** Bytes of written segments kept in memory for sending; beyond it the oldest are read back. */
+const MAX_KEPT_BYTES = 16 * 1024 * 1024;
+
 const SEALED = /^seg-(\d+)-(\d+)-(\d+)\.lp$/;
 const ACTIVE = /^seg-(\d+)-(\d+)\.lp$/;
 
@@ -65,6 +74,9 @@ export class Spool {
   private droppedLines = 0;
   private readonly now: () => number;
   private readonly segmentBytes: number;
+  /** What this run wrote to each segment, in order, by sequence number (see MAX_KEPT_BYTES). */
+  private readonly kept = new Map<number, Buffer[]>();
+  private keptBytes = 0;
 
   constructor(private readonly opts: SpoolOptions) {
     this.now = opts.now ?? Date.now;
@@ -109,19 +121,41 @@ export class Spool {
   /** Appends lines and returns once they are on disk. */
   append(lines: readonly string[]): void {
     if (lines.length === 0) return;
-    let i = 0;
-    while (i < lines.length) {
-      const seg = this.active ?? this.startSegment();
-      const room = this.opts.segmentLines - seg.lines;
-      const chunk = lines.slice(i, i + room);
-      const data = Buffer.from(chunk.map((l) => `${l}\n`).join(''), 'utf8');
-      writeSync(seg.fd, data);
-      seg.lines += chunk.length;
-      seg.bytes += data.length;
-      i += chunk.length;
-      if (seg.lines >= this.opts.segmentLines || seg.bytes >= this.segmentBytes) this.seal();
+    this.appendChunks([
+      { bytes: Buffer.from(`${lines.join('\n')}\n`, 'utf8'), lines: lines.length },
+    ]);
+  }
+
+  /**
+   * Appends chunks of complete lines (each ending in a newline, `lines` of them, as LineBuffer
+   * holds them) and returns once they are on disk. A chunk is cut at a line boundary where a
+   * segment fills up.
+   */
+  appendChunks(chunks: readonly LineChunk[]): void {
+    for (const chunk of chunks) {
+      let bytes = chunk.bytes;
+      let lines = chunk.lines;
+      while (lines > 0) {
+        const seg = this.active ?? this.startSegment();
+        const room = this.opts.segmentLines - seg.lines;
+        let take = lines;
+        let data = bytes;
+        if (lines > room) {
+          take = room;
+          data = bytes.subarray(0, endOfLine(bytes, room));
+        }
+        writeSync(seg.fd, data);
+        // The bytes written are the bytes later sent (kept as a view: `bytes` is not reused).
+        this.keep(seg, data);
+        seg.lines += take;
+        seg.bytes += data.length;
+        lines -= take;
+        bytes = bytes.subarray(data.length);
+        if (seg.lines >= this.opts.segmentLines || seg.bytes >= this.segmentBytes) this.seal();
+      }
     }
-    if (this.active) fsyncSync(this.active.fd);
+    // Data, and the size that makes it readable: all an append needs (no timestamps).
+    if (this.active) fdatasyncSync(this.active.fd);
     this.enforceCap();
   }
 
@@ -142,7 +176,19 @@ export class Spool {
 
   /** The lines of a segment (a torn last line is not one). */
   read(seg: Segment): string[] {
-    return splitLines(readFileSync(seg.file, 'utf8')).lines;
+    return splitLines(this.readBody(seg).toString('utf8')).lines;
+  }
+
+  /**
+   * A segment's bytes, complete lines each ending in a newline: from memory when this run wrote
+   * all of it, else from its file (a torn last line, which `open` already cut, left out).
+   */
+  readBody(seg: Segment): Buffer {
+    const kept = this.kept.get(seg.seq);
+    if (kept) return kept.length === 1 ? kept[0]! : Buffer.concat(kept);
+    const data = readFileSync(seg.file);
+    const end = data.lastIndexOf(0x0a) + 1;
+    return end === data.length ? data : data.subarray(0, end);
   }
 
   /** The database has the segment: delete it. */
@@ -150,6 +196,7 @@ export class Spool {
     this.sending = undefined;
     const i = this.sealed.indexOf(seg);
     if (i >= 0) this.sealed.splice(i, 1);
+    this.forget(seg.seq);
     unlinkSync(seg.file);
   }
 
@@ -175,6 +222,31 @@ export class Spool {
         this.active = undefined;
       }
     }
+  }
+
+  /**
+   * Keeps what was written to a segment, if all of it is kept: a segment whose beginning was let
+   * go (over the bound) is read back from its file.
+   */
+  private keep(seg: Segment, data: Buffer): void {
+    let kept = this.kept.get(seg.seq);
+    if (!kept) {
+      if (seg.lines > 0) return;
+      this.kept.set(seg.seq, (kept = []));
+    }
+    kept.push(data);
+    this.keptBytes += data.length;
+    for (const seq of this.kept.keys()) {
+      if (this.keptBytes <= MAX_KEPT_BYTES) break;
+      this.forget(seq);
+    }
+  }
+
+  private forget(seq: number): void {
+    const kept = this.kept.get(seq);
+    if (!kept) return;
+    this.kept.delete(seq);
+    for (const b of kept) this.keptBytes -= b.length;
   }
 
   private startSegment(): Segment & { fd: number } {
@@ -236,6 +308,7 @@ export class Spool {
       const i = this.sealed.findIndex((seg) => seg !== this.sending);
       if (i < 0) return;
       const [oldest] = this.sealed.splice(i, 1) as [Segment];
+      this.forget(oldest.seq);
       unlinkSync(oldest.file);
       this.droppedLines += oldest.lines;
       this.opts.log.warn(
@@ -250,6 +323,16 @@ export class Spool {
       stats = this.stats();
     }
   }
+}
+
+/** The offset just past the `n`-th newline of `bytes` (its length if it has fewer). */
+function endOfLine(bytes: Buffer, n: number): number {
+  let at = -1;
+  for (let i = 0; i < n; i++) {
+    at = bytes.indexOf(0x0a, at + 1);
+    if (at < 0) return bytes.length;
+  }
+  return at + 1;
 }
 
 function splitLines(text: string): { lines: string[]; torn: boolean } {

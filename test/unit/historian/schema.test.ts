@@ -1,7 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
+import type { PointDef } from '../../../src/domain/point';
 import type { PointId } from '../../../src/domain/point-id';
+import type { Sample } from '../../../src/domain/sample';
+import type { LineError } from '../../../src/historian/line-protocol';
 import { encodeLine } from '../../../src/historian/line-protocol';
-import { alarmRecord, operatorRecord } from '../../../src/historian/schema';
+import {
+  alarmRecord,
+  operatorRecord,
+  sampleLine,
+  sampleRecord,
+} from '../../../src/historian/schema';
 
 const T = Date.UTC(2026, 0, 15, 6);
 const override = {
@@ -79,5 +87,77 @@ describe('historian records of operator actions and alarms', () => {
         }),
       ),
     ).toContain('event=cleared,priority=critical,site=demo value=0');
+  });
+});
+
+type Def = Pick<PointDef, 'kind' | 'unit'>;
+/** Units the schema never has, to see escaping and refusals (the config allows none of them). */
+const oddUnit = (u: string): PointDef['unit'] => u as PointDef['unit'];
+
+describe('a sample as a line (the historian’s fast path)', () => {
+  const id = 'hp1/condenser_out_temp' as PointId;
+  const sample = (over: Partial<Sample>): Sample => ({
+    id,
+    value: 71.25,
+    ts: T,
+    receivedAt: T + 40,
+    quality: 'good',
+    ...over,
+  });
+  const general = (def: Def, s: Sample): string => {
+    try {
+      return encodeLine(sampleRecord('demo site', def, s));
+    } catch (err) {
+      return `refused: ${(err as LineError).reason}`;
+    }
+  };
+  const fast = (def: Def, s: Sample): string => {
+    try {
+      return sampleLine('demo site', def, s);
+    } catch (err) {
+      return `refused: ${(err as LineError).reason}`;
+    }
+  };
+
+  it('is the same text as the general encoder, for every kind of value, quality and time', () => {
+    const defs: Def[] = [
+      { kind: 'measurement', unit: 'degC' },
+      { kind: 'command', unit: 'bool' },
+      { kind: 'measurement', unit: oddUnit('m3/h, net') },
+    ];
+    const samples = [
+      sample({}),
+      sample({ value: 0 }),
+      sample({ value: -1e-7 }),
+      sample({ value: 65535 }),
+      sample({ value: true }),
+      sample({ value: false, quality: 'uncertain' }),
+      sample({ value: 'running' }),
+      sample({ value: null, quality: 'bad' }),
+      sample({ value: 70, quality: 'stale' }),
+      sample({ value: NaN }),
+      sample({ value: Infinity, quality: 'bad' }),
+      sample({ ts: 0 }),
+      sample({ ts: T + 0.6 }),
+      sample({ ts: NaN }),
+    ];
+    let compared = 0;
+    for (const def of defs)
+      for (const s of samples) {
+        // Twice: the second time from the cached prefix.
+        expect(fast(def, s)).toBe(general(def, s));
+        expect(fast(def, s)).toBe(general(def, s));
+        compared += 1;
+      }
+    expect(compared).toBe(defs.length * samples.length);
+    expect(fast(defs[0]!, sample({}))).toBe(
+      `measurement,device=hp1,point=condenser_out_temp,quality=good,site=demo\\ site,unit=degC value=71.25 ${T}000000`,
+    );
+  });
+
+  it('refuses a tag with a line break as the general encoder does', () => {
+    const def: Def = { kind: 'measurement', unit: oddUnit('deg\nC') };
+    expect(fast(def, sample({}))).toBe('refused: tag unit contains a line break');
+    expect(fast(def, sample({}))).toBe(general(def, sample({})));
   });
 });

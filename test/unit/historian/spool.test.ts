@@ -29,6 +29,22 @@ describe('disk spool', () => {
     expect(s.stats()).toMatchObject({ lines: 0, bytes: 0, segments: 0, dropped: 0 });
   });
 
+  it('hands a segment over as the bytes it wrote, from memory, and the same from its file after a restart', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hb-spool-'));
+    const a = spool(dir);
+    a.append(lines(0, 30));
+    a.append(lines(30, 40)); // two appends into one segment of 100 lines
+    const seg = a.take()!;
+    const expected = `${lines(0, 70).join('\n')}\n`;
+    expect(a.readBody(seg).toString('utf8')).toBe(expected);
+    // A crash: the next run has only the file.
+    const b = spool(dir);
+    const again = b.take()!;
+    expect(again.lines).toBe(70);
+    expect(b.readBody(again).toString('utf8')).toBe(expected);
+    expect(b.read(again)).toEqual(lines(0, 70));
+  });
+
   it('keeps a segment whose send failed, to be taken again', () => {
     const s = spool(mkdtempSync(join(tmpdir(), 'hb-spool-')));
     s.append(lines(0, 10));
