@@ -158,6 +158,12 @@ export const modbusDeviceSchema = z
      * re-created (a stream that lost its frame boundary answers nothing more).
      */
     reconnectAfterTimeouts: intBetween(1, 1000).default(3),
+    /**
+     * Requests a poll keeps on the wire at once (Modbus TCP only: its transaction ids tell the
+     * replies apart). 1, the default, suits every device; many servers and gateways take more,
+     * which saves a round trip per request (docs/adapters.md).
+     */
+    maxInFlight: intBetween(1, 64).default(1),
     points: z.array(modbusPointSchema).min(1, { error: 'expected at least one point' }),
   })
   .superRefine((d, ctx) => {
@@ -167,6 +173,13 @@ export const modbusDeviceSchema = z
         code: 'custom',
         path: ['serial'],
         message: 'transport rtu needs serial: { path }',
+      });
+    }
+    if (transport !== 'tcp' && (d.maxInFlight ?? 1) > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxInFlight'],
+        message: `maxInFlight above 1 needs transport tcp (${String(transport)} frames carry no transaction id to match a reply to its request)`,
       });
     }
     if ((transport === 'tcp' || transport === 'rtu-over-tcp') && d.host === undefined) {

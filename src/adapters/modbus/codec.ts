@@ -84,18 +84,24 @@ const NUMERIC: Record<
 };
 
 /** The raw integer or float a register value holds, before scale and offset. */
-export function decodeRaw(words: readonly number[], enc: Encoding): number | string | boolean {
+export function decodeRaw(
+  words: readonly number[],
+  enc: Encoding,
+  at = 0,
+): number | string | boolean {
   const n = wordCount(enc);
-  if (words.length < n)
-    throw new RangeError(`need ${n} registers for ${enc.type}, got ${words.length}`);
+  if (words.length - at < n)
+    throw new RangeError(
+      `need ${n} registers for ${enc.type}, got ${Math.max(words.length - at, 0)}`,
+    );
   if (enc.type === 'uint16' || enc.type === 'int16') {
     // One register, no Buffer: the allocation per value was the adapter's largest cost with
     // thousands of registers polled (the Modbus benchmark, docs/performance.md).
-    let v = words[0]! & 0xffff;
+    let v = words[at]! & 0xffff;
     if (byteSwapped(enc.order)) v = ((v & 0xff) << 8) | (v >> 8);
     return enc.type === 'int16' ? (v << 16) >> 16 : v;
   }
-  const w = words.slice(0, n);
+  const w = words.slice(at, at + n);
   if (enc.type === 'bit') return ((w[0]! >> (enc.bit ?? 0)) & 1) === 1;
   if (enc.type === 'bool') return w[0]! !== 0;
   if (enc.type === 'string') {
@@ -109,8 +115,12 @@ export function decodeRaw(words: readonly number[], enc: Encoding): number | str
 }
 
 /** The engineering value of registers: raw × scale + offset (numbers), or the bool/string. */
-export function decodeValue(words: readonly number[], enc: Encoding): number | boolean | string {
-  const raw = decodeRaw(words, enc);
+export function decodeValue(
+  words: readonly number[],
+  enc: Encoding,
+  at = 0,
+): number | boolean | string {
+  const raw = decodeRaw(words, enc, at);
   return typeof raw === 'number' ? raw * enc.scale + enc.offset : raw;
 }
 

@@ -6,10 +6,17 @@ import type { EpisodeLog } from '../../util/episode-log';
 import { LatencyHistogram, type HistogramBuckets } from '../../util/latency-histogram';
 import { episodeLogs } from '../episodes';
 import { describe, isTimeout, modbusCode, NotConnectedError, withTimeout } from './errors';
-import { bufferedBytes, discardStale, guarded, newClient, openTransport } from './framed-client';
+import {
+  bufferedBytes,
+  discardStale,
+  guarded,
+  newClient,
+  openTransport,
+  pipelined,
+} from './framed-client';
 import { isFramingError, ModbusFramingError } from './mbap-port';
 import type { ReadRequest } from './planner';
-import { decodeRead, type ModbusDeviceRuntime, type ModbusPoint } from './points';
+import { DecodeFailure, decodePoint, type ModbusDeviceRuntime, type ModbusPoint } from './points';
 import { ReadPlans } from './read-plans';
 import { Reconnects, STABLE_MS } from './reconnects';
 import { RequestQueue } from './request-queue';
@@ -331,56 +338,81 @@ export class ModbusConnection {
     const plan = this.plans.of(device);
     const silentUnits = new Set<number>();
     const split: ReadRequest<PointId>[] = [];
-    for (const req of plan) {
-      const reqKey = this.plans.key(device, req);
-      if (silentUnits.has(req.unitId)) {
-        this.fail(
-          req,
-          reqKey,
-          `unit ${req.unitId} did not answer (not asked again this poll)`,
-          false,
-        );
-        continue;
-      }
-      try {
-        discardStale(client);
-        client.setID(req.unitId);
-        client.setTimeout(device.timeoutMs);
-        this.stats.requests += 1;
-        const started = performance.now();
-        const data = await guarded(client, readRequest(client, req));
-        this.timeoutsInARow = 0;
-        this.roundTrip.observe((performance.now() - started) / 1000);
-        this.succeed(req, reqKey, data);
-      } catch (err) {
-        if (isTimeout(err)) {
-          this.stats.timeouts += 1;
-          if (this.timedOutForGood(client, device)) return;
-          silentUnits.add(req.unitId);
-          this.fail(req, reqKey, `no answer within ${device.timeoutMs} ms`);
-        } else if (modbusCode(err) !== undefined) {
-          this.stats.exceptions += 1;
-          this.timeoutsInARow = 0; // the device answered
-          const code = modbusCode(err)!;
-          if ((code === 2 || code === 4) && req.points.length > 1) {
-            // Exception 2 on a merged read: the device refuses reads across its unmapped addresses.
-            // Exception 4: one failed sensor fails the whole read. Either way, reading the points
-            // one by one keeps the others' values coming.
-            split.push(req);
-            // Info: the warning is the read's failure below; this is what is done about it.
-            this.opts.log.info(
-              { request: reqKey, code },
-              'exception on a merged read; reading its points separately',
+    // Requests go out `maxInFlight` at a time (one pipeline each) and are handled in order, as
+    // if sent one by one: a unit silent in one window is not asked again in the next.
+    const window = Math.max(1, device.maxInFlight);
+    for (let i = 0; i < plan.length; i += window) {
+      const sent: {
+        req: ReadRequest<PointId>;
+        reqKey: string;
+        started: number;
+        reply: Promise<(number | boolean)[]>;
+      }[] = [];
+      const send = (): void => {
+        for (const req of plan.slice(i, i + window)) {
+          const reqKey = this.plans.key(device, req);
+          if (silentUnits.has(req.unitId)) {
+            this.fail(
+              req,
+              reqKey,
+              `unit ${req.unitId} did not answer (not asked again this poll)`,
+              false,
             );
+            continue;
           }
-          this.fail(
-            req,
-            reqKey,
-            `Modbus exception ${code}: ${describe(err).replace(/^Modbus exception \d+: /, '')}`,
-          );
-        } else {
-          this.connectionFailed(err);
-          return;
+          discardStale(client);
+          client.setID(req.unitId);
+          client.setTimeout(device.timeoutMs);
+          this.stats.requests += 1;
+          const reply = guarded(client, readRequest(client, req));
+          // Awaited below, in order; one left waiting when the poll ends early must not go
+          // unhandled.
+          reply.catch(() => undefined);
+          sent.push({ req, reqKey, started: performance.now(), reply });
+        }
+      };
+      if (window > 1) pipelined(client, send);
+      else send();
+      // Units that timed out in this window: their other requests in it count as timeouts, not
+      // as more silent requests in a row (one at a time, they would not have been sent).
+      const silentHere = new Set<number>();
+      for (const { req, reqKey, started, reply } of sent) {
+        try {
+          const data = await reply;
+          this.timeoutsInARow = 0;
+          this.roundTrip.observe((performance.now() - started) / 1000);
+          this.succeed(req, reqKey, data);
+        } catch (err) {
+          if (isTimeout(err)) {
+            this.stats.timeouts += 1;
+            if (!silentHere.has(req.unitId) && this.timedOutForGood(client, device)) return;
+            silentHere.add(req.unitId);
+            silentUnits.add(req.unitId);
+            this.fail(req, reqKey, `no answer within ${device.timeoutMs} ms`);
+          } else if (modbusCode(err) !== undefined) {
+            this.stats.exceptions += 1;
+            this.timeoutsInARow = 0; // the device answered
+            const code = modbusCode(err)!;
+            if ((code === 2 || code === 4) && req.points.length > 1) {
+              // Exception 2 on a merged read: the device refuses reads across its unmapped addresses.
+              // Exception 4: one failed sensor fails the whole read. Either way, reading the points
+              // one by one keeps the others' values coming.
+              split.push(req);
+              // Info: the warning is the read's failure below; this is what is done about it.
+              this.opts.log.info(
+                { request: reqKey, code },
+                'exception on a merged read; reading its points separately',
+              );
+            }
+            this.fail(
+              req,
+              reqKey,
+              `Modbus exception ${code}: ${describe(err).replace(/^Modbus exception \d+: /, '')}`,
+            );
+          } else {
+            this.connectionFailed(err);
+            return;
+          }
         }
       }
     }
@@ -391,15 +423,17 @@ export class ModbusConnection {
   private succeed(req: ReadRequest<PointId>, reqKey: string, data: (number | boolean)[]): void {
     const now = this.opts.now();
     this.plans.succeeded(reqKey);
-    for (const d of decodeRead(req, this.points, data)) {
-      if ('error' in d) {
-        this.undecodable.occurred(d.id, { point: d.id, reason: d.error }, d.error);
-        this.emitQuality(d.id, 'bad', now);
+    for (const { key } of req.points) {
+      const p = this.points.get(key);
+      const r = p ? decodePoint(p, req.start, data) : new DecodeFailure('unknown point');
+      if (r instanceof DecodeFailure) {
+        this.undecodable.occurred(key, { point: key, reason: r.reason }, r.reason);
+        this.emitQuality(key, 'bad', now);
         continue;
       }
-      this.undecodable.cleared(d.id, { point: d.id });
-      this.last.set(d.id, d.value);
-      this.opts.emit({ id: d.id, value: d.value, ts: now, receivedAt: now, quality: 'good' });
+      if (this.undecodable.active(key)) this.undecodable.cleared(key, { point: key });
+      this.last.set(key, r);
+      this.opts.emit({ id: key, value: r, ts: now, receivedAt: now, quality: 'good' });
     }
   }
 

@@ -78,3 +78,12 @@ export function discardStale(client: ModbusRTU): void {
   if (port instanceof MbapPort || !port || !Buffer.isBuffer(port._buffer)) return;
   if (port._buffer.length > 0) port._buffer = Buffer.alloc(0);
 }
+
+/**
+ * Runs `send`, which starts several requests on the client, as one pipeline when the client's
+ * port is MbapPort (all in flight at once, sent together); otherwise as it is.
+ */
+export function pipelined<T>(client: ModbusRTU, send: () => T): T {
+  const port = portOf(client);
+  return port instanceof MbapPort ? port.pipeline(send) : send();
+}

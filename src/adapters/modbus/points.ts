@@ -22,6 +22,8 @@ export interface ModbusDeviceRuntime {
   maxGap: number;
   maxRegistersPerRead: number;
   multipleWritesOnly: boolean;
+  /** Requests of a poll on the wire at once (1: one after the other). */
+  maxInFlight: number;
   points: ModbusPoint[];
 }
 
@@ -33,6 +35,7 @@ export function modbusDevice(name: string, cfg: ModbusDeviceConfig): ModbusDevic
     maxGap: cfg.maxGap,
     maxRegistersPerRead: cfg.maxRegistersPerRead,
     multipleWritesOnly: cfg.multipleWritesOnly,
+    maxInFlight: cfg.maxInFlight,
     points: modbusPoints(name, cfg),
   };
 }
@@ -65,6 +68,37 @@ export function modbusPoints(device: string, cfg: ModbusDeviceConfig): ModbusPoi
 export type Decoded =
   { id: PointId; value: number | boolean | string } | { id: PointId; error: string };
 
+/** Why a point's value could not be had from a reply. */
+export class DecodeFailure {
+  constructor(readonly reason: string) {}
+}
+
+/**
+ * One point's value from the registers (or bits) of a read that started at `start`, or why not.
+ * Pure; no object per value (the adapter's hot path, issue 25).
+ */
+export function decodePoint(
+  p: ModbusPoint,
+  start: number,
+  data: readonly (number | boolean)[],
+): number | boolean | string | DecodeFailure {
+  const offset = p.register - start;
+  if (p.table === 'coil' || p.table === 'discrete') {
+    const bit = data[offset];
+    return typeof bit === 'boolean' ? bit : new DecodeFailure('short reply');
+  }
+  // Checked in place: a slice per point was a large share of the adapter's allocations.
+  for (let i = offset; i < offset + p.count; i++) {
+    if (typeof data[i] !== 'number')
+      return new DecodeFailure(`reply too short for ${p.encoding.type}`);
+  }
+  const value = decodeValue(data as readonly number[], p.encoding, offset);
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return new DecodeFailure(`not a finite number (${value})`);
+  }
+  return value;
+}
+
 /** The values of a read's points from the registers (or bits) it returned. Pure. */
 export function decodeRead(
   request: ReadRequest<PointId>,
@@ -74,19 +108,7 @@ export function decodeRead(
   return request.points.map(({ key }) => {
     const p = points.get(key);
     if (!p) return { id: key, error: 'unknown point' };
-    const offset = p.register - request.start;
-    if (p.table === 'coil' || p.table === 'discrete') {
-      const bit = data[offset];
-      return typeof bit === 'boolean' ? { id: key, value: bit } : { id: key, error: 'short reply' };
-    }
-    const words = data.slice(offset, offset + p.count);
-    if (words.length < p.count || words.some((w) => typeof w !== 'number')) {
-      return { id: key, error: `reply too short for ${p.encoding.type}` };
-    }
-    const value = decodeValue(words as number[], p.encoding);
-    if (typeof value === 'number' && !Number.isFinite(value)) {
-      return { id: key, error: `not a finite number (${value})` };
-    }
-    return { id: key, value };
+    const r = decodePoint(p, request.start, data);
+    return r instanceof DecodeFailure ? { id: key, error: r.reason } : { id: key, value: r };
   });
 }
