@@ -33,7 +33,13 @@ export function liveUpdates(deps: LiveSources, hub: SseHub): Subscription[] {
   const value = (id: PointId, now = deps.now()): PointValue =>
     pointValue(id, deps.defs, (i) => deps.latest.get(i), now, tz);
   const subs: Subscription[] = [];
-  subs.push(deps.samples$.subscribe((s) => changed.set(s.id, s)));
+  // With nobody listening there is nothing to send: no per-sample work (issue 25). A client that
+  // connects loads every point first, then takes the changes from the next flush on.
+  subs.push(
+    deps.samples$.subscribe((s) => {
+      if (hub.size > 0) changed.set(s.id, s);
+    }),
+  );
   subs.push(
     interval(POINTS_FLUSH_MS).subscribe(() => {
       if (changed.size === 0 || hub.size === 0) {
@@ -48,6 +54,9 @@ export function liveUpdates(deps: LiveSources, hub: SseHub): Subscription[] {
   );
   subs.push(
     interval(QUALITY_CHECK_MS).subscribe(() => {
+      // Judging every point's quality, each with its time in the site's zone, is the largest
+      // idle cost of a big site: only for someone listening.
+      if (hub.size === 0) return;
       const now = deps.now();
       const points: PointValue[] = [];
       for (const s of deps.latest.all()) {

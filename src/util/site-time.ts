@@ -59,7 +59,10 @@ export function siteDate(ms: number, timeZone: string): string {
 
 /** The zone's offset from UTC at that instant, in minutes (Helsinki in winter: 120). */
 export function offsetMinutes(ms: number, timeZone: string): number {
-  const p = partsIn(ms, timeZone);
+  return offsetOfParts(ms, partsIn(ms, timeZone));
+}
+
+function offsetOfParts(ms: number, p: Parts): number {
   const asUtc = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
   return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60_000);
 }
@@ -81,7 +84,7 @@ export function isoInZone(ms: number, timeZone: string): string {
   const frac = ((ms % 1000) + 1000) % 1000;
   const millis = frac ? `.${String(frac).padStart(3, '0')}` : '';
   return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}${millis}${offsetText(
-    offsetMinutes(ms, timeZone),
+    offsetOfParts(ms, p),
   )}`;
 }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished, ROOT } from '../../helpers/cli';
 
@@ -40,5 +42,48 @@ describe('the adapter registry loads a protocol only for a site that has a devic
   it('loads node-opcua, and not modbus-serial, for an OPC UA-only site', async () => {
     const r = await loadedFor(`  hall: { ${OPCUA} }\n`);
     expect(r).toEqual({ adapters: ['opcua hall'], loaded: ['node-opcua'] });
+  });
+});
+
+/**
+ * The same for the whole application (`buildApp`, nothing started): which of the big optional
+ * libraries its modules pulled in. node-opcua alone is most of a Modbus-only site's resident
+ * memory (issue 25).
+ */
+async function appLoadsFor(extra: string): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'hb-lazy-'));
+  const script = `
+    const { parseSiteConfig } = require(${JSON.stringify(join(ROOT, 'dist/src/config'))});
+    const { buildApp } = require(${JSON.stringify(join(ROOT, 'dist/src/app'))});
+    const parsed = parseSiteConfig(process.argv[1], {});
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    buildApp(parsed.config, { log: { info() {}, warn() {}, error() {}, debug() {}, child() { return this; } } });
+    const loaded = ['node-opcua', 'mqtt', 'modbus-serial'].filter((lib) =>
+      Object.keys(require.cache).some((f) => f.includes('/node_modules/' + lib + '/')),
+    );
+    process.stdout.write(JSON.stringify(loaded));
+  `;
+  const site = `site: { id: s, name: S }
+devices:
+  plc: { protocol: modbus, host: 127.0.0.1, points: ${POINT} }
+historian: { type: file, dir: ${join(dir, 'historian')} }
+api: { port: 18999, auditFile: ${join(dir, 'audit.jsonl')} }
+alarms: { stateFile: ${join(dir, 'alarms.json')} }
+${extra}`;
+  const run = await finished(spawn(process.execPath, ['-e', script, site], { cwd: ROOT }));
+  expect([run.code, run.stderr]).toEqual([0, '']);
+  return JSON.parse(run.stdout) as string[];
+}
+
+describe('the application loads the northbound servers’ libraries only when they are configured', () => {
+  it('a Modbus-only site without northbound interfaces: no node-opcua, no MQTT', async () => {
+    expect(await appLoadsFor('')).toEqual(['modbus-serial']);
+  });
+
+  it('with the northbound OPC UA server: node-opcua', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hb-lazy-pki-'));
+    expect(
+      await appLoadsFor(`northbound:\n  opcua: { port: 48999, pkiDir: ${join(dir, 'pki')} }\n`),
+    ).toEqual(['node-opcua', 'modbus-serial']);
   });
 });
