@@ -85,7 +85,7 @@ export const controlTickBench: Bench = async ({ quick, progress }) => {
       p99_ms: round(p99, 3),
       max_ms: round(Math.max(...durations), 3),
     },
-    targets: [{ what: 'p99 < 50 ms at 10,000 points', met: p99 < 50 }],
+    targets: [{ what: 'p99 < 20 ms at 10,000 points', met: p99 < 20 }],
     notes: [
       'the image build and the cycle; writes go out afterwards, at most one per changed point',
     ],

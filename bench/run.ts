@@ -8,6 +8,7 @@ import { controlTickBench } from './control-tick';
 import { historianBench } from './historian';
 import { modbusBench } from './modbus';
 import { e2eBench } from './e2e';
+import { e2eModbusBench } from './e2e-modbus';
 import { apiBench } from './api';
 
 /**
@@ -22,6 +23,7 @@ const BENCHES: Record<string, Bench> = {
   'control-tick': controlTickBench,
   historian: historianBench,
   e2e: e2eBench,
+  'e2e-modbus': e2eModbusBench,
   api: apiBench,
 };
 

@@ -1,0 +1,204 @@
+import { mkdtempSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ModbusRTU from 'modbus-serial';
+import { ModbusAdapter } from '../src/adapters/modbus/adapter';
+import { buildApp } from '../src/app';
+import { parseSiteConfig } from '../src/config';
+import { memoryLogger } from '../test/helpers/logger';
+import { freePort } from '../test/helpers/ports';
+import { measureProcess, sleep } from './lib';
+
+/**
+ * One phase of the end-to-end Modbus benchmark, in a process of its own (bench/e2e-modbus.ts
+ * forks it, so one phase's heap and CPU never count for another): either HeatBridge as deployed
+ * (adapter, samples, process image and stale detection, historian with its fsynced spool, gzip
+ * writes to influxd) or the floor, a plain modbus-serial loop that posts line protocol to influxd
+ * over HTTP. Both poll all `registers` holding registers of one pymodbus server every
+ * `periodMs`, each register a point. Prints its figures as JSON on the IPC channel.
+ */
+export interface PhaseJob {
+  kind: 'heatbridge' | 'floor';
+  modbusPort: number;
+  registers: number;
+  periodMs: number;
+  influxUrl: string;
+  database: string;
+  warmupMs: number;
+  durationMs: number;
+  /** HeatBridge's `maxInFlight` for the device (requests on the wire at once); default 1. */
+  maxInFlight?: number;
+}
+
+export interface PhaseResult {
+  cores: number;
+  rssMaxMb: number;
+  heapMaxMb: number;
+  loopLagP99Ms: number;
+  /** Points polled in the window (the adapter's own count, or the loop's). */
+  polled: number;
+  windowS: number;
+  /** The window's start and end, epoch ms: the orchestrator counts what influxd stored in it. */
+  from: number;
+  to: number;
+  /** Ticks the poll timer skipped because the previous poll was still running. */
+  skipped: number;
+}
+
+async function heatbridge(job: PhaseJob): Promise<PhaseResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'hb-bench-e2e-modbus-'));
+  const points = Array.from(
+    { length: job.registers },
+    (_, i) => `      - { name: r${i}, table: holding, register: ${i}, type: uint16, unit: count }`,
+  );
+  const yaml = `site: { id: bench, name: HeatBridge benchmark }
+devices:
+  bench:
+    protocol: modbus
+    host: 127.0.0.1
+    port: ${job.modbusPort}
+    unitId: 1
+    pollIntervalMs: ${job.periodMs}
+${job.maxInFlight !== undefined ? `    maxInFlight: ${job.maxInFlight}\n` : ''}    points:
+${points.join('\n')}
+historian:
+  type: influxdb-v1
+  url: ${job.influxUrl}
+  database: ${job.database}
+  spool: { dir: ${join(dir, 'spool')} }
+api: { port: ${await freePort()}, auditFile: ${join(dir, 'audit.jsonl')} }
+alarms: { stateFile: ${join(dir, 'alarms.json')} }
+`;
+  const parsed = parseSiteConfig(yaml, {});
+  if (!parsed.ok) throw new Error(`bench site: ${JSON.stringify(parsed.problems.slice(0, 5))}`);
+  const app = buildApp(parsed.config, { log: memoryLogger().log });
+  let polled = 0;
+  const bench = app.adapters.find((a) => a instanceof ModbusAdapter);
+  if (!bench) throw new Error('no bench adapter');
+  bench.samples$.subscribe(() => polled++);
+  await app.supervisor.start();
+  await sleep(job.warmupMs);
+  const skipped0 = skippedOf(bench.details?.() ?? {});
+  const p0 = polled;
+  const from = Date.now();
+  const m = await measureProcess(() => sleep(job.durationMs));
+  const to = Date.now();
+  const result: PhaseResult = {
+    cores: m.cores,
+    rssMaxMb: m.rssMaxMb,
+    heapMaxMb: m.heapMaxMb,
+    loopLagP99Ms: m.loopLagP99Ms,
+    polled: polled - p0,
+    windowS: (to - from) / 1000,
+    from,
+    to,
+    skipped: skippedOf(bench.details?.() ?? {}) - skipped0,
+  };
+  await app.supervisor.stop();
+  return result;
+}
+
+function skippedOf(details: Record<string, unknown>): number {
+  const s = details.skippedPolls as Record<string, number> | undefined;
+  return s ? Object.values(s).reduce((a, b) => a + b, 0) : 0;
+}
+
+/**
+ * The floor: what a hand-written loop costs for the same job. modbus-serial reads the registers
+ * in blocks of 125 every period, each value becomes a line of line protocol (the same series
+ * HeatBridge writes), and every 200 ms the lines go to influxd in one uncompressed POST. No
+ * quality, no spool, no process image: the least any program must do.
+ */
+async function floor(job: PhaseJob): Promise<PhaseResult> {
+  const client = new ModbusRTU();
+  await client.connectTCP('127.0.0.1', { port: job.modbusPort });
+  client.setID(1);
+  client.setTimeout(1000);
+  const url = new URL(`/write?db=${encodeURIComponent(job.database)}&precision=ms`, job.influxUrl);
+  let lines: string[] = [];
+  let polled = 0;
+  let skipped = 0;
+  let busy = false;
+  let inFlightPost: Promise<void> = Promise.resolve();
+  const post = (body: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const req = request(url, { method: 'POST', agent: keepAlive }, (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 204 ? resolve() : reject(new Error(`influxd ${res.statusCode}`)),
+        );
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const poll = async (): Promise<void> => {
+    if (busy) {
+      skipped += 1;
+      return;
+    }
+    busy = true;
+    try {
+      for (let a = 0; a < job.registers; a += 125) {
+        const n = Math.min(125, job.registers - a);
+        const r = await client.readHoldingRegisters(a, n);
+        const ts = Date.now();
+        for (let i = 0; i < n; i++)
+          lines.push(
+            `measurement,device=bench,point=r${a + i},quality=good,site=bench,unit=count value=${r.data[i]} ${ts}`,
+          );
+        polled += n;
+      }
+    } finally {
+      busy = false;
+    }
+  };
+  const flush = (): void => {
+    if (lines.length === 0) return;
+    const body = lines.join('\n');
+    lines = [];
+    inFlightPost = inFlightPost.then(() => post(body));
+  };
+  const pollTimer = setInterval(() => void poll(), job.periodMs);
+  const flushTimer = setInterval(flush, 200);
+  await sleep(job.warmupMs);
+  const p0 = polled;
+  const s0 = skipped;
+  const from = Date.now();
+  const m = await measureProcess(() => sleep(job.durationMs));
+  const to = Date.now();
+  clearInterval(pollTimer);
+  clearInterval(flushTimer);
+  flush();
+  await inFlightPost;
+  await new Promise<void>((r) => client.close(() => r()));
+  return {
+    cores: m.cores,
+    rssMaxMb: m.rssMaxMb,
+    heapMaxMb: m.heapMaxMb,
+    loopLagP99Ms: m.loopLagP99Ms,
+    polled: polled - p0,
+    windowS: (to - from) / 1000,
+    from,
+    to,
+    skipped: skipped - s0,
+  };
+}
+
+const keepAlive = new Agent({ keepAlive: true });
+
+if (require.main === module) {
+  process.once('message', (job: PhaseJob) => {
+    (job.kind === 'heatbridge' ? heatbridge(job) : floor(job)).then(
+      (r) => {
+        process.send!(r, () => process.exit(0));
+      },
+      (err: unknown) => {
+        process.stderr.write(
+          `${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+        );
+        process.exit(1);
+      },
+    );
+  });
+}
