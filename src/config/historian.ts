@@ -34,6 +34,12 @@ const databaseFields = {
   /** Lines per request (InfluxDB recommends 5,000 at most). */
   batchSize: intBetween(1, 5000, 'a batch size from 1 to 5000 lines').default(5000),
   timeoutMs: durationMs(100, 120_000).default(10_000),
+  /**
+   * Lines wait in the spool at most this long for a batch to fill before they are sent (0: each
+   * flush goes out at once). Fewer, fuller requests cost the database and HeatBridge less: at
+   * 10,000 points/s, two requests of 5,000 lines a second instead of five of 2,000 (issue 25).
+   */
+  sendDelayMs: durationMs(0, 60_000).default(1000),
   spool: spoolSchema.default({ dir: 'data/spool', maxBytes: 1024 ** 3 }),
   /**
    * Retries while the database is unreachable (with jitter: each wait is between half and all of

@@ -5,6 +5,11 @@ import type { Spool } from './spool';
 
 export interface ForwarderOptions {
   batchSize: number;
+  /**
+   * How long lines may wait for a batch to fill (historian.sendDelayMs; default 0, at once). A
+   * full batch, and anything after a failure, goes at once.
+   */
+  sendDelayMs?: number;
   reconnect: { initialDelayMs: number; maxDelayMs: number };
   log: Logger;
   report: (state: 'running' | 'degraded', message?: string) => void;
@@ -90,9 +95,11 @@ export class Forwarder {
           await this.backend.init();
           this.initialized = true;
         }
-        const seg = this.spool.take();
+        const delay = this.opts.sendDelayMs ?? 0;
+        const seg = this.spool.take(delay);
         if (!seg) {
-          await this.sleep(1000);
+          // New lines (notify) wake it early; it then waits out what is left of their delay.
+          await this.sleep(this.spool.dueIn(delay) ?? 1000);
           continue;
         }
         if (this.backend.writeBody && seg.lines <= this.opts.batchSize) {

@@ -128,6 +128,7 @@ export class HistorianComponent implements Component {
       this.spool.open();
       this.forwarder = new Forwarder(this.spool, this.backend, {
         batchSize: cfg.batchSize,
+        sendDelayMs: cfg.sendDelayMs,
         reconnect: cfg.reconnect,
         log: ctx.log,
         report: (state, message) => {

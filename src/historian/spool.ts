@@ -163,10 +163,20 @@ export class Spool {
    * The oldest segment, to send; seals the active one when nothing sealed is waiting. The
    * segment stays in the spool (and is not dropped by the cap) until `ack` or `release`.
    */
-  take(): Segment | undefined {
-    if (this.sealed.length === 0 && this.active && this.active.lines > 0) this.seal();
+  take(delayMs = 0): Segment | undefined {
+    if (this.sealed.length === 0 && this.dueIn(delayMs) === 0) this.seal();
     this.sending = this.sealed[0];
     return this.sending;
+  }
+
+  /**
+   * How long until `take(delayMs)` hands out something: 0 when a segment is waiting (or the active
+   * one's first line is `delayMs` old), undefined when the spool is empty.
+   */
+  dueIn(delayMs: number): number | undefined {
+    if (this.sealed.length > 0) return 0;
+    if (!this.active || this.active.lines === 0) return undefined;
+    return Math.max(0, this.active.firstAt + delayMs - this.now());
   }
 
   /** Sending failed: the segment stays, to be taken again. */

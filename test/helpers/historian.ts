@@ -42,6 +42,8 @@ export function influxV1Config(
     onChangeMaxSilenceMs: 60_000,
     batchSize: 5000,
     timeoutMs: 5000,
+    // At once: these tests wait for what they wrote (the delay has its own tests).
+    sendDelayMs: 0,
     spool: { dir: mkdtempSync(join(tmpdir(), 'hb-spool-')), maxBytes: 64 * 1024 * 1024 },
     reconnect: { initialDelayMs: 100, maxDelayMs: 1000 },
     ...over,

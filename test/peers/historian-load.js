@@ -36,6 +36,7 @@ const historian = new HistorianComponent({
     onChangeMaxSilenceMs: 60000,
     batchSize: 5000,
     timeoutMs: 3000,
+    sendDelayMs: 0,
     spool: { dir: spoolDir, maxBytes: 256 * 1024 * 1024 },
     reconnect: { initialDelayMs: 100, maxDelayMs: 500 },
   },

@@ -214,4 +214,38 @@ describe('InfluxDB 1.x historian against a real influxd', () => {
       { time: Math.floor(T0 / 60_000) * 60_000, value: 74.25, min: 74.25, max: 74.25 },
     ]);
   });
+
+  it('with a send delay, gathers several flushes into one request and still sends them', async () => {
+    const delayed = await startHistorian(
+      influxV1Config(influxd.url, 'hb_delayed', { sendDelayMs: 1500 }),
+      defs,
+    );
+    try {
+      await eventually(() => delayed.running.reports.at(-1)?.state === 'running', 10_000, 'ready');
+      const sent = (): { sentBatches: number; sentLines: number } =>
+        ({ ...(delayed.running.component.details().sent as object) }) as {
+          sentBatches: number;
+          sentLines: number;
+        };
+      const before = sent();
+      // Six flushes' worth (50 ms each), well inside the delay.
+      for (let i = 0; i < 6; i++) {
+        delayed.samples.next(sample('hp1/condenser_out_temp', 60 + i, i));
+        await new Promise((r) => setTimeout(r, 60));
+      }
+      await eventuallyAsync(
+        async () =>
+          (await influxd.query('hb_delayed', 'SELECT count("value") FROM "measurement"'))[0]
+            ?.count === 6,
+        10_000,
+        'the six samples stored',
+      );
+      const after = sent();
+      expect(after.sentLines - before.sentLines).toBe(6);
+      // One request, or two if the machine stalled past the delay mid-way: never one per flush.
+      expect(after.sentBatches - before.sentBatches).toBeLessThanOrEqual(2);
+    } finally {
+      await delayed.running.stop();
+    }
+  });
 });

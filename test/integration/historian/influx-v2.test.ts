@@ -31,6 +31,7 @@ beforeAll(async () => {
     onChangeMaxSilenceMs: 60_000,
     batchSize: 5000,
     timeoutMs: 5000,
+    sendDelayMs: 0,
     spool: { dir: mkdtempSync(join(tmpdir(), 'hb-spool-')), maxBytes: 64 * 1024 * 1024 },
     reconnect: { initialDelayMs: 100, maxDelayMs: 1000 },
   };

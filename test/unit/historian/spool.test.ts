@@ -45,6 +45,36 @@ describe('disk spool', () => {
     expect(b.read(again)).toEqual(lines(0, 70));
   });
 
+  it('lets lines wait up to the send delay for a batch to fill; a full segment goes at once', () => {
+    let now = 10_000;
+    const s = new Spool({
+      dir: mkdtempSync(join(tmpdir(), 'hb-spool-')),
+      maxBytes: 1024 * 1024,
+      segmentLines: 100,
+      log: memoryLogger().log,
+      now: () => now,
+    });
+    s.open();
+    expect(s.dueIn(1000)).toBeUndefined();
+    s.append(lines(0, 10));
+    expect(s.dueIn(1000)).toBe(1000);
+    expect(s.take(1000)).toBeUndefined();
+    now += 400;
+    s.append(lines(10, 10)); // the segment's first line is what ages
+    expect(s.dueIn(1000)).toBe(600);
+    const first = s.take(0)!; // no delay: at once
+    expect(first.lines).toBe(20);
+    s.ack(first);
+    s.append(lines(20, 130)); // fills one segment of 100 (sealed), 30 wait
+    expect(s.dueIn(1000)).toBe(0);
+    const full = s.take(1000)!;
+    expect(full.lines).toBe(100);
+    s.ack(full);
+    expect(s.dueIn(1000)).toBe(1000);
+    now += 1000;
+    expect(s.take(1000)?.lines).toBe(30);
+  });
+
   it('keeps a segment whose send failed, to be taken again', () => {
     const s = spool(mkdtempSync(join(tmpdir(), 'hb-spool-')));
     s.append(lines(0, 10));
