@@ -10,6 +10,7 @@ import {
   type HistoryQuery,
 } from '../backend';
 import { DOWNSAMPLED_MEASUREMENTS } from '../schema';
+import { postBody, type PostReply } from '../../util/http-post';
 
 export interface InfluxV1Options {
   url: string;
@@ -105,21 +106,21 @@ export class InfluxV1Backend implements HistorianBackend {
     if (this.opts.username && this.opts.password) {
       headers.authorization = `Basic ${Buffer.from(`${this.opts.username}:${this.opts.password.reveal()}`).toString('base64')}`;
     }
-    let res: Response;
+    let res: PostReply;
     try {
-      res = await fetch(url, {
-        method: 'POST',
+      res = await postBody(
+        url,
         headers,
         // The fastest level: line protocol compresses almost as well at 1 as at 6 (31 against
         // 30 kB for 5,000 lines), for about 0.6 of the CPU.
-        body: gzipSync(body, { level: 1 }),
-        signal: AbortSignal.timeout(this.opts.timeoutMs),
-      });
+        gzipSync(body, { level: 1 }),
+        this.opts.timeoutMs,
+      );
     } catch (err) {
       throw WriteFailure.unreachable(this.base.origin, err);
     }
     if (res.status === 204 || res.status === 200) return;
-    throw WriteFailure.answered(res.status, await res.text());
+    throw WriteFailure.answered(res.status, res.text);
   }
 
   async query(hq: HistoryQuery): Promise<HistoryPoint[]> {
