@@ -122,6 +122,7 @@ export class HistorianComponent implements Component {
         dir: resolve(cfg.spool.dir),
         maxBytes: cfg.spool.maxBytes,
         segmentLines: cfg.batchSize,
+        keepWritten: true,
         log: ctx.log,
         now: this.now,
       });

@@ -28,8 +28,8 @@ import type { LineChunk } from './line-buffer';
  * File names: active `seg-<seq>-<firstMs>.lp`, sealed `seg-<seq>-<firstMs>-<lines>.lp`.
  * Synchronous file calls: appends are small and the fsync must finish before acceptance anyway.
  *
- * The bytes of the segments written in this run are also kept in memory, up to a bound, as they
- * went to disk: the forwarder sends them without reading the file back, splitting it into lines
+ * With `keepWritten`, the bytes of the segments written in this run are also kept in memory, up
+ * to a bound, as they went to disk: the historian's forwarder sends them without reading the file back, splitting it into lines
  * and joining them again (three passes over every byte that showed in the profile, issue 25).
  */
 export interface SpoolOptions {
@@ -39,6 +39,13 @@ export interface SpoolOptions {
   segmentLines: number;
   log: Logger;
   now?: () => number;
+  /**
+   * Keep what this run writes in memory (up to MAX_KEPT_BYTES) and hand it out from there: the
+   * historian's forwarder, which sends every segment it wrote moments ago. Off for spools whose
+   * files are the truth to read back (notifications: a message file that is gone or damaged is
+   * dropped, not sent from a copy).
+   */
+  keepWritten?: boolean;
 }
 
 export interface Segment {
@@ -239,6 +246,7 @@ export class Spool {
    * go (over the bound) is read back from its file.
    */
   private keep(seg: Segment, data: Buffer): void {
+    if (!this.opts.keepWritten) return;
     let kept = this.kept.get(seg.seq);
     if (!kept) {
       if (seg.lines > 0) return;

@@ -8,8 +8,15 @@ import { memoryLogger } from '../../helpers/logger';
 const lines = (from: number, n: number): string[] =>
   Array.from({ length: n }, (_, i) => `m v=${from + i} ${from + i}`);
 
-function spool(dir: string, maxBytes = 1024 * 1024, segmentLines = 100) {
-  const s = new Spool({ dir, maxBytes, segmentLines, log: memoryLogger().log, now: () => 1_000 });
+function spool(dir: string, maxBytes = 1024 * 1024, segmentLines = 100, keepWritten = true) {
+  const s = new Spool({
+    dir,
+    maxBytes,
+    segmentLines,
+    keepWritten,
+    log: memoryLogger().log,
+    now: () => 1_000,
+  });
   s.open();
   return s;
 }
@@ -73,6 +80,15 @@ describe('disk spool', () => {
     expect(s.dueIn(1000)).toBe(1000);
     now += 1000;
     expect(s.take(1000)?.lines).toBe(30);
+  });
+
+  it('without keepWritten, reads a segment from its file: what is on disk is what is sent', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hb-spool-'));
+    const s = spool(dir, 1024 * 1024, 100, false);
+    s.append(lines(0, 3));
+    const seg = s.take()!;
+    writeFileSync(seg.file, 'changed v=1 1\n');
+    expect(s.read(seg)).toEqual(['changed v=1 1']);
   });
 
   it('keeps a segment whose send failed, to be taken again', () => {
