@@ -79,24 +79,35 @@ alarms: { stateFile: ${join(dir, 'alarms.json')} }
   bench.samples$.subscribe(() => polled++);
   await app.supervisor.start();
   await sleep(job.warmupMs);
-  const skipped0 = skippedOf(bench.details?.() ?? {});
-  const p0 = polled;
+  const result = await window(job.durationMs, () => ({
+    polled,
+    skipped: skippedOf(bench.details?.() ?? {}),
+  }));
+  await app.supervisor.stop();
+  return result;
+}
+
+/** Measures this process over the window; the counts are taken at its start and end. */
+async function window(
+  durationMs: number,
+  counts: () => { polled: number; skipped: number },
+): Promise<PhaseResult> {
+  const start = counts();
   const from = Date.now();
-  const m = await measureProcess(() => sleep(job.durationMs));
+  const m = await measureProcess(() => sleep(durationMs));
   const to = Date.now();
-  const result: PhaseResult = {
+  const end = counts();
+  return {
     cores: m.cores,
     rssMaxMb: m.rssMaxMb,
     heapMaxMb: m.heapMaxMb,
     loopLagP99Ms: m.loopLagP99Ms,
-    polled: polled - p0,
+    polled: end.polled - start.polled,
     windowS: (to - from) / 1000,
     from,
     to,
-    skipped: skippedOf(bench.details?.() ?? {}) - skipped0,
+    skipped: end.skipped - start.skipped,
   };
-  await app.supervisor.stop();
-  return result;
 }
 
 function skippedOf(details: Record<string, unknown>): number {
@@ -162,27 +173,13 @@ async function floor(job: PhaseJob): Promise<PhaseResult> {
   const pollTimer = setInterval(() => void poll(), job.periodMs);
   const flushTimer = setInterval(flush, 200);
   await sleep(job.warmupMs);
-  const p0 = polled;
-  const s0 = skipped;
-  const from = Date.now();
-  const m = await measureProcess(() => sleep(job.durationMs));
-  const to = Date.now();
+  const result = await window(job.durationMs, () => ({ polled, skipped }));
   clearInterval(pollTimer);
   clearInterval(flushTimer);
   flush();
   await inFlightPost;
   await new Promise<void>((r) => client.close(() => r()));
-  return {
-    cores: m.cores,
-    rssMaxMb: m.rssMaxMb,
-    heapMaxMb: m.heapMaxMb,
-    loopLagP99Ms: m.loopLagP99Ms,
-    polled: polled - p0,
-    windowS: (to - from) / 1000,
-    from,
-    to,
-    skipped: skipped - s0,
-  };
+  return result;
 }
 
 const keepAlive = new Agent({ keepAlive: true });
