@@ -13,7 +13,7 @@ import type { Logger } from '../log';
 import type { Component, ComponentContext } from '../runtime/component';
 import { EpisodeLog } from '../util/episode-log';
 import { DeliveryQueue, type DeliveryStats, type NotifyTarget } from './delivery';
-import { EmailTarget } from './email';
+import type * as Email from './email';
 import { alarmNotification, type Notification } from './message';
 import { NotificationRouter, type Suppression } from './routing';
 import { WebhookTarget } from './webhook';
@@ -252,7 +252,7 @@ function entries(dir: string): string[] | undefined {
 
 function targetsFrom(config: NotificationsConfig, log: Logger): NotifyTarget[] {
   return Object.entries(config.targets).map(([name, t]) =>
-    t.type === 'webhook' ? new WebhookTarget(name, t) : new EmailTarget(name, t, log),
+    t.type === 'webhook' ? new WebhookTarget(name, t) : emailTarget(name, t, log),
   );
 }
 
@@ -267,4 +267,18 @@ export function alarmPoints(
     if (def) byKey.set(d.name, def);
   }
   return (key) => byKey.get(key);
+}
+
+/**
+ * nodemailer (about 20 MB of resident memory) is loaded only for a site that sends e-mail
+ * (issue 25).
+ */
+function emailTarget(
+  name: string,
+  t: ConstructorParameters<typeof Email.EmailTarget>[1],
+  log: Logger,
+): Email.EmailTarget {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { EmailTarget } = require('./email') as typeof Email;
+  return new EmailTarget(name, t, log);
 }
