@@ -1,6 +1,7 @@
 import type { Logger } from '../log';
 import { Backoff } from '../util/backoff';
 import { WriteFailure, type HistorianBackend } from './backend';
+import { linesOf } from './line-buffer';
 import type { Spool } from './spool';
 
 export interface ForwarderOptions {
@@ -102,7 +103,7 @@ export class Forwarder {
           await this.sleep(this.spool.dueIn(delay) ?? 1000);
           continue;
         }
-        if (this.backend.writeBody && seg.lines <= this.opts.batchSize) {
+        if (seg.lines <= this.opts.batchSize) {
           // The usual case: a segment is one batch, sent as the spool holds it.
           await sendBody(
             this.backend,
@@ -188,20 +189,13 @@ export async function sendBody(
 ): Promise<void> {
   try {
     if (backend.writeBody) await backend.writeBody(body, lines);
-    else await backend.write(splitBody(body));
+    else await backend.write(linesOf(body));
     counts.sentLines += lines;
     counts.sentBatches += 1;
   } catch (err) {
     if (!(err instanceof WriteFailure) || err.retryable) throw err;
-    await sendIsolating(backend, splitBody(body), counts, log);
+    await sendIsolating(backend, linesOf(body), counts, log);
   }
-}
-
-function splitBody(body: Buffer): string[] {
-  return body
-    .toString('utf8')
-    .split('\n')
-    .filter((l) => l.length > 0);
 }
 
 /**

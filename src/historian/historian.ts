@@ -14,7 +14,7 @@ import { Forwarder } from './forwarder';
 import { encodeLine, LineError, type LineRecord } from './line-protocol';
 import { RecordingFilter } from './policy';
 import { databaseBackend } from './backends/database';
-import { LineBuffer } from './line-buffer';
+import { LineBuffer, linesOf } from './line-buffer';
 import { measurementOfKind, SampleLines, writeRecord } from './schema';
 import { Spool } from './spool';
 
@@ -314,7 +314,7 @@ export class HistorianComponent implements Component {
         this.forwarder?.notify();
       } else if (this.backend instanceof FileBackend) {
         // The embedded historian takes lines (it tracks each file's time span by line).
-        this.backend.writeSync(chunks.flatMap((c) => splitChunk(c.bytes)));
+        this.backend.writeSync(chunks.flatMap((c) => linesOf(c.bytes)));
       }
     } catch (err) {
       // Disk full or gone: the lines wait in memory (bounded) for the next flush. A part
@@ -384,10 +384,4 @@ export class HistorianComponent implements Component {
       this.onSample(s);
     }
   }
-}
-
-function splitChunk(bytes: Buffer): string[] {
-  const lines = bytes.toString('utf8').split('\n');
-  lines.pop(); // after the last newline
-  return lines;
 }

@@ -130,3 +130,14 @@ export class LineBuffer {
     this.curLines = 0;
   }
 }
+
+/**
+ * The lines of bytes LineBuffer or the spool hold (complete lines, each ending in a newline);
+ * an empty line, which no encoder writes, is not one.
+ */
+export function linesOf(bytes: Buffer): string[] {
+  return bytes
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
+}
