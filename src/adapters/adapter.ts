@@ -1,8 +1,9 @@
-import { Subject, type Observable, type ObservableInput } from 'rxjs';
+import type { Observable, ObservableInput } from 'rxjs';
 import type { DeviceConfig } from '../config';
 import type { PointId } from '../domain/point-id';
 import type { Sample, SampleValue } from '../domain/sample';
 import type { Component } from '../runtime/component';
+import { Broadcast } from '../util/broadcast';
 
 /**
  * What every field adapter offers the core (DESIGN §1): a stream of samples and a way to execute
@@ -85,8 +86,9 @@ export function isFieldAdapter<A extends DeviceAdapter>(a: A): a is A & FieldAda
  * ends when the adapter stops.
  */
 export abstract class AdapterBase implements AdapterLabels {
-  private readonly subject = new Subject<Sample>();
-  readonly samples$: Observable<Sample> = this.subject.asObservable();
+  // Not a Subject: every sample of the site passes here (see Broadcast).
+  private readonly subject = new Broadcast<Sample>();
+  readonly samples$: Observable<Sample> = this.subject.observable;
 
   constructor(
     readonly protocol: Protocol,

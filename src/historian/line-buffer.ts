@@ -57,16 +57,16 @@ export class LineBuffer {
         b[o++] = 0x2d;
         v = -v;
       }
-      // -0 too: String(-0) is "0".
-      if (v === 0) b[o++] = 0x30;
-      else {
-        const start = o;
-        while (v > 0) {
-          b[o++] = 0x30 + (v % 10);
-          v = Math.floor(v / 10);
-        }
-        b.subarray(start, o).reverse();
-      }
+      // -0 too: String(-0) is "0" (0 has one digit).
+      // Digits written from the last one back: no subarray to reverse (an object per value).
+      let digits = 1;
+      for (let t = v; t >= 10; t = Math.floor(t / 10)) digits += 1;
+      let at = o + digits - 1;
+      do {
+        b[at--] = 0x30 + (v % 10);
+        v = Math.floor(v / 10);
+      } while (v > 0);
+      o += digits;
     } else {
       o += b.write(String(value), o, 'latin1');
     }
