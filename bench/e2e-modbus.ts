@@ -7,7 +7,7 @@ import { round, type Bench, type BenchResult } from './lib';
 import type { PhaseJob, PhaseResult } from './e2e-modbus-phase';
 
 /** HeatBridge's Node flags as deployed (Dockerfile, systemd unit; bench/run.ts NODE_FLAGS). */
-const DEPLOYED_FLAGS = ['--max-old-space-size=192', '--max-semi-space-size=16'];
+const DEPLOYED_FLAGS = ['--max-old-space-size=192', '--max-semi-space-size=4'];
 
 /** The issue-25 job: one pymodbus server, 2,000 holding registers on one connection. */
 const REGISTERS = 2000;

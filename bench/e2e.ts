@@ -1,4 +1,5 @@
 import { buildApp } from '../src/app';
+import { tuneHeap } from '../src/runtime/heap-tuning';
 import { Influxd } from '../test/helpers/influxd';
 import { memoryLogger } from '../test/helpers/logger';
 import { freePort } from '../test/helpers/ports';
@@ -31,6 +32,8 @@ export const e2eBench: Bench = async ({ quick, progress }) => {
       apiPort: await freePort(),
       historian: `historian: { type: influxdb-v1, url: '${influxd.url}', database: bench }`,
     });
+    // As `heatbridge run` does at its start.
+    tuneHeap();
     const app = buildApp(site, { log: memoryLogger().log });
     await app.supervisor.start();
     await sleep(8000); // subscriptions created, the first values through

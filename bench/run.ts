@@ -33,7 +33,7 @@ const BENCHES: Record<string, Bench> = {
  * 200+ MB while 60 MB are live), and with --expose-gc to report the live heap.
  */
 export const NODE_FLAGS: Record<string, string[]> = {
-  e2e: ['--expose-gc', '--max-old-space-size=192', '--max-semi-space-size=16'],
+  e2e: ['--expose-gc', '--max-old-space-size=192', '--max-semi-space-size=4'],
 };
 
 async function main(): Promise<void> {

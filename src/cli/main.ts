@@ -1,3 +1,4 @@
+import { tuneHeap } from '../runtime/heap-tuning';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { LOG_LEVELS } from '../config';
 import type { LogLevel } from '../log';
@@ -443,6 +444,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
 /** Entry point for bin/heatbridge.js. */
 export function cli(): void {
+  // Before anything is built: the heap's growth between full collections (see heap-tuning.ts).
+  tuneHeap();
   const io: Io = {
     out: (s) => process.stdout.write(`${s}\n`),
     err: (s) => process.stderr.write(`${s}\n`),

@@ -112,7 +112,7 @@ describe('the heap settings', () => {
     const bench = /^\s*e2e: \[(.*)\],$/m.exec(readFileSync(join(root, 'bench', 'run.ts'), 'utf8'));
     const image = heapFlags(/^ENV NODE_OPTIONS=(.+)$/m.exec(dockerfile)?.[1] ?? '');
     // Node 24 needs both: under the old-space cap alone its young generation made GC 63 % of CPU.
-    expect(image).toEqual(['--max-old-space-size=192', '--max-semi-space-size=16']);
+    expect(image).toEqual(['--max-old-space-size=192', '--max-semi-space-size=4']);
     expect(heapFlags(/^Environment=NODE_OPTIONS=(.+)$/m.exec(unit)?.[1] ?? '')).toEqual(image);
     expect(heapFlags(bench?.[1] ?? '')).toEqual(image);
   });
