@@ -6,6 +6,7 @@ import ModbusRTU from 'modbus-serial';
 import { ModbusAdapter } from '../src/adapters/modbus/adapter';
 import { buildApp } from '../src/app';
 import { parseSiteConfig } from '../src/config';
+import { tuneHeap } from '../src/runtime/heap-tuning';
 import { memoryLogger } from '../test/helpers/logger';
 import { freePort } from '../test/helpers/ports';
 import { measureProcess, sleep } from './lib';
@@ -47,6 +48,8 @@ export interface PhaseResult {
 }
 
 async function heatbridge(job: PhaseJob): Promise<PhaseResult> {
+  // As `heatbridge run` does at its start.
+  tuneHeap();
   const dir = mkdtempSync(join(tmpdir(), 'hb-bench-e2e-modbus-'));
   const points = Array.from(
     { length: job.registers },
@@ -83,6 +86,9 @@ alarms: { stateFile: ${join(dir, 'alarms.json')} }
     polled,
     skipped: skippedOf(bench.details?.() ?? {}),
   }));
+  // The window's last samples reach influxd up to flushIntervalMs + sendDelayMs later; stopping
+  // sooner leaves them in the spool for the next start, and the count would miss them.
+  await sleep(DRAIN_MS);
   await app.supervisor.stop();
   return result;
 }
@@ -183,6 +189,9 @@ async function floor(job: PhaseJob): Promise<PhaseResult> {
 }
 
 const keepAlive = new Agent({ keepAlive: true });
+
+/** The historian's defaults (flush 200 ms, send delay 1 s) and a margin. */
+const DRAIN_MS = 2500;
 
 if (require.main === module) {
   process.once('message', (job: PhaseJob) => {
