@@ -8,6 +8,8 @@ import { cpuCores, rateOver, round, type Bench } from './lib';
 
 /** Requests in flight for the pipelined run: all 8 reads of a unit's poll at once. */
 const PIPELINE = 8;
+/** Connections for the run with several (`connections`), one request in flight on each. */
+const CONNECTIONS = 4;
 
 /**
  * Modbus acquisition from an independent server (Debian's python3-pymodbus): points per second
@@ -62,6 +64,7 @@ export const modbusBench: Bench = async ({ quick, progress }) => {
 
     const one = await adapterRate(1);
     const pipelined = await adapterRate(PIPELINE);
+    const connected = await adapterRate(1, CONNECTIONS);
     const { rate, cores } = one;
     const ratio = rate / bare;
     return {
@@ -74,6 +77,8 @@ export const modbusBench: Bench = async ({ quick, progress }) => {
         cores: round(cores),
         [`points_per_s_${PIPELINE}_in_flight`]: round(pipelined.rate, 0),
         [`cores_${PIPELINE}_in_flight`]: round(pipelined.cores),
+        [`points_per_s_${CONNECTIONS}_connections`]: round(connected.rate, 0),
+        [`cores_${CONNECTIONS}_connections`]: round(connected.cores),
       },
       ceiling: {
         what: 'bare modbus-serial read loop, same blocks',
@@ -94,15 +99,18 @@ export const modbusBench: Bench = async ({ quick, progress }) => {
     };
 
     /** HeatBridge's adapter on the same server: points/s and cores. */
-    async function adapterRate(maxInFlight: number): Promise<{ rate: number; cores: number }> {
-      progress(`HeatBridge adapter, maxInFlight ${maxInFlight}`);
+    async function adapterRate(
+      maxInFlight: number,
+      connections = 1,
+    ): Promise<{ rate: number; cores: number }> {
+      progress(`HeatBridge adapter, maxInFlight ${maxInFlight}, connections ${connections}`);
       const devices = Array.from({ length: units }, (_, u) => {
         const points = Array.from(
           { length: registers },
           (_, i) =>
             `      - { name: r${i}, table: holding, register: ${i}, type: uint16, unit: count }`,
         ).join('\n');
-        return `  u${u + 1}:\n    protocol: modbus\n    host: 127.0.0.1\n    port: ${port}\n    unitId: ${u + 1}\n    pollIntervalMs: 10\n    maxInFlight: ${maxInFlight}\n    points:\n${points}`;
+        return `  u${u + 1}:\n    protocol: modbus\n    host: 127.0.0.1\n    port: ${port}\n    unitId: ${u + 1}\n    pollIntervalMs: 10\n    maxInFlight: ${maxInFlight}\n    connections: ${connections}\n    points:\n${points}`;
       });
       const parsed = parseSiteConfig(
         `site: { id: bench, name: bench }\ndevices:\n${devices.join('\n')}\n`,

@@ -164,6 +164,12 @@ export const modbusDeviceSchema = z
      * which saves a round trip per request (docs/adapters.md).
      */
     maxInFlight: intBetween(1, 64).default(1),
+    /**
+     * TCP connections to the device, its points split over them (Modbus TCP only): for a server
+     * that answers each connection on its own but one request at a time per connection. Devices
+     * on one host and port share them, so they must agree (docs/adapters.md).
+     */
+    connections: intBetween(1, 16).default(1),
     points: z.array(modbusPointSchema).min(1, { error: 'expected at least one point' }),
   })
   .superRefine((d, ctx) => {
@@ -180,6 +186,13 @@ export const modbusDeviceSchema = z
         code: 'custom',
         path: ['maxInFlight'],
         message: `maxInFlight above 1 needs transport tcp (${String(transport)} frames carry no transaction id to match a reply to its request)`,
+      });
+    }
+    if (transport !== 'tcp' && (d.connections ?? 1) > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['connections'],
+        message: `connections above 1 needs transport tcp (${String(transport)} goes over one line or gateway, one request at a time)`,
       });
     }
     if ((transport === 'tcp' || transport === 'rtu-over-tcp') && d.host === undefined) {

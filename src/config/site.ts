@@ -201,6 +201,24 @@ function crossCheck(raw: unknown, ctx: Ctx): void {
     });
   }
 
+  // Modbus TCP devices on one host and port share its connections (one adapter), so they must
+  // agree on how many.
+  const endpoints = new Map<string, { device: string; connections: number }>();
+  for (const [deviceName, device] of Object.entries(devices)) {
+    if (!isRecord(device) || device.protocol !== 'modbus' || device.enabled === false) continue;
+    if ((device.transport ?? 'tcp') !== 'tcp' || typeof device.host !== 'string') continue;
+    const key = `${device.host}:${typeof device.port === 'number' ? device.port : 502}`;
+    const connections = typeof device.connections === 'number' ? device.connections : 1;
+    const first = endpoints.get(key);
+    if (!first) endpoints.set(key, { device: deviceName, connections });
+    else if (first.connections !== connections)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['devices', deviceName, 'connections'],
+        message: `devices on ${key} share its connections: ${first.device} has connections ${first.connections}, ${deviceName} ${connections}`,
+      });
+  }
+
   // The utility device's points exist when the site has a utility section (read-only).
   if (isRecord(cfg.utility)) {
     for (const [name, unit] of Object.entries(UTILITY_POINT_UNITS))

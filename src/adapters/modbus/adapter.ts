@@ -7,6 +7,7 @@ import { AdapterBase, type AdapterIdentity, type FieldAdapter } from '../adapter
 import { checkEncodable } from './codec';
 import { ModbusConnection } from './connection';
 import { modbusDevice, type ModbusDeviceRuntime, type ModbusPoint } from './points';
+import { mergeSnapshots, shardDevice } from './shards';
 import { transportKey, transportOf, type ModbusTransport } from './transport';
 
 /**
@@ -15,8 +16,15 @@ import { transportKey, transportOf, type ModbusTransport } from './transport';
  * one connection and one request queue, as they share one wire.
  */
 export class ModbusAdapter extends AdapterBase implements FieldAdapter {
-  /** The connection itself (queue, polls, reconnects), while started. */
-  private link: ModbusConnection | undefined;
+  /**
+   * The connections (queue, polls, reconnects), while started: one, or `connections` of them,
+   * each polling its share of every device's points (shards.ts).
+   */
+  private links: ModbusConnection[] = [];
+  /** Each point's connection, by its index in `links`. */
+  private readonly linkOf = new Map<PointId, number>();
+  /** Each connection's health as it last reported it: the adapter is degraded if one is. */
+  private linkHealth: { state: 'running' | 'degraded'; message?: string }[] = [];
   private readonly devices: ModbusDeviceRuntime[];
   private readonly points = new Map<PointId, ModbusPoint>();
 
@@ -63,37 +71,63 @@ export class ModbusAdapter extends AdapterBase implements FieldAdapter {
 
   start(ctx: ComponentContext): Promise<void> {
     const first = this.configs[0]![1];
-    this.link = new ModbusConnection({
-      transport: this.transport,
-      connectTimeoutMs: Math.max(...this.configs.map(([, c]) => c.timeoutMs), 1000) * 3,
-      reconnect: first.reconnect,
-      // One connection, one count: the strictest of the devices that share it.
-      reconnectAfterTimeouts: Math.min(...this.configs.map(([, c]) => c.reconnectAfterTimeouts)),
-      devices: this.devices,
-      log: ctx.log,
-      now: this.now,
-      emit: (s) => this.emit(s),
-      report: (state, message) => ctx.report(state, message),
+    // The site file's check holds every device on one endpoint to the same number.
+    const shards = this.devices.map((d) => shardDevice(d, first.connections));
+    // A connection with no point to poll is not opened (fewer points than connections).
+    const perLink = Array.from({ length: first.connections }, (_, i) =>
+      shards.map((s) => s[i]!).filter((d) => d.points.length > 0),
+    ).filter((devices) => devices.length > 0);
+    const n = perLink.length;
+    this.linkHealth = Array.from({ length: n }, () => ({ state: 'running' as const }));
+    this.links = perLink.map((devices, i) => {
+      for (const d of devices) for (const p of d.points) this.linkOf.set(p.key, i);
+      return new ModbusConnection({
+        transport: this.transport,
+        index: { of: i + 1, n },
+        connectTimeoutMs: Math.max(...this.configs.map(([, c]) => c.timeoutMs), 1000) * 3,
+        reconnect: first.reconnect,
+        // One connection, one count: the strictest of the devices that share it.
+        reconnectAfterTimeouts: Math.min(...this.configs.map(([, c]) => c.reconnectAfterTimeouts)),
+        devices,
+        log: ctx.log,
+        now: this.now,
+        emit: (s) => this.emit(s),
+        report: (state, message) => {
+          this.linkHealth[i] = { state, ...(message !== undefined ? { message } : {}) };
+          const degraded = this.linkHealth.filter((h) => h.state === 'degraded');
+          if (degraded.length === 0) ctx.report('running');
+          else
+            ctx.report(
+              'degraded',
+              degraded
+                .map((h) => h.message)
+                .filter(Boolean)
+                .join('; '),
+            );
+        },
+      });
     });
     // Polling starts now; a device that is down makes the adapter degraded, not failed: it keeps
     // reconnecting in the background.
-    this.link.start();
+    for (const link of this.links) link.start();
     return Promise.resolve();
   }
 
   async stop(): Promise<void> {
-    await this.link?.stop();
-    this.link = undefined;
+    await Promise.all(this.links.map((l) => l.stop()));
+    this.links = [];
     this.endSamples();
   }
 
   write(id: PointId, value: SampleValue): Promise<void> {
-    if (!this.link) return Promise.reject(new Error(`${this.name} is not running`));
-    return this.link.write(id, value);
+    const link = this.links[this.linkOf.get(id) ?? 0];
+    if (!link) return Promise.reject(new Error(`${this.name} is not running`));
+    return link.write(id, value);
   }
 
   details(): Record<string, unknown> {
-    return { devices: this.deviceNames, ...(this.link?.snapshot() ?? {}) };
+    if (this.links.length === 0) return { devices: this.deviceNames };
+    return { devices: this.deviceNames, ...mergeSnapshots(this.links.map((l) => l.snapshot())) };
   }
 }
 

@@ -25,6 +25,11 @@ import { readRequest, writePoint } from './wire';
 
 export interface ConnectionOptions {
   transport: ModbusTransport;
+  /**
+   * Which of a device's connections this is (`connections` above 1), shown in its logs and
+   * health messages as `tcp:host:port #2`.
+   */
+  index?: { of: number; n: number };
   /** Bound on opening the connection (the devices' own timeouts bound each request). */
   connectTimeoutMs: number;
   reconnect: { initialDelayMs: number; maxDelayMs: number };
@@ -144,7 +149,9 @@ export class ModbusConnection {
   }
 
   get key(): string {
-    return transportKey(this.opts.transport);
+    const i = this.opts.index;
+    const key = transportKey(this.opts.transport);
+    return i && i.n > 1 ? `${key} #${i.of}` : key;
   }
 
   get connected(): boolean {
