@@ -135,6 +135,13 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
   });
   const devices = utility ? [...adapters, utility.feed] : adapters;
   const fieldSamples$ = merge(...devices.map((a) => a.samples$));
+  // The same, a read at a time: what the historian, the latest values and live updates take
+  // (issue 25: one emission per read instead of per value through each subscriber chain).
+  const fieldBatches$: Observable<readonly Sample[]> = merge(
+    ...devices.map(
+      (a: DeviceAdapter) => a.batches$ ?? a.samples$.pipe(map((s): readonly Sample[] => [s])),
+    ),
+  );
   const { writes, control } = wireControl({
     site,
     defs,
@@ -175,11 +182,11 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     defs,
     sources: {
       samples$: merge(
-        fieldSamples$,
         control.samples$,
         utility?.samples$ ?? EMPTY,
         heatSignal?.service.samples$ ?? EMPTY,
       ),
+      batches$: fieldBatches$,
       writes$: writes.outcomes$,
       records$: merge(
         control.operator.events$.pipe(map((e) => operatorRecord(siteId, e))),
@@ -221,12 +228,17 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
         now,
       })
     : undefined;
-  const samples$: Observable<Sample> = merge(
-    fieldSamples$,
+  // Every sample that is not a field adapter's.
+  const ownSamples$: Observable<Sample> = merge(
     control.samples$,
     historian.samples$,
     utility?.samples$ ?? EMPTY,
     heatSignal?.service.samples$ ?? EMPTY,
+  );
+  const samples$: Observable<Sample> = merge(fieldSamples$, ownSamples$);
+  const sampleBatches$: Observable<readonly Sample[]> = merge(
+    fieldBatches$,
+    ownSamples$.pipe(map((s): readonly Sample[] => [s])),
   );
   // The energy counters' last values from the previous run, given at their start, before
   // control's first cycle reads them (only `latest` gets them: old news for live clients and the
@@ -236,7 +248,10 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     now,
     ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
   });
-  const latest = new LatestValues(counters ? merge(counters.restored$, samples$) : samples$);
+  const latest = new LatestValues(
+    counters ? merge(counters.restored$, ownSamples$) : ownSamples$,
+    fieldBatches$,
+  );
   const audit = new AuditLog(site.api.auditFile, now);
   auditWritesAndExpiries(audit, writes, control, latest);
   const kpi = new KpiTracker({
@@ -262,6 +277,7 @@ export function buildApp(site: SiteConfig, opts: AppOptions): HeatBridgeApp {
     audit,
     kpi,
     samples$,
+    sampleBatches$,
     controlSamples$: control.samples$,
     operatorEvents$: control.operator.events$,
     ...(utility

@@ -1,4 +1,4 @@
-import type { Observable, ObservableInput } from 'rxjs';
+import { Observable, type ObservableInput } from 'rxjs';
 import type { DeviceConfig } from '../config';
 import type { PointId } from '../domain/point-id';
 import type { Sample, SampleValue } from '../domain/sample';
@@ -13,6 +13,12 @@ import { Broadcast } from '../util/broadcast';
 export interface DeviceAdapter {
   readonly name: string;
   readonly samples$: Observable<Sample>;
+  /**
+   * The same samples as they were read together (a Modbus reply, an OPC UA notification), one
+   * emission per batch: what the historian and the latest-value map take, so the per-sample
+   * stream's cost is paid only by those that need one value at a time (issue 25).
+   */
+  readonly batches$?: Observable<readonly Sample[]>;
   /** Does this adapter carry the point? */
   owns(id: PointId): boolean;
   /**
@@ -87,8 +93,17 @@ export function isFieldAdapter<A extends DeviceAdapter>(a: A): a is A & FieldAda
  */
 export abstract class AdapterBase implements AdapterLabels {
   // Not a Subject: every sample of the site passes here (see Broadcast).
-  private readonly subject = new Broadcast<Sample>();
-  readonly samples$: Observable<Sample> = this.subject.observable;
+  private readonly batches = new Broadcast<readonly Sample[]>();
+  readonly batches$: Observable<readonly Sample[]> = this.batches.observable;
+  /** One sample at a time, in the batches' order. */
+  readonly samples$: Observable<Sample> = new Observable<Sample>((subscriber) =>
+    this.batches.observable.subscribe({
+      next: (batch) => {
+        for (let i = 0; i < batch.length; i++) subscriber.next(batch[i]!);
+      },
+      complete: () => subscriber.complete(),
+    }),
+  );
 
   constructor(
     readonly protocol: Protocol,
@@ -98,11 +113,16 @@ export abstract class AdapterBase implements AdapterLabels {
   ) {}
 
   protected emit(sample: Sample): void {
-    this.subject.next(sample);
+    this.batches.next([sample]);
+  }
+
+  /** Samples read together, as one batch (not emitted when empty). */
+  protected emitBatch(samples: readonly Sample[]): void {
+    if (samples.length > 0) this.batches.next(samples);
   }
 
   /** The stream ends: the adapter has stopped. */
   protected endSamples(): void {
-    this.subject.complete();
+    this.batches.complete();
   }
 }

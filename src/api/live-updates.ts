@@ -19,6 +19,8 @@ export interface LiveSources extends Pick<
 > {
   /** Every sample (field, control, historian): live updates. */
   samples$: Observable<Sample>;
+  /** The same samples as batches; taken instead of `samples$` when given. */
+  sampleBatches$?: Observable<readonly Sample[]>;
   operatorEvents$?: Observable<OperatorEvent>;
 }
 
@@ -36,9 +38,14 @@ export function liveUpdates(deps: LiveSources, hub: SseHub): Subscription[] {
   // With nobody listening there is nothing to send: no per-sample work (issue 25). A client that
   // connects loads every point first, then takes the changes from the next flush on.
   subs.push(
-    deps.samples$.subscribe((s) => {
-      if (hub.size > 0) changed.set(s.id, s);
-    }),
+    deps.sampleBatches$
+      ? deps.sampleBatches$.subscribe((batch) => {
+          if (hub.size === 0) return;
+          for (const s of batch) changed.set(s.id, s);
+        })
+      : deps.samples$.subscribe((s) => {
+          if (hub.size > 0) changed.set(s.id, s);
+        }),
   );
   subs.push(
     interval(POINTS_FLUSH_MS).subscribe(() => {

@@ -22,6 +22,11 @@ import { serveApiDocs, serveWebPage } from './static-pages';
 export interface ApiServerDeps extends ApiDeps {
   /** Every sample (field, control, historian): live updates. */
   samples$: Observable<Sample>;
+  /**
+   * The same samples in the batches they came in (the field adapters' reads); when given, live
+   * updates take these instead of `samples$` (one emission per read, not per value).
+   */
+  sampleBatches$?: Observable<readonly Sample[]>;
   /** Control's own samples (cycle durations for /metrics). */
   controlSamples$?: Observable<Sample>;
   operatorEvents$?: Observable<OperatorEvent>;

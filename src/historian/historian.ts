@@ -22,6 +22,8 @@ import { Spool } from './spool';
 export interface HistorianSources {
   /** Raw samples of the field points (and anything else with a PointDef). */
   samples$: Observable<Sample>;
+  /** More samples, as the field adapters read them together (one emission per read). */
+  batches$?: Observable<readonly Sample[]>;
   /** Every write through the guard. */
   writes$?: Observable<WriteOutcome>;
   /** Records other components build themselves (derived points, alarms, audit events). */
@@ -148,6 +150,12 @@ export class HistorianComponent implements Component {
     }
     const { sources } = this.opts;
     this.subscriptions.push(sources.samples$.subscribe((s) => this.onSample(s)));
+    if (sources.batches$)
+      this.subscriptions.push(
+        sources.batches$.subscribe((batch) => {
+          for (let i = 0; i < batch.length; i++) this.onSample(batch[i]!);
+        }),
+      );
     if (sources.writes$)
       this.subscriptions.push(
         sources.writes$.subscribe((o) => {

@@ -11,11 +11,19 @@ export class LatestValues {
   private readonly subscription: Subscription;
   private received = 0;
 
-  constructor(samples$: Observable<Sample>) {
+  /** `batches$`: more samples, as the field adapters read them together (one emission each). */
+  constructor(samples$: Observable<Sample>, batches$?: Observable<readonly Sample[]>) {
     this.subscription = samples$.subscribe((s) => {
       this.received += 1;
       this.values.set(s.id, s);
     });
+    if (batches$)
+      this.subscription.add(
+        batches$.subscribe((batch) => {
+          this.received += batch.length;
+          for (let i = 0; i < batch.length; i++) this.values.set(batch[i]!.id, batch[i]!);
+        }),
+      );
   }
 
   get(id: PointId): Sample | undefined {

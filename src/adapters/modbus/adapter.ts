@@ -91,7 +91,7 @@ export class ModbusAdapter extends AdapterBase implements FieldAdapter {
         devices,
         log: ctx.log,
         now: this.now,
-        emit: (s) => this.emit(s),
+        emit: (samples) => this.emitBatch(samples),
         report: (state, message) => {
           this.linkHealth[i] = { state, ...(message !== undefined ? { message } : {}) };
           const degraded = this.linkHealth.filter((h) => h.state === 'degraded');

@@ -19,6 +19,7 @@ import type { ReadRequest } from './planner';
 import { DecodeFailure, decodePoint, type ModbusDeviceRuntime, type ModbusPoint } from './points';
 import { ReadPlans } from './read-plans';
 import { Reconnects, STABLE_MS } from './reconnects';
+import { PollOverloads } from './poll-overloads';
 import { RequestQueue } from './request-queue';
 import { transportKey, type ModbusTransport } from './transport';
 import { readRequest, writePoint } from './wire';
@@ -41,7 +42,8 @@ export interface ConnectionOptions {
    */
   reconnectAfterTimeouts: number;
   now: () => number;
-  emit: (sample: Sample) => void;
+  /** Samples read together (a reply's points, a connection's points going stale), in order. */
+  emit: (samples: readonly Sample[]) => void;
   /** Connection health for /api/health: degraded with the reason, or running. */
   report: (state: 'running' | 'degraded', message?: string) => void;
 }
@@ -100,7 +102,7 @@ export class ModbusConnection {
   /** Requests in a row that got no answer (any answer, exceptions too, resets it). */
   private timeoutsInARow = 0;
   /** Devices whose polls are being skipped now (one warning per episode, degraded meanwhile). */
-  private readonly overloads: EpisodeLog;
+  private readonly overloads: PollOverloads;
   /** Devices whose poll is running now: a tick then queues the next one, it is not skipped. */
   private readonly polling = new Set<ModbusDeviceRuntime>();
   /** Points whose registers hold no value (NaN, ±Infinity): one warning, not one per poll. */
@@ -109,7 +111,7 @@ export class ModbusConnection {
   private readonly roundTrip = new LatencyHistogram();
   private readonly stats: Omit<
     ConnectionStats,
-    'roundTrips' | 'roundTripSeconds' | 'roundTripBuckets'
+    'roundTrips' | 'roundTripSeconds' | 'roundTripBuckets' | 'skippedPolls'
   > = {
     requests: 0,
     timeouts: 0,
@@ -118,14 +120,16 @@ export class ModbusConnection {
     reconnects: 0,
     queueDepth: 0,
     framingErrors: 0,
-    skippedPolls: {},
   };
 
   constructor(private readonly opts: ConnectionOptions) {
     const episodes = episodeLogs(opts.log, opts.now);
-    this.overloads = episodes(
-      'Modbus polls skipped: the device takes longer than its poll interval',
-      'Modbus polls on time again',
+    this.overloads = new PollOverloads(
+      episodes(
+        'Modbus polls skipped: the device takes longer than its poll interval',
+        'Modbus polls on time again',
+      ),
+      opts.now,
     );
     this.reconnects = new Reconnects({
       key: this.key,
@@ -143,7 +147,7 @@ export class ModbusConnection {
       episodes('Modbus read failed; its points are bad', 'Modbus read recovered'),
     );
     for (const d of opts.devices) {
-      this.stats.skippedPolls[d.name] = 0;
+      this.overloads.skipped[d.name] = 0;
       for (const p of d.points) this.points.set(p.key, p);
     }
   }
@@ -181,8 +185,8 @@ export class ModbusConnection {
     return {
       ...this.stats,
       ...this.roundTrip.details(),
-      skippedPolls: { ...this.stats.skippedPolls },
-      overloaded: this.overloads.keys(),
+      skippedPolls: { ...this.overloads.skipped },
+      overloaded: this.overloads.overloaded(),
       queueDepth: this.queue.depth,
       connected: this.connected,
       failing: this.plans.failingNow().map(([k, v]) => `${k}: ${v}`),
@@ -209,21 +213,12 @@ export class ModbusConnection {
     // Coalesce: a device whose previous poll still waits in the queue is not polled twice. That
     // tick is lost, so it is counted, and an episode of them is an overload worth a warning.
     if (this.queue.has((j) => j.kind === 'poll' && j.device === device)) {
-      this.stats.skippedPolls[device.name] = (this.stats.skippedPolls[device.name] ?? 0) + 1;
-      const fields = {
-        device: device.name,
-        pollIntervalMs: device.pollIntervalMs,
-        skippedPolls: this.stats.skippedPolls[device.name],
-      };
-      if (this.overloads.occurred(device.name, fields)) this.updateHealth();
+      if (this.overloads.skippedTick(device)) this.updateHealth();
       return;
     }
     // On time only when nothing of this device is queued or running: a poll queued behind a
-    // running one still runs late.
-    if (!this.polling.has(device) && this.overloads.active(device.name)) {
-      this.overloads.cleared(device.name, { device: device.name });
-      this.updateHealth();
-    }
+    // running one still runs late (and only once that has held a while: PollOverloads).
+    if (!this.polling.has(device) && this.overloads.onTimeTick(device)) this.updateHealth();
     this.queue.add({ kind: 'poll', device });
   }
 
@@ -433,34 +428,39 @@ export class ModbusConnection {
     // An indexed loop: `for…of` here allocated an iterator and a result per point, which the
     // profile showed as the adapter's largest allocation after the samples (issue 25).
     const points = req.points;
+    const batch: Sample[] = [];
     for (let i = 0; i < points.length; i++) {
       const key = points[i]!.key;
       const p = this.points.get(key);
       const r = p ? decodePoint(p, req.start, data) : new DecodeFailure('unknown point');
       if (r instanceof DecodeFailure) {
         this.undecodable.occurred(key, { point: key, reason: r.reason }, r.reason);
-        this.emitQuality(key, 'bad', now);
+        batch.push(this.withQuality(key, 'bad', now));
         continue;
       }
       if (this.undecodable.active(key)) this.undecodable.cleared(key, { point: key });
       this.last.set(key, r);
-      this.opts.emit({ id: key, value: r, ts: now, receivedAt: now, quality: 'good' });
+      batch.push({ id: key, value: r, ts: now, receivedAt: now, quality: 'good' });
     }
+    this.opts.emit(batch);
   }
 
   private fail(req: ReadRequest<PointId>, reqKey: string, reason: string, log = true): void {
     this.plans.failed(req, reqKey, reason, log);
     const now = this.opts.now();
-    for (const p of req.points) this.emitQuality(p.key, 'bad', now);
+    this.opts.emit(req.points.map((p) => this.withQuality(p.key, 'bad', now)));
   }
 
   private markAll(points: readonly ModbusPoint[], quality: 'stale' | 'bad'): void {
     const now = this.opts.now();
-    for (const p of points) if (p.readable) this.emitQuality(p.key, quality, now);
+    this.opts.emit(
+      points.filter((p) => p.readable).map((p) => this.withQuality(p.key, quality, now)),
+    );
   }
 
-  private emitQuality(id: PointId, quality: 'bad' | 'stale', now: number): void {
-    this.opts.emit({ id, value: this.last.get(id) ?? null, ts: now, receivedAt: now, quality });
+  /** A point's last value, with a quality that says it is not current. */
+  private withQuality(id: PointId, quality: 'bad' | 'stale', now: number): Sample {
+    return { id, value: this.last.get(id) ?? null, ts: now, receivedAt: now, quality };
   }
 
   private updateHealth(): void {
@@ -472,7 +472,7 @@ export class ModbusConnection {
       problems.push(
         `${failing.length} request(s) failing, e.g. ${failing[0]![0]}: ${failing[0]![1]}`,
       );
-    const overloaded = this.overloads.keys();
+    const overloaded = this.overloads.overloaded();
     if (overloaded.length > 0)
       problems.push(
         `polls skipped (slower than the poll interval): ${overloaded
