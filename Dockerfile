@@ -27,7 +27,7 @@ ENV PATH=/app/node_modules/.bin:$PATH
 # V8 lets garbage grow the heap past 200 MB before collecting (docs/performance.md). The young
 # generation is bounded with it: Node 24's default under this cap spent 63 % of the CPU in garbage
 # collection (1.26 cores instead of 0.18 at 10,000 points/s); 4 MB rather than 16 saves about
-# 20 MB of RSS at the same CPU. heatbridge sets --heap-growing-percent=100 itself (Node refuses it
+# 20 MB of RSS at the same CPU. heatbridge sets --heap-growing-percent=75 itself (Node refuses it
 # here; src/runtime/heap-tuning.ts).
 ENV NODE_OPTIONS="--max-old-space-size=192 --max-semi-space-size=4"
 # A dedicated user without a login shell; runtime data (spool, audit trail, alarm state, OPC UA

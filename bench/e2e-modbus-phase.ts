@@ -79,7 +79,8 @@ alarms: { stateFile: ${join(dir, 'alarms.json')} }
   let polled = 0;
   const bench = app.adapters.find((a) => a instanceof ModbusAdapter);
   if (!bench) throw new Error('no bench adapter');
-  bench.samples$.subscribe(() => polled++);
+  // As the historian and the latest values take them: a read at a time.
+  bench.batches$.subscribe((batch) => (polled += batch.length));
   await app.supervisor.start();
   await sleep(job.warmupMs);
   const result = await window(job.durationMs, () => ({
@@ -100,9 +101,17 @@ async function window(
 ): Promise<PhaseResult> {
   const start = counts();
   const from = Date.now();
-  const m = await measureProcess(() => sleep(durationMs));
-  const to = Date.now();
-  const end = counts();
+  // The counts and the window's end, taken before the event-loop delay is measured after it.
+  let end = start;
+  let to = from;
+  const m = await measureProcess(
+    async () => {
+      await sleep(durationMs);
+      end = counts();
+      to = Date.now();
+    },
+    { lagWindowMs: Math.min(10_000, durationMs) },
+  );
   return {
     cores: m.cores,
     rssMaxMb: m.rssMaxMb,
