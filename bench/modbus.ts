@@ -2,7 +2,7 @@ import ModbusRTU from 'modbus-serial';
 import { createModbusAdapters } from '../src/adapters/modbus/adapter';
 import { parseSiteConfig } from '../src/config';
 import { memoryLogger } from '../test/helpers/logger';
-import { startPymodbusServer } from '../test/helpers/peers';
+import { startPymodbusUnits } from '../test/helpers/peers';
 import { freePort } from '../test/helpers/ports';
 import { cpuCores, rateOver, round, type Bench } from './lib';
 
@@ -26,16 +26,12 @@ export const modbusBench: Bench = async ({ quick, progress }) => {
   const registers = 4000;
   const durationMs = quick ? 3000 : 20_000;
   const port = await freePort();
-  const server = await startPymodbusServer({
-    transport: 'tcp',
+  const server = await startPymodbusUnits(
     port,
-    words: Array.from({ length: units }, (_, u) => ({
-      unit: u + 1,
-      table: 'holding',
-      address: 0,
-      values: Array.from({ length: registers }, (_, i) => (i * 7 + u) % 65536),
-    })),
-  });
+    units,
+    registers,
+    (i, u) => (i * 7 + u - 1) % 65536,
+  );
   try {
     progress(`bare modbus-serial loop, ${units} units × ${registers} registers`);
     const client = new ModbusRTU();

@@ -68,6 +68,28 @@ export interface PeerServer {
   pid: number;
 }
 
+/**
+ * A pymodbus TCP server with `units` units (1…units), each `registers` holding registers from
+ * address 0, register i of unit u holding `value(i, u)`.
+ */
+export function startPymodbusUnits(
+  port: number,
+  units: number,
+  registers: number,
+  value: (i: number, unit: number) => number,
+): Promise<PeerServer> {
+  return startPymodbusServer({
+    transport: 'tcp',
+    port,
+    words: Array.from({ length: units }, (_, u) => ({
+      unit: u + 1,
+      table: 'holding',
+      address: 0,
+      values: Array.from({ length: registers }, (_, i) => value(i, u + 1)),
+    })),
+  });
+}
+
 /** Starts test/peers/pymodbus_server.py with a job and waits until it serves. */
 export function startPymodbusServer(job: Record<string, unknown>): Promise<PeerServer> {
   const script = join(PEERS, 'pymodbus_server.py');

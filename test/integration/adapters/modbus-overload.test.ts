@@ -3,7 +3,7 @@ import { createModbusAdapters } from '../../../src/adapters/modbus/adapter';
 import { parseSiteConfig } from '../../../src/config';
 import { stopAfterEach } from '../../helpers/cleanup';
 import { eventually, startComponent } from '../../helpers/components';
-import { startPymodbusServer } from '../../helpers/peers';
+import { startPymodbusUnits } from '../../helpers/peers';
 import { freePort } from '../../helpers/ports';
 
 const stopLater = stopAfterEach();
@@ -19,18 +19,7 @@ describe('Modbus devices at the edge of their poll interval', () => {
     const units = 4;
     const registers = 4000;
     const port = await freePort();
-    stopLater(
-      await startPymodbusServer({
-        transport: 'tcp',
-        port,
-        words: Array.from({ length: units }, (_, u) => ({
-          unit: u + 1,
-          table: 'holding',
-          address: 0,
-          values: Array.from({ length: registers }, (_, i) => i % 1000),
-        })),
-      }),
-    );
+    stopLater(await startPymodbusUnits(port, units, registers, (i) => i % 1000));
     const devices = Array.from(
       { length: units },
       (_, u) =>

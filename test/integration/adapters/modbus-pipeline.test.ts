@@ -1,11 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { createServer, type Socket } from 'node:net';
 import { createModbusAdapters, type ModbusAdapter } from '../../../src/adapters/modbus/adapter';
 import { parseSiteConfig } from '../../../src/config';
+import type { PointId } from '../../../src/domain/point-id';
 import type { Sample } from '../../../src/domain/sample';
 import { stopAfterEach } from '../../helpers/cleanup';
 import { eventually, startComponent } from '../../helpers/components';
-import { startPymodbusServer } from '../../helpers/peers';
+import { pymodbus, startPymodbusUnits } from '../../helpers/peers';
+import { startFc3Server } from '../../helpers/fc3-server';
 import { freePort } from '../../helpers/ports';
 
 const stopLater = stopAfterEach();
@@ -13,7 +14,7 @@ const stopLater = stopAfterEach();
 /** Register i of unit 1 holds this (both servers below). */
 const valueOf = (i: number): number => (i * 37 + 11) % 65536;
 
-function site(port: number, registers: number, extra: string): string {
+function site(port: number, registers: number, extra: string, more = ''): string {
   const points = Array.from(
     { length: registers },
     (_, i) => `      - { name: r${i}, table: holding, register: ${i}, type: uint16, unit: count }`,
@@ -29,7 +30,7 @@ devices:
 ${extra}
     points:
 ${points}
-`;
+${more}`;
 }
 
 async function adapterFor(yaml: string): Promise<{ adapter: ModbusAdapter; samples: Sample[] }> {
@@ -42,64 +43,13 @@ async function adapterFor(yaml: string): Promise<{ adapter: ModbusAdapter; sampl
   return { adapter: adapter!, samples };
 }
 
-/**
- * A Modbus TCP server for FC 3 that shows how requests arrive: it records the size of every chunk
- * it reads and answers each batch of requests that came together in reverse order, so the
- * client must match replies by transaction id.
- */
-async function reorderingServer(): Promise<{
-  port: number;
-  chunks: number[];
-  stop(): Promise<void>;
-}> {
-  const chunks: number[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    let buffer = Buffer.alloc(0);
-    socket.on('data', (data: Buffer) => {
-      chunks.push(data.length);
-      buffer = Buffer.concat([buffer, data]);
-      const replies: Buffer[] = [];
-      while (buffer.length >= 12) {
-        const tid = buffer.readUInt16BE(0);
-        const unit = buffer.readUInt8(6);
-        const start = buffer.readUInt16BE(8);
-        const count = buffer.readUInt16BE(10);
-        buffer = buffer.subarray(12);
-        const reply = Buffer.alloc(9 + count * 2);
-        reply.writeUInt16BE(tid, 0);
-        reply.writeUInt16BE(0, 2);
-        reply.writeUInt16BE(3 + count * 2, 4);
-        reply.writeUInt8(unit, 6);
-        reply.writeUInt8(3, 7);
-        reply.writeUInt8(count * 2, 8);
-        for (let i = 0; i < count; i++) reply.writeUInt16BE(valueOf(start + i), 9 + i * 2);
-        replies.push(reply);
-      }
-      for (const r of replies.reverse()) socket.write(r);
-    });
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
-    port,
-    chunks,
-    stop: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 /** The newest good value of each point once every point has one. */
 async function polled(samples: Sample[], registers: number): Promise<Map<string, number>> {
   const latest = new Map<string, number>();
   await eventually(
     () => {
       for (const s of samples) if (s.quality === 'good') latest.set(s.id, s.value as number);
-      return latest.size === registers;
+      return latest.size >= registers;
     },
     15_000,
     `a good value of all ${registers} points`,
@@ -109,7 +59,7 @@ async function polled(samples: Sample[], registers: number): Promise<Map<string,
 
 describe('Modbus TCP with several requests in flight (maxInFlight)', () => {
   it('sends a poll’s requests together and matches replies that come back in another order', async () => {
-    const server = await reorderingServer();
+    const server = await startFc3Server(valueOf, { reverse: true });
     stopLater(server);
     // 1,000 registers: 8 reads of 125, all in flight at once.
     const { adapter, samples } = await adapterFor(site(server.port, 1000, '    maxInFlight: 8'));
@@ -121,7 +71,7 @@ describe('Modbus TCP with several requests in flight (maxInFlight)', () => {
   });
 
   it('one at a time by default: the server sees one request per read', async () => {
-    const server = await reorderingServer();
+    const server = await startFc3Server(valueOf, { reverse: true });
     stopLater(server);
     const { samples } = await adapterFor(site(server.port, 250, ''));
     await polled(samples, 250);
@@ -130,18 +80,7 @@ describe('Modbus TCP with several requests in flight (maxInFlight)', () => {
 
   it('reads pymodbus (an independent server) right with 16 requests in flight', async () => {
     const port = await freePort();
-    const server = await startPymodbusServer({
-      transport: 'tcp',
-      port,
-      words: [
-        {
-          unit: 1,
-          table: 'holding',
-          address: 0,
-          values: Array.from({ length: 2000 }, (_, i) => valueOf(i)),
-        },
-      ],
-    });
+    const server = await startPymodbusUnits(port, 1, 2000, valueOf);
     stopLater(server);
     const { adapter, samples } = await adapterFor(site(port, 2000, '    maxInFlight: 16'));
     const latest = await polled(samples, 2000);
@@ -156,5 +95,75 @@ describe('Modbus TCP with several requests in flight (maxInFlight)', () => {
     expect(r.ok).toBe(false);
     if (!r.ok)
       expect(JSON.stringify(r.problems)).toMatch(/maxInFlight above 1 needs transport tcp/);
+  });
+});
+
+describe('a Modbus TCP device over several connections (connections)', () => {
+  it('opens that many connections and polls a separate share of the registers on each', async () => {
+    const server = await startFc3Server(valueOf);
+    stopLater(server);
+    // 1,000 registers over 4 connections: 250 each, two reads (125 + 125) per poll on each.
+    const { adapter, samples } = await adapterFor(site(server.port, 1000, '    connections: 4'));
+    const latest = await polled(samples, 1000);
+    for (let i = 0; i < 1000; i++) expect(latest.get(`dev/r${i}`)).toBe(valueOf(i));
+    expect(server.reads).toHaveLength(4);
+    const shares = server.reads.map((starts) => [...new Set(starts)].sort((a, b) => a - b));
+    expect(shares.sort((a, b) => a[0]! - b[0]!)).toEqual([
+      [0, 125],
+      [250, 375],
+      [500, 625],
+      [750, 875],
+    ]);
+    expect(adapter.details()).toMatchObject({
+      connections: 4,
+      connectedCount: 4,
+      connected: true,
+      timeouts: 0,
+    });
+  });
+
+  it('writes a point on the connection that polls it, and pymodbus (an independent server) holds the value', async () => {
+    const port = await freePort();
+    const server = await startPymodbusUnits(port, 1, 400, valueOf);
+    stopLater(server);
+    const setpoint = `      - { name: sp, table: holding, register: 390, type: uint16, unit: count, access: rw, bounds: { min: 0, max: 1000 } }\n`;
+    const { adapter, samples } = await adapterFor(site(port, 300, '    connections: 3', setpoint));
+    await polled(samples, 301);
+    await adapter.write('dev/sp' as PointId, 123);
+    const [read] = await pymodbus(port, [
+      { op: 'read', unit: 1, table: 'holding', address: 390, count: 1 },
+    ]);
+    expect(read).toMatchObject({ registers: [123] });
+    // And it is read back as well, on its connection's next poll.
+    await eventually(
+      () => samples.some((s) => s.id === 'dev/sp' && s.value === 123 && s.quality === 'good'),
+      10_000,
+      'dev/sp read back as 123',
+    );
+    expect(adapter.details()).toMatchObject({ connections: 3, connected: true, exceptions: 0 });
+  });
+
+  it('is refused on RTU transports, and where devices on one endpoint disagree', () => {
+    const rtu = parseSiteConfig(
+      site(502, 1, '    transport: rtu-over-tcp\n    connections: 2'),
+      {},
+    );
+    expect(rtu.ok).toBe(false);
+    if (!rtu.ok)
+      expect(JSON.stringify(rtu.problems)).toMatch(/connections above 1 needs transport tcp/);
+    const other = `  dev2:
+    protocol: modbus
+    host: 127.0.0.1
+    port: 502
+    unitId: 2
+    points:
+      - { name: x, table: holding, register: 0, type: uint16, unit: count }
+`;
+    const mixed = parseSiteConfig(site(502, 1, '    connections: 2', other), {});
+    expect(mixed.ok).toBe(false);
+    if (!mixed.ok)
+      expect(JSON.stringify(mixed.problems)).toMatch(
+        /devices on 127.0.0.1:502 share its connections: dev has connections 2, dev2 1/,
+      );
   });
 });
