@@ -1,7 +1,7 @@
-import { tuneHeap } from '../runtime/heap-tuning';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { LOG_LEVELS } from '../config';
 import type { LogLevel } from '../log';
+import { tuneHeap } from '../runtime/heap-tuning';
 import { heatbridgeVersion } from '../util/project-root';
 import { FAULT_KINDS } from '../../simulators';
 import { SCENARIOS } from '../simulation/scenarios';

@@ -78,16 +78,21 @@ export class ModbusAdapter extends AdapterBase implements FieldAdapter {
       shards.map((s) => s[i]!).filter((d) => d.points.length > 0),
     ).filter((devices) => devices.length > 0);
     const n = perLink.length;
+    // Alike for every connection: the devices behind them are the same.
+    const connectTimeoutMs = Math.max(...this.configs.map(([, c]) => c.timeoutMs), 1000) * 3;
+    // One connection, one count: the strictest of the devices that share it.
+    const reconnectAfterTimeouts = Math.min(
+      ...this.configs.map(([, c]) => c.reconnectAfterTimeouts),
+    );
     this.linkHealth = Array.from({ length: n }, () => ({ state: 'running' as const }));
     this.links = perLink.map((devices, i) => {
       for (const d of devices) for (const p of d.points) this.linkOf.set(p.key, i);
       return new ModbusConnection({
         transport: this.transport,
         index: { of: i + 1, n },
-        connectTimeoutMs: Math.max(...this.configs.map(([, c]) => c.timeoutMs), 1000) * 3,
+        connectTimeoutMs,
         reconnect: first.reconnect,
-        // One connection, one count: the strictest of the devices that share it.
-        reconnectAfterTimeouts: Math.min(...this.configs.map(([, c]) => c.reconnectAfterTimeouts)),
+        reconnectAfterTimeouts,
         devices,
         log: ctx.log,
         now: this.now,
