@@ -142,12 +142,14 @@ describe('Modbus adapter health (issue 18)', () => {
       );
       // The list empties when the read answers; the health is reported at the end of that poll
       // (its other reads may still be on the wire): wait for both.
+      // And the recovery's log line is in (a loaded CI machine saw the list empty before it).
       await eventually(
         () =>
           (dh.details().failing as string[]).length === 0 &&
-          dh.running.reports.at(-1)?.state === 'running',
+          dh.running.reports.at(-1)?.state === 'running' &&
+          dh.infos('Modbus read recovered').length > 0,
         5_000,
-        'the failing list empty and the adapter running',
+        'the failing list empty, the adapter running and the recovery logged',
       );
       expect(dh.running.reports.at(-1)).toEqual({ state: 'running' });
       // One cause, one line each: the split, the single read failing, its recovery.
