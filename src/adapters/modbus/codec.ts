@@ -94,13 +94,7 @@ export function decodeRaw(
     throw new RangeError(
       `need ${n} registers for ${enc.type}, got ${Math.max(words.length - at, 0)}`,
     );
-  if (enc.type === 'uint16' || enc.type === 'int16') {
-    // One register, no Buffer: the allocation per value was the adapter's largest cost with
-    // thousands of registers polled (the Modbus benchmark, docs/performance.md).
-    let v = words[at]! & 0xffff;
-    if (byteSwapped(enc.order)) v = ((v & 0xff) << 8) | (v >> 8);
-    return enc.type === 'int16' ? (v << 16) >> 16 : v;
-  }
+  if (enc.type === 'uint16' || enc.type === 'int16') return rawWord(words[at]!, enc);
   const w = words.slice(at, at + n);
   if (enc.type === 'bit') return ((w[0]! >> (enc.bit ?? 0)) & 1) === 1;
   if (enc.type === 'bool') return w[0]! !== 0;
@@ -112,6 +106,29 @@ export function decodeRaw(
       .replace(/[\0 ]+$/, '');
   }
   return NUMERIC[enc.type].read(wordsToBytes(w, enc.order));
+}
+
+/**
+ * A 16-bit register's raw value. One register, no Buffer: the allocation per value was the
+ * adapter's largest cost with thousands of registers polled (the Modbus benchmark).
+ */
+function rawWord(word: number, enc: Encoding): number {
+  let v = word & 0xffff;
+  if (byteSwapped(enc.order)) v = ((v & 0xff) << 8) | (v >> 8);
+  return enc.type === 'int16' ? (v << 16) >> 16 : v;
+}
+
+/** Is this a one-register integer, which `decodeWord` decodes? */
+export function isWordType(type: ModbusType): boolean {
+  return type === 'uint16' || type === 'int16';
+}
+
+/**
+ * The engineering value of one register of a `uint16` or `int16` encoding (`isWordType`): the
+ * same as `decodeValue`, without its checks, for the adapter's loop over every register read.
+ */
+export function decodeWord(word: number, enc: Encoding): number {
+  return rawWord(word, enc) * enc.scale + enc.offset;
 }
 
 /** The engineering value of registers: raw × scale + offset (numbers), or the bool/string. */

@@ -1,7 +1,7 @@
 import type { ModbusDeviceConfig, ModbusPointConfig } from '../../config/modbus';
 import type { PointId } from '../../domain/point-id';
 import { pointId } from '../../domain/point-id';
-import { decodeValue, wordCount, type Encoding } from './codec';
+import { decodeValue, decodeWord, isWordType, wordCount, type Encoding } from './codec';
 import type { PlannablePoint, ReadRequest } from './planner';
 
 /** A configured Modbus point, resolved: its address, its encoding and what may be done with it. */
@@ -86,6 +86,14 @@ export function decodePoint(
   if (p.table === 'coil' || p.table === 'discrete') {
     const bit = data[offset];
     return typeof bit === 'boolean' ? bit : new DecodeFailure('short reply');
+  }
+  if (isWordType(p.encoding.type)) {
+    // Most points are one register: decoded directly (issue 25).
+    const word = data[offset];
+    if (typeof word !== 'number')
+      return new DecodeFailure(`reply too short for ${p.encoding.type}`);
+    const value = decodeWord(word, p.encoding);
+    return Number.isFinite(value) ? value : new DecodeFailure(`not a finite number (${value})`);
   }
   // Checked in place: a slice per point was a large share of the adapter's allocations.
   for (let i = offset; i < offset + p.count; i++) {
