@@ -98,6 +98,11 @@ export class EpisodeLog {
     this.episodes.delete(key);
   }
 
+  /** Episodes going on (a cheap test before asking about each key). */
+  get size(): number {
+    return this.episodes.size;
+  }
+
   active(key: string): boolean {
     return this.episodes.has(key);
   }

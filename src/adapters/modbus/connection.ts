@@ -9,20 +9,21 @@ import { describe, isTimeout, modbusCode, NotConnectedError, withTimeout } from 
 import {
   bufferedBytes,
   discardStale,
+  type Done,
   guarded,
+  guardedCall,
   newClient,
   openTransport,
   pipelined,
 } from './framed-client';
 import { isFramingError, ModbusFramingError } from './mbap-port';
-import type { ReadRequest } from './planner';
 import { DecodeFailure, decodePoint, type ModbusDeviceRuntime, type ModbusPoint } from './points';
-import { ReadPlans } from './read-plans';
+import { ReadPlans, type ModbusRead } from './read-plans';
 import { Reconnects, STABLE_MS } from './reconnects';
 import { PollOverloads } from './poll-overloads';
 import { RequestQueue } from './request-queue';
 import { transportKey, type ModbusTransport } from './transport';
-import { readRequest, writePoint } from './wire';
+import { sendRead, writePoint } from './wire';
 
 export interface ConnectionOptions {
   transport: ModbusTransport;
@@ -98,7 +99,14 @@ export class ModbusConnection {
   private stopped = true;
   private readonly plans: ReadPlans;
   private readonly points = new Map<PointId, ModbusPoint>();
+  /**
+   * Each point's last good value, for the samples that say it is not current (bad, stale). Filed
+   * from `unfiled` only when such a sample is made: a map write per value read was a cost of every
+   * answer (issue 25), and most answers are never followed by a failure.
+   */
   private readonly last = new Map<PointId, SampleValue>();
+  /** Each read's last answer not yet filed into `last`, oldest first. */
+  private readonly unfiled = new Map<ModbusRead, readonly Sample[]>();
   /** Requests in a row that got no answer (any answer, exceptions too, resets it). */
   private timeoutsInARow = 0;
   /** Devices whose polls are being skipped now (one warning per episode, degraded meanwhile). */
@@ -339,13 +347,29 @@ export class ModbusConnection {
     }
     const plan = this.plans.of(device);
     const silentUnits = new Set<number>();
-    const split: ReadRequest<PointId>[] = [];
+    const split: ModbusRead[] = [];
     // Requests go out `maxInFlight` at a time (one pipeline each) and are handled in order, as
     // if sent one by one: a unit silent in one window is not asked again in the next.
     const window = Math.max(1, device.maxInFlight);
+    // Answered reads not yet decoded. A window's answers are decoded once the next window is on
+    // the wire: the device works on it meanwhile, so with one request in flight decoding no
+    // longer adds to every round trip (issue 25). Whatever failed is handled at once, after the
+    // answers before it.
+    // Each keeps the time its answer came: that is the samples' acquisition time.
+    let answered: {
+      req: ModbusRead;
+      reqKey: string;
+      data: (number | boolean)[];
+      at: number;
+    }[] = [];
+    const decodeAnswered = (): void => {
+      const done = answered;
+      answered = [];
+      for (const a of done) this.succeed(a.req, a.reqKey, a.data, a.at);
+    };
     for (let i = 0; i < plan.length; i += window) {
       const sent: {
-        req: ReadRequest<PointId>;
+        req: ModbusRead;
         reqKey: string;
         started: number;
         reply: Promise<(number | boolean)[]>;
@@ -363,10 +387,11 @@ export class ModbusConnection {
             continue;
           }
           discardStale(client);
-          client.setID(req.unitId);
           client.setTimeout(device.timeoutMs);
           this.stats.requests += 1;
-          const reply = guarded(client, readRequest(client, req));
+          const reply = guardedCall(client, (done: Done<(number | boolean)[]>) =>
+            sendRead(client, req, done),
+          );
           // Awaited below, in order; one left waiting when the poll ends early must not go
           // unhandled.
           reply.catch(() => undefined);
@@ -375,6 +400,7 @@ export class ModbusConnection {
       };
       if (window > 1) pipelined(client, send);
       else send();
+      decodeAnswered();
       // Units that timed out in this window: their other requests in it count as timeouts, not
       // as more silent requests in a row (one at a time, they would not have been sent).
       const silentHere = new Set<number>();
@@ -383,8 +409,9 @@ export class ModbusConnection {
           const data = await reply;
           this.timeoutsInARow = 0;
           this.roundTrip.observe((performance.now() - started) / 1000);
-          this.succeed(req, reqKey, data);
+          answered.push({ req, reqKey, data, at: this.opts.now() });
         } catch (err) {
+          decodeAnswered();
           if (isTimeout(err)) {
             this.stats.timeouts += 1;
             if (!silentHere.has(req.unitId) && this.timedOutForGood(client, device)) return;
@@ -418,34 +445,38 @@ export class ModbusConnection {
         }
       }
     }
+    decodeAnswered();
     if (split.length > 0) this.plans.split(device, split);
     this.updateHealth();
   }
 
-  private succeed(req: ReadRequest<PointId>, reqKey: string, data: (number | boolean)[]): void {
-    const now = this.opts.now();
+  private succeed(req: ModbusRead, reqKey: string, data: (number | boolean)[], now: number): void {
     this.plans.succeeded(reqKey);
     // An indexed loop: `for…of` here allocated an iterator and a result per point, which the
-    // profile showed as the adapter's largest allocation after the samples (issue 25).
+    // profile showed as the adapter's largest allocation after the samples (issue 25). The
+    // request carries its points, so no lookup per value either.
     const points = req.points;
+    const anyUndecodable = this.undecodable.size > 0;
     const batch: Sample[] = [];
     for (let i = 0; i < points.length; i++) {
-      const key = points[i]!.key;
-      const p = this.points.get(key);
-      const r = p ? decodePoint(p, req.start, data) : new DecodeFailure('unknown point');
+      const p = points[i]!;
+      const r = decodePoint(p, req.start, data);
       if (r instanceof DecodeFailure) {
-        this.undecodable.occurred(key, { point: key, reason: r.reason }, r.reason);
-        batch.push(this.withQuality(key, 'bad', now));
+        this.undecodable.occurred(p.key, { point: p.key, reason: r.reason }, r.reason);
+        batch.push(this.withQuality(p.key, 'bad', now));
         continue;
       }
-      if (this.undecodable.active(key)) this.undecodable.cleared(key, { point: key });
-      this.last.set(key, r);
-      batch.push({ id: key, value: r, ts: now, receivedAt: now, quality: 'good' });
+      if (anyUndecodable && this.undecodable.active(p.key))
+        this.undecodable.cleared(p.key, { point: p.key });
+      batch.push({ id: p.key, value: r, ts: now, receivedAt: now, quality: 'good' });
     }
+    // Last in the order: a read answered again is newer than every other one unfiled.
+    this.unfiled.delete(req);
+    this.unfiled.set(req, batch);
     this.opts.emit(batch);
   }
 
-  private fail(req: ReadRequest<PointId>, reqKey: string, reason: string, log = true): void {
+  private fail(req: ModbusRead, reqKey: string, reason: string, log = true): void {
     this.plans.failed(req, reqKey, reason, log);
     const now = this.opts.now();
     this.opts.emit(req.points.map((p) => this.withQuality(p.key, 'bad', now)));
@@ -460,7 +491,17 @@ export class ModbusConnection {
 
   /** A point's last value, with a quality that says it is not current. */
   private withQuality(id: PointId, quality: 'bad' | 'stale', now: number): Sample {
-    return { id, value: this.last.get(id) ?? null, ts: now, receivedAt: now, quality };
+    return { id, value: this.lastValues().get(id) ?? null, ts: now, receivedAt: now, quality };
+  }
+
+  /** Every point's last good value, with the unfiled answers filed first (oldest first). */
+  private lastValues(): ReadonlyMap<PointId, SampleValue> {
+    if (this.unfiled.size === 0) return this.last;
+    for (const batch of this.unfiled.values())
+      for (const s of batch)
+        if (s.quality === 'good' && s.value !== null) this.last.set(s.id, s.value);
+    this.unfiled.clear();
+    return this.last;
   }
 
   private updateHealth(): void {

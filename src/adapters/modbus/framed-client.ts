@@ -41,18 +41,46 @@ function portOf(client: ModbusRTU): unknown {
   return (client as unknown as { _port?: unknown })._port;
 }
 
+/** How a request started with a callback ends: an error, or its result. */
+export type Done<T> = (err: unknown, value?: T) => void;
+
 /**
- * A request on the client, cut short by a framing error on its port: the reply will never be
- * found in the stream, so waiting for the request's timeout would only delay the reconnect.
+ * A request on the client, started by `start` with a callback, cut short by a framing error on
+ * its port: the reply will never be found in the stream, so waiting for the request's timeout
+ * would only delay the reconnect. One promise per request, settled straight from modbus-serial's
+ * callback: its promise API and a race took four more turns of the microtask queue per read,
+ * each on the way from a reply to the next request (issue 25).
  */
+export function guardedCall<T>(client: ModbusRTU, start: (done: Done<T>) => void): Promise<T> {
+  const port = portOf(client);
+  const mbap = port instanceof MbapPort ? port : undefined;
+  if (mbap?.error) return Promise.reject(mbap.error);
+  return new Promise<T>((resolve, reject) => {
+    const stopWaiting = mbap?.onFailure(reject);
+    start((err, value) => {
+      stopWaiting?.();
+      // Kept as modbus-serial gives it, sometimes a plain object: its `name`, `errno` and
+      // `modbusCode` say what happened (errors.ts), as with its promise API.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      if (err) reject(err);
+      else resolve(value as T);
+    });
+  });
+}
+
+/** `guardedCall` for a request already started through modbus-serial's promise API. */
 export function guarded<T>(client: ModbusRTU, request: Promise<T>): Promise<T> {
   const port = portOf(client);
-  if (!(port instanceof MbapPort)) return request;
-  if (port.error) {
+  if (port instanceof MbapPort && port.error) {
     request.catch(() => undefined); // it was never sent; its timeout must not go unhandled
     return Promise.reject(port.error);
   }
-  return Promise.race([request, port.failure]);
+  return guardedCall(client, (done) => {
+    request.then(
+      (value) => done(undefined, value),
+      (err: unknown) => done(err ?? new Error('request failed')),
+    );
+  });
 }
 
 /**

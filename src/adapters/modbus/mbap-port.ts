@@ -42,7 +42,7 @@ interface InFlight {
  * many: after one garbage reply every later reply is appended behind it and never parsed, so the
  * connection times out forever while it still looks connected. Here every reply's protocol id,
  * length, unit id and function code are checked, and the PDU's own length must agree with the
- * header; anything else is a framing error (`failure` rejects, the connection is dropped). A
+ * header; anything else is a framing error (`onFailure` is told, the connection is dropped). A
  * well-formed reply whose transaction id is not the request in flight (a late answer to a request
  * that timed out, or a device mixing up ids) is discarded, never handed over as the answer.
  */
@@ -61,9 +61,8 @@ export class MbapPort extends EventEmitter {
   private pipelining = false;
   private open_ = false;
   private error_: ModbusFramingError | undefined;
-  private rejectFailure: (err: ModbusFramingError) => void = () => undefined;
-  /** Rejects at the first framing error; never resolves. */
-  readonly failure: Promise<never>;
+  /** Called at the first framing error: the requests waiting for an answer (`onFailure`). */
+  private readonly failureWaiters = new Set<(err: ModbusFramingError) => void>();
   /** Well-formed replies that answered no request in flight. */
   discarded = 0;
 
@@ -72,9 +71,6 @@ export class MbapPort extends EventEmitter {
     private readonly port: number,
   ) {
     super();
-    this.failure = new Promise<never>((_, reject) => (this.rejectFailure = reject));
-    // Nobody may be waiting when garbage arrives between polls: the next request sees `error`.
-    this.failure.catch(() => undefined);
     this.socket.on('data', (data: Buffer) => this.receive(data));
     this.socket.on('error', (err) => {
       // Before open succeeds nobody listens (modbus-serial subscribes after), and an 'error'
@@ -96,6 +92,23 @@ export class MbapPort extends EventEmitter {
   /** The first framing error, if there was one: the port reads nothing after it. */
   get error(): ModbusFramingError | undefined {
     return this.error_;
+  }
+
+  /**
+   * Calls `waiter` at the port's first framing error, unless the returned function is called
+   * first (when the request it waits for is answered). Nobody may be waiting when garbage arrives
+   * between polls: the next request sees `error`. Not a promise that rejects: a `then` per request
+   * on a promise that never settles is kept as long as the promise, 300 bytes a request on a
+   * connection that stays up for months (issue 25).
+   */
+  onFailure(waiter: (err: ModbusFramingError) => void): () => void {
+    this.failureWaiters.add(waiter);
+    return () => this.failureWaiters.delete(waiter);
+  }
+
+  /** Requests waiting for an answer or the first framing error (tests: none left behind). */
+  get waiting(): number {
+    return this.failureWaiters.size;
   }
 
   /** Bytes received that are not yet a whole frame (a reply cut short, if a request timed out). */
@@ -203,7 +216,9 @@ export class MbapPort extends EventEmitter {
     this.error_ = new ModbusFramingError(`framing error: ${reason}`);
     this.buffer = Buffer.alloc(0);
     this.inFlight.clear();
-    this.rejectFailure(this.error_);
+    const waiters = [...this.failureWaiters];
+    this.failureWaiters.clear();
+    for (const w of waiters) w(this.error_);
   }
 }
 

@@ -10,12 +10,13 @@ export interface PlannablePoint<K = string> {
   count: number;
 }
 
-export interface ReadRequest<K = string> {
+/** A read of registers (or bits) and the points it answers, as the caller gave them (`P`). */
+export interface ReadRequest<K = string, P extends PlannablePoint<K> = PlannablePoint<K>> {
   unitId: number;
   table: ModbusTable;
   start: number;
   count: number;
-  points: PlannablePoint<K>[];
+  points: P[];
 }
 
 export interface PlanLimits {
@@ -34,10 +35,10 @@ const isBitTable = (t: ModbusTable): boolean => t === 'coil' || t === 'discrete'
  * joins the current read if the gap before it is at most `maxGap` and the read stays within the
  * protocol limit. Points that share registers (a bit and its register) share the read. Pure.
  */
-export function planReads<K>(
-  points: readonly PlannablePoint<K>[],
+export function planReads<K, P extends PlannablePoint<K> = PlannablePoint<K>>(
+  points: readonly P[],
   limits: PlanLimits,
-): ReadRequest<K>[] {
+): ReadRequest<K, P>[] {
   const sorted = [...points].sort(
     (a, b) =>
       a.unitId - b.unitId ||
@@ -45,8 +46,8 @@ export function planReads<K>(
       a.register - b.register ||
       b.count - a.count,
   );
-  const requests: ReadRequest<K>[] = [];
-  let current: ReadRequest<K> | undefined;
+  const requests: ReadRequest<K, P>[] = [];
+  let current: ReadRequest<K, P> | undefined;
   for (const p of sorted) {
     const max = isBitTable(p.table) ? (limits.maxBits ?? 2000) : limits.maxRegisters;
     if (p.count > max)

@@ -1,7 +1,10 @@
 import type { PointId } from '../../domain/point-id';
 import type { EpisodeLog } from '../../util/episode-log';
 import { planReads, type ReadRequest } from './planner';
-import type { ModbusDeviceRuntime } from './points';
+import type { ModbusDeviceRuntime, ModbusPoint } from './points';
+
+/** A planned read of a Modbus device: its requests carry the device's points themselves. */
+export type ModbusRead = ReadRequest<PointId, ModbusPoint>;
 
 /**
  * What a poll reads of each device on a connection, and which of those reads fail now (for
@@ -12,11 +15,13 @@ import type { ModbusDeviceRuntime } from './points';
  * it over (one warning for one failed sensor); if they all answer, the merged read has recovered.
  */
 export class ReadPlans {
-  private readonly plans = new Map<string, ReadRequest<PointId>[]>();
+  private readonly plans = new Map<string, ModbusRead[]>();
   /** Reads failing now, by their key, with the reason. */
   private readonly failing = new Map<string, string>();
   /** Single reads split from a failed merged read, until their first answer: the merged key. */
   private readonly splitFrom = new Map<string, string>();
+  /** Each read's key, made once: a string built per read and poll showed in the profile. */
+  private readonly keys = new WeakMap<ModbusRead, string>();
 
   constructor(
     devices: readonly ModbusDeviceRuntime[],
@@ -26,21 +31,32 @@ export class ReadPlans {
       const readable = d.points.filter((p) => p.readable);
       this.plans.set(
         d.name,
-        planReads(readable, { maxGap: d.maxGap, maxRegisters: d.maxRegistersPerRead }),
+        planReads<PointId, ModbusPoint>(readable, {
+          maxGap: d.maxGap,
+          maxRegisters: d.maxRegistersPerRead,
+        }),
       );
     }
   }
 
-  of(device: ModbusDeviceRuntime): readonly ReadRequest<PointId>[] {
+  of(device: ModbusDeviceRuntime): readonly ModbusRead[] {
     return this.plans.get(device.name) ?? [];
   }
 
   /** A read's name in logs and health: device, unit, table and registers. */
-  key(device: ModbusDeviceRuntime, req: ReadRequest<PointId>): string {
-    return `${device.name} unit ${req.unitId} ${req.table} ${req.start}+${req.count}`;
+  key(device: ModbusDeviceRuntime, req: ModbusRead): string {
+    let key = this.keys.get(req);
+    if (key === undefined) {
+      key = `${device.name} unit ${req.unitId} ${req.table} ${req.start}+${req.count}`;
+      this.keys.set(req, key);
+    }
+    return key;
   }
 
   succeeded(reqKey: string): void {
+    // Nothing to clear on nearly every answer: no map writes or log fields for those.
+    if (this.failing.size === 0 && this.splitFrom.size === 0 && !this.failures.active(reqKey))
+      return;
     this.failing.delete(reqKey);
     this.failures.cleared(reqKey, { request: reqKey });
     const merged = this.splitFrom.get(reqKey);
@@ -52,7 +68,7 @@ export class ReadPlans {
   }
 
   /** `log` false: a read not even sent (its unit was silent earlier in the poll). */
-  failed(req: ReadRequest<PointId>, reqKey: string, reason: string, log = true): void {
+  failed(req: ModbusRead, reqKey: string, reason: string, log = true): void {
     const merged = this.splitFrom.get(reqKey);
     if (merged !== undefined) {
       this.splitFrom.delete(reqKey);
@@ -70,7 +86,7 @@ export class ReadPlans {
   }
 
   /** Replaces merged reads of the device by single reads of their points. */
-  split(device: ModbusDeviceRuntime, merged: readonly ReadRequest<PointId>[]): void {
+  split(device: ModbusDeviceRuntime, merged: readonly ModbusRead[]): void {
     // The merged request is never sent again: its key would stay in `failing` (and the adapter
     // degraded) forever. Its points are bad until their single reads answer.
     for (const r of merged) {

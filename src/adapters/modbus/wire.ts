@@ -2,23 +2,33 @@ import type ModbusRTU from 'modbus-serial';
 import type { PointId } from '../../domain/point-id';
 import type { SampleValue } from '../../domain/sample';
 import { encodeValue } from './codec';
+import type { Done } from './framed-client';
 import type { ReadRequest } from './planner';
 import type { ModbusPoint } from './points';
 
-/** Sends one planned read (FC 1 to 4, by its table) and resolves the registers or bits. */
-export async function readRequest(
+/**
+ * Sends one planned read (FC 1 to 4, by its table, to its unit); `done` gets the registers or
+ * bits, or the error (a timeout, a Modbus exception, a closed port). Callbacks, not modbus-serial's
+ * promise API: the adapter's reads are its hot path (`guardedCall`).
+ */
+export function sendRead(
   client: ModbusRTU,
   req: ReadRequest<PointId>,
-): Promise<(number | boolean)[]> {
+  done: Done<(number | boolean)[]>,
+): void {
+  const reply = (err: unknown, res: { data: (number | boolean)[] } | undefined): void => {
+    if (err || !res) done(err ?? new Error('no reply'));
+    else done(undefined, res.data);
+  };
   switch (req.table) {
     case 'holding':
-      return (await client.readHoldingRegisters(req.start, req.count)).data;
+      return client.writeFC3(req.unitId, req.start, req.count, reply);
     case 'input':
-      return (await client.readInputRegisters(req.start, req.count)).data;
+      return client.writeFC4(req.unitId, req.start, req.count, reply);
     case 'coil':
-      return (await client.readCoils(req.start, req.count)).data;
+      return client.writeFC1(req.unitId, req.start, req.count, reply);
     case 'discrete':
-      return (await client.readDiscreteInputs(req.start, req.count)).data;
+      return client.writeFC2(req.unitId, req.start, req.count, reply);
   }
 }
 

@@ -70,6 +70,24 @@ describe('Modbus TCP with several requests in flight (maxInFlight)', () => {
     expect(adapter.details()).toMatchObject({ timeouts: 0, framingErrors: 0 });
   });
 
+  it('one at a time, decodes an answer once the next read is on the wire', async () => {
+    const server = await startFc3Server(valueOf);
+    stopLater(server);
+    // 375 registers: three reads of 125 per poll, every 200 ms.
+    const parsed = parseSiteConfig(site(server.port, 375, ''), {});
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    const [adapter] = createModbusAdapters(parsed.config);
+    // Requests sent so far, when each read's samples come out.
+    const sentAtDecode: number[] = [];
+    adapter!.batches$.subscribe(() => sentAtDecode.push(adapter!.details().requests as number));
+    stopLater(await startComponent(adapter!));
+    await eventually(() => sentAtDecode.length >= 3, 10_000, 'the first poll’s three reads');
+    // The first read's answer was decoded after the second read went out, the second's after
+    // the third; the last one's at once (nothing more to send in that poll).
+    expect(sentAtDecode.slice(0, 3)).toEqual([2, 3, 3]);
+    expect(new Set(server.chunks)).toEqual(new Set([12])); // still one request at a time
+  });
+
   it('one at a time by default: the server sees one request per read', async () => {
     const server = await startFc3Server(valueOf, { reverse: true });
     stopLater(server);
