@@ -88,6 +88,24 @@ describe('Modbus TCP with several requests in flight (maxInFlight)', () => {
     expect(new Set(server.chunks)).toEqual(new Set([12])); // still one request at a time
   });
 
+  it('keeps each point’s last good value in the samples that say the device is gone', async () => {
+    const server = await startFc3Server(valueOf);
+    const { samples } = await adapterFor(site(server.port, 250, ''));
+    await polled(samples, 250);
+    const from = samples.length;
+    await server.stop();
+    const notCurrent = new Map<string, Sample>();
+    await eventually(
+      () => {
+        for (const s of samples.slice(from)) if (s.quality !== 'good') notCurrent.set(s.id, s);
+        return notCurrent.size >= 250;
+      },
+      10_000,
+      'every point stale or bad',
+    );
+    for (let i = 0; i < 250; i++) expect(notCurrent.get(`dev/r${i}`)!.value).toBe(valueOf(i));
+  });
+
   it('one at a time by default: the server sees one request per read', async () => {
     const server = await startFc3Server(valueOf, { reverse: true });
     stopLater(server);
