@@ -3,7 +3,7 @@ import type { PointId } from '../../domain/point-id';
 import type { Sample, SampleValue } from '../../domain/sample';
 import type { Logger } from '../../log';
 import type { EpisodeLog } from '../../util/episode-log';
-import { LatencyHistogram, type HistogramBuckets } from '../../util/latency-histogram';
+import { LatencyHistogram } from '../../util/latency-histogram';
 import { episodeLogs } from '../episodes';
 import { describe, isTimeout, modbusCode, NotConnectedError, withTimeout } from './errors';
 import {
@@ -16,6 +16,8 @@ import {
   openTransport,
   pipelined,
 } from './framed-client';
+import type { ConnectionStats } from './connection-stats';
+import { LastGoodValues } from './last-good-values';
 import { isFramingError, ModbusFramingError } from './mbap-port';
 import { DecodeFailure, decodePoint, type ModbusDeviceRuntime, type ModbusPoint } from './points';
 import { ReadPlans, type ModbusRead } from './read-plans';
@@ -49,29 +51,7 @@ export interface ConnectionOptions {
   report: (state: 'running' | 'degraded', message?: string) => void;
 }
 
-export interface ConnectionStats {
-  requests: number;
-  /** Answered reads and the seconds they took, summed (for a mean round trip; /metrics). */
-  roundTrips: number;
-  roundTripSeconds: number;
-  /** The same reads by duration (the /metrics round-trip histogram). */
-  roundTripBuckets: HistogramBuckets;
-  timeouts: number;
-  exceptions: number;
-  connectionErrors: number;
-  reconnects: number;
-  queueDepth: number;
-  /**
-   * Replies that were not a well-formed answer to the request in flight, and replies cut short:
-   * each drops the connection.
-   */
-  framingErrors: number;
-  /**
-   * Poll ticks skipped per device because its previous poll was still waiting: the device (or
-   * the connection it shares) takes longer than its poll interval.
-   */
-  skippedPolls: Record<string, number>;
-}
+export type { ConnectionStats } from './connection-stats';
 
 type Job =
   | { kind: 'poll'; device: ModbusDeviceRuntime }
@@ -99,14 +79,7 @@ export class ModbusConnection {
   private stopped = true;
   private readonly plans: ReadPlans;
   private readonly points = new Map<PointId, ModbusPoint>();
-  /**
-   * Each point's last good value, for the samples that say it is not current (bad, stale). Filed
-   * from `unfiled` only when such a sample is made: a map write per value read was a cost of every
-   * answer (issue 25), and most answers are never followed by a failure.
-   */
-  private readonly last = new Map<PointId, SampleValue>();
-  /** Each read's last answer not yet filed into `last`, oldest first. */
-  private readonly unfiled = new Map<ModbusRead, readonly Sample[]>();
+  private readonly last = new LastGoodValues();
   /** Requests in a row that got no answer (any answer, exceptions too, resets it). */
   private timeoutsInARow = 0;
   /** Devices whose polls are being skipped now (one warning per episode, degraded meanwhile). */
@@ -470,9 +443,7 @@ export class ModbusConnection {
         this.undecodable.cleared(p.key, { point: p.key });
       batch.push({ id: p.key, value: r, ts: now, receivedAt: now, quality: 'good' });
     }
-    // Last in the order: a read answered again is newer than every other one unfiled.
-    this.unfiled.delete(req);
-    this.unfiled.set(req, batch);
+    this.last.answered(req, batch);
     this.opts.emit(batch);
   }
 
@@ -491,17 +462,7 @@ export class ModbusConnection {
 
   /** A point's last value, with a quality that says it is not current. */
   private withQuality(id: PointId, quality: 'bad' | 'stale', now: number): Sample {
-    return { id, value: this.lastValues().get(id) ?? null, ts: now, receivedAt: now, quality };
-  }
-
-  /** Every point's last good value, with the unfiled answers filed first (oldest first). */
-  private lastValues(): ReadonlyMap<PointId, SampleValue> {
-    if (this.unfiled.size === 0) return this.last;
-    for (const batch of this.unfiled.values())
-      for (const s of batch)
-        if (s.quality === 'good' && s.value !== null) this.last.set(s.id, s.value);
-    this.unfiled.clear();
-    return this.last;
+    return { id, value: this.last.of(id), ts: now, receivedAt: now, quality };
   }
 
   private updateHealth(): void {
