@@ -1,5 +1,6 @@
 import ModbusRTU from 'modbus-serial';
-import { guarded, newClient, openClient } from '../adapters/modbus/framed-client';
+import { guardedCall, newClient, openClient } from '../adapters/modbus/framed-client';
+import { sendRead } from '../adapters/modbus/wire';
 import {
   MODBUS_ORDERS,
   MODBUS_TABLES,
@@ -95,16 +96,13 @@ export async function modbusReadCommand(f: ModbusReadFlags, io: Io): Promise<num
     return 1;
   }
   try {
-    client.setID(f.unit);
     client.setTimeout(f.timeoutMs);
-    let raw: (number | boolean)[];
-    if (f.table === 'holding')
-      raw = (await guarded(client, client.readHoldingRegisters(f.register, count))).data;
-    else if (f.table === 'input')
-      raw = (await guarded(client, client.readInputRegisters(f.register, count))).data;
-    else if (f.table === 'coil')
-      raw = (await guarded(client, client.readCoils(f.register, 1))).data.slice(0, 1);
-    else raw = (await guarded(client, client.readDiscreteInputs(f.register, 1))).data.slice(0, 1);
+    // The adapter's own read (FC 1 to 4 by table); a bit read answers a whole byte of bits.
+    const read = { unitId: f.unit, table: f.table, start: f.register, count, points: [] };
+    const reply = await guardedCall<(number | boolean)[]>(client, (done) =>
+      sendRead(client, read, done),
+    );
+    const raw = bitTable ? reply.slice(0, 1) : reply;
     const span = count > 1 ? `${f.register}–${f.register + count - 1}` : `${f.register}`;
     io.out(`${where} ${f.table} ${span} ${type}${count > 1 ? ` ${f.order}` : ''}`);
     if (bitTable) {

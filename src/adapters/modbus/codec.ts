@@ -94,7 +94,7 @@ export function decodeRaw(
     throw new RangeError(
       `need ${n} registers for ${enc.type}, got ${Math.max(words.length - at, 0)}`,
     );
-  if (enc.type === 'uint16' || enc.type === 'int16') return rawWord(words[at]!, enc);
+  if (isWordType(enc.type)) return rawWord(words[at]!, enc);
   const w = words.slice(at, at + n);
   if (enc.type === 'bit') return ((w[0]! >> (enc.bit ?? 0)) & 1) === 1;
   if (enc.type === 'bool') return w[0]! !== 0;

@@ -324,11 +324,10 @@ export class ModbusConnection {
     // Requests go out `maxInFlight` at a time (one pipeline each) and are handled in order, as
     // if sent one by one: a unit silent in one window is not asked again in the next.
     const window = Math.max(1, device.maxInFlight);
-    // Answered reads not yet decoded. A window's answers are decoded once the next window is on
-    // the wire: the device works on it meanwhile, so with one request in flight decoding no
-    // longer adds to every round trip (issue 25). Whatever failed is handled at once, after the
-    // answers before it.
-    // Each keeps the time its answer came: that is the samples' acquisition time.
+    // Answered reads not yet decoded, each with the time its answer came (the samples' time). A
+    // window's answers are decoded once the next window is on the wire: the device works on it
+    // meanwhile, so with one request in flight decoding no longer adds to every round trip
+    // (issue 25). Whatever failed is handled at once, after the answers before it.
     let answered: {
       req: ModbusRead;
       reqKey: string;
