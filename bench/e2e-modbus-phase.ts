@@ -9,6 +9,7 @@ import { parseSiteConfig } from '../src/config';
 import { tuneHeap } from '../src/runtime/heap-tuning';
 import { memoryLogger } from '../test/helpers/logger';
 import { freePort } from '../test/helpers/ports';
+import { holdingRegisterPoints } from '../test/helpers/register-points';
 import { measureProcess, sleep } from './lib';
 
 /**
@@ -51,10 +52,6 @@ async function heatbridge(job: PhaseJob): Promise<PhaseResult> {
   // As `heatbridge run` does at its start.
   tuneHeap();
   const dir = mkdtempSync(join(tmpdir(), 'hb-bench-e2e-modbus-'));
-  const points = Array.from(
-    { length: job.registers },
-    (_, i) => `      - { name: r${i}, table: holding, register: ${i}, type: uint16, unit: count }`,
-  );
   const yaml = `site: { id: bench, name: HeatBridge benchmark }
 devices:
   bench:
@@ -64,7 +61,7 @@ devices:
     unitId: 1
     pollIntervalMs: ${job.periodMs}
 ${job.maxInFlight !== undefined ? `    maxInFlight: ${job.maxInFlight}\n` : ''}    points:
-${points.join('\n')}
+${holdingRegisterPoints(job.registers)}
 historian:
   type: influxdb-v1
   url: ${job.influxUrl}

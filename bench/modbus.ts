@@ -4,6 +4,7 @@ import { parseSiteConfig } from '../src/config';
 import { memoryLogger } from '../test/helpers/logger';
 import { startPymodbusUnits } from '../test/helpers/peers';
 import { freePort } from '../test/helpers/ports';
+import { holdingRegisterPoints } from '../test/helpers/register-points';
 import { cpuCores, rateOver, round, type Bench } from './lib';
 
 /** Requests in flight for the pipelined run: all 8 reads of a unit's poll at once. */
@@ -104,11 +105,7 @@ export const modbusBench: Bench = async ({ quick, progress }) => {
     ): Promise<{ rate: number; cores: number }> {
       progress(`HeatBridge adapter, maxInFlight ${maxInFlight}, connections ${connections}`);
       const devices = Array.from({ length: units }, (_, u) => {
-        const points = Array.from(
-          { length: registers },
-          (_, i) =>
-            `      - { name: r${i}, table: holding, register: ${i}, type: uint16, unit: count }`,
-        ).join('\n');
+        const points = holdingRegisterPoints(registers);
         return `  u${u + 1}:\n    protocol: modbus\n    host: 127.0.0.1\n    port: ${port}\n    unitId: ${u + 1}\n    pollIntervalMs: 10\n    maxInFlight: ${maxInFlight}\n    connections: ${connections}\n    points:\n${points}`;
       });
       const parsed = parseSiteConfig(

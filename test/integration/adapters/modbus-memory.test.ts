@@ -6,6 +6,7 @@ import { parseSiteConfig } from '../../../src/config';
 import { stopAfterEach } from '../../helpers/cleanup';
 import { eventually, startComponent } from '../../helpers/components';
 import { startFc3Server } from '../../helpers/fc3-server';
+import { holdingRegisterPoints } from '../../helpers/register-points';
 
 const stopLater = stopAfterEach();
 
@@ -17,11 +18,7 @@ describe('a Modbus TCP connection that stays up', () => {
   it('keeps nothing per request: the heap does not grow with the reads', async () => {
     const server = await startFc3Server((i) => i % 65536);
     stopLater(server);
-    const points = Array.from(
-      { length: 8000 },
-      (_, i) =>
-        `      - { name: r${i}, table: holding, register: ${i}, type: uint16, unit: count }`,
-    ).join('\n');
+    const points = holdingRegisterPoints(8000);
     const parsed = parseSiteConfig(
       `site: { id: s, name: S }
 devices:

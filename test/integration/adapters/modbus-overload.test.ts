@@ -5,6 +5,7 @@ import { stopAfterEach } from '../../helpers/cleanup';
 import { eventually, startComponent } from '../../helpers/components';
 import { startPymodbusUnits } from '../../helpers/peers';
 import { freePort } from '../../helpers/ports';
+import { holdingRegisterPoints } from '../../helpers/register-points';
 
 const stopLater = stopAfterEach();
 
@@ -24,11 +25,7 @@ describe('Modbus devices at the edge of their poll interval', () => {
       { length: units },
       (_, u) =>
         `  u${u + 1}:\n    protocol: modbus\n    host: 127.0.0.1\n    port: ${port}\n    unitId: ${u + 1}\n    pollIntervalMs: 10\n    points:\n` +
-        Array.from(
-          { length: registers },
-          (_, i) =>
-            `      - { name: r${i}, table: holding, register: ${i}, type: uint16, unit: count }`,
-        ).join('\n'),
+        holdingRegisterPoints(registers),
     );
     const parsed = parseSiteConfig(
       `site: { id: s, name: S }\ndevices:\n${devices.join('\n')}\n`,

@@ -8,6 +8,7 @@ import { eventually, startComponent } from '../../helpers/components';
 import { pymodbus, startPymodbusUnits } from '../../helpers/peers';
 import { startFc3Server } from '../../helpers/fc3-server';
 import { freePort } from '../../helpers/ports';
+import { holdingRegisterPoints } from '../../helpers/register-points';
 
 const stopLater = stopAfterEach();
 
@@ -15,10 +16,7 @@ const stopLater = stopAfterEach();
 const valueOf = (i: number): number => (i * 37 + 11) % 65536;
 
 function site(port: number, registers: number, extra: string, more = ''): string {
-  const points = Array.from(
-    { length: registers },
-    (_, i) => `      - { name: r${i}, table: holding, register: ${i}, type: uint16, unit: count }`,
-  ).join('\n');
+  const points = holdingRegisterPoints(registers);
   return `site: { id: s, name: S }
 devices:
   dev:
