@@ -1,4 +1,10 @@
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import {
+  createServer,
+  request,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 
@@ -11,6 +17,14 @@ export class InfluxProxy {
   private server: Server | undefined;
   /** Lines of the acknowledged writes (HTTP 204), in order. */
   readonly written: string[] = [];
+  /**
+   * Lines of writes that reached the database without a 204 reaching the writer, so the database
+   * may hold them or not: the connection to influxd broke after the request went out, influxd
+   * answered an error (influxd 1.6 stopping mid-write answers 500 "write failed" and has stored
+   * the points: measured), or the writer gave up before the answer. A refused connection is not
+   * here: nothing reached the database.
+   */
+  readonly uncertain: string[] = [];
   writeDelayMs = 0;
 
   constructor(private readonly target: string) {}
@@ -21,7 +35,7 @@ export class InfluxProxy {
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
-      void this.forward(req).then(
+      void this.forward(req, res).then(
         ({ status, headers, body }) => {
           res.writeHead(status, headers);
           res.end(body);
@@ -45,11 +59,17 @@ export class InfluxProxy {
 
   private async forward(
     req: IncomingMessage,
+    toWriter: ServerResponse,
   ): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
     const isWrite = req.url?.startsWith('/write') ?? false;
+    const lines = (): string[] =>
+      (req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body)
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.length > 0);
     if (isWrite && this.writeDelayMs > 0)
       await new Promise((r) => setTimeout(r, this.writeDelayMs));
     const url = new URL(req.url ?? '/', this.target);
@@ -72,15 +92,14 @@ export class InfluxProxy {
         });
         res.on('error', reject);
       });
-      out.on('error', reject);
+      out.on('error', (err: NodeJS.ErrnoException) => {
+        if (isWrite && err.code !== 'ECONNREFUSED') this.uncertain.push(...lines());
+        reject(err);
+      });
       out.end(body);
     });
-    if (isWrite && answer.status === 204) {
-      const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body).toString(
-        'utf8',
-      );
-      this.written.push(...text.split('\n').filter((l) => l.length > 0));
-    }
+    if (isWrite && answer.status === 204) this.written.push(...lines());
+    if (isWrite && (answer.status !== 204 || toWriter.destroyed)) this.uncertain.push(...lines());
     return answer;
   }
 }
