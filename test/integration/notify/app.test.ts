@@ -7,7 +7,7 @@ import { demoConfigPath } from '../../../src/cli/commands';
 import { loadSiteConfig, type SiteConfig } from '../../../src/config';
 import { notificationsSchema } from '../../../src/config/notifications';
 import { stopAfterEach } from '../../helpers/cleanup';
-import { eventually } from '../../helpers/components';
+import { eventually, eventuallyAsync } from '../../helpers/components';
 import { memoryLogger } from '../../helpers/logger';
 import { WebhookReceiver } from './receiver';
 
@@ -68,10 +68,22 @@ describe('the notifier in the app', () => {
       site: { id: 'demo' },
       alarm: { key: 'cooling-safety', priority: 'critical' },
     });
-    const health = (await (
-      await fetch(`http://127.0.0.1:${app.api.address().port}/api/health`)
-    ).json()) as { components: { name: string; state: string; details?: unknown }[] };
-    expect(health.components.find((c) => c.name === 'notifications')).toMatchObject({
+    type Health = { components: { name: string; state: string; details?: unknown }[] };
+    const notifications = async () =>
+      (
+        (await (
+          await fetch(`http://127.0.0.1:${app.api.address().port}/api/health`)
+        ).json()) as Health
+      ).components.find((c) => c.name === 'notifications');
+    // The receiver has the message before the notifier has its answer.
+    await eventuallyAsync(
+      async () =>
+        ((await notifications())?.details as { targets?: { hook?: { delivered?: number } } })
+          ?.targets?.hook?.delivered === 1,
+      10_000,
+      'the health to count the delivery',
+    );
+    expect(await notifications()).toMatchObject({
       state: 'running',
       details: { targets: { hook: { type: 'webhook', delivered: 1, pending: 0 } } },
     });

@@ -76,6 +76,8 @@ describe('e-mail notifications (a real SMTP server on loopback: aiosmtpd)', () =
       message: 'cooling safety acting: CDU supply 31.2 °C',
       at: Date.UTC(2026, 11, 3, 19, 56, 43),
     });
+    // The server reports a mail before its 250 reaches the notifier: wait for the notifier's count.
+    await eventually(() => stats(notifier).delivered === 1, 15_000, 'the e-mail delivered');
     await eventually(() => server.received.length === 1, 15_000, 'the e-mail');
     const [mail] = server.received;
     expect(mail).toMatchObject({
