@@ -419,6 +419,9 @@ describe('Sparkplug B publisher against Mosquitto', () => {
       expect(hist.length).toBeGreaterThan(0);
       expect(hist).toContain(atKill + 30);
       expect(counterValues().find((v) => v.value === 1)?.historical).toBe(false);
+      // The host can have the last replayed value before the publisher has its PUBACK (and acks
+      // the spool segment): wait for the publisher's side.
+      await until(() => r.publisher.details().spooled === 0);
       expect(r.publisher.details()).toMatchObject({ spooled: 0, dropped: 0, connected: true });
     } finally {
       await r.publisher.stop();
@@ -496,6 +499,8 @@ describe('Sparkplug B publisher against Mosquitto', () => {
     try {
       await watcher.waitFor('NBIRTH', () => watcher.of('NBIRTH').length === 1);
       await watcher.waitFor('the stored value', () => counter().some((v) => v.value === 7));
+      // Live only once the replay's PUBACK is in and the spool empty; before, 9 would be spooled.
+      await until(() => r.publisher.details().spooled === 0);
       r.emit('meter/counter', 9);
       await watcher.waitFor('the new value', () => counter().some((v) => v.value === 9));
       expect(counter()).toEqual([
