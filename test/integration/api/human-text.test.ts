@@ -102,8 +102,14 @@ describe('API: text typed by people', () => {
       (await call('operator', 'POST', '/api/overrides', { ...override, reason: 'trial' })).status,
     ).toBe(201);
 
+    // What people stored, without the plant's live side of an override: what the write guard last
+    // wrote and when the value is reached change as control runs (cooling safety holds the point).
+    const stored = ({ written: _w, reachesAt: _r, limitedBy: _l, ...o }: Record<string, unknown>) =>
+      o;
     const snapshot = async () => ({
-      overrides: (await call('viewer', 'GET', '/api/overrides')).body,
+      overrides: (
+        (await call('viewer', 'GET', '/api/overrides')).body as unknown as Record<string, unknown>[]
+      ).map(stored),
       modes: (await call('viewer', 'GET', '/api/modes')).body,
       alarms: (await call('viewer', 'GET', '/api/alarms')).body,
       shelved: (await call('viewer', 'GET', '/api/alarms?shelved=true')).body,
@@ -112,6 +118,9 @@ describe('API: text typed by people', () => {
         .map((e) => `${e.action} ${e.target}`),
     });
     const before = await snapshot();
+    expect(before.overrides).toEqual([
+      expect.objectContaining({ point: override.point, value: 321 }),
+    ]);
 
     const requests = (reason: string): [string, string, unknown, string][] => [
       ['POST', '/api/overrides', { ...override, value: 300, reason }, 'body.reason'],
