@@ -590,10 +590,12 @@ describe('issue 22: the utility panel', () => {
           mode: 'on-demand' as const,
         })),
       });
-      // Not waiting for `load`: on a loaded machine the old page's live-update stream could hold
-      // it past the timeout (a CI run failed so); the table is what the test needs.
-      await page.reload({ waitUntil: 'domcontentloaded' });
-      const current = await page.waitForSelector('#plan-table tr[data-current]');
+      // No reload: the page refreshes the utility panel every 5 s, so the plan shows up by itself,
+      // as it would for an operator. (A reload here timed out twice in CI on a loaded machine,
+      // waiting for `load` and then for `domcontentloaded`.)
+      const current = await page.waitForSelector('#plan-table tr[data-current]', {
+        timeout: 20_000,
+      });
       // The hour it is now (in the site's zone), with the plan's values at their resolution.
       const text = (await current.textContent()) ?? '';
       expect(text).toMatch(/\d{2}:00–\d{2}:00on-demand102\.0 °C1,200\.0 kW40\.50 €\/MWh/);
