@@ -89,13 +89,17 @@ describe('API: text typed by people', () => {
     const call = client(base);
     // An alarm to acknowledge and shelve, an override to cancel: each would succeed with a clean reason.
     host.sim.addFault({ kind: 'bad', point: 'hall1/cdu_supply_temp' });
+    // Both alarms the bad sensor raises, so the list is steady between the two snapshots below:
+    // cooling safety acts within a cycle, the sensor's quality alarm after its 5-s delay.
     await eventuallyAsync(
-      async () =>
-        ((await call('viewer', 'GET', '/api/alarms')).body as unknown as { key: string }[]).some(
-          (a) => a.key === 'cooling-safety',
-        ),
+      async () => {
+        const keys = (
+          (await call('viewer', 'GET', '/api/alarms')).body as unknown as { key: string }[]
+        ).map((a) => a.key);
+        return keys.includes('cooling-safety') && keys.includes('cdu_supply_sensor');
+      },
       20_000,
-      'the cooling-safety alarm',
+      'the cooling-safety and cdu_supply_sensor alarms',
     );
     const override = { point: 'dh/offered_heat', value: 321, durationMin: 10 };
     expect(
