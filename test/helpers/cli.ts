@@ -30,11 +30,15 @@ export function finished(child: ChildProcess): Promise<Finished> {
   });
 }
 
-/** Polls a URL until it answers with the wanted status, or gives up after `timeoutMs`. */
+/**
+ * Polls a URL until it answers with the wanted status and a body `ready` accepts, or gives up
+ * after `timeoutMs` naming the last answer.
+ */
 export async function waitForHttp(
   url: string,
   timeoutMs: number,
   wanted = 200,
+  ready: (body: unknown) => boolean = () => true,
 ): Promise<{ status: number; body: unknown; elapsedMs: number }> {
   const start = Date.now();
   let last = 'no answer';
@@ -42,8 +46,9 @@ export async function waitForHttp(
     try {
       const res = await fetch(url);
       const body: unknown = await res.json();
-      if (res.status === wanted) return { status: res.status, body, elapsedMs: Date.now() - start };
-      last = `HTTP ${res.status}`;
+      if (res.status === wanted && ready(body))
+        return { status: res.status, body, elapsedMs: Date.now() - start };
+      last = `HTTP ${res.status} ${JSON.stringify(body).slice(0, 500)}`;
     } catch (err) {
       last = String(err);
     }
