@@ -5,7 +5,6 @@ import {
   DataType,
   DataValue,
   MessageSecurityMode,
-  OPCUACertificateManager,
   OPCUAServer,
   SecurityPolicy,
   StatusCodes,
@@ -21,6 +20,7 @@ import type { Secret } from '../../src/config/secret';
 import type { Unit } from '../../src/domain/units';
 import type { Logger } from '../../src/log';
 import type { Simulation } from '../simulation';
+import { TrustStore } from '../../src/adapters/opcua/trust-store';
 import { logCertificateRefusals } from './certificate-refusals';
 import { HALL_FOLDERS, HALL_VARIABLES, type HallVariable } from './hall-variables';
 
@@ -81,15 +81,15 @@ export class HallOpcuaServer {
     routeOpcuaLogs(this.log);
     const { host, port, resourcePath } = parseEndpoint(this.opts.endpoint);
     const pki = resolvePath(this.opts.pkiDir);
-    const serverCertificateManager = new OPCUACertificateManager({
-      rootFolder: `${pki}/server`,
-      automaticallyAcceptUnknownCertificate: false,
-    });
+    const serverCertificateManager = new TrustStore(
+      { rootFolder: `${pki}/server`, automaticallyAcceptUnknownCertificate: false },
+      this.log,
+    );
     // Passed explicitly so nothing lands in ~/.config (node-opcua's default user PKI).
-    const userCertificateManager = new OPCUACertificateManager({
-      rootFolder: `${pki}/users`,
-      automaticallyAcceptUnknownCertificate: false,
-    });
+    const userCertificateManager = new TrustStore(
+      { rootFolder: `${pki}/users`, automaticallyAcceptUnknownCertificate: false },
+      this.log,
+    );
     logCertificateRefusals(serverCertificateManager, `${pki}/server`, this.log, 'client');
     logCertificateRefusals(userCertificateManager, `${pki}/users`, this.log, 'user');
     const users = new Map(this.opts.users.map((u) => [u.username, u.password]));

@@ -51,7 +51,7 @@ export function certificateName(id: CertificateId): string {
 }
 
 /** The files in a folder that hold this certificate (any name: an engineer may rename a copy). */
-function filesHolding(folder: string, thumbprint: string): string[] {
+export function filesHolding(folder: string, thumbprint: string): string[] {
   let names: string[];
   try {
     names = readdirSync(folder);

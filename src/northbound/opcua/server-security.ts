@@ -1,9 +1,9 @@
 import { join, resolve } from 'node:path';
 import {
   MessageSecurityMode,
-  OPCUACertificateManager,
   SecurityPolicy,
   StatusCodes,
+  type OPCUACertificateManager,
 } from 'node-opcua';
 import {
   certificateId,
@@ -11,6 +11,7 @@ import {
   onCertificateChecked,
   untrustedAdvice,
 } from '../../adapters/opcua/certificates';
+import { TrustStore } from '../../adapters/opcua/trust-store';
 import { FailedLoginLimiter, type Principal, type TokenStore } from '../../api/auth';
 import type { NorthboundOpcuaConfig } from '../../config/northbound-opcua';
 import type { Logger } from '../../log';
@@ -68,14 +69,14 @@ export function serverCertificateManagers(
   now: () => number = Date.now,
 ): { server: OPCUACertificateManager; users: OPCUACertificateManager } {
   const pki = serverPki(cfg);
-  const server = new OPCUACertificateManager({
-    rootFolder: pki.root,
-    automaticallyAcceptUnknownCertificate: false,
-  });
-  const users = new OPCUACertificateManager({
-    rootFolder: pki.users,
-    automaticallyAcceptUnknownCertificate: false,
-  });
+  const server = new TrustStore(
+    { rootFolder: pki.root, automaticallyAcceptUnknownCertificate: false },
+    log,
+  );
+  const users = new TrustStore(
+    { rootFolder: pki.users, automaticallyAcceptUnknownCertificate: false },
+    log,
+  );
   const last = new Map<string, number>();
   onCertificateChecked(server, (der, status) => {
     if (status.isGood()) return;

@@ -647,7 +647,7 @@ describe('client certificates', () => {
     // The operator trusts it.
     mkdirSync(join(serverPki, 'trusted', 'certs'), { recursive: true });
     renameSync(join(rejected, files[0]!), join(serverPki, 'trusted', 'certs', files[0]!));
-    // The server's certificate manager notices the move by watching its folders: a moment later.
+    // Trusted at the next attempt (TrustStore); retries only absorb a loaded machine.
     let s: ClientSession | undefined;
     await eventuallyAsync(
       async () => {
