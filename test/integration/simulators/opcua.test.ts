@@ -27,6 +27,7 @@ import {
 } from '../../../simulators/opcua/hall-variables';
 import { SimHost } from '../../../simulators/host';
 import { constantWeather } from '../../../simulators/weather';
+import { eventuallyAsync } from '../../helpers/components';
 import { LEVEL_RANK, levelRank, memoryLogger } from '../../helpers/logger';
 import { demoSiteOnFreePorts } from '../../helpers/sites';
 
@@ -309,13 +310,24 @@ describe('OPC UA security of the simulated server', () => {
     ).rejects.toThrow();
     const rejectedDir = join(pkiDir, 'server', 'rejected');
     const trustedDir = join(pkiDir, 'server', 'trusted', 'certs');
-    for (const f of readdirSync(rejectedDir).filter((f) => f.startsWith('HeatBridgeTestClient'))) {
-      renameSync(join(rejectedDir, f), join(trustedDir, f));
-    }
-    // The server notices a moved file through a watcher: retry for a few seconds.
+    const { thumbprint } = ownCertificate('trusted-client');
+    // node-opcua answers a refusal once the file is written or after 5 s, whichever is first; a
+    // loaded machine can take that long, so the engineer waits until the file is there.
+    let filed: string | undefined;
+    await eventuallyAsync(
+      () => {
+        filed = readdirSync(rejectedDir).find((f) => f.endsWith(`[${thumbprint}].pem`));
+        return Promise.resolve(filed !== undefined);
+      },
+      20_000,
+      'the refused certificate to be filed under rejected/',
+    );
+    renameSync(join(rejectedDir, filed!), join(trustedDir, filed!));
+    // Trusted at the next attempt however soon after the refusal it is moved (TrustStore); the
+    // retries only absorb a loaded machine.
     let value: number | undefined;
-    for (let attempt = 0; attempt < 20 && value === undefined; attempt++) {
-      try {
+    await eventuallyAsync(
+      async () => {
         value = await withSession(
           {
             cm,
@@ -331,10 +343,11 @@ describe('OPC UA security of the simulated server', () => {
             return dv.value.value as number;
           },
         );
-      } catch {
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
+        return true;
+      },
+      60_000,
+      'the moved certificate to be trusted',
+    );
     expect(value).toBeCloseTo(host.sim.read('hall/it_power')!.value as number, 6);
     // A wrong password is refused even on a trusted secure channel.
     await expect(
@@ -348,7 +361,7 @@ describe('OPC UA security of the simulated server', () => {
         () => Promise.resolve(),
       ),
     ).rejects.toThrow(/BadUserAccessDenied/);
-  });
+  }, 120_000);
 
   it('keeps its PKI in the project data folder it was given', () => {
     expect(existsSync(join(pkiDir, 'server', 'own', 'certs', 'certificate.pem'))).toBe(true);
