@@ -1,6 +1,12 @@
 import { OPCUACertificateManager, type OPCUACertificateManagerOptions } from 'node-opcua';
 import type { Logger } from '../../log';
-import { certificateId, certificateName, filesHolding, storeFolders } from './certificates';
+import {
+  certificateId,
+  certificateName,
+  filesHolding,
+  storeFolders,
+  type StoreFolders,
+} from './certificates';
 
 type Verify = OPCUACertificateManager['verifyCertificate'];
 
@@ -26,7 +32,7 @@ export class TrustStore extends OPCUACertificateManager {
   private generation = 0;
   /** `thumbprint file` pairs already re-read for: a file that still fails fails on its merits. */
   private readonly reread = new Set<string>();
-  private readonly folders: ReturnType<typeof storeFolders>;
+  private readonly folders: StoreFolders;
 
   constructor(
     options: OPCUACertificateManagerOptions & { rootFolder: string },
@@ -58,7 +64,8 @@ export class TrustStore extends OPCUACertificateManager {
       { thumbprint: id.thumbprint, file: trusted[0] },
       `OPC UA certificate ${certificateName(id)} is in ${trusted.join(', ')} but the store still held it as rejected (moved before the store had noticed the refusal): reading the PKI folders again`,
     );
-    this.rereading ??= this.reloadCertificates().finally(() => {
+    // No re-read can have started since the check above: nothing was awaited in between.
+    this.rereading = this.reloadCertificates().finally(() => {
       this.generation += 1;
       this.rereading = undefined;
     });
