@@ -98,8 +98,11 @@ export class InfluxProxy {
       });
       out.end(body);
     });
-    if (isWrite && answer.status === 204) this.written.push(...lines());
-    if (isWrite && (answer.status !== 204 || toWriter.destroyed)) this.uncertain.push(...lines());
+    if (isWrite) {
+      const sent = lines();
+      if (answer.status === 204) this.written.push(...sent);
+      if (answer.status !== 204 || toWriter.destroyed) this.uncertain.push(...sent);
+    }
     return answer;
   }
 }

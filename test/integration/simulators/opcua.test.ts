@@ -27,7 +27,7 @@ import {
 } from '../../../simulators/opcua/hall-variables';
 import { SimHost } from '../../../simulators/host';
 import { constantWeather } from '../../../simulators/weather';
-import { eventuallyAsync } from '../../helpers/components';
+import { eventually, eventuallyAsync } from '../../helpers/components';
 import { LEVEL_RANK, levelRank, memoryLogger } from '../../helpers/logger';
 import { demoSiteOnFreePorts } from '../../helpers/sites';
 
@@ -314,10 +314,10 @@ describe('OPC UA security of the simulated server', () => {
     // node-opcua answers a refusal once the file is written or after 5 s, whichever is first; a
     // loaded machine can take that long, so the engineer waits until the file is there.
     let filed: string | undefined;
-    await eventuallyAsync(
+    await eventually(
       () => {
         filed = readdirSync(rejectedDir).find((f) => f.endsWith(`[${thumbprint}].pem`));
-        return Promise.resolve(filed !== undefined);
+        return filed !== undefined;
       },
       20_000,
       'the refused certificate to be filed under rejected/',
